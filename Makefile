@@ -1,0 +1,67 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SERVICES := catalogue applications eligibility budget
+ROLE ?= applicant
+SUB  ?= dev-user
+PYTEST_ARGS ?=
+
+.PHONY: help venv run stop test test-sqlite lint format token migrate load-data bench compose-config clean
+
+help:
+	@echo "make run        start the four services on SQLite with the programme data loaded"
+	@echo "make test       run the test suite (SQLite, and PostgreSQL when it answers)"
+	@echo "make lint       ruff + mypy"
+	@echo "make token ROLE=officer SUB=olga   print a development bearer token"
+	@echo "make migrate    apply every service's migrations"
+	@echo "make load-data  (re)load the catalogue's reference data; idempotent"
+	@echo "make bench      run the benchmarks"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@bash deploy/run-local.sh
+
+stop:
+	@-pkill -f 'services\.(catalogue|applications|eligibility|budget) serve' || true
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -k 'not postgresql' $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+token: $(STAMP)
+	@$(BIN)/python -m shared.auth --role $(ROLE) --sub $(SUB)
+
+migrate: $(STAMP)
+	@for s in $(SERVICES); do echo "migrating $$s"; $(BIN)/python -m services.$$s migrate || exit 1; done
+
+load-data: $(STAMP)
+	$(BIN)/python -m services.catalogue load-data
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+compose-config:
+	docker-compose -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

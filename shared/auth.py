@@ -1,0 +1,140 @@
+"""JWT bearer authentication with roles (`applicant`, `officer`, `admin`).
+
+Development: HS256 tokens signed with `AUTH_SECRET` (`make token ROLE=officer SUB=olga`).
+Production: tokens of the identity provider, verified against its JWKS (`AUTH_JWKS_URL`).
+Claims used: `sub` (who), `roles` (list), and optionally `org` (the applicant's organisation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.problems import Forbidden, Unauthorized
+from shared.settings import AuthSettings
+
+Role = Literal["applicant", "officer", "admin"]
+ROLES: tuple[str, ...] = ("applicant", "officer", "admin")
+
+_bearer = HTTPBearer(auto_error=False, description="JWT with claims `sub` and `roles`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's subject, roles and (for applicants) organisation."""
+
+    sub: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    organisation: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        """Officers and admins read everything."""
+        return self.has("officer", "admin")
+
+
+class TokenVerifier:
+    """Verifies bearer tokens with the shared secret or the identity provider's JWKS."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=3600) if settings.jwks_url else None
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+                key = signing_key.key
+                algorithms = [a for a in self.settings.algorithms if not a.startswith("HS")]
+            else:
+                key = self.settings.secret
+                algorithms = ["HS256"]
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=self.settings.leeway_seconds,
+                options={"require": ["sub", "exp"], "verify_aud": self.settings.audience is not None},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = roles.split()
+        return Principal(sub=str(claims["sub"]), roles=frozenset(str(r) for r in roles), organisation=claims.get("org"))
+
+
+def issue_token(settings: AuthSettings, *, sub: str, roles: list[str], org: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
+    """Sign a development token (HS256 with the shared secret)."""
+    now = int(time.time())
+    claims: dict[str, object] = {"sub": sub, "roles": roles, "iat": now, "exp": now + ttl_seconds}
+    if org:
+        claims["org"] = org
+    if settings.issuer:
+        claims["iss"] = settings.issuer
+    if settings.audience:
+        claims["aud"] = settings.audience
+    return jwt.encode(claims, settings.secret, algorithm="HS256")
+
+
+async def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller if a bearer token is present (and valid); None for anonymous calls."""
+    if credentials is None:
+        return None
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
+
+
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated caller; 401 problem+json without a valid token."""
+    if principal is None:
+        raise Unauthorized("this endpoint needs a bearer token", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require_roles(*roles: str):  # type: ignore[no-untyped-def]
+    """Dependency factory: the caller must hold one of `roles` (403 otherwise)."""
+
+    async def _dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has(*roles):
+            raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        return principal
+
+    return _dependency
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def main() -> None:
+    """`python -m shared.auth --role officer --sub olga` prints a development token."""
+    parser = argparse.ArgumentParser(description="Print a development bearer token signed with AUTH_SECRET")
+    parser.add_argument("--role", default="applicant", help="comma-separated roles: applicant, officer, admin")
+    parser.add_argument("--sub", default="dev-user")
+    parser.add_argument("--org", default=None, help="organisation claim (optional)")
+    parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    args = parser.parse_args()
+    roles = [r.strip() for r in args.role.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        parser.error(f"unknown role {unknown}; use {', '.join(ROLES)}")
+    print(issue_token(AuthSettings(), sub=args.sub, roles=roles, org=args.org, ttl_seconds=args.ttl))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""HTTP caching for reads: strong ETags over the exact JSON bytes, `If-None-Match` -> 304, Cache-Control."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.encoders import jsonable_encoder
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return etag in candidates
+
+
+def cached_json(request: Request, content: Any, *, max_age: int = 60, public: bool = True) -> Response:
+    """A JSON response with an ETag; 304 with no body when the client already has this version."""
+    body = json.dumps(jsonable_encoder(content), ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, must-revalidate",
+        "Vary": "Accept-Language, Authorization",
+    }
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -1,0 +1,198 @@
+"""Async SQLAlchemy for every service: engines for SQLite (embedded default) and PostgreSQL, one
+transaction per request, exact decimal columns, and the Alembic wiring each service's env.py calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, MetaData, Numeric, String, event, pool
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def metadata() -> MetaData:
+    """A MetaData with the project's constraint naming convention (stable names for migrations)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Fixed(TypeDecorator[Decimal]):
+    """An exact fixed-point decimal: NUMERIC(precision, scale) on PostgreSQL; on SQLite, which has no
+    exact decimal type, an integer count of 10^-scale units, so that SUM() stays exact there too.
+    Values with more places than `scale` are refused, never rounded."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int = 2, precision: int = 18) -> None:
+        super().__init__()
+        self.scale = scale
+        self.precision = precision
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        q = Decimal(1).scaleb(-self.scale)
+        if value != value.quantize(q):
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if dialect.name == "sqlite":
+            return int(value.scaleb(self.scale))
+        return value.quantize(q)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        q = Decimal(1).scaleb(-self.scale)
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)).scaleb(-self.scale)).quantize(q)
+        return Decimal(value).quantize(q)
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+def Amount() -> Fixed:  # noqa: N802 - reads like a column type
+    """A money amount column (two decimals)."""
+    return Fixed(scale=2, precision=18)
+
+
+def Code(length: int = 64) -> String:  # noqa: N802
+    return String(length)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An AsyncEngine. On SQLite every transaction starts with BEGIN IMMEDIATE, which serialises
+    writers (the embedded default's answer to concurrency: no lost update, no over-commit), with WAL
+    so that readers are not blocked and a busy timeout instead of 'database is locked' errors."""
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60}, poolclass=pool.NullPool)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """The engine and session factory of one service, made in the app's lifespan."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the body finishes, roll back on any error. The only commit."""
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def run_migrations(connection_url: str, target_metadata: MetaData, context: Any) -> None:
+    """Body of every service's Alembic `env.py` (online, async engine; offline emits SQL)."""
+    if context.is_offline_mode():
+        context.configure(url=connection_url, target_metadata=target_metadata, literal_binds=True,
+                          render_as_batch=is_sqlite(connection_url))
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def _do(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def _run() -> None:
+        engine = create_engine(connection_url)
+        async with engine.connect() as conn:
+            await conn.run_sync(_do)
+            await conn.commit()
+        await engine.dispose()
+
+    existing = context.config.attributes.get("connection")
+    if existing is not None:
+        _do(existing)
+        return
+    asyncio.run(_run())
+
+
+def upgrade(alembic_ini: Path, url: str, revision: str = "head") -> None:
+    """Run a service's migrations programmatically (the `migrate` command and the tests)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(alembic_ini))
+    cfg.set_main_option("script_location", str(alembic_ini.parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(cfg, revision)
+        return
+    # Called from async code (tests): env.py runs its own event loop, so give it a thread.
+    import threading
+
+    errors: list[BaseException] = []
+
+    def _target() -> None:
+        try:
+            command.upgrade(cfg, revision)
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=_target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,80 @@
+"""Service-to-service HTTP: one `httpx.AsyncClient` per upstream, with timeouts and retries.
+
+Retries cover idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) on connection errors and on
+502/503/504, with exponential back-off; a POST is retried only by the caller with an Idempotency-Key.
+Upstream failures become `UpstreamError` (503 problem+json) naming the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from shared.problems import UpstreamError
+
+
+def make_client(
+    base_url: str,
+    *,
+    timeout: float = 5.0,
+    retries: int = 2,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient for one upstream; pass `transport` (e.g. `httpx.ASGITransport(app)`) in tests."""
+    retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=[502, 503, 504])
+    inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        transport=RetryTransport(transport=inner, retry=retry),
+        headers={"User-Agent": "interreg-backend", **(headers or {})},
+    )
+
+
+async def call(client: httpx.AsyncClient, service: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """Send a request; a transport failure or a 5xx becomes `UpstreamError` naming `service`."""
+    try:
+        response = await client.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"the {service} service could not be reached: {type(exc).__name__}", service=service) from None
+    if response.status_code >= 500:
+        raise UpstreamError(f"the {service} service answered {response.status_code}", service=service)
+    return response
+
+
+class ETagCache:
+    """Client-side cache of GET responses revalidated with `If-None-Match` (reference data of upstreams).
+
+    Every read asks the upstream (so a change is seen at once) but a 304 costs no body; if the upstream
+    is unreachable the read fails with `UpstreamError` rather than serving something possibly stale.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, service: str, max_entries: int = 512) -> None:
+        self.client = client
+        self.service = service
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[str, Any]] = {}
+
+    async def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON) of a GET; 404 and other 4xx are returned for the caller to judge."""
+        cache_key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        headers = {}
+        cached = self._entries.get(cache_key)
+        if cached:
+            headers["If-None-Match"] = cached[0]
+        response = await call(self.client, self.service, "GET", url, params=params, headers=headers)
+        if response.status_code == 304 and cached:
+            return 200, cached[1]
+        try:
+            data = response.json()
+        except ValueError:
+            raise UpstreamError(f"the {self.service} service answered something that is not JSON", service=self.service) from None
+        etag = response.headers.get("etag")
+        if response.status_code == 200 and etag:
+            if len(self._entries) >= self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[cache_key] = (etag, data)
+        return response.status_code, data

@@ -1,0 +1,123 @@
+"""`Idempotency-Key` for every POST that creates something or moves state or money.
+
+The same key with the same body returns the first result (same status, same JSON); the same key with
+another body gets 422; a second request racing the first with the same key waits for it and then
+returns its result (PostgreSQL blocks on the key's primary key; SQLite serialises writers).
+
+The key row is written in the same transaction as the work, so the work and its recorded result
+commit together or not at all: a request that failed can be retried with its key and is done once.
+Keys are scoped to the caller and the endpoint, so two clients cannot collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.problems import Conflict, FieldError, Unprocessable
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Makes a retry safe: the same key and body return the first result; another body gets 422",
+    ),
+]
+
+
+def idempotency_table(md: MetaData) -> Table:
+    """The service's table of used keys; include it in the service's metadata and first migration."""
+    return Table(
+        "idempotency_keys",
+        md,
+        Column("scope", String(300), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("response", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+async def fingerprint(request: Request) -> str:
+    """Hash of method, path, query and body (JSON compared by value, not by whitespace)."""
+    raw = await request.body()
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
+    except ValueError:
+        canonical = raw
+    h = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), str(request.url.query).encode(), canonical):
+        h.update(part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+async def run_idempotent(
+    *,
+    session: AsyncSession,
+    table: Table,
+    request: Request,
+    key: str | None,
+    caller: str,
+    work: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+    status_code: int = 200,
+    headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+) -> JSONResponse:
+    """Do `work()` once per (caller, endpoint, key) and answer with its JSON; replay it for a retry.
+
+    Without a key the work is simply done. Errors raised by `work` are not recorded: the transaction
+    rolls back and a retry with the same key tries again.
+    """
+    if key is None:
+        body = jsonable_encoder(await work())
+        return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)
+
+    scope = f"{caller}|{request.method} {request.url.path}"
+    digest = await fingerprint(request)
+
+    async def _lookup() -> Any:
+        return (
+            await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))
+        ).one_or_none()
+
+    def _replay(row: Any) -> JSONResponse:
+        if row.request_hash != digest:
+            raise Unprocessable(
+                "this Idempotency-Key was already used with a different request body",
+                errors=[FieldError(field="header.Idempotency-Key", message="reused with another body")],
+            )
+        return JSONResponse(row.response, status_code=row.status_code,
+                            headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})})
+
+    existing = await _lookup()
+    if existing is not None:
+        return _replay(existing)
+
+    body = jsonable_encoder(await work())
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                table.insert().values(scope=scope, key=key, request_hash=digest, status_code=status_code,
+                                      response=body, created_at=datetime.now(UTC))
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first; our work must not count.
+        raise Conflict(
+            "a request with this Idempotency-Key was completed concurrently; retry to get its result",
+            slug="idempotency-race",
+        ) from None
+    return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)

@@ -1,0 +1,201 @@
+"""Money: an exact `Decimal` amount with its ISO 4217 currency.
+
+Rules, the same in every service:
+- Amounts are never floats. On the wire an amount is a decimal string (`"43800000.00"`); integers and
+  strings are accepted on input, floats are refused (a float has already lost the cents).
+- An amount has at most the currency's minor-unit places (two for EUR, SEK, NOK, DKK); more is refused,
+  never rounded silently.
+- Rounding happens only in the functions of this module, each documented: `round_minor` rounds half up
+  (away from zero at exactly half a cent), the rule of Council Regulation (EC) No 1103/97 art. 5 for
+  euro conversions; `split` divides a total into parts that sum exactly to it (largest remainder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_serializer,
+    model_validator,
+)
+
+MINOR_UNITS: dict[str, int] = {"EUR": 2, "SEK": 2, "NOK": 2, "DKK": 2, "ISK": 0, "USD": 2, "GBP": 2}
+DEFAULT_MINOR_UNITS = 2
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of the currency's minor unit (ISO 4217)."""
+    return MINOR_UNITS.get(currency, DEFAULT_MINOR_UNITS)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Parse an exact decimal from a string, int or Decimal; refuse floats, booleans and non-finite values."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("must be a decimal string such as \"1234.50\", not a floating-point number")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("must be a decimal string such as \"1234.50\"")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    else:
+        raise ValueError("must be a decimal string such as \"1234.50\"")
+    if not result.is_finite():
+        raise ValueError("must be a finite number")
+    return result
+
+
+def decimal_str(value: Decimal) -> str:
+    """A Decimal as a plain (non-scientific) string."""
+    return format(value, "f")
+
+
+ExactDecimal = Annotated[
+    Decimal,
+    BeforeValidator(to_decimal),
+    PlainSerializer(decimal_str, return_type=str, when_used="always"),
+    Field(json_schema_extra={"type": "string", "format": "decimal", "examples": ["0.42"]}),
+]
+"""A decimal number carried as a JSON string (shares, rates, percentages)."""
+
+Currency = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code", examples=["EUR", "SEK", "NOK", "DKK"]),
+]
+
+
+class Money(BaseModel):
+    """An exact amount with its currency: `{"amount": "43800000.00", "currency": "EUR"}`."""
+
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [{"amount": "43800000.00", "currency": "EUR"}]})
+
+    amount: Annotated[
+        Decimal,
+        BeforeValidator(to_decimal),
+        Field(json_schema_extra={"type": "string", "format": "decimal", "examples": ["43800000.00"]}),
+    ]
+    currency: Currency
+
+    @model_validator(mode="after")
+    def _at_most_minor_units(self) -> Money:
+        places = minor_units(self.currency)
+        exponent = self.amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places and self.amount != self.amount.quantize(quantum(self.currency)):
+            raise ValueError(f"{self.currency} amounts have at most {places} decimal places")
+        # Normalise the scale so that equal amounts are equal objects and serialise identically.
+        self.__dict__["amount"] = self.amount.quantize(quantum(self.currency))
+        return self
+
+    @field_serializer("amount", when_used="always")
+    def _serialise_amount(self, amount: Decimal) -> str:
+        return decimal_str(amount)
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        return cls(amount=to_decimal(amount), currency=currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(amount=Decimal(0), currency=currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(amount=self.amount - other.amount, currency=self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(amount=-self.amount, currency=self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __str__(self) -> str:
+        return f"{decimal_str(self.amount)} {self.currency}"
+
+
+def _non_negative(m: Money) -> Money:
+    if m.amount < 0:
+        raise ValueError("amount must not be negative")
+    return m
+
+
+def _positive(m: Money) -> Money:
+    if m.amount <= 0:
+        raise ValueError("amount must be greater than zero")
+    return m
+
+
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+PositiveMoney = Annotated[Money, AfterValidator(_positive)]
+
+
+def round_minor(amount: Decimal, currency: str) -> Decimal:
+    """Round to the currency's minor unit, half up (EU rule for conversions, Reg. 1103/97 art. 5)."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def convert(amount: Decimal, *, units_per_eur: Decimal, to_eur: bool = True) -> Decimal:
+    """Convert with a rate quoted as units of the currency per 1 EUR (the Commission's convention).
+
+    `to_eur=True` divides (NOK -> EUR), otherwise multiplies (EUR -> NOK). Rounded to the cent, half up.
+    """
+    if units_per_eur <= 0:
+        raise ValueError("an exchange rate must be positive")
+    raw = amount / units_per_eur if to_eur else amount * units_per_eur
+    return round_minor(raw, "EUR")
+
+
+def split(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """Split `total` in proportion to `weights` so that the parts sum exactly to `total`.
+
+    Largest-remainder method: every part is first rounded toward zero to the minor unit, then the
+    cents left over go one each to the parts with the largest remainders (ties to the earlier part),
+    so the result is deterministic and `sum(parts) == total` always holds.
+    """
+    if not weights:
+        raise ValueError("nothing to split into")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights, Decimal(0))
+    if weight_sum == 0:
+        raise ValueError("weights must not all be zero")
+    q = quantum(currency)
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    exact = [magnitude * w / weight_sum for w in weights]
+    floors = [e.quantize(q, rounding=ROUND_DOWN) for e in exact]
+    leftover = int((magnitude - sum(floors, Decimal(0))) / q)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += q
+    return [sign * p for p in floors]

@@ -1,0 +1,149 @@
+"""The catalogue's read models (what `GET /v1/...` of the catalogue returns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from shared.i18n import LocalizedList, LocalizedText
+from shared.money import Currency, ExactDecimal, Money
+
+CallStatus = Literal["planned", "open", "closed"]
+CountryCode = str
+
+
+class Fund(BaseModel):
+    code: str = Field(examples=["ERDF"])
+    name: LocalizedText
+    description: LocalizedText | None = None
+    amount: Money
+    country: str | None = Field(default=None, description="The country whose partners the fund finances", examples=["SE"])
+
+
+class FixedExchangeRate(BaseModel):
+    currency: Currency
+    units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR", examples=["10.0000"])
+    note: LocalizedText | None = None
+
+
+class Allocation(BaseModel):
+    """An explicit fund x priority amount (action plans)."""
+
+    fund: str
+    priority: str
+    amount: Money
+
+
+class SubArea(BaseModel):
+    code: str
+    name: LocalizedText
+
+
+class NamedCode(BaseModel):
+    code: str
+    name: LocalizedText
+
+
+class ProgrammeSummary(BaseModel):
+    code: str = Field(examples=["interreg-se-no-2021-2027"])
+    kind: Literal["interreg", "regional-fund", "action-plan"]
+    cci: str | None = None
+    name: LocalizedText
+    currency: Currency
+    period_start: dt.date
+    period_end: dt.date
+
+
+class Programme(ProgrammeSummary):
+    short_name: LocalizedText | None = None
+    vision: LocalizedText | None = None
+    description: LocalizedText | None = None
+    languages: list[str]
+    funds: list[Fund]
+    fixed_exchange_rates: list[FixedExchangeRate] = []
+    allocations: list[Allocation] = []
+    sub_areas: list[SubArea] = []
+    smart_specialisation: list[NamedCode] = []
+    cross_border_added_value: LocalizedText | None = None
+    partnership: LocalizedText | None = None
+
+
+class Priority(BaseModel):
+    code: str = Field(examples=["1"])
+    name: LocalizedText
+    description: LocalizedText | None = None
+    share: ExactDecimal | None = Field(default=None, description="Share of the programme, e.g. \"0.42\"")
+    total_financing: Money | None = None
+    specific_objectives: list[str] = Field(description="Codes of its specific objectives", examples=[["1A", "1B"]])
+
+
+class SpecificObjective(BaseModel):
+    code: str = Field(examples=["1A"])
+    eu_code: str | None = Field(default=None, examples=["RSO1.1"])
+    priority: str
+    short_name: LocalizedText | None = None
+    title: LocalizedText
+    description: LocalizedText | None = None
+    target_groups: LocalizedText | None = None
+    effects: LocalizedText | None = None
+    examples: LocalizedList = {}
+    partners: list[str] = []
+
+
+class Region(BaseModel):
+    code: str = Field(description="NUTS code", examples=["SE311"])
+    name: LocalizedText
+    country: str = Field(examples=["SE"])
+    nuts_level: int | None = None
+    sub_area: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = Field(default=None, description="Last day the region is valid; null while it is")
+    successors: list[str] = []
+    predecessors: list[str] = []
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class ProjectType(BaseModel):
+    code: str = Field(examples=["pre-project"])
+    name: LocalizedText
+    description: LocalizedText | None = None
+    max_duration_months: int | None = None
+
+
+class OrganisationType(BaseModel):
+    code: str = Field(examples=["public-authority"])
+    name: LocalizedText
+    description: LocalizedText | None = None
+    may_apply: bool
+
+
+class Call(BaseModel):
+    id: UUID
+    programme: str
+    number: str = Field(examples=["2022-1"])
+    name: LocalizedText
+    opens_at: dt.datetime
+    closes_at: dt.datetime | None = Field(description="Null for a rolling call (applications any time after opening)")
+    decision_expected: str | None = Field(default=None, description="yyyy-mm or yyyy-mm-dd", examples=["2022-09"])
+    specific_objectives: list[str]
+    project_types: list[str]
+    status: CallStatus = Field(description="Derived from the dates and the server's clock")
+
+    def is_open(self, at: dt.datetime) -> bool:
+        return self.opens_at <= at and (self.closes_at is None or at <= self.closes_at)
+
+
+class SearchHit(BaseModel):
+    programme: str
+    kind: str = Field(description="What matched: programme, priority, specific_objective, region, call, project_type, organisation_type, fund, example_project")
+    code: str
+    language: str
+    title: str
+    snippet: str = Field(description="The matching passage, matches marked with [ and ]")
+    rank: Decimal | float

@@ -1,0 +1,50 @@
+"""Settings every service shares; each service subclasses `ServiceSettings` with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+
+
+class AuthSettings(BaseSettings):
+    """Bearer-token verification, the same for all four services (env prefix `AUTH_`).
+
+    Development signs and verifies HS256 tokens with `AUTH_SECRET`; production verifies tokens of the
+    identity provider against its JWKS (`AUTH_JWKS_URL`), optionally pinning issuer and audience.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    secret: str = DEV_SECRET
+    jwks_url: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["HS256", "RS256", "ES256"])
+    leeway_seconds: int = 30
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's `Settings`; subclasses set `env_prefix` (e.g. `CATALOGUE_`)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/service.db"
+    database_echo: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+    http_timeout_seconds: float = 5.0
+    http_retries: int = 2
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> ServiceSettings:
+        if self.environment == "production" and not self.auth.jwks_url and self.auth.secret == DEV_SECRET:
+            raise ValueError(
+                "AUTH_SECRET is the development default; set AUTH_JWKS_URL (or a real AUTH_SECRET) in production"
+            )
+        return self

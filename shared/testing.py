@@ -1,0 +1,131 @@
+"""Test harness shared by every service's tests (a pytest plugin, listed in the root conftest).
+
+- `backend`: every database test runs twice, on SQLite and on a real PostgreSQL server. PostgreSQL
+  gets a throwaway database per service and run (`test_<service>_<random>`), dropped at the end.
+  Set `TEST_POSTGRES_URL` to point elsewhere; with `REQUIRE_POSTGRES=1` (CI) an unreachable server
+  fails the run instead of skipping those tests.
+- `database_fixture(service, alembic_ini, metadata)`: makes the two fixtures a service needs: the
+  migrated database URL (session scope, `alembic upgrade head`, so migrations are tested) and a clean
+  one per test (every table emptied before the test).
+- `auth(role, sub)`: headers with a development bearer token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.auth import issue_token
+from shared.db import create_engine, upgrade
+from shared.settings import AuthSettings
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+_postgres_ok: bool | None = None
+
+
+def postgres_available() -> bool:
+    global _postgres_ok
+    if _postgres_ok is None:
+        try:
+            asyncio.run(_admin("SELECT 1"))
+            _postgres_ok = True
+        except Exception:
+            _postgres_ok = False
+    return _postgres_ok
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test run: 'sqlite' or 'postgresql'."""
+    name = str(request.param)
+    if name == "postgresql" and not postgres_available():
+        message = f"PostgreSQL is not reachable at {postgres_admin_url()}"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    return name
+
+
+def _create_database(backend: str, service: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp / (service + '.db')}", lambda: None
+    name = f"test_{service}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return _with_database(postgres_admin_url(), name), drop
+
+
+async def empty_all_tables(url: str, md: MetaData) -> None:
+    """Remove every row (not the schema), children before parents."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            tables = [t.name for t in reversed(md.sorted_tables)]
+            if not tables:
+                return
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for t in tables:
+                    await conn.execute(text(f'DELETE FROM "{t}"'))
+    finally:
+        await engine.dispose()
+
+
+def database_fixture(service: str, alembic_ini: Path, md: MetaData) -> tuple[Any, Any]:
+    """Two fixtures: `<service>_migrated_url` (session) and `<service>_database_url` (clean per test)."""
+
+    @pytest.fixture(scope="session", name=f"{service}_migrated_url")
+    def _migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+        url, drop = _create_database(backend, service, tmp_path_factory.mktemp(f"{service}-{backend}"))
+        try:
+            upgrade(alembic_ini, url)
+            yield url
+        finally:
+            drop()
+
+    @pytest.fixture(name=f"{service}_database_url")
+    async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+        url = request.getfixturevalue(f"{service}_migrated_url")
+        await empty_all_tables(url, md)
+        yield url
+
+    return _migrated, _clean
+
+
+def auth(role: str, sub: str, org: str | None = None) -> dict[str, str]:
+    """Authorization headers with a development token (the default `AUTH_SECRET`)."""
+    return {"Authorization": f"Bearer {issue_token(AuthSettings(), sub=sub, roles=[role], org=org)}"}
