@@ -52,6 +52,7 @@ class ProgrammeSummary(BaseModel):
     code: str = Field(examples=["interreg-se-no-2021-2027"])
     kind: Literal["interreg", "regional-fund", "action-plan"]
     cci: str | None = None
+    reference_prefix: str | None = Field(default=None, description="Prefix of application references", examples=["SE-NO"])
     name: LocalizedText
     currency: Currency
     period_start: dt.date
