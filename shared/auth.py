@@ -69,14 +69,18 @@ class TokenVerifier:
                 options={"require": ["sub", "exp"], "verify_aud": self.settings.audience is not None},
             )
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+            raise Unauthorized(
+                f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}
+            ) from None
         roles = claims.get("roles") or []
         if isinstance(roles, str):
             roles = roles.split()
         return Principal(sub=str(claims["sub"]), roles=frozenset(str(r) for r in roles), organisation=claims.get("org"))
 
 
-def issue_token(settings: AuthSettings, *, sub: str, roles: list[str], org: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
+def issue_token(
+    settings: AuthSettings, *, sub: str, roles: list[str], org: str | None = None, ttl_seconds: int = 12 * 3600
+) -> str:
     """Sign a development token (HS256 with the shared secret)."""
     now = int(time.time())
     claims: dict[str, object] = {"sub": sub, "roles": roles, "iat": now, "exp": now + ttl_seconds}

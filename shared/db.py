@@ -71,12 +71,12 @@ class Fixed(TypeDecorator[Decimal]):
         return Decimal
 
 
-def Amount() -> Fixed:  # noqa: N802 - reads like a column type
+def Amount() -> Fixed:
     """A money amount column (two decimals)."""
     return Fixed(scale=2, precision=18)
 
 
-def Code(length: int = 64) -> String:  # noqa: N802
+def Code(length: int = 64) -> String:
     return String(length)
 
 
@@ -141,15 +141,23 @@ async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
 def run_migrations(connection_url: str, target_metadata: MetaData, context: Any) -> None:
     """Body of every service's Alembic `env.py` (online, async engine; offline emits SQL)."""
     if context.is_offline_mode():
-        context.configure(url=connection_url, target_metadata=target_metadata, literal_binds=True,
-                          render_as_batch=is_sqlite(connection_url))
+        context.configure(
+            url=connection_url,
+            target_metadata=target_metadata,
+            literal_binds=True,
+            render_as_batch=is_sqlite(connection_url),
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
 
     def _do(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

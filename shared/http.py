@@ -39,7 +39,9 @@ async def call(client: httpx.AsyncClient, service: str, method: str, url: str, *
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.HTTPError as exc:
-        raise UpstreamError(f"the {service} service could not be reached: {type(exc).__name__}", service=service) from None
+        raise UpstreamError(
+            f"the {service} service could not be reached: {type(exc).__name__}", service=service
+        ) from None
     if response.status_code >= 500:
         raise UpstreamError(f"the {service} service answered {response.status_code}", service=service)
     return response
@@ -71,7 +73,9 @@ class ETagCache:
         try:
             data = response.json()
         except ValueError:
-            raise UpstreamError(f"the {self.service} service answered something that is not JSON", service=self.service) from None
+            raise UpstreamError(
+                f"the {self.service} service answered something that is not JSON", service=self.service
+            ) from None
         etag = response.headers.get("etag")
         if response.status_code == 200 and etag:
             if len(self._entries) >= self.max_entries:

@@ -90,9 +90,7 @@ async def run_idempotent(
     digest = await fingerprint(request)
 
     async def _lookup() -> Any:
-        return (
-            await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))
-        ).one_or_none()
+        return (await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))).one_or_none()
 
     def _replay(row: Any) -> JSONResponse:
         if row.request_hash != digest:
@@ -100,8 +98,11 @@ async def run_idempotent(
                 "this Idempotency-Key was already used with a different request body",
                 errors=[FieldError(field="header.Idempotency-Key", message="reused with another body")],
             )
-        return JSONResponse(row.response, status_code=row.status_code,
-                            headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})})
+        return JSONResponse(
+            row.response,
+            status_code=row.status_code,
+            headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})},
+        )
 
     existing = await _lookup()
     if existing is not None:
@@ -111,8 +112,14 @@ async def run_idempotent(
     try:
         async with session.begin_nested():
             await session.execute(
-                table.insert().values(scope=scope, key=key, request_hash=digest, status_code=status_code,
-                                      response=body, created_at=datetime.now(UTC))
+                table.insert().values(
+                    scope=scope,
+                    key=key,
+                    request_hash=digest,
+                    status_code=status_code,
+                    response=body,
+                    created_at=datetime.now(UTC),
+                )
             )
     except IntegrityError:
         # A concurrent request with the same key committed first; our work must not count.

@@ -43,7 +43,7 @@ def quantum(currency: str) -> Decimal:
 def to_decimal(value: Any) -> Decimal:
     """Parse an exact decimal from a string, int or Decimal; refuse floats, booleans and non-finite values."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("must be a decimal string such as \"1234.50\", not a floating-point number")
+        raise ValueError('must be a decimal string such as "1234.50", not a floating-point number')
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -51,13 +51,13 @@ def to_decimal(value: Any) -> Decimal:
     elif isinstance(value, str):
         text = value.strip()
         if not text:
-            raise ValueError("must be a decimal string such as \"1234.50\"")
+            raise ValueError('must be a decimal string such as "1234.50"')
         try:
             result = Decimal(text)
         except InvalidOperation:
             raise ValueError(f"{value!r} is not a decimal number") from None
     else:
-        raise ValueError("must be a decimal string such as \"1234.50\"")
+        raise ValueError('must be a decimal string such as "1234.50"')
     if not result.is_finite():
         raise ValueError("must be a finite number")
     return result
@@ -85,7 +85,9 @@ Currency = Annotated[
 class Money(BaseModel):
     """An exact amount with its currency: `{"amount": "43800000.00", "currency": "EUR"}`."""
 
-    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [{"amount": "43800000.00", "currency": "EUR"}]})
+    model_config = ConfigDict(
+        frozen=True, json_schema_extra={"examples": [{"amount": "43800000.00", "currency": "EUR"}]}
+    )
 
     amount: Annotated[
         Decimal,
@@ -98,7 +100,11 @@ class Money(BaseModel):
     def _at_most_minor_units(self) -> Money:
         places = minor_units(self.currency)
         exponent = self.amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -places and self.amount != self.amount.quantize(quantum(self.currency)):
+        if (
+            isinstance(exponent, int)
+            and exponent < -places
+            and self.amount != self.amount.quantize(quantum(self.currency))
+        ):
             raise ValueError(f"{self.currency} amounts have at most {places} decimal places")
         # Normalise the scale so that equal amounts are equal objects and serialise identically.
         self.__dict__["amount"] = self.amount.quantize(quantum(self.currency))

@@ -19,7 +19,9 @@ from shared.problems import problem_response
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram(
-    "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
@@ -96,8 +98,14 @@ class RequestContextMiddleware:
             if template not in ("/metrics", "/healthz", "/readyz"):
                 REQUESTS.labels(self.service, method, template, str(status)).inc()
                 LATENCY.labels(self.service, method, template).observe(elapsed)
-                self.log.info("request", method=method, path=scope.get("path"), route=template,
-                              status=status, duration_ms=round(elapsed * 1000, 2))
+                self.log.info(
+                    "request",
+                    method=method,
+                    path=scope.get("path"),
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
 
 def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None) -> APIRouter:
@@ -116,9 +124,15 @@ def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None)
             if readiness is not None:
                 await readiness(request)
         except Exception as exc:  # any failure means not ready; say which
-            return problem_response(503, {
-                "type": "about:blank", "title": "Not ready", "status": 503, "detail": f"{type(exc).__name__}: {exc}"[:300],
-            })
+            return problem_response(
+                503,
+                {
+                    "type": "about:blank",
+                    "title": "Not ready",
+                    "status": 503,
+                    "detail": f"{type(exc).__name__}: {exc}"[:300],
+                },
+            )
         return Response('{"status":"ready"}', media_type="application/json")
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

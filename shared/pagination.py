@@ -38,7 +38,10 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         value = None
     if not isinstance(value, dict):
-        raise Unprocessable("the cursor is not one this API returned", errors=[FieldError(field="query.cursor", message="invalid cursor")])
+        raise Unprocessable(
+            "the cursor is not one this API returned",
+            errors=[FieldError(field="query.cursor", message="invalid cursor")],
+        )
     return value
 
 

@@ -47,8 +47,9 @@ class Partner(BaseModel):
     organisation_type: str = Field(min_length=1, max_length=64, examples=["public-authority"])
     region: str = Field(pattern=r"^[A-Z]{2}[0-9A-Z]{0,3}$", description="NUTS code", examples=["SE311"])
     role: PartnerRole
-    region_justification: str | None = Field(default=None, max_length=4000,
-                                             description="Why a partner outside the programme area is needed")
+    region_justification: str | None = Field(
+        default=None, max_length=4000, description="Why a partner outside the programme area is needed"
+    )
     budget: list[BudgetLine] = Field(default_factory=list, max_length=200)
     financing: list[FinancingLine] = Field(default_factory=list, max_length=200)
 
@@ -59,13 +60,16 @@ class Partner(BaseModel):
         if unknown:
             raise ValueError(f"a partner's amounts are in EUR, SEK or NOK, not {', '.join(sorted(unknown))}")
         if len(currencies) > 1:
-            raise ValueError(f"all of a partner's budget and financing must be in one currency, found {', '.join(sorted(currencies))}")
+            raise ValueError(
+                f"all of a partner's budget and financing must be in one currency, found {', '.join(sorted(currencies))}"
+            )
         return self
 
     @property
     def currency(self) -> str | None:
-        lines = [*self.budget, *self.financing]
-        return lines[0].amount.currency if lines else None
+        if self.budget:
+            return self.budget[0].amount.currency
+        return self.financing[0].amount.currency if self.financing else None
 
 
 class ApplicationContent(BaseModel):
@@ -79,8 +83,9 @@ class ApplicationContent(BaseModel):
     acronym: str = Field(min_length=1, max_length=40, examples=["GIV"])
     title: LocalizedText
     summary: LocalizedText = Field(default_factory=dict)
-    cross_border_added_value: str = Field(default="", max_length=20000,
-                                          description="Why across the border, and why this programme")
+    cross_border_added_value: str = Field(
+        default="", max_length=20000, description="Why across the border, and why this programme"
+    )
     start_date: dt.date
     end_date: dt.date
     partners: list[Partner] = Field(default_factory=list, max_length=100)

@@ -24,8 +24,9 @@ class CommitmentRequest(BaseModel):
     priority: str = Field(examples=["1"])
     specific_objective: str | None = Field(default=None, examples=["1B"])
     call_id: UUID | None = None
-    reference: str | None = Field(default=None, description="The application's human-readable reference",
-                                  examples=["SE-NO-2022-0001"])
+    reference: str | None = Field(
+        default=None, description="The application's human-readable reference", examples=["SE-NO-2022-0001"]
+    )
     lines: list[CommitmentLineIn] = Field(min_length=1, max_length=20)
 
 
@@ -33,7 +34,9 @@ class CommitmentLine(BaseModel):
     fund: str
     amount: Money = Field(description="As asked, in its original currency")
     amount_programme: Money = Field(description="Converted to the programme's currency at `rate`")
-    rate: ExactDecimal | None = Field(default=None, description="Units of the original currency per 1 unit of the programme currency")
+    rate: ExactDecimal | None = Field(
+        default=None, description="Units of the original currency per 1 unit of the programme currency"
+    )
     rate_source: Literal["identity", "monthly", "programme-fixed"]
     released: Money = Field(description="Released so far, in the programme's currency")
     paid: Money = Field(description="Paid so far, in the programme's currency")
@@ -54,7 +57,9 @@ class Commitment(BaseModel):
 
 class ReleaseRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
-    lines: list[CommitmentLineIn] | None = Field(default=None, description="Partial release per fund; omit to release all that remains")
+    lines: list[CommitmentLineIn] | None = Field(
+        default=None, description="Partial release per fund; omit to release all that remains"
+    )
 
 
 class BudgetRow(BaseModel):

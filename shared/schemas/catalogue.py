@@ -21,7 +21,9 @@ class Fund(BaseModel):
     name: LocalizedText
     description: LocalizedText | None = None
     amount: Money
-    country: str | None = Field(default=None, description="The country whose partners the fund finances", examples=["SE"])
+    country: str | None = Field(
+        default=None, description="The country whose partners the fund finances", examples=["SE"]
+    )
 
 
 class FixedExchangeRate(BaseModel):
@@ -52,7 +54,9 @@ class ProgrammeSummary(BaseModel):
     code: str = Field(examples=["interreg-se-no-2021-2027"])
     kind: Literal["interreg", "regional-fund", "action-plan"]
     cci: str | None = None
-    reference_prefix: str | None = Field(default=None, description="Prefix of application references", examples=["SE-NO"])
+    reference_prefix: str | None = Field(
+        default=None, description="Prefix of application references", examples=["SE-NO"]
+    )
     name: LocalizedText
     currency: Currency
     period_start: dt.date
@@ -77,7 +81,7 @@ class Priority(BaseModel):
     code: str = Field(examples=["1"])
     name: LocalizedText
     description: LocalizedText | None = None
-    share: ExactDecimal | None = Field(default=None, description="Share of the programme, e.g. \"0.42\"")
+    share: ExactDecimal | None = Field(default=None, description='Share of the programme, e.g. "0.42"')
     total_financing: Money | None = None
     specific_objectives: list[str] = Field(description="Codes of its specific objectives", examples=[["1A", "1B"]])
 
@@ -142,7 +146,9 @@ class Call(BaseModel):
 
 class SearchHit(BaseModel):
     programme: str
-    kind: str = Field(description="What matched: programme, priority, specific_objective, region, call, project_type, organisation_type, fund, example_project")
+    kind: str = Field(
+        description="What matched: programme, priority, specific_objective, region, call, project_type, organisation_type, fund, example_project"
+    )
     code: str
     language: str
     title: str

@@ -20,8 +20,11 @@ class RuleResult(BaseModel):
     passed: bool
     severity: Severity
     message: str = Field(description="In the language of Accept-Language (sv, nb, en)")
-    facts: dict[str, Any] = Field(default_factory=dict, description="The figures the rule used, decimals as strings",
-                                  examples=[{"partner": "Region Värmland", "erdf_share": "0.66", "limit": "0.65"}])
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The figures the rule used, decimals as strings",
+        examples=[{"partner": "Region Värmland", "erdf_share": "0.66", "limit": "0.65"}],
+    )
 
 
 class Report(BaseModel):

@@ -1,0 +1,119 @@
+"""Cross-cutting helpers: language negotiation, cursors, problem+json, tokens, request ids, metrics."""
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
+
+from shared.auth import CurrentPrincipal, TokenVerifier, issue_token, require_roles
+from shared.i18n import negotiate, pick
+from shared.observability import RequestContextMiddleware
+from shared.pagination import decode_cursor, encode_cursor
+from shared.problems import Conflict, ProblemError, install_problem_handlers
+from shared.settings import AuthSettings, ServiceSettings
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "en"),
+        ("sv-SE,sv;q=0.9,en;q=0.5", "sv"),
+        ("nb", "nb"),
+        ("no", "nb"),
+        ("nn-NO", "nb"),
+        ("de, sv;q=0.1", "sv"),
+        ("en;q=0.2, nb;q=0.8", "nb"),
+        ("fr", "en"),
+        ("*", "en"),
+    ],
+)
+def test_negotiate(header: str | None, expected: str) -> None:
+    assert negotiate(header) == expected
+
+
+def test_pick_falls_back() -> None:
+    assert pick({"sv": "Hej", "en": "Hello"}, "nb") == "Hello"
+    assert pick({"sv": "Hej"}, "nb") == "Hej"
+    assert pick(None, "sv") == ""
+
+
+def test_cursor_round_trip_and_garbage() -> None:
+    assert decode_cursor(encode_cursor({"id": "x", "n": 3})) == {"id": "x", "n": 3}
+    with pytest.raises(ProblemError) as err:
+        decode_cursor("not-a-cursor!")
+    assert err.value.status == 422
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValueError, match="AUTH_SECRET"):
+        ServiceSettings(environment="production")
+    ServiceSettings(environment="production", auth=AuthSettings(secret="a-real-secret-from-the-vault-0123456789"))
+
+
+class Body(BaseModel):
+    n: int
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    app.state.token_verifier = TokenVerifier(AuthSettings())
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service="test")
+    router = APIRouter()
+
+    @router.post("/v1/things")
+    async def make(body: Body) -> dict[str, int]:
+        if body.n == 409:
+            raise Conflict("already there", thing=body.n)
+        if body.n == 500:
+            raise RuntimeError("boom: secret internals")
+        return {"n": body.n}
+
+    app.include_router(router)
+
+    @app.get("/v1/only-admin")
+    async def only_admin(p: CurrentPrincipal, _a: object = Depends(require_roles("admin"))) -> dict[str, str]:
+        return {"sub": p.sub}
+
+    return app
+
+
+async def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t")
+
+
+async def test_problem_json_for_validation_conflict_unknown_route_and_crash() -> None:
+    async with await _client(_app()) as c:
+        r = await c.post("/v1/things", json={"n": "x"})
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["status"] == 422 and body["errors"][0]["field"] == "n"
+        r = await c.post("/v1/things", json={"n": 409})
+        assert r.status_code == 409 and r.json()["thing"] == 409 and r.json()["detail"] == "already there"
+        r = await c.get("/v1/nothing-here")
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+        r = await c.post("/v1/things", json={"n": 500})
+        assert r.status_code == 500 and "secret internals" not in r.text and "Traceback" not in r.text
+
+
+async def test_roles_and_tokens() -> None:
+    settings = AuthSettings()
+    async with await _client(_app()) as c:
+        assert (await c.get("/v1/only-admin")).status_code == 401
+        bad = {"Authorization": "Bearer not.a.token"}
+        assert (await c.get("/v1/only-admin", headers=bad)).status_code == 401
+        applicant = {"Authorization": "Bearer " + issue_token(settings, sub="anna", roles=["applicant"])}
+        assert (await c.get("/v1/only-admin", headers=applicant)).status_code == 403
+        admin = {"Authorization": "Bearer " + issue_token(settings, sub="ada", roles=["admin"])}
+        r = await c.get("/v1/only-admin", headers=admin)
+        assert r.status_code == 200 and r.json() == {"sub": "ada"}
+        forged = issue_token(AuthSettings(secret="another-secret-another-secret-1234"), sub="eve", roles=["admin"])
+        assert (await c.get("/v1/only-admin", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
+
+
+async def test_request_id_is_echoed_or_made() -> None:
+    async with await _client(_app()) as c:
+        r = await c.post("/v1/things", json={"n": 1}, headers={"X-Request-ID": "abc-123"})
+        assert r.headers["x-request-id"] == "abc-123"
+        r = await c.post("/v1/things", json={"n": 1})
+        assert len(r.headers["x-request-id"]) == 32
