@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
@@ -25,6 +25,12 @@ class AuthSettings(BaseSettings):
     audience: str | None = None
     algorithms: list[str] = Field(default_factory=lambda: ["HS256", "RS256", "ES256"])
     leeway_seconds: int = 30
+
+    @field_validator("jwks_url", "issuer", "audience", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose files pass unset variables as empty strings; an empty issuer would reject every token.
+        return None if value == "" else value
 
 
 class ServiceSettings(BaseSettings):

@@ -1,0 +1,120 @@
+"""Start the four services as real processes (the commands the containers run), on a given backend."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.testing import _admin, _with_database, postgres_admin_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("catalogue", "eligibility", "budget", "applications")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    backend: str
+    workdir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _database_url(self, service: str) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.workdir / (service + '.db')}"
+        name = f"e2e_{service}_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        self.databases.append(name)
+        return _with_database(postgres_admin_url(), name)
+
+    def _run(self, service: str, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", f"services.{service}", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=300,
+        )
+
+    def _serve(self, service: str) -> None:
+        log = open(self.workdir / f"{service}.log", "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}", "serve", "--port", str(self.ports[service])],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+
+    def _wait(self, service: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url(service) + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        log = (self.workdir / f"{service}.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{service} did not become ready:\n{log}")
+
+    def start(self) -> Stack:
+        self.ports = {s: free_port() for s in SERVICES}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CATALOGUE_", "APPLICATIONS_", "ELIGIBILITY_", "BUDGET_"))
+        }
+        for s in SERVICES:
+            prefix = s.upper()
+            env[f"{prefix}_DATABASE_URL"] = self._database_url(s)
+            env[f"{prefix}_LOG_LEVEL"] = "WARNING"
+            for upstream in ("catalogue", "eligibility", "budget"):
+                env[f"{prefix}_{upstream.upper()}_URL"] = ""  # set below once ports are known
+        for s in SERVICES:
+            for upstream in ("catalogue", "eligibility", "budget"):
+                env[f"{s.upper()}_{upstream.upper()}_URL"] = f"http://127.0.0.1:{self.ports[upstream]}"
+        self.env = env
+        for s in SERVICES:
+            self._run(s, "migrate")
+        self._run("catalogue", "load-data")
+        self._serve("catalogue")
+        self._wait("catalogue")
+        self._run("budget", "sync")
+        for s in ("eligibility", "budget", "applications"):
+            self._serve(s)
+        for s in ("eligibility", "budget", "applications"):
+            self._wait(s)
+        return self
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for name in self.databases:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

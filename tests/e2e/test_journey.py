@@ -1,0 +1,135 @@
+"""One application's journey across the four running services, as an integrator drives it over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from shared.testing import auth
+from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
+PROGRAMME = "interreg-se-no-2021-2027"
+
+
+def m(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+def gron_industrivaxt(call_id: str, erdf: str = "390000.00", own_se: str = "210000.00") -> dict:
+    return {
+        "programme": PROGRAMME,
+        "call_id": call_id,
+        "specific_objective": "1B",
+        "project_type": "main-project",
+        "acronym": "GIV",
+        "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst"},
+        "summary": {"sv": "Hållbarhet, digitalisering och framtidens kompetens i små tillverkande företag."},
+        "cross_border_added_value": "Shared supplier base across the Värmland–Kongsvinger border.",
+        "start_date": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
+        "end_date": (dt.date.today() + dt.timedelta(days=60 + 3 * 365 - 2)).isoformat(),
+        "partners": [
+            {
+                "name": "Region Värmland",
+                "organisation_number": "232100-0152",
+                "country": "SE",
+                "organisation_type": "public-authority",
+                "region": "SE311",
+                "role": "lead",
+                "budget": [{"category": "staff", "amount": m("600000.00")}],
+                "financing": [{"source": "ERDF", "amount": m(erdf)}, {"source": "own-public", "amount": m(own_se)}],
+            },
+            {
+                "name": "Kongsvinger kommune",
+                "organisation_number": "964950113",
+                "country": "NO",
+                "organisation_type": "public-authority",
+                "region": "NO020",
+                "role": "partner",
+                "budget": [{"category": "staff", "amount": m("300000.00")}],
+                "financing": [
+                    {"source": "NO-STATE", "amount": m("150000.00")},
+                    {"source": "own-public", "amount": m("150000.00")},
+                ],
+            },
+        ],
+    }
+
+
+def available(stack: Stack, fund: str, priority: str) -> Decimal:
+    body = httpx.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget").json()
+    row = next(r for r in body["rows"] if r["fund"] == fund and r["priority"] == priority)
+    return Decimal(row["available"]["amount"])
+
+
+def test_from_call_to_committed_budget(stack: Stack) -> None:
+    admin, officer = auth("admin", "e2e-admin"), auth("officer", "e2e-olga")
+    anna = auth("applicant", "e2e-anna")
+    now = dt.datetime.now(dt.UTC)
+    call = {
+        "number": f"e2e-{uuid.uuid4().hex[:8]}",
+        "name": {"sv": "Testutlysning", "en": "Test call"},
+        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
+        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
+        "specific_objectives": ["1B"],
+        "project_types": ["main-project"],
+    }
+    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=admin)
+    assert r.status_code == 201, r.text
+    call_id = r.json()["id"]
+    assert r.json()["status"] == "open"
+
+    apps = stack.url("applications") + "/v1/applications"
+    r = httpx.post(apps, json=gron_industrivaxt(call_id), headers=anna)
+    assert r.status_code == 201, r.text
+    app_id = r.json()["id"]
+
+    r = httpx.post(f"{apps}/{app_id}/pre-check", headers={**anna, "Accept-Language": "sv"}, timeout=30)
+    assert r.status_code == 200 and r.json()["eligible"] is True, r.text
+
+    erdf_before, no_before = available(stack, "ERDF", "1"), available(stack, "NO-STATE", "1")
+    key = str(uuid.uuid4())
+    r1 = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
+    r2 = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
+    assert r1.status_code in (200, 201) and r1.json() == r2.json(), r1.text
+    assert r1.json()["reference"].startswith(f"SE-NO-{dt.date.today().year}-")
+
+    r = httpx.get(f"{apps}/{app_id}", headers=anna)
+    assert r.json()["status"] == "eligible", r.text
+
+    r = httpx.post(
+        f"{apps}/{app_id}/decision",
+        json={"decision": "approved", "reason": "Strong partnership"},
+        headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["status"] == "approved"
+
+    # ERDF 390,000 and NO-STATE 150,000 are committed on priority 1 (specific objective 1B).
+    assert erdf_before - available(stack, "ERDF", "1") == Decimal("390000.00")
+    assert no_before - available(stack, "NO-STATE", "1") == Decimal("150000.00")
+
+    r = httpx.get(f"{apps}/{app_id}/history", headers=anna)
+    statuses = [e.get("to_status") or e.get("to") for e in r.json()["items"]]
+    assert statuses[-3:] == ["submitted", "eligible", "approved"], statuses
+
+    r = httpx.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=admin)
+    assert r.status_code == 200 and r.json()["consistent"] is True, r.text
+
+
+def test_every_service_is_observable(stack: Stack) -> None:
+    for service in ("catalogue", "applications", "eligibility", "budget"):
+        base = stack.url(service)
+        assert httpx.get(base + "/healthz").status_code == 200
+        assert httpx.get(base + "/readyz").status_code == 200
+        metrics = httpx.get(base + "/metrics")
+        assert metrics.status_code == 200 and "http_requests_total" in metrics.text
+        spec = httpx.get(base + "/openapi.json").json()
+        assert spec["openapi"].startswith("3.1")
+        docs = httpx.get(base + "/docs").text
+        assert "cdn.jsdelivr" not in docs and "unpkg.com" not in docs
