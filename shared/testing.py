@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,12 @@ def database_fixture(service: str, alembic_ini: Path, md: MetaData) -> tuple[Any
             drop()
 
     @pytest.fixture(name=f"{service}_database_url")
-    async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    def _clean(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
+        # `backend` is requested by name so that pytest parametrizes the test over both backends (the
+        # migrated-URL fixture is looked up dynamically, which alone would not parametrize it). A sync
+        # fixture: the session fixture it looks up may call asyncio.run, which needs no running loop.
         url = request.getfixturevalue(f"{service}_migrated_url")
-        await empty_all_tables(url, md)
+        asyncio.run(empty_all_tables(url, md))
         yield url
 
     return _migrated, _clean

@@ -1,0 +1,155 @@
+"""Worked examples for the OpenAPI description: the Grön industriväxt application and its report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIRST_CALL_2022 = "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"
+"""The catalogue's id of call 2022-1 of Interreg Sverige–Norge (`GET /v1/programmes/{programme}/calls`)."""
+
+
+def _m(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+GRON_INDUSTRIVAXT: dict[str, Any] = {
+    "programme": "interreg-se-no-2021-2027",
+    "call_id": FIRST_CALL_2022,
+    "specific_objective": "1B",
+    "project_type": "main-project",
+    "acronym": "GIV",
+    "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst"},
+    "summary": {"sv": "Hållbarhet, digitalisering och framtidens kompetens i små tillverkande företag."},
+    "cross_border_added_value": "Shared supplier base across the Värmland–Kongsvinger border.",
+    "start_date": "2022-09-01",
+    "end_date": "2025-08-31",
+    "as_of": "2022-06-01",
+    "partners": [
+        {
+            "name": "Region Värmland",
+            "organisation_number": "232100-0152",
+            "country": "SE",
+            "organisation_type": "public-authority",
+            "region": "SE311",
+            "role": "lead",
+            "budget": [{"category": "staff", "amount": _m("600000.00")}],
+            "financing": [
+                {"source": "ERDF", "amount": _m("390000.00")},
+                {"source": "own-public", "amount": _m("210000.00")},
+            ],
+        },
+        {
+            "name": "Kongsvinger kommune",
+            "organisation_number": "964950113",
+            "country": "NO",
+            "organisation_type": "public-authority",
+            "region": "NO020",
+            "role": "partner",
+            "budget": [{"category": "staff", "amount": _m("300000.00")}],
+            "financing": [
+                {"source": "NO-STATE", "amount": _m("150000.00")},
+                {"source": "own-public", "amount": _m("150000.00")},
+            ],
+        },
+    ],
+}
+
+GRON_INDUSTRIVAXT_66: dict[str, Any] = {
+    **GRON_INDUSTRIVAXT,
+    "partners": [
+        {
+            **GRON_INDUSTRIVAXT["partners"][0],
+            "financing": [
+                {"source": "ERDF", "amount": _m("396000.00")},
+                {"source": "own-public", "amount": _m("204000.00")},
+            ],
+        },
+        GRON_INDUSTRIVAXT["partners"][1],
+    ],
+}
+
+CHECK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "gron-industrivaxt": {
+        "summary": "Grön industriväxt (eligible)",
+        "description": "Region Värmland (SE311, lead) with 65 % ERDF and Kongsvinger kommune (NO020) with 50 % "
+        "Norwegian state funds; a main project under 1B in the first call of 2022.",
+        "value": GRON_INDUSTRIVAXT,
+    },
+    "gron-industrivaxt-66": {
+        "summary": "Grön industriväxt with 66 % ERDF (not eligible)",
+        "description": "ERDF 396,000 of 600,000 EUR: 6,000 EUR over the 65 % limit.",
+        "value": GRON_INDUSTRIVAXT_66,
+    },
+}
+
+
+def _r(rule: str, message: str, facts: dict[str, Any], passed: bool = True, severity: str = "error") -> dict[str, Any]:
+    return {"rule": rule, "passed": passed, "severity": severity, "message": message, "facts": facts}
+
+
+REPORT_EXAMPLE: dict[str, Any] = {
+    "eligible": False,
+    "rule_set": {"id": "interreg-se-no-2021-2027", "version": 1},
+    "as_of": "2022-06-01",
+    "language": "en",
+    "results": [
+        _r(
+            "cross-border-partnership",
+            "The partnership meets the requirements: partners from Norway, Sweden; lead partner: Region Värmland.",
+            {"required_countries": ["SE", "NO"], "lead_partners": ["Region Värmland"]},
+        ),
+        _r("eligible-organisation", "Every partner's organisation type may apply (Public authority).", {}),
+        _r(
+            "programme-area",
+            "Every partner's region lies in the programme area on 2022-09-01.",
+            {"date": "2022-09-01"},
+            severity="warning",
+        ),
+        _r(
+            "co-financing-se",
+            "Region Värmland: ERDF 396,000.00 EUR is 66.00% of the eligible costs of "
+            "600,000.00 EUR, above the limit of 65% by 6,000.00 EUR.",
+            {
+                "source": "ERDF",
+                "country": "SE",
+                "limit": "0.65",
+                "partners": [
+                    {
+                        "partner": "Region Värmland",
+                        "country": "SE",
+                        "erdf": "396000.00",
+                        "eligible_costs": "600000.00",
+                        "erdf_share": "0.6600",
+                        "limit": "0.65",
+                        "excess": "6000.00",
+                        "currency": "EUR",
+                        "passed": False,
+                    }
+                ],
+            },
+            passed=False,
+        ),
+        _r(
+            "co-financing-no",
+            "NO-STATE stays within 50% of the eligible costs of each partner concerned (Kongsvinger kommune: 50.00%).",
+            {"source": "NO-STATE", "country": "NO", "limit": "0.50"},
+        ),
+        _r(
+            "project-duration",
+            "The project lasts 36 months (2022-09-01 – 2025-08-31), within the maximum of 36 months for Main project.",
+            {"months": 36, "max_months": 36},
+        ),
+        _r(
+            "pre-project-erdf-cap",
+            "The cap applies to projects of the type Pre-project only; the rule does not apply.",
+            {"applies": False},
+        ),
+        _r("call-open", "Call 2022-1 is open on 2022-06-01 (2022-05-15 – 2022-06-15).", {"number": "2022-1"}),
+        _r(
+            "specific-objective-open",
+            "Call 2022-1 funds specific objective 1B and projects of the type Main project.",
+            {"specific_objective": "1B"},
+        ),
+        _r("financing-balances", "Each partner's financing adds up exactly to its budget.", {}),
+    ],
+}

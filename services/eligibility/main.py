@@ -1,0 +1,81 @@
+"""The eligibility service's app: rule sets in its own database, reference data from the catalogue."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
+
+from services.eligibility import repository as repo
+from services.eligibility import service
+from services.eligibility.clients import CatalogueClient
+from services.eligibility.config import Settings
+from services.eligibility.errors import RuleSetConflict
+from services.eligibility.router import router
+from shared.app import build_app
+from shared.http import make_client
+
+log = logging.getLogger("eligibility")
+
+DESCRIPTION = """
+Checks an application against its programme's rules and answers a report: every rule, whether it passed,
+its severity, a message in Swedish, Norwegian Bokmål or English (`Accept-Language`) and the figures it used.
+
+Rules are data: each is a check kind from a registry (`GET /v1/check-kinds`) with parameters and a
+severity, grouped in versioned, immutable rule sets per programme (optionally per call). A change of a
+threshold is a new version (`POST /v1/rule-sets`, admin); every report names the rule set and version it
+used, and `?rule_set=&rule_set_version=` reproduces an old report.
+"""
+
+
+async def seed_if_empty(app: FastAPI, settings: Settings) -> None:
+    """Load the rule-set files when the database holds no rule set yet (first start after `migrate`)."""
+    try:
+        async with app.state.db.sessionmaker() as session, session.begin():
+            if await repo.count_rule_sets(session) == 0:
+                loaded = await service.load_rule_files(session, settings.rules_dir)
+                log.info("rule sets loaded", extra={"rule_sets": [f"{r.id}@{r.version}" for r in loaded]})
+    except (IntegrityError, RuleSetConflict):  # another process seeded at the same moment
+        log.info("rule sets were loaded by another process")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """The app; `transports` replaces the network for upstreams (tests: `{"catalogue": ASGITransport(app)}`)."""
+    settings = settings or Settings()
+    transports = transports or {}
+
+    @asynccontextmanager
+    async def setup(app: FastAPI) -> AsyncIterator[None]:
+        app.state.timezone = ZoneInfo(settings.timezone)
+        if settings.load_rules_on_startup:
+            await seed_if_empty(app, settings)
+        async with make_client(
+            settings.catalogue_url,
+            timeout=settings.http_timeout_seconds,
+            retries=settings.http_retries,
+            transport=transports.get("catalogue"),
+        ) as client:
+            app.state.catalogue = CatalogueClient(client)
+            yield
+
+    return build_app(
+        service="eligibility",
+        settings=settings,
+        title="Eligibility service",
+        description=DESCRIPTION,
+        routers=[router],
+        setup=setup,
+        openapi_tags=[
+            {"name": "checks", "description": "Eligibility checks of applications"},
+            {"name": "rule sets", "description": "Versioned rule sets and the check kinds they use"},
+        ],
+    )

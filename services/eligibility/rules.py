@@ -1,0 +1,786 @@
+"""The rule engine: a registry of check kinds, each a parameterised, pure function of an application and
+the catalogue's reference data.
+
+A rule of a rule set names a check kind (`kind`), its parameters (`params`, validated by the kind's
+pydantic model when the rule set is created) and a severity. Thresholds and lists are parameters, so a
+new cap or share is a new rule-set version, not new code. `evaluate` runs every rule (never stopping at
+the first failure) and builds the report; it does no I/O, so it is fast, deterministic and testable with
+reference data built in memory.
+
+Amounts are compared exactly with `Decimal`: a share limit is checked as `funding <= limit * costs`, never
+by comparing rounded shares, so 65.00 % passes and 65.01 % fails.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.eligibility.messages import Amount, Country, Msg, Percent, Text, render
+from shared.money import ExactDecimal, Money, convert, decimal_str, round_minor
+from shared.schemas.applications import CheckRequest, FinancingSource, Partner
+from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region
+from shared.schemas.eligibility import Report, RuleResult, RuleSetRef, Severity
+
+Need = Literal["regions", "organisation_types", "project_types", "call"]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SE"])]
+SHARE_PLACES = Decimal("0.0001")
+
+
+# --------------------------------------------------------------------------- inputs and outputs
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """What the rules read from the catalogue. A list is None when no rule of the set needs it;
+    `call` is None when the call is unknown to the catalogue (or not needed)."""
+
+    programme: Programme
+    regions: list[Region] | None = None
+    organisation_types: list[OrganisationType] | None = None
+    project_types: list[ProjectType] | None = None
+    call: Call | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a check may look at."""
+
+    application: CheckRequest
+    reference: ReferenceData
+    as_of: dt.date
+    timezone: ZoneInfo
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    messages: list[Msg]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a stored rule-set version."""
+
+    code: str
+    kind: str
+    severity: Severity
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One immutable version of a rule set, as the engine needs it."""
+
+    id: str
+    version: int
+    programme: str
+    call_id: str | None
+    rules: tuple[Rule, ...]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def costs(partner: Partner) -> Decimal:
+    """A partner's eligible costs: the sum of its budget lines."""
+    return sum((line.amount.amount for line in partner.budget), Decimal(0))
+
+
+def financed(partner: Partner, source: str | None = None) -> Decimal:
+    """The sum of a partner's financing lines (of one source, or all)."""
+    return sum(
+        (line.amount.amount for line in partner.financing if source is None or line.source == source), Decimal(0)
+    )
+
+
+def currency_of(partner: Partner, ctx: Context) -> str:
+    return partner.currency or ctx.reference.programme.currency
+
+
+def dec(value: Decimal) -> str:
+    return decimal_str(value)
+
+
+def money_str(value: Decimal, currency: str) -> str:
+    return decimal_str(round_minor(value, currency))
+
+
+def share_str(value: Decimal) -> str:
+    return decimal_str(value.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` plus whole months, clamped to the end of a shorter month (31 Jan + 1 month = 28/29 Feb)."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def months_spanned(start: dt.date, end: dt.date) -> int:
+    """Calendar months a project from `start` to `end` (both inclusive) is running, counting a started
+    month as a month: 2023-01-01–2023-12-31 is 12 months, 2023-01-01–2024-01-01 is 13."""
+    months = max(0, (end.year - start.year) * 12 + end.month - start.month)
+    while add_months(start, months) <= end:
+        months += 1
+    while months > 0 and add_months(start, months - 1) > end:
+        months -= 1
+    return months
+
+
+def _partners_of(partners: Iterable[Partner], country: str | None) -> list[Partner]:
+    return [p for p in partners if country is None or p.country == country]
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnershipParams(Params):
+    countries: list[CountryCode] = Field(
+        min_length=1, description="Each needs at least one partner", examples=[["SE", "NO"]]
+    )
+    allowed_countries: list[CountryCode] | None = Field(
+        default=None, description="When given, every partner must be from one of these (single-country programmes)"
+    )
+    lead_partners: int = Field(default=1, ge=0, le=10, description="Exactly this many partners with role lead")
+
+
+class EligibleOrganisationParams(Params):
+    require_listed: bool = Field(
+        default=True,
+        description="A type the catalogue does not list fails; when false, "
+        "unlisted types pass (programmes whose catalogue lists no types)",
+    )
+    excluded_types: list[str] = Field(
+        default_factory=list,
+        description="Types refused whatever the catalogue says",
+        examples=[["private-person", "sole-proprietorship"]],
+    )
+
+
+class ProgrammeAreaParams(Params):
+    date: Literal["start_date", "as_of"] = Field(
+        default="start_date", description="The day the region must be valid on"
+    )
+    justification_allowed: bool = Field(
+        default=False,
+        description="Partners outside the area may take part with a "
+        "justification (the message says whether region_justification is given)",
+    )
+
+
+class CoFinancingParams(Params):
+    country: CountryCode | None = Field(default=None, description="Partners of this country; null for every partner")
+    source: FinancingSource = Field(description="The financing source whose share is limited", examples=["ERDF"])
+    max_share: ExactDecimal = Field(description='Largest share of the partner\'s eligible costs, e.g. "0.65"')
+
+    @field_validator("max_share")
+    @classmethod
+    def _a_share(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value <= Decimal(1):
+            raise ValueError("a share must be greater than 0 and at most 1")
+        return value
+
+
+class ProjectDurationParams(Params):
+    max_months: dict[str, Annotated[int, Field(ge=1, le=240)]] = Field(
+        default_factory=dict, description="Longest duration per project type", examples=[{"pre-project": 12}]
+    )
+    use_catalogue_default: bool = Field(
+        default=True, description="For a type not in max_months, use the catalogue's max_duration_months"
+    )
+
+
+class FundingCapParams(Params):
+    project_type: str | None = Field(default=None, description="Only projects of this type; null for all")
+    country: CountryCode | None = Field(default=None, description="Only partners of this country; null for all")
+    source: FinancingSource
+    max_amount: Money = Field(
+        description="The cap; amounts in other currencies are converted at the programme's "
+        "fixed rate (or the rule fails when there is none)"
+    )
+    per_partner: bool = Field(default=False, description="Cap each partner; otherwise the partners' total")
+
+    @field_validator("max_amount")
+    @classmethod
+    def _non_negative(cls, value: Money) -> Money:
+        if value.amount < 0:
+            raise ValueError("a cap must not be negative")
+        return value
+
+
+class CallOpenParams(Params):
+    pass
+
+
+class SpecificObjectiveOpenParams(Params):
+    check_project_type: bool = Field(default=True, description="Also require the call to accept the project type")
+
+
+class FinancingBalancesParams(Params):
+    pass
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
+    partners = ctx.application.partners
+    by_country = Counter(p.country for p in partners)
+    leads = [p.name for p in partners if p.role == "lead"]
+    msgs: list[Msg] = []
+    for country in params.countries:
+        if by_country[country] == 0:
+            msgs.append(Msg("partnership.missing-country", {"country": Country(country)}))
+    if len(leads) != params.lead_partners:
+        msgs.append(Msg("partnership.lead-count", {"expected": params.lead_partners, "count": len(leads)}))
+    if params.allowed_countries is not None:
+        allowed = [Country(c) for c in params.allowed_countries]
+        for p in partners:
+            if p.country not in params.allowed_countries:
+                msgs.append(
+                    Msg(
+                        "partnership.country-not-allowed",
+                        {"partner": p.name, "country": Country(p.country), "allowed": allowed},
+                    )
+                )
+    facts = {
+        "required_countries": list(params.countries),
+        "partners_per_country": dict(sorted(by_country.items())),
+        "lead_partners": leads,
+        "expected_lead_partners": params.lead_partners,
+        "partners": [{"partner": p.name, "country": p.country, "role": p.role} for p in partners],
+    }
+    if params.allowed_countries is not None:
+        facts["allowed_countries"] = list(params.allowed_countries)
+    if msgs:
+        return Outcome(False, msgs, facts)
+    return Outcome(
+        True, [Msg("partnership.ok", {"countries": [Country(c) for c in sorted(by_country)], "leads": leads})], facts
+    )
+
+
+def check_eligible_organisation(params: EligibleOrganisationParams, ctx: Context) -> Outcome:
+    types = {t.code: t for t in ctx.reference.organisation_types or []}
+    msgs: list[Msg] = []
+    rows = []
+    for p in ctx.application.partners:
+        known = types.get(p.organisation_type)
+        name = Text.of(known.name if known else None, p.organisation_type)
+        refused = p.organisation_type in params.excluded_types or (known is not None and not known.may_apply)
+        if refused:
+            msgs.append(Msg("organisation.refused", {"partner": p.name, "name": name}))
+        elif known is None and params.require_listed:
+            msgs.append(Msg("organisation.unknown", {"partner": p.name, "type": p.organisation_type}))
+        rows.append(
+            {
+                "partner": p.name,
+                "organisation_type": p.organisation_type,
+                "listed": known is not None,
+                "may_apply": (not refused) and (known is not None or not params.require_listed),
+            }
+        )
+    facts = {"partners": rows, "catalogue_lists_types": bool(types)}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    names = sorted({p.organisation_type for p in ctx.application.partners})
+    return Outcome(
+        True,
+        [Msg("organisation.ok", {"types": [Text.of(types[n].name if n in types else None, n) for n in names]})],
+        facts,
+    )
+
+
+def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    day = app.start_date if params.date == "start_date" else ctx.as_of
+    regions = {r.code: r for r in ctx.reference.regions or []}
+    msgs: list[Msg] = []
+    rows = []
+    for p in app.partners:
+        region = regions.get(p.region)
+        inside = region is not None and region.valid_on(day)
+        row: dict[str, Any] = {"partner": p.name, "country": p.country, "region": p.region, "inside": inside}
+        if region is not None:
+            row["valid_from"] = region.valid_from.isoformat() if region.valid_from else None
+            row["valid_to"] = region.valid_to.isoformat() if region.valid_to else None
+            if region.successors:
+                row["successors"] = list(region.successors)
+        if not inside:
+            msgs.append(Msg("area.outside", {"partner": p.name, "region": p.region, "date": day.isoformat()}))
+            if region is not None and region.valid_to is not None and day > region.valid_to:
+                msgs.append(
+                    Msg(
+                        "area.expired",
+                        {
+                            "region": p.region,
+                            "valid_to": region.valid_to.isoformat(),
+                            "successors": list(region.successors),
+                        },
+                    )
+                )
+            elif region is not None and region.valid_from is not None and day < region.valid_from:
+                msgs.append(Msg("area.not-yet", {"region": p.region, "valid_from": region.valid_from.isoformat()}))
+            if params.justification_allowed:
+                given = bool(p.region_justification and p.region_justification.strip())
+                row["justification_needed"] = True
+                row["justification_given"] = given
+                msgs.append(Msg("area.justification-given" if given else "area.justification-missing"))
+        rows.append(row)
+    facts = {"date": day.isoformat(), "partners": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    return Outcome(True, [Msg("area.ok", {"date": day.isoformat()})], facts)
+
+
+def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
+    key = params.source.lower().replace("-", "_")
+    limit = params.max_share
+    msgs: list[Msg] = []
+    rows = []
+    shares = []
+    concerned = _partners_of(ctx.application.partners, params.country)
+    for p in concerned:
+        currency = currency_of(p, ctx)
+        eligible = costs(p)
+        funding = financed(p, params.source)
+        allowed = limit * eligible
+        ok = funding <= allowed  # exact: never compare rounded shares
+        share = funding / eligible if eligible else None
+        excess = funding - allowed if not ok else Decimal(0)
+        rows.append(
+            {
+                "partner": p.name,
+                "country": p.country,
+                key: money_str(funding, currency),
+                "eligible_costs": money_str(eligible, currency),
+                f"{key}_share": share_str(share) if share is not None else None,
+                "limit": dec(limit),
+                "excess": money_str(excess, currency),
+                "currency": currency,
+                "passed": ok,
+            }
+        )
+        if share is not None:
+            shares.append((p.name, Percent(share)))
+        if not ok and share is None:
+            msgs.append(
+                Msg(
+                    "cofinancing.no-costs",
+                    {"partner": p.name, "source": params.source, "amount": Amount(funding, currency)},
+                )
+            )
+        elif not ok and share is not None:
+            msgs.append(
+                Msg(
+                    "cofinancing.over",
+                    {
+                        "partner": p.name,
+                        "source": params.source,
+                        "amount": Amount(funding, currency),
+                        "share": Percent(share),
+                        "costs": Amount(eligible, currency),
+                        "limit": Percent(limit, None),
+                        "excess": Amount(excess, currency),
+                    },
+                )
+            )
+    facts = {"source": params.source, "country": params.country, "limit": dec(limit), "partners": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    if not concerned:
+        scope = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
+        return Outcome(True, [Msg("cofinancing.none", {"scope": scope})], facts)
+    return Outcome(
+        True, [Msg("cofinancing.ok", {"source": params.source, "limit": Percent(limit, None), "shares": shares})], facts
+    )
+
+
+def check_project_duration(params: ProjectDurationParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    start, end = app.start_date, app.end_date
+    known = {t.code: t for t in ctx.reference.project_types or []}
+    pt = known.get(app.project_type)
+    type_name = Text.of(pt.name if pt else None, app.project_type)
+    limit: int | None = params.max_months.get(app.project_type)
+    limit_from = "params" if limit is not None else None
+    if limit is None and params.use_catalogue_default and pt is not None and pt.max_duration_months:
+        limit, limit_from = pt.max_duration_months, "catalogue"
+    facts: dict[str, Any] = {
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "project_type": app.project_type,
+        "max_months": limit,
+        "max_months_from": limit_from,
+    }
+    dates = {"start": start.isoformat(), "end": end.isoformat()}
+    if not start < end:
+        facts["months"] = None
+        return Outcome(False, [Msg("duration.order", dates)], facts)
+    months = months_spanned(start, end)
+    facts["months"] = months
+    if limit is not None and end >= add_months(start, limit):
+        return Outcome(
+            False, [Msg("duration.too-long", {**dates, "type": type_name, "max": limit, "months": months})], facts
+        )
+    if limit is not None:
+        return Outcome(
+            True, [Msg("duration.ok-max", {**dates, "type": type_name, "max": limit, "months": months})], facts
+        )
+    return Outcome(True, [Msg("duration.ok", {**dates, "months": months})], facts)
+
+
+def _to_currency(amount: Decimal, source: str, target: str, programme: Programme) -> Decimal | None:
+    """`amount` in `source` currency expressed in `target`, at the programme's fixed rate; None if there is none."""
+    if source == target:
+        return amount
+    rates = {r.currency: r.units_per_eur for r in programme.fixed_exchange_rates}
+    if target == "EUR" and source in rates:
+        return convert(amount, units_per_eur=rates[source], to_eur=True)
+    if source == "EUR" and target in rates:
+        return convert(amount, units_per_eur=rates[target], to_eur=False)
+    return None
+
+
+def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    cap = params.max_amount
+    facts: dict[str, Any] = {
+        "project_type": params.project_type,
+        "country": params.country,
+        "source": params.source,
+        "cap": cap.model_dump(mode="json"),
+        "per_partner": params.per_partner,
+    }
+    type_names = {t.code: t.name for t in ctx.reference.project_types or []}
+    if params.project_type is not None and app.project_type != params.project_type:
+        facts["applies"] = False
+        return Outcome(
+            True,
+            [Msg("cap.not-applicable", {"type": Text.of(type_names.get(params.project_type), params.project_type)})],
+            facts,
+        )
+    facts["applies"] = True
+    msgs: list[Msg] = []
+    rows = []
+    converted: list[tuple[Partner, Decimal]] = []
+    for p in _partners_of(app.partners, params.country):
+        currency = currency_of(p, ctx)
+        amount = financed(p, params.source)
+        in_cap = _to_currency(amount, currency, cap.currency, ctx.reference.programme)
+        rows.append(
+            {
+                "partner": p.name,
+                "country": p.country,
+                "amount": money_str(amount, currency),
+                "currency": currency,
+                "amount_in_cap_currency": dec(in_cap) if in_cap is not None else None,
+            }
+        )
+        if in_cap is None:
+            msgs.append(Msg("cap.no-rate", {"partner": p.name, "currency": currency, "cap_currency": cap.currency}))
+        else:
+            converted.append((p, in_cap))
+    facts["partners"] = rows
+    scope_all = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
+    groups: list[tuple[Any, Decimal]] = (
+        [(p.name, amount) for p, amount in converted]
+        if params.per_partner
+        else [(scope_all, sum((a for _, a in converted), Decimal(0)))]
+    )
+    over = False
+    for scope, total in groups:
+        excess = total - cap.amount
+        args = {
+            "source": params.source,
+            "scope": scope,
+            "total": Amount(total, cap.currency),
+            "cap": Amount(cap.amount, cap.currency),
+        }
+        if excess > 0:
+            over = True
+            msgs.append(Msg("cap.over", {**args, "excess": Amount(excess, cap.currency)}))
+        elif not params.per_partner:
+            msgs.append(Msg("cap.ok", args))
+        if not params.per_partner:
+            facts["total"] = money_str(total, cap.currency)
+            facts["excess"] = money_str(max(excess, Decimal(0)), cap.currency)
+    failed = over or any(m.key == "cap.no-rate" for m in msgs)
+    if failed:
+        return Outcome(False, [m for m in msgs if m.key != "cap.ok"], facts)
+    if params.per_partner:
+        msgs = [
+            Msg(
+                "cap.ok",
+                {
+                    "source": params.source,
+                    "scope": scope_all,
+                    "total": Amount(sum((a for _, a in converted), Decimal(0)), cap.currency),
+                    "cap": Amount(cap.amount, cap.currency),
+                },
+            )
+        ]
+    return Outcome(True, msgs, facts)
+
+
+def _call_facts(call: Call, ctx: Context) -> dict[str, Any]:
+    return {
+        "call_id": str(call.id),
+        "number": call.number,
+        "programme": call.programme,
+        "opens_at": call.opens_at.isoformat(),
+        "closes_at": call.closes_at.isoformat() if call.closes_at else None,
+        "rolling": call.closes_at is None,
+        "as_of": ctx.as_of.isoformat(),
+        "timezone": ctx.timezone.key,
+    }
+
+
+def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    call = ctx.reference.call
+    if call is None:
+        return Outcome(
+            False,
+            [Msg("call.not-found", {"call_id": str(app.call_id)})],
+            {"call_id": str(app.call_id), "found": False, "as_of": ctx.as_of.isoformat()},
+        )
+    facts = _call_facts(call, ctx)
+    if call.programme != app.programme:
+        return Outcome(
+            False,
+            [Msg("call.other-programme", {"number": call.number, "other": call.programme, "programme": app.programme})],
+            facts,
+        )
+    # The window is read in the programme's time: a call closing 2022-06-15T23:59:59+02:00 is open all that day.
+    opens = call.opens_at.astimezone(ctx.timezone).date()
+    closes = call.closes_at.astimezone(ctx.timezone).date() if call.closes_at else None
+    args = {
+        "number": call.number,
+        "date": ctx.as_of.isoformat(),
+        "opens": opens.isoformat(),
+        "closes": closes.isoformat() if closes else None,
+    }
+    if ctx.as_of < opens:
+        return Outcome(False, [Msg("call.not-yet", args)], facts)
+    if closes is not None and ctx.as_of > closes:
+        return Outcome(False, [Msg("call.closed", args)], facts)
+    return Outcome(True, [Msg("call.open" if closes else "call.open-rolling", args)], facts)
+
+
+def check_specific_objective_open(params: SpecificObjectiveOpenParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    call = ctx.reference.call
+    type_names = {t.code: t.name for t in ctx.reference.project_types or []}
+    type_name = Text.of(type_names.get(app.project_type), app.project_type)
+    facts: dict[str, Any] = {"specific_objective": app.specific_objective, "project_type": app.project_type}
+    if call is None or call.programme != app.programme:
+        facts["call_found"] = call is not None
+        return Outcome(
+            False, [Msg("objective.no-call", {"objective": app.specific_objective, "type": type_name})], facts
+        )
+    facts.update(
+        {
+            "call_id": str(call.id),
+            "number": call.number,
+            "call_specific_objectives": list(call.specific_objectives),
+            "call_project_types": list(call.project_types),
+        }
+    )
+    msgs: list[Msg] = []
+    if app.specific_objective not in call.specific_objectives:
+        msgs.append(
+            Msg(
+                "objective.closed",
+                {"number": call.number, "objective": app.specific_objective, "open": list(call.specific_objectives)},
+            )
+        )
+    if params.check_project_type and app.project_type not in call.project_types:
+        msgs.append(
+            Msg(
+                "objective.type-closed",
+                {
+                    "number": call.number,
+                    "type": type_name,
+                    "open": [Text.of(type_names.get(t), t) for t in call.project_types],
+                },
+            )
+        )
+    if msgs:
+        return Outcome(False, msgs, facts)
+    return Outcome(
+        True,
+        [Msg("objective.ok", {"number": call.number, "objective": app.specific_objective, "type": type_name})],
+        facts,
+    )
+
+
+def check_financing_balances(params: FinancingBalancesParams, ctx: Context) -> Outcome:
+    msgs: list[Msg] = []
+    rows = []
+    for p in ctx.application.partners:
+        currency = currency_of(p, ctx)
+        budget, financing = costs(p), financed(p)
+        difference = financing - budget
+        rows.append(
+            {
+                "partner": p.name,
+                "budget": money_str(budget, currency),
+                "financing": money_str(financing, currency),
+                "difference": money_str(difference, currency),
+                "currency": currency,
+                "passed": difference == 0,
+            }
+        )
+        if difference != 0:
+            msgs.append(
+                Msg(
+                    "balance.off",
+                    {
+                        "partner": p.name,
+                        "financing": Amount(financing, currency),
+                        "budget": Amount(budget, currency),
+                        "difference": Amount(difference, currency),
+                    },
+                )
+            )
+    facts = {"partners": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    return Outcome(True, [Msg("balance.ok")], facts)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    """A kind of check: its parameters' model, the reference data it reads and its function."""
+
+    code: str
+    description: str
+    params: type[Params]
+    needs: frozenset[Need]
+    run: Callable[[Any, Context], Outcome]
+
+
+REGISTRY: dict[str, CheckKind] = {
+    k.code: k
+    for k in (
+        CheckKind(
+            "partnership",
+            "Partners from the required countries (and only allowed ones), exactly N leads",
+            PartnershipParams,
+            frozenset(),
+            check_partnership,
+        ),
+        CheckKind(
+            "eligible-organisation",
+            "Every partner's organisation type is listed and may apply",
+            EligibleOrganisationParams,
+            frozenset({"organisation_types"}),
+            check_eligible_organisation,
+        ),
+        CheckKind(
+            "programme-area",
+            "Every partner's region lies in the programme area on the project's start date",
+            ProgrammeAreaParams,
+            frozenset({"regions"}),
+            check_programme_area,
+        ),
+        CheckKind(
+            "co-financing",
+            "A financing source is at most a share of each (country's) partner's costs",
+            CoFinancingParams,
+            frozenset(),
+            check_co_financing,
+        ),
+        CheckKind(
+            "project-duration",
+            "Start before end; at most N months per project type",
+            ProjectDurationParams,
+            frozenset({"project_types"}),
+            check_project_duration,
+        ),
+        CheckKind(
+            "funding-cap",
+            "A financing source is at most an amount (per project type and country)",
+            FundingCapParams,
+            frozenset({"project_types"}),
+            check_funding_cap,
+        ),
+        CheckKind(
+            "call-open", "The call is open on the check date", CallOpenParams, frozenset({"call"}), check_call_open
+        ),
+        CheckKind(
+            "specific-objective-open",
+            "The call funds the specific objective and the project type",
+            SpecificObjectiveOpenParams,
+            frozenset({"call", "project_types"}),
+            check_specific_objective_open,
+        ),
+        CheckKind(
+            "financing-balances",
+            "Each partner's financing adds up exactly to its budget",
+            FinancingBalancesParams,
+            frozenset(),
+            check_financing_balances,
+        ),
+    )
+}
+
+
+def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a rule, validated by its kind and written out in full (defaults included), so a
+    stored version keeps meaning the same even if a later release adds a parameter with a default."""
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown check kind {kind!r}; known: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[kind].params.model_validate(params).model_dump(mode="json")
+
+
+def needs(rule_set: RuleSet) -> frozenset[Need]:
+    """The reference data the rules of a set read."""
+    out: set[Need] = set()
+    for rule in rule_set.rules:
+        out |= REGISTRY[rule.kind].needs
+    return frozenset(out)
+
+
+def evaluate(rule_set: RuleSet, ctx: Context, language: str) -> Report:
+    """Run every rule of the set, in its order, and build the report (`eligible` unless an error-severity
+    rule failed)."""
+    results = []
+    for rule in rule_set.rules:
+        kind = REGISTRY[rule.kind]
+        outcome = kind.run(kind.params.model_validate(rule.params), ctx)
+        results.append(
+            RuleResult(
+                rule=rule.code,
+                passed=outcome.passed,
+                severity=rule.severity,
+                message=render(outcome.messages, language),
+                facts=outcome.facts,
+            )
+        )
+    eligible = not any(not r.passed and r.severity == "error" for r in results)
+    return Report(
+        eligible=eligible,
+        rule_set=RuleSetRef(id=rule_set.id, version=rule_set.version),
+        as_of=ctx.as_of,
+        language=language,
+        results=results,
+    )

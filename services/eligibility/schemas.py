@@ -1,0 +1,185 @@
+"""Request and response models of the eligibility service's rule-set endpoints (the check itself uses
+`shared.schemas.applications.CheckRequest` and `shared.schemas.eligibility.Report`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.eligibility.rules import REGISTRY, validate_params
+from shared.i18n import LocalizedText
+from shared.schemas.eligibility import Severity
+
+SLUG = r"^[a-z0-9][a-z0-9.\-]{0,99}$"
+
+SE_NO_RULES_EXAMPLE: list[Any] = [
+    {
+        "code": "cross-border-partnership",
+        "kind": "partnership",
+        "severity": "error",
+        "params": {"countries": ["SE", "NO"], "lead_partners": 1},
+    },
+    {
+        "code": "co-financing-se",
+        "kind": "co-financing",
+        "severity": "error",
+        "params": {"country": "SE", "source": "ERDF", "max_share": "0.60"},
+    },
+    {
+        "code": "pre-project-erdf-cap",
+        "kind": "funding-cap",
+        "severity": "error",
+        "params": {
+            "project_type": "pre-project",
+            "country": "SE",
+            "source": "ERDF",
+            "max_amount": {"amount": "10000.00", "currency": "EUR"},
+        },
+    },
+    {"code": "financing-balances", "severity": "error", "params": {}},
+]
+
+
+class RuleSpec(BaseModel):
+    """A rule as written: a check kind (`kind`, default: the same as `code`) with its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        pattern=SLUG, description="The rule's code in reports, unique within the set", examples=["co-financing-se"]
+    )
+    kind: str | None = Field(
+        default=None, description="The check kind (see GET /v1/check-kinds); default: code", examples=["co-financing"]
+    )
+    severity: Severity = Field(
+        default="error", description="error: a failure makes the application ineligible; warning: reported only"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The kind's parameters (validated)",
+        examples=[{"country": "SE", "source": "ERDF", "max_share": "0.65"}],
+    )
+
+    @model_validator(mode="after")
+    def _known_kind_and_valid_params(self) -> RuleSpec:
+        kind = self.kind or self.code
+        if kind not in REGISTRY:
+            raise ValueError(f"rule {self.code!r}: unknown check kind {kind!r}; known: {', '.join(sorted(REGISTRY))}")
+        try:
+            self.params = validate_params(kind, self.params)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ValueError(f"rule {self.code!r}: invalid params for {kind}: {_short(exc)}") from None
+        self.kind = kind
+        return self
+
+
+def _short(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())) or 'params'}: "
+            f"{str(e.get('msg', '')).removeprefix('Value error, ')}"
+            for e in errors()
+        )
+    return str(exc)
+
+
+class RuleSetCreate(BaseModel):
+    """`POST /v1/rule-sets`: a new version of a rule set (a new set when its id is not stored yet)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "interreg-se-no-2021-2027",
+                    "programme": "interreg-se-no-2021-2027",
+                    "call_id": None,
+                    "name": {"en": "Eligibility rules of Interreg Sverige–Norge 2021–2027"},
+                    "rules": SE_NO_RULES_EXAMPLE,
+                }
+            ]
+        },
+    )
+
+    id: str | None = Field(
+        default=None,
+        pattern=SLUG,
+        description="The rule set; default: the set already "
+        "stored for this programme and call, else the programme code (plus the call id)",
+    )
+    programme: str = Field(pattern=SLUG, examples=["interreg-se-no-2021-2027"])
+    call_id: UUID | None = Field(
+        default=None, description="Set only for a rule set that overrides the programme's rules for one call"
+    )
+    name: LocalizedText = Field(default_factory=dict)
+    description: LocalizedText = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> RuleSetCreate:
+        codes = [r.code for r in self.rules]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"rule codes must be unique within a set: {', '.join(duplicates)}")
+        return self
+
+
+class RuleOut(BaseModel):
+    code: str
+    kind: str
+    severity: Severity
+    params: dict[str, Any]
+
+
+class RuleSetOut(BaseModel):
+    """One immutable version of a rule set."""
+
+    id: str = Field(examples=["interreg-se-no-2021-2027"])
+    version: int = Field(examples=[1])
+    latest_version: int = Field(description="The newest version of this rule set", examples=[1])
+    programme: str
+    call_id: str | None
+    name: dict[str, str]
+    description: dict[str, str]
+    created_at: dt.datetime
+    created_by: str
+    rules: list[RuleOut]
+
+
+class RuleSetVersionSummary(BaseModel):
+    id: str
+    version: int
+    name: dict[str, str]
+    created_at: dt.datetime
+    created_by: str
+    rules: int = Field(description="Number of rules")
+
+
+class RuleSetSummary(BaseModel):
+    """A rule set in a list: its scope and its newest version."""
+
+    id: str
+    programme: str
+    call_id: str | None
+    latest_version: int
+    name: dict[str, str]
+    updated_at: dt.datetime = Field(description="When the newest version was stored")
+
+
+class CheckKindOut(BaseModel):
+    """A kind of check the rules of a set can use, with the JSON Schema of its parameters."""
+
+    code: str
+    description: str
+    reads: list[str] = Field(description="Reference data it reads from the catalogue")
+    params_schema: dict[str, Any]
+
+
+class LoadedRuleSet(BaseModel):
+    id: str
+    version: int
+    created: bool = Field(description="False when the file matched the latest stored version")

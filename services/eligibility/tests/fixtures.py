@@ -1,0 +1,42 @@
+"""Pytest plugin of the eligibility service (listed in the root conftest): its database, app and client.
+
+`eligibility_app` is the real app on a clean, migrated database (lifespan run, so the rule-set files are
+loaded) whose catalogue client talks in-process to the real `catalogue_app` (same backend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from services.eligibility.config import Settings
+from services.eligibility.main import create_app
+from services.eligibility.models import Base
+from shared.testing import database_fixture
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+eligibility_migrated_url, eligibility_database_url = database_fixture("eligibility", ALEMBIC_INI, Base.metadata)
+
+
+@pytest.fixture
+async def eligibility_app(eligibility_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The eligibility app on a clean database, rule sets seeded, the catalogue wired in-process."""
+    settings = Settings(database_url=eligibility_database_url, http_retries=0)
+    app = create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)})
+    async with LifespanManager(app, startup_timeout=30):
+        yield app
+
+
+@pytest.fixture
+async def eligibility_client(eligibility_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An AsyncClient talking to `eligibility_app` in-process."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(eligibility_app), base_url="http://eligibility", timeout=30
+    ) as client:
+        yield client

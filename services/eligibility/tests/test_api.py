@@ -1,0 +1,370 @@
+"""API tests through ASGITransport, with the real catalogue in-process; each runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from services.eligibility import service
+from services.eligibility.config import DATA_DIR, Settings
+from services.eligibility.main import create_app
+from shared.testing import auth
+
+from .helpers import NMS, SE_NO, gron, m
+
+ADMIN = auth("admin", "ada")
+SHARE_060 = [
+    {"code": "cross-border-partnership", "kind": "partnership", "params": {"countries": ["SE", "NO"]}},
+    {
+        "code": "co-financing-se",
+        "kind": "co-financing",
+        "params": {"country": "SE", "source": "ERDF", "max_share": "0.60"},
+    },
+    {
+        "code": "co-financing-no",
+        "kind": "co-financing",
+        "params": {"country": "NO", "source": "NO-STATE", "max_share": "0.50"},
+    },
+    {"code": "financing-balances", "params": {}},
+]
+
+
+class _Refused(httpx.AsyncBaseTransport):
+    """A catalogue that cannot be reached (connection refused)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.fixture
+async def rules_app(eligibility_database_url: str) -> AsyncIterator[FastAPI]:
+    """The eligibility app without a catalogue, for tests of the rule-set endpoints (quicker to set up)."""
+    app = create_app(
+        Settings(database_url=eligibility_database_url, http_retries=0), transports={"catalogue": _Refused()}
+    )
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture
+async def rules_client(rules_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(rules_app), base_url="http://eligibility") as client:
+        yield client
+
+
+@pytest.fixture
+async def first_call(catalogue_client: httpx.AsyncClient) -> str:
+    """The id of Interreg Sverige–Norge's call 2022-1, as the catalogue names it."""
+    r = await catalogue_client.get(f"/v1/programmes/{SE_NO}/calls", params={"limit": 100})
+    assert r.status_code == 200, r.text
+    return next(c["id"] for c in r.json()["items"] if c["number"] == "2022-1")
+
+
+async def check(client: httpx.AsyncClient, app: dict[str, Any], lang: str = "en", **params: Any) -> dict[str, Any]:
+    r = await client.post("/v1/checks", json=app, headers={"Accept-Language": lang}, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def rule(report: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(r for r in report["results"] if r["rule"] == code)
+
+
+async def test_gron_industrivaxt_eligible_and_at_66_percent_not(
+    eligibility_client: httpx.AsyncClient, first_call: str
+) -> None:
+    report = await check(eligibility_client, gron(call_id=first_call))
+    assert report["eligible"] is True, [r for r in report["results"] if not r["passed"]]
+    assert report["rule_set"] == {"id": SE_NO, "version": 1}
+    assert report["as_of"] == "2022-06-01"
+    assert len(report["results"]) == 10 and all(r["passed"] for r in report["results"])
+
+    r = await eligibility_client.post(
+        "/v1/checks",
+        json=gron(call_id=first_call, erdf="396000.00", own_se="204000.00"),
+        headers={"Accept-Language": "nb"},
+    )
+    assert r.status_code == 200 and r.headers["content-language"] == "nb"
+    bad = r.json()
+    assert bad["eligible"] is False and bad["language"] == "nb"
+    co = rule(bad, "co-financing-se")
+    assert co["passed"] is False
+    assert "Region Värmland" in co["message"] and "6\u00a0000,00 EUR" in co["message"] and "66,00" in co["message"]
+    assert co["facts"]["partners"][0]["excess"] == "6000.00"
+    assert co["facts"]["partners"][0]["erdf_share"] == "0.6600"
+
+
+async def test_five_broken_rules_in_three_languages(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    bad = gron(call_id=first_call, erdf="500000.00", own_se="100000.00", no_state="200000.00", own_no="100000.00")
+    bad["project_type"] = "pre-project"
+    bad["partners"][1]["country"] = "SE"
+    bad["partners"][1]["region"] = "SE312"
+    bad["partners"][0]["organisation_type"] = "sole-proprietorship"
+    bad["partners"][0]["financing"][1]["amount"]["amount"] = "99999.99"
+    want = {
+        "cross-border-partnership",
+        "eligible-organisation",
+        "co-financing-se",
+        "project-duration",
+        "financing-balances",
+    }
+    messages: dict[str, dict[str, str]] = {}
+    for lang in ("sv", "nb", "en"):
+        report = await check(eligibility_client, bad, lang)
+        failed = {r["rule"]: r["message"] for r in report["results"] if not r["passed"]}
+        assert report["eligible"] is False and want <= set(failed)
+        messages[lang] = failed
+    for code in want:
+        assert len({messages[lang][code] for lang in ("sv", "nb", "en")}) == 3
+
+
+async def test_unknown_call_fails_call_open_not_the_request(eligibility_client: httpx.AsyncClient) -> None:
+    report = await check(eligibility_client, gron(call_id=uuid.uuid4()))
+    assert report["eligible"] is False
+    assert rule(report, "call-open")["passed"] is False and rule(report, "call-open")["facts"]["found"] is False
+
+
+async def test_unknown_programme_is_a_problem(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    r = await eligibility_client.post("/v1/checks", json=gron(call_id=first_call, programme="no-such-programme"))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/unknown-programme")
+    # a rule set exists, but the catalogue does not know the programme
+    body = {"programme": "ghost-programme", "rules": SHARE_060}
+    assert (await eligibility_client.post("/v1/rule-sets", json=body, headers=ADMIN)).status_code == 201
+    r = await eligibility_client.post("/v1/checks", json=gron(call_id=first_call, programme="ghost-programme"))
+    assert r.status_code == 422 and "catalogue" in r.json()["detail"]
+
+
+async def test_invalid_application_is_422(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    app = gron(call_id=first_call)
+    app["partners"][0]["budget"][0]["amount"]["amount"] = 600000.5
+    r = await eligibility_client.post("/v1/checks", json=app)
+    assert r.status_code == 422 and r.json()["errors"]
+
+
+async def test_norra_mellansverige_rule_set(eligibility_client: httpx.AsyncClient) -> None:
+    app = gron(programme=NMS, call_id=uuid.uuid4())
+    app["partners"][1].update(country="SE", region="SE313")
+    app["partners"][0]["financing"] = [
+        {"source": "ERDF", "amount": m("300000.00")},
+        {"source": "own-public", "amount": m("300000.00")},
+    ]
+    app["partners"][1]["financing"] = [
+        {"source": "ERDF", "amount": m("150000.00")},
+        {"source": "other-public", "amount": m("150000.00")},
+    ]
+    report = await check(eligibility_client, app)
+    assert report["eligible"] is True and report["rule_set"]["id"] == NMS
+    app["partners"][1]["financing"][0]["amount"] = m("150030.00")
+    app["partners"][1]["financing"][1]["amount"] = m("149970.00")
+    report = await check(eligibility_client, app)
+    assert report["eligible"] is False and rule(report, "co-financing-erdf")["passed"] is False
+
+
+async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
+    eligibility_client: httpx.AsyncClient, first_call: str
+) -> None:
+    app = gron(call_id=first_call, erdf="372000.00", own_se="228000.00")  # 62 %
+    before = await check(eligibility_client, app, "sv")
+    assert before["rule_set"] == {"id": SE_NO, "version": 1} and before["eligible"] is True
+
+    body = {"id": SE_NO, "programme": SE_NO, "rules": SHARE_060}
+    headers = {**ADMIN, "Idempotency-Key": "share-060"}
+    r = await eligibility_client.post("/v1/rule-sets", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["version"] == 2 and created["latest_version"] == 2 and created["created_by"] == "ada"
+    assert r.headers["location"] == f"/v1/rule-sets/{SE_NO}/versions/2"
+    assert created["rules"][1]["params"] == {"country": "SE", "source": "ERDF", "max_share": "0.60"}
+    replay = await eligibility_client.post("/v1/rule-sets", json=body, headers=headers)
+    assert replay.status_code == 201 and replay.json() == created and replay.headers["idempotent-replayed"] == "true"
+    other = await eligibility_client.post("/v1/rule-sets", json={**body, "rules": SHARE_060[:2]}, headers=headers)
+    assert other.status_code == 422
+
+    after = await check(eligibility_client, app, "sv")
+    assert after["rule_set"] == {"id": SE_NO, "version": 2} and after["eligible"] is False
+    assert rule(after, "co-financing-se")["facts"]["limit"] == "0.60"
+    assert before["rule_set"]["version"] == 1  # the earlier report still names the old version
+    again = await check(eligibility_client, app, "sv", rule_set=SE_NO, rule_set_version=1)
+    assert again == before
+
+    latest = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}")).json()
+    assert latest["version"] == 2
+    v1 = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}", params={"version": 1})
+    assert v1.json()["version"] == 1 and len(v1.json()["rules"]) == 10
+    same = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions/1")
+    assert same.json() == v1.json()
+    cached = await eligibility_client.get(
+        f"/v1/rule-sets/{SE_NO}/versions/1", headers={"If-None-Match": same.headers["etag"]}
+    )
+    assert cached.status_code == 304
+    versions = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions")).json()
+    assert [v["version"] for v in versions["items"]] == [1, 2]
+
+
+async def test_funding_cap_rule_added_by_a_new_version(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    current = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}")).json()
+    rules = [r for r in current["rules"] if r["code"] != "pre-project-erdf-cap"]
+    rules.append(
+        {
+            "code": "pre-project-erdf-cap-8000",
+            "kind": "funding-cap",
+            "params": {
+                "project_type": "pre-project",
+                "country": "SE",
+                "source": "ERDF",
+                "max_amount": {"amount": "8000.00", "currency": "EUR"},
+            },
+        }
+    )
+    r = await eligibility_client.post("/v1/rule-sets", json={"programme": SE_NO, "rules": rules}, headers=ADMIN)
+    assert r.status_code == 201 and r.json()["id"] == SE_NO and r.json()["version"] == 2
+    app = gron(
+        call_id=first_call, erdf="9000.00", own_se="591000.00", project_type="pre-project", end_date="2023-08-31"
+    )
+    report = await check(eligibility_client, app)
+    cap = rule(report, "pre-project-erdf-cap-8000")
+    assert cap["passed"] is False and cap["facts"]["excess"] == "1000.00"
+
+
+async def test_call_specific_rule_set_wins_for_its_call(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    body = {"programme": SE_NO, "call_id": first_call, "rules": SHARE_060}
+    r = await eligibility_client.post("/v1/rule-sets", json=body, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    call_set = r.json()["id"]
+    assert call_set != SE_NO and r.json()["version"] == 1
+    report = await check(eligibility_client, gron(call_id=first_call))
+    assert report["rule_set"] == {"id": call_set, "version": 1}
+    other = await check(eligibility_client, gron(call_id=uuid.uuid4()))
+    assert other["rule_set"]["id"] == SE_NO
+    listed = (await eligibility_client.get("/v1/rule-sets", params={"programme": SE_NO})).json()
+    assert {i["id"] for i in listed["items"]} == {SE_NO, call_set}
+    # another id for a scope that has one already, or an id moved to another scope: 409
+    clash = await eligibility_client.post("/v1/rule-sets", json={**body, "id": "another-id"}, headers=ADMIN)
+    assert clash.status_code == 409
+    moved = await eligibility_client.post(
+        "/v1/rule-sets", json={"id": SE_NO, "programme": NMS, "rules": SHARE_060}, headers=ADMIN
+    )
+    assert moved.status_code == 409
+    # a rule set of another programme cannot check this application
+    r = await eligibility_client.post("/v1/checks", json=gron(call_id=first_call), params={"rule_set": NMS})
+    assert r.status_code == 422
+    r = await eligibility_client.post(
+        "/v1/checks", json=gron(call_id=first_call), params={"rule_set": SE_NO, "rule_set_version": 99}
+    )
+    assert r.status_code == 404
+
+
+async def test_rule_set_reads(rules_client: httpx.AsyncClient) -> None:
+    listed = (await rules_client.get("/v1/rule-sets")).json()
+    assert [i["id"] for i in listed["items"]] == [NMS, SE_NO] and listed["next_cursor"] is None
+    page = (await rules_client.get("/v1/rule-sets", params={"limit": 1})).json()
+    assert [i["id"] for i in page["items"]] == [NMS] and page["next_cursor"]
+    page2 = (await rules_client.get("/v1/rule-sets", params={"limit": 1, "cursor": page["next_cursor"]})).json()
+    assert [i["id"] for i in page2["items"]] == [SE_NO] and page2["next_cursor"] is None
+    only = (await rules_client.get("/v1/rule-sets", params={"programme": NMS})).json()
+    assert [i["id"] for i in only["items"]] == [NMS]
+    assert (await rules_client.get("/v1/rule-sets/nope")).status_code == 404
+    assert (await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions/7")).status_code == 404
+    assert (await rules_client.get("/v1/rule-sets/nope/versions")).status_code == 404
+    kinds = (await rules_client.get("/v1/check-kinds")).json()
+    assert {k["code"] for k in kinds} >= {"co-financing", "funding-cap", "call-open", "programme-area"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"), [({}, 401), (auth("applicant", "anna"), 403), (auth("officer", "olga"), 403)]
+)
+async def test_only_admins_post_rule_sets(
+    rules_client: httpx.AsyncClient, headers: dict[str, str], status: int
+) -> None:
+    r = await rules_client.post("/v1/rule-sets", json={"programme": SE_NO, "rules": SHARE_060}, headers=headers)
+    assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        [{"code": "no-such-check", "params": {}}],
+        [{"code": "co-financing-se", "kind": "co-financing", "params": {"source": "ERDF", "max_share": "1.5"}}],
+        [{"code": "co-financing-se", "kind": "co-financing", "params": {"source": "ERDF", "max_share": 0.6}}],
+        [{"code": "call-open", "params": {"surprise": True}}],
+        [{"code": "call-open"}, {"code": "call-open"}],
+        [],
+    ],
+)
+async def test_invalid_rule_sets_are_422(rules_client: httpx.AsyncClient, rules: list[Any]) -> None:
+    r = await rules_client.post("/v1/rule-sets", json={"programme": SE_NO, "rules": rules}, headers=ADMIN)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"]
+    assert (await rules_client.get(f"/v1/rule-sets/{SE_NO}")).json()["latest_version"] == 1
+
+
+async def _unreachable(database_url: str, transport: httpx.AsyncBaseTransport | None) -> FastAPI:
+    settings = Settings(
+        database_url=database_url, catalogue_url="http://127.0.0.1:9", http_retries=0, http_timeout_seconds=2
+    )
+    return create_app(settings, transports={"catalogue": transport} if transport else None)
+
+
+@pytest.mark.parametrize("transport", [None, _Refused()], ids=["closed-port", "connect-error"])
+async def test_catalogue_unreachable_is_503(eligibility_database_url: str, transport: Any) -> None:
+    app = await _unreachable(eligibility_database_url, transport)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://eligibility") as client,
+    ):
+        r = await client.post("/v1/checks", json=gron())
+        assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+        assert r.json()["type"].endswith("/upstream-unavailable") and r.json()["service"] == "catalogue"
+        assert (await client.get("/v1/rule-sets")).status_code == 200  # its own reads still work
+
+
+async def test_load_rules_is_idempotent_and_a_changed_file_is_a_new_version(rules_app: FastAPI, tmp_path: Path) -> None:
+    from shared.db import session_scope
+
+    async for session in session_scope(rules_app.state.db):
+        again = await service.load_rule_files(session, DATA_DIR)
+    assert {(r.id, r.version, r.created) for r in again} == {(SE_NO, 1, False), (NMS, 1, False)}
+    text = (DATA_DIR / f"{SE_NO}.yaml").read_text(encoding="utf-8").replace('max_share: "0.65"', 'max_share: "0.60"')
+    (tmp_path / f"{SE_NO}.yaml").write_text(text, encoding="utf-8")
+    async for session in session_scope(rules_app.state.db):
+        changed = await service.load_rule_files(session, tmp_path)
+    assert [(r.id, r.version, r.created) for r in changed] == [(SE_NO, 2, True)]
+    async for session in session_scope(rules_app.state.db):
+        unchanged = await service.load_rule_files(session, tmp_path)
+    assert [(r.id, r.version, r.created) for r in unchanged] == [(SE_NO, 2, False)]
+
+
+async def test_openapi_health_and_docs(eligibility_client: httpx.AsyncClient) -> None:
+    spec = (await eligibility_client.get("/openapi.json")).json()
+    post = spec["paths"]["/v1/checks"]["post"]
+    examples = post["requestBody"]["content"]["application/json"]["examples"]
+    assert examples["gron-industrivaxt"]["value"]["acronym"] == "GIV"
+    assert post["responses"]["200"]["content"]["application/json"]["example"]["rule_set"]["id"] == SE_NO
+    assert {"422", "503"} <= set(post["responses"])
+    assert {"401", "403", "409", "422"} <= set(spec["paths"]["/v1/rule-sets"]["post"]["responses"])
+    assert (await eligibility_client.get("/docs")).status_code == 200
+    assert (await eligibility_client.get("/healthz")).status_code == 200
+    assert (await eligibility_client.get("/readyz")).status_code == 200
+
+
+async def test_historical_regions_from_the_catalogue(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
+    """Viken (NO082) counts until 2023-12-31; from 2024-01-01 it is outside (a warning, not an error)."""
+    app = gron(call_id=first_call, start_date="2023-12-31", end_date="2025-12-30")
+    app["partners"][1]["region"] = "NO082"
+    inside = rule(await check(eligibility_client, app), "programme-area")
+    assert inside["passed"] is True
+    app.update(start_date="2024-01-01", end_date="2025-12-31")
+    report = await check(eligibility_client, app)
+    outside = rule(report, "programme-area")
+    assert outside["passed"] is False and outside["severity"] == "warning"
+    assert outside["facts"]["partners"][1]["successors"] == ["NO083", "NO084"]
+    assert {r["rule"] for r in report["results"] if not r["passed"]} == {"programme-area"}
+    assert report["eligible"] is True
