@@ -1,0 +1,26 @@
+"""Settings of the catalogue service (environment variables with the prefix `CATALOGUE_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Settings(ServiceSettings):
+    """`CATALOGUE_DATABASE_URL`, `CATALOGUE_HOST`, `CATALOGUE_PORT`, `CATALOGUE_DATA_DIR`, …"""
+
+    model_config = SettingsConfigDict(env_prefix="CATALOGUE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/catalogue.db"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    data_dir: Path = DATA_DIR
+    """Folder of the programme data files that `load-data` reads (one `<programme>.yaml` each)."""
+    cache_max_age: int = 60
+    """`Cache-Control: max-age` of catalogue reads, in seconds (clients revalidate with the ETag)."""
+    search_max_query_length: int = 200

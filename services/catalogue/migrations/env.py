@@ -1,0 +1,10 @@
+"""Alembic environment of the catalogue: the shared runner with this service's metadata."""
+
+from alembic import context
+
+from services.catalogue.config import Settings
+from services.catalogue.models import Base
+from shared.db import run_migrations
+
+url = context.config.get_main_option("sqlalchemy.url") or Settings().database_url
+run_migrations(url, Base.metadata, context)

@@ -1,0 +1,283 @@
+"""The catalogue's tables: one row per programme entry, multilingual texts as JSON, exact money.
+
+Entries are keyed by (programme, code) because the same code (a NUTS region, `ERDF`, a priority `1`)
+appears in several programmes. `position` keeps the order of the data file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from shared import db
+from shared.idempotency import idempotency_table
+
+
+class Base(DeclarativeBase):
+    metadata = db.metadata()
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware instant stored in UTC (SQLite keeps no offset, so it is normalised here)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored; give a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _programme_fk() -> Any:
+    return ForeignKey("programmes.code", ondelete="CASCADE")
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    cci: Mapped[str | None] = mapped_column(String(50))
+    reference_prefix: Mapped[str | None] = mapped_column(String(30))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    short_name: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    vision: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    currency: Mapped[str] = mapped_column(String(3))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    source_seeds: Mapped[list[str]] = mapped_column(JSON)
+    fixed_exchange_rates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    allocations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    smart_specialisation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    cross_border_added_value: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    partnership: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Fund(Base):
+    """A budget holder: an EU fund (ERDF), national money (NO-STATE) or an actor of an action plan."""
+
+    __tablename__ = "funds"
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str | None] = mapped_column(String(2))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Priority(Base):
+    """A priority (prioriteringsområde / hovedmål)."""
+
+    __tablename__ = "priorities"
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    share: Mapped[Decimal | None] = mapped_column(db.Fixed(scale=4))
+    total_financing: Mapped[Decimal | None] = mapped_column(db.Amount())
+    total_financing_currency: Mapped[str | None] = mapped_column(String(3))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class SpecificObjective(Base):
+    """A specific objective (specifikt mål / innsatsområde), or an action of an action plan."""
+
+    __tablename__ = "specific_objectives"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["programme", "priority"],
+            ["priorities.programme", "priorities.code"],
+            name="fk_specific_objectives_priority_priorities",
+        ),
+    )
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(64))
+    eu_code: Mapped[str | None] = mapped_column(String(30))
+    short_name: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    target_groups: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    effects: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    examples: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    partners: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class SubArea(Base):
+    """A sub-area of the programme area (delområde), e.g. Nordens Gröna Bälte."""
+
+    __tablename__ = "sub_areas"
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Region(Base):
+    """A NUTS region of the programme area, with its validity (Viken ended 2023-12-31)."""
+
+    __tablename__ = "regions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["programme", "sub_area"], ["sub_areas.programme", "sub_areas.code"], name="fk_regions_sub_area_sub_areas"
+        ),
+    )
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    country: Mapped[str] = mapped_column(String(2))
+    nuts_level: Mapped[int | None] = mapped_column(Integer)
+    sub_area: Mapped[str | None] = mapped_column(String(64))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    successors: Mapped[list[str]] = mapped_column(JSON)
+    predecessors: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectType(Base):
+    __tablename__ = "project_types"
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    max_duration_months: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class OrganisationType(Base):
+    __tablename__ = "organisation_types"
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    may_apply: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ExampleProject(Base):
+    """A real project the programme has funded (an illustration for applicants)."""
+
+    __tablename__ = "example_projects"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["programme", "specific_objective"],
+            ["specific_objectives.programme", "specific_objectives.code"],
+            name="fk_example_projects_specific_objective_specific_objectives",
+        ),
+    )
+
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    specific_objective: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Call(Base):
+    """A call for applications (utlysning / utlysning). Times are stored in UTC together with the
+    offset they were given in, so that a call opening at midnight Swedish time reads as it was set."""
+
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("programme", "number", name="uq_calls_programme_number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    opens_at_offset: Mapped[int] = mapped_column(Integer, default=0)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closes_at_offset: Mapped[int | None] = mapped_column(Integer)
+    decision_expected: Mapped[str | None] = mapped_column(String(10))
+    specific_objectives: Mapped[list[str]] = mapped_column(JSON)
+    project_types: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(10))
+    """`data` while the data file owns the call; `api` once an admin created or changed it."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class SearchDocument(Base):
+    """One searchable text: an entry of the catalogue in one language (title weighs more than body).
+
+    PostgreSQL searches it through GIN expression indexes, one per language's text search
+    configuration; SQLite through the FTS5 table `search_fts` that holds a stemmed copy."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        UniqueConstraint("programme", "kind", "code", "language", name="uq_search_documents_key"),
+        Index("ix_search_documents_programme_language", "programme", "language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    programme: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    code: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    title_stem: Mapped[str] = mapped_column(Text)
+    """Title with every word replaced by its Snowball stem (what SQLite's FTS5 indexes)."""
+    body_stem: Mapped[str] = mapped_column(Text)
+
+
+idempotency_keys = idempotency_table(Base.metadata)
+
+ENTRY_MODELS: tuple[type[Base], ...] = (
+    ExampleProject,
+    SpecificObjective,
+    Region,
+    SubArea,
+    Priority,
+    Fund,
+    ProjectType,
+    OrganisationType,
+)
+"""Entry tables in an order safe for deleting (children before parents)."""

@@ -1,0 +1,70 @@
+"""Unit tests: call status, stemming, the query language and snippets (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.catalogue import search
+from services.catalogue.service import call_status
+
+T0 = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+def test_call_status() -> None:
+    assert call_status(T0, T0 + DAY, T0 - DAY) == "planned"
+    assert call_status(T0, T0 + DAY, T0) == "open"
+    assert call_status(T0, T0 + DAY, T0 + DAY) == "open"
+    assert call_status(T0, T0 + DAY, T0 + 2 * DAY) == "closed"
+    # a rolling call stays open
+    assert call_status(T0, None, T0 + 1000 * DAY) == "open"
+    assert call_status(T0, None, T0 - DAY) == "planned"
+
+
+@given(st.integers(-1000, 1000), st.integers(1, 1000), st.booleans())
+def test_call_status_is_the_window(offset: int, length: int, rolling: bool) -> None:
+    now = T0 + dt.timedelta(hours=offset)
+    closes = None if rolling else T0 + dt.timedelta(hours=length)
+    status = call_status(T0, closes, now)
+    inside = T0 <= now and (closes is None or now <= closes)
+    assert (status == "open") == inside
+    assert (status == "planned") == (now < T0)
+
+
+def test_stemming_per_language() -> None:
+    assert search.stem("arbetsmarknaden", "sv") == search.stem("arbetsmarknadens", "sv")
+    assert search.stem("cirkulära", "sv") == search.stem("cirkulär", "sv")
+    assert search.stem("sirkulære", "nb") == search.stem("sirkulær", "nb")
+    assert search.stem("bæredygtige", "da") == search.stem("bæredygtig", "da")
+    assert search.stemmed_copy("Främja den sociala ekonomin.", "sv").split() == [
+        search.stem(w, "sv") for w in ("Främja", "den", "sociala", "ekonomin")
+    ]
+
+
+def test_parse_query() -> None:
+    groups = search.parse_query('cirkulär "grön omställning" -plast or klimat')
+    assert groups == [
+        [search.Term(("cirkulär",)), search.Term(("grön", "omställning")), search.Term(("plast",), negated=True)],
+        [search.Term(("klimat",))],
+    ]
+    assert search.parse_query("!!! ---") == []
+    assert search.parse_query("-only") == []
+    match = search.fts5_match(search.parse_query('cirkulära "gröna omställningen" -plast'), "sv")
+    assert match == '(("cirkulär" AND "grön omställning") NOT ("plast"))'
+
+
+def test_marked_snippet() -> None:
+    original = "Projekt som främjar en mer jämställd och jämlik arbetsmarknad."
+    stems = search.stemmed_copy(original, "sv").split()
+    stems[-1] = search.HL_START + stems[-1] + search.HL_END
+    assert search.marked_snippet(original, " ".join(stems)) == (
+        "Projekt som främjar en mer jämställd och jämlik [arbetsmarknad]."
+    )
+    assert search.marked_snippet(original, " ".join(stems), window=4) == "… jämställd och jämlik [arbetsmarknad]."
+    assert search.marked_snippet(original, search.stemmed_copy(original, "sv")) is None
+    short = "Cirkulär ekonomi"
+    hl = f"{search.HL_START}{search.stem('Cirkulär', 'sv')}{search.HL_END} {search.stem('ekonomi', 'sv')}"
+    assert search.marked_snippet(short, hl) == "[Cirkulär] ekonomi"
