@@ -1,0 +1,82 @@
+"""Pytest plugin of the applications service (listed in the root conftest): database, app, client.
+
+`applications_app` talks to the real catalogue, eligibility and budget apps in-process (their
+fixtures `catalogue_app`, `eligibility_app`, `budget_app`, passed as ASGI transports).
+`applications_offline_app` has no upstream at all (every remote call is a 503): for the tests of
+drafts, validation and access that need no other service, and of failing closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from services.applications.config import Settings
+from services.applications.main import create_app
+from services.applications.models import Base
+from shared.testing import database_fixture
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+UPSTREAMS = ("catalogue", "eligibility", "budget")
+
+applications_migrated_url, applications_database_url = database_fixture("applications", ALEMBIC_INI, Base.metadata)
+
+
+class _Unreachable(httpx.AsyncBaseTransport):
+    """A network where the upstream never answers."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("unreachable (test)", request=request)
+
+
+def _settings(url: str) -> Settings:
+    return Settings(
+        database_url=url,
+        http_retries=0,
+        environment="test",
+        catalogue_url="http://catalogue",
+        eligibility_url="http://eligibility",
+        budget_url="http://budget",
+    )
+
+
+@pytest.fixture
+async def applications_app(
+    applications_database_url: str, catalogue_app: FastAPI, eligibility_app: FastAPI, budget_app: FastAPI
+) -> AsyncIterator[FastAPI]:
+    """The applications app on a clean database, lifespan run, upstreams = the real apps in-process."""
+    upstreams = {"catalogue": catalogue_app, "eligibility": eligibility_app, "budget": budget_app}
+    transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(app=a) for n, a in upstreams.items()}
+    app = create_app(_settings(applications_database_url), transports=transports)
+    async with LifespanManager(app, startup_timeout=30):
+        yield app
+
+
+@pytest.fixture
+async def applications_client(applications_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An AsyncClient talking to `applications_app` in-process."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(applications_app), base_url="http://applications", timeout=60
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def applications_offline_app(applications_database_url: str) -> AsyncIterator[FastAPI]:
+    """The applications app with every upstream unreachable."""
+    app = create_app(_settings(applications_database_url), transports={n: _Unreachable() for n in UPSTREAMS})
+    async with LifespanManager(app, startup_timeout=30):
+        yield app
+
+
+@pytest.fixture
+async def applications_offline_client(applications_offline_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(applications_offline_app), base_url="http://applications", timeout=60
+    ) as client:
+        yield client

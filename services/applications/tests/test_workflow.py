@@ -1,0 +1,357 @@
+"""The workflow through the HTTP API with the real catalogue, eligibility and budget apps in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from services.applications.models import Application
+from services.applications.tests.helpers import (
+    ALICE,
+    BOB,
+    OLGA,
+    PROGRAMME,
+    A,
+    budget_cell,
+    create,
+    gron,
+    history,
+    ineligible,
+    key,
+    open_call,
+    submit,
+)
+from services.applications.workflow import TRANSITIONS, Action, Status
+
+pytestmark = pytest.mark.usefixtures("backend")
+YEAR = dt.datetime.now(ZoneInfo("Europe/Stockholm")).year
+
+
+@pytest.fixture
+async def client(applications_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return applications_client
+
+
+@pytest.fixture
+async def call_id(catalogue_client: httpx.AsyncClient) -> str:
+    return await open_call(catalogue_client)
+
+
+async def test_draft_to_approved_commits_the_budget(
+    client: httpx.AsyncClient, budget_client: httpx.AsyncClient, call_id: str
+) -> None:
+    draft = await create(client, gron(call_id))
+    aid = draft["id"]
+    r = await submit(client, aid)
+    assert r.status_code == 200, r.text
+    app = r.json()
+    assert app["status"] == "eligible", app
+    assert app["reference"] == f"SE-NO-{YEAR}-0001" and app["version"] == 1 and app["submitted_at"]
+    entries = await history(client, aid)
+    assert [(e["from_status"], e["to_status"], e["actor"], e["role"]) for e in entries] == [
+        (None, "draft", "alice", "applicant"),
+        ("draft", "submitted", "alice", "applicant"),
+        ("submitted", "eligible", "system:eligibility", "system"),
+    ]
+    assert "no rule of severity error failed" in entries[2]["reason"]
+    report = (await client.get(f"{A}/{aid}/eligibility", headers=ALICE)).json()
+    assert report["eligible"] is True and report["rule_set"]["id"] == PROGRAMME
+
+    erdf_before = Decimal(await budget_cell(budget_client, "ERDF", "1"))
+    no_before = Decimal(await budget_cell(budget_client, "NO-STATE", "1"))
+    decision = {"decision": "approved", "reason": "The monitoring committee approved it."}
+    # Two officers' clicks at once (different keys): one approval, one 409, and the money committed once.
+    keys = [{**OLGA, **key()}, {**OLGA, **key()}]
+    both = await asyncio.gather(*(client.post(f"{A}/{aid}/decision", json=decision, headers=h) for h in keys))
+    assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+    winner = next(i for i, r in enumerate(both) if r.status_code == 200)
+    r, headers = both[winner], keys[winner]
+    approved = r.json()
+    assert approved["status"] == "approved" and approved["commitment_id"] and approved["decided_at"]
+    assert approved["allowed_actions"] == []
+    replay = await client.post(f"{A}/{aid}/decision", json=decision, headers=headers)
+    assert replay.status_code == 200 and replay.json() == approved
+
+    assert Decimal(await budget_cell(budget_client, "ERDF", "1")) - erdf_before == Decimal("390000.00")
+    assert Decimal(await budget_cell(budget_client, "NO-STATE", "1")) - no_before == Decimal("150000.00")
+    commitment = (await budget_client.get(f"/v1/commitments/{approved['commitment_id']}", headers=OLGA)).json()
+    assert commitment["application_id"] == aid and commitment["reference"] == approved["reference"]
+    assert commitment["priority"] == "1" and commitment["specific_objective"] == "1B"
+    assert commitment["call_id"] == call_id and commitment["status"] == "active"
+    last = (await history(client, aid))[-1]
+    assert (last["to_status"], last["actor"], last["role"], last["reason"]) == (
+        "approved",
+        "olga",
+        "officer",
+        "The monitoring committee approved it.",
+    )
+
+
+async def _reach(state: Status, client: httpx.AsyncClient, app: FastAPI, call_id: str) -> str:
+    """An application in `state`, reached through the API (and, for the instant `submitted`, which a
+    submission passes through within one transaction, by setting it in the database)."""
+    body = ineligible(call_id) if state in (Status.INELIGIBLE,) else gron(call_id)
+    aid: str = (await create(client, body))["id"]
+    if state is Status.DRAFT:
+        return aid
+    if state is Status.SUBMITTED:
+        async with app.state.db.sessionmaker() as session, session.begin():
+            await session.execute(update(Application).where(Application.id == aid).values(status="submitted"))
+        return aid
+    if state is Status.WITHDRAWN:
+        assert (await client.post(f"{A}/{aid}/withdraw", headers=ALICE)).status_code == 200
+        return aid
+    r = await submit(client, aid)
+    assert r.status_code == 200, r.text
+    if state in (Status.APPROVED, Status.REJECTED):
+        decision = {"decision": state.value, "reason": "decided"}
+        r = await client.post(f"{A}/{aid}/decision", json=decision, headers=OLGA)
+        assert r.status_code == 200, r.text
+    assert r.json()["status"] == state.value
+    return aid
+
+
+HTTP_ACTIONS = (Action.UPDATE, Action.SUBMIT, Action.APPROVE, Action.REJECT, Action.REOPEN, Action.WITHDRAW)
+
+
+async def test_every_refused_transition_is_409(
+    client: httpx.AsyncClient, applications_app: FastAPI, call_id: str
+) -> None:
+    """Every (status, action) pair that the transition table does not list, through the HTTP API (one
+    application per status; the pure table is parametrized pair by pair in test_workflow_table.py)."""
+    for state in Status:
+        await _refused_from(state, client, applications_app, call_id)
+
+
+async def _refused_from(state: Status, client: httpx.AsyncClient, app: FastAPI, call_id: str) -> None:
+    aid = await _reach(state, client, app, call_id)
+    before = (await client.get(f"{A}/{aid}", headers=ALICE)).json()
+    entries = await history(client, aid)
+    refused = [a for a in HTTP_ACTIONS if (state, a) not in TRANSITIONS]
+    assert refused
+    for action in refused:
+        who, path, body = {
+            Action.UPDATE: (ALICE, "", gron(call_id)),
+            Action.SUBMIT: (ALICE, "/submit", None),
+            Action.APPROVE: (OLGA, "/decision", {"decision": "approved"}),
+            Action.REJECT: (OLGA, "/decision", {"decision": "rejected", "reason": "no"}),
+            Action.REOPEN: (OLGA, "/reopen", {"reason": "complete it"}),
+            Action.WITHDRAW: (ALICE, "/withdraw", None),
+        }[action]
+        method = "PUT" if action is Action.UPDATE else "POST"
+        r = await client.request(method, f"{A}/{aid}{path}", json=body, headers={**who, **key()})
+        assert r.status_code == 409, (state, action, r.status_code, r.text)
+        problem = r.json()
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert problem["current_status"] == state.value and problem["attempted_transition"] == action.value
+        assert state.value in problem["detail"] and action.value in problem["detail"]
+    # Nothing moved.
+    assert (await client.get(f"{A}/{aid}", headers=ALICE)).json() == before
+    assert await history(client, aid) == entries
+
+
+async def test_submitting_outside_the_window_is_409_naming_it_and_stores_nothing(
+    client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient, call_id: str
+) -> None:
+    calls = (await catalogue_client.get(f"/v1/programmes/{PROGRAMME}/calls", params={"limit": 100})).json()["items"]
+    first_2022 = next(c for c in calls if c["number"] == "2022-1")
+    planned = await open_call(catalogue_client, opens_in_days=10, closes_in_days=40)
+    for closed_call, words in (
+        (first_2022["id"], ("2022-05-15", "2022-06-15", "is closed")),
+        (planned, ("has not opened yet",)),
+    ):
+        draft = await create(client, gron(closed_call))
+        r = await submit(client, draft["id"])
+        assert r.status_code == 409, r.text
+        problem = r.json()
+        assert problem["type"].endswith("/call-not-open") and problem["opens_at"]
+        for word in words:
+            assert word in problem["detail"], problem["detail"]
+        assert (await client.get(f"{A}/{draft['id']}", headers=ALICE)).json() == draft
+        versions = (await client.get(f"{A}/{draft['id']}/versions", headers=ALICE)).json()
+        assert versions == {"items": [], "next_cursor": None}
+        assert len(await history(client, draft["id"])) == 1
+    # No reference was consumed: the next submission in the year is number 1.
+    ok = await create(client, gron(call_id))
+    assert (await submit(client, ok["id"])).json()["reference"] == f"SE-NO-{YEAR}-0001"
+    # A rolling call (no closing date) is open from its opening on.
+    rolling = await open_call(catalogue_client, closes_in_days=None)
+    aid = (await create(client, gron(rolling)))["id"]
+    r = await submit(client, aid)
+    assert r.status_code == 200 and r.json()["reference"] == f"SE-NO-{YEAR}-0002", r.text
+
+
+async def test_pre_check_changes_nothing_and_a_retried_submit_makes_one_version(
+    client: httpx.AsyncClient, call_id: str
+) -> None:
+    draft = await create(client, ineligible(call_id))
+    aid = draft["id"]
+    r = await client.post(f"{A}/{aid}/pre-check", headers={**ALICE, "Accept-Language": "sv"})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["eligible"] is False and report["language"] == "sv"
+    assert any(x["rule"] == "co-financing-se" and not x["passed"] for x in report["results"])
+    assert (await client.get(f"{A}/{aid}", headers=ALICE)).json() == draft
+    assert len(await history(client, aid)) == 1
+    assert (await client.get(f"{A}/{aid}/eligibility", headers=ALICE)).status_code == 404
+    assert (await client.put(f"{A}/{aid}", json=gron(call_id), headers=ALICE)).status_code == 200
+    assert (await client.post(f"{A}/{aid}/pre-check", headers=OLGA)).json()["eligible"] is True
+
+    same = key()
+    first = await submit(client, aid, idempotency=same)
+    again = await submit(client, aid, idempotency=same)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and again.headers.get("idempotent-replayed") == "true"
+    assert [e["to_status"] for e in await history(client, aid)].count("submitted") == 1
+    assert len((await client.get(f"{A}/{aid}/versions", headers=ALICE)).json()["items"]) == 1
+    other = await submit(client, aid)  # another key: a new request, refused by the workflow
+    assert other.status_code == 409 and other.json()["current_status"] == "eligible"
+
+
+async def test_concurrent_submissions_get_distinct_gap_free_references(
+    backend: str, client: httpx.AsyncClient, call_id: str
+) -> None:
+    n = 50 if backend == "postgresql" else 12
+    ids = [(await create(client, gron(call_id, acronym=f"R{i}")))["id"] for i in range(n)]
+    # At most 25 in flight: with the in-process catalogue and eligibility apps each on its own pool, 50
+    # at once would ask a shared PostgreSQL (max_connections 100) for more connections than it has.
+    gate = asyncio.Semaphore(25)
+
+    async def one(aid: str) -> httpx.Response:
+        async with gate:
+            return await submit(client, aid)
+
+    responses = await asyncio.gather(*(one(aid) for aid in ids))
+    assert [r.status_code for r in responses] == [200] * n, [r.text for r in responses if r.status_code != 200][:2]
+    references = sorted(r.json()["reference"] for r in responses)
+    assert references == [f"SE-NO-{YEAR}-{i:04d}" for i in range(1, n + 1)]
+
+
+async def test_submitted_versions_never_change(client: httpx.AsyncClient, call_id: str) -> None:
+    aid = (await create(client, ineligible(call_id)))["id"]
+    r = await submit(client, aid)
+    first = r.json()
+    assert first["status"] == "ineligible" and first["version"] == 1
+    reason = (await history(client, aid))[-1]
+    assert reason["actor"] == "system:eligibility" and "co-financing-se" in reason["reason"]
+    v1 = await client.get(f"{A}/{aid}/versions/1", headers=ALICE)
+    report_v1 = await client.get(f"{A}/{aid}/eligibility", headers=ALICE)
+    assert v1.status_code == 200 and json.loads(v1.content)["content"]["partners"][0]["financing"][0]["amount"] == {
+        "amount": "420000.00",
+        "currency": "EUR",
+    }
+    assert report_v1.json()["eligible"] is False
+
+    assert (await client.post(f"{A}/{aid}/reopen", json={"reason": "x"}, headers=BOB)).status_code == 404
+    r = await client.post(f"{A}/{aid}/reopen", json={"reason": "Lower the ERDF share to 65 %."}, headers=OLGA)
+    assert r.status_code == 200 and r.json()["status"] == "draft"
+    assert (await client.put(f"{A}/{aid}", json=gron(call_id), headers=ALICE)).status_code == 200
+    assert (await client.get(f"{A}/{aid}/versions/1", headers=ALICE)).content == v1.content
+
+    second = (await submit(client, aid)).json()
+    assert second["status"] == "eligible" and second["version"] == 2 and second["reference"] == first["reference"]
+    assert (await client.get(f"{A}/{aid}/versions/1", headers=ALICE)).content == v1.content
+    v2 = await client.get(f"{A}/{aid}/versions/2", headers=ALICE)
+    assert json.loads(v2.content)["number"] == 2 and json.loads(v2.content)["reference"] == first["reference"]
+    assert (await client.get(f"{A}/{aid}/eligibility", headers=ALICE)).json()["eligible"] is True
+
+    r = await client.post(f"{A}/{aid}/decision", json={"decision": "rejected", "reason": "Out of money."}, headers=OLGA)
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    listing = await client.get(f"{A}/{aid}/versions", headers=ALICE)
+    assert listing.content == b'{"items":[' + v1.content + b"," + v2.content + b'],"next_cursor":null}'
+    page = await client.get(f"{A}/{aid}/versions", params={"limit": 1}, headers=ALICE)
+    assert json.loads(page.content)["items"][0]["number"] == 1 and json.loads(page.content)["next_cursor"]
+    assert (await client.get(f"{A}/{aid}/versions/3", headers=ALICE)).status_code == 404
+    assert [e["to_status"] for e in await history(client, aid)] == [
+        "draft",
+        "submitted",
+        "ineligible",
+        "draft",
+        "submitted",
+        "eligible",
+        "rejected",
+    ]
+
+
+async def test_a_budget_refusal_leaves_the_application_eligible(
+    client: httpx.AsyncClient, budget_client: httpx.AsyncClient, call_id: str
+) -> None:
+    body = gron(call_id)
+    lead = body["partners"][0]
+    lead["budget"] = [{"category": "infrastructure-works", "amount": {"amount": "200000000.00", "currency": "EUR"}}]
+    lead["financing"] = [
+        {"source": "ERDF", "amount": {"amount": "130000000.00", "currency": "EUR"}},
+        {"source": "own-public", "amount": {"amount": "70000000.00", "currency": "EUR"}},
+    ]
+    aid = (await create(client, body))["id"]
+    eligible = (await submit(client, aid)).json()
+    assert eligible["status"] == "eligible", eligible
+    before = await budget_cell(budget_client, "ERDF", "1")
+    r = await client.post(f"{A}/{aid}/decision", json={"decision": "approved"}, headers={**OLGA, **key()})
+    assert r.status_code == 409, r.text
+    problem = r.json()
+    assert problem["type"].endswith("/budget-refused") and problem["fund"] == "ERDF"
+    assert "budget" in problem["detail"] and problem["budget_detail"] in problem["detail"]
+    after = (await client.get(f"{A}/{aid}", headers=OLGA)).json()
+    assert after["status"] == "eligible" and after["commitment_id"] is None
+    assert [e["to_status"] for e in await history(client, aid, OLGA)][-1] == "eligible"
+    assert await budget_cell(budget_client, "ERDF", "1") == before
+
+
+async def test_withdrawal_releases_a_recorded_commitment(
+    client: httpx.AsyncClient, budget_client: httpx.AsyncClient, applications_app: FastAPI, call_id: str
+) -> None:
+    aid = (await create(client, gron(call_id)))["id"]
+    assert (await submit(client, aid)).json()["status"] == "eligible"
+    before = await budget_cell(budget_client, "ERDF", "1")
+    # The budget committed for the application but the approval was never recorded (e.g. the
+    # process died in between): the commitment is on the application, the status still eligible.
+    commitment = await budget_client.post(
+        "/v1/commitments",
+        headers={**OLGA, **key()},
+        json={
+            "programme": PROGRAMME,
+            "application_id": aid,
+            "priority": "1",
+            "specific_objective": "1B",
+            "lines": [{"fund": "ERDF", "amount": {"amount": "390000.00", "currency": "EUR"}}],
+        },
+    )
+    assert commitment.status_code == 201, commitment.text
+    cid = commitment.json()["id"]
+    async with applications_app.state.db.sessionmaker() as session, session.begin():
+        await session.execute(update(Application).where(Application.id == aid).values(commitment_id=cid))
+    assert await budget_cell(budget_client, "ERDF", "1") != before
+
+    r = await client.post(f"{A}/{aid}/withdraw", json={"reason": "The partners gave up."}, headers=ALICE)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "withdrawn"
+    released = (await budget_client.get(f"/v1/commitments/{cid}", headers=OLGA)).json()
+    assert released["status"] == "released"
+    assert await budget_cell(budget_client, "ERDF", "1") == before
+    last = (await history(client, aid))[-1]
+    assert last["to_status"] == "withdrawn" and cid in last["reason"] and "The partners gave up." in last["reason"]
+
+
+async def test_lists_filter_by_submission_date(client: httpx.AsyncClient, call_id: str) -> None:
+    submitted = (await create(client, gron(call_id, acronym="S")))["id"]
+    await create(client, gron(call_id, acronym="D"))
+    assert (await submit(client, submitted)).status_code == 200
+    today = dt.datetime.now(ZoneInfo("Europe/Stockholm")).date()
+
+    async def acronyms(**params: str) -> list[str]:
+        return [x["acronym"] for x in (await client.get(A, params=params, headers=OLGA)).json()["items"]]
+
+    assert await acronyms(submitted_from=today.isoformat(), submitted_to=today.isoformat()) == ["S"]
+    assert await acronyms(submitted_to=(today - dt.timedelta(days=1)).isoformat()) == []
+    assert await acronyms(status="eligible") == ["S"]
+    csv_text = (await client.get(f"{A}.csv", params={"status": "eligible"}, headers=OLGA)).text
+    assert f"SE-NO-{YEAR}-0001" in csv_text and ",S," in csv_text

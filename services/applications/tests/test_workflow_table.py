@@ -1,0 +1,94 @@
+"""Unit tests of the transition table and of the arithmetic that needs no database."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from services.applications.errors import InvalidApplication, TransitionNotAllowed
+from services.applications.service import commitment_lines, totals, validate_content
+from services.applications.tests.helpers import gron
+from services.applications.workflow import TRANSITIONS, Action, Status, next_status
+from shared.schemas.applications import ApplicationContent
+
+ALL = list(itertools.product(Status, [a for a in Action if a is not Action.CREATE]))
+
+
+@pytest.mark.parametrize(("status", "action"), [p for p in ALL if p in TRANSITIONS], ids=str)
+def test_allowed_transitions_go_where_the_table_says(status: Status, action: Action) -> None:
+    assert next_status(status.value, action) is TRANSITIONS[(status, action)]
+
+
+@pytest.mark.parametrize(("status", "action"), [p for p in ALL if p not in TRANSITIONS], ids=str)
+def test_every_other_transition_is_a_409_naming_status_and_transition(status: Status, action: Action) -> None:
+    with pytest.raises(TransitionNotAllowed) as err:
+        next_status(status.value, action)
+    body = err.value.body()
+    assert body["status"] == 409
+    assert body["current_status"] == status.value and body["attempted_transition"] == action.value
+    assert status.value in body["detail"] and action.value in body["detail"]
+
+
+def test_the_workflow_is_the_documented_one() -> None:
+    assert {(s.value, a.value, t.value) for (s, a), t in TRANSITIONS.items()} == {
+        ("draft", "update", "draft"),
+        ("draft", "submit", "submitted"),
+        ("submitted", "assess-eligible", "eligible"),
+        ("submitted", "assess-ineligible", "ineligible"),
+        ("eligible", "approve", "approved"),
+        ("eligible", "reject", "rejected"),
+        ("ineligible", "reject", "rejected"),
+        ("ineligible", "reopen", "draft"),
+        *{(s, "withdraw", "withdrawn") for s in ("draft", "submitted", "eligible", "ineligible")},
+    }
+    # Decisions and withdrawal are final.
+    for final in (Status.APPROVED, Status.REJECTED, Status.WITHDRAWN):
+        assert not [a for (s, a) in TRANSITIONS if s is final]
+
+
+def test_commitment_lines_sum_each_fund_per_currency() -> None:
+    body = gron()
+    body["partners"].append(
+        {
+            "name": "Innlandet fylkeskommune",
+            "organisation_number": "920717152",
+            "country": "NO",
+            "organisation_type": "public-authority",
+            "region": "NO020",
+            "role": "partner",
+            "budget": [{"category": "staff", "amount": {"amount": "1000000.00", "currency": "NOK"}}],
+            "financing": [
+                {"source": "NO-STATE", "amount": {"amount": "500000.00", "currency": "NOK"}},
+                {"source": "own-public", "amount": {"amount": "500000.00", "currency": "NOK"}},
+            ],
+        }
+    )
+    body["partners"][1]["financing"].append({"source": "NO-STATE", "amount": {"amount": "0.50", "currency": "EUR"}})
+    content = ApplicationContent.model_validate(body)
+    lines = [(line.fund, str(line.amount)) for line in commitment_lines(content)]
+    assert lines == [("ERDF", "390000.00 EUR"), ("NO-STATE", "150000.50 EUR"), ("NO-STATE", "500000.00 NOK")]
+    budget, requested = totals(content)
+    assert budget == {"EUR": Decimal("900000.00"), "NOK": Decimal("1000000.00")}
+    assert requested["ERDF"] == {"EUR": Decimal("390000.00")}
+
+
+def test_no_programme_money_asked_means_no_lines() -> None:
+    body = gron()
+    for p in body["partners"]:
+        p["financing"] = [f for f in p["financing"] if f["source"] not in ("ERDF", "NO-STATE")]
+    assert commitment_lines(ApplicationContent.model_validate(body)) == []
+
+
+def test_structure_rules_name_the_field() -> None:
+    body = gron()
+    body["partners"][1]["role"] = "lead"
+    body["end_date"], body["start_date"] = "2024-01-01", "2025-01-01"
+    with pytest.raises(InvalidApplication) as err:
+        validate_content(ApplicationContent.model_validate(body))
+    assert [e.field for e in err.value.errors or []] == ["partners.1.role", "end_date"]
+    body = gron()
+    body["partners"][1]["role"] = "partner"
+    body["partners"][0]["role"] = "partner"
+    validate_content(ApplicationContent.model_validate(body))  # zero leads: the eligibility rules' business
