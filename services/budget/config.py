@@ -1,0 +1,23 @@
+"""Settings of the budget service (environment variables with the prefix `BUDGET_`)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """`BUDGET_DATABASE_URL`, `BUDGET_HOST`, `BUDGET_PORT`, `BUDGET_CATALOGUE_URL`, …"""
+
+    model_config = SettingsConfigDict(env_prefix="BUDGET_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/budget.db"
+    host: str = "127.0.0.1"
+    port: int = 8004
+    catalogue_url: str = "http://127.0.0.1:8001"
+    """The catalogue service: programme definitions (funds, priorities, shares, allocations, fixed rates)."""
+    report_max_age: int = 5
+    """`Cache-Control: max-age` of the public budget reports, in seconds (kept small: figures move)."""
+    rate_timezone: str = "Europe/Brussels"
+    """The clock that decides a commitment's month (the Commission's accounting rates are monthly)."""

@@ -1,0 +1,41 @@
+"""The budget service's problem types (RFC 9457), each with its status and slug."""
+
+from __future__ import annotations
+
+from shared.problems import Conflict, NotFound, Unprocessable
+
+
+class ProgrammeNotFound(NotFound):
+    slug, title = "programme-not-found", "No such programme in the budget (has it been synced?)"
+
+
+class CommitmentNotFound(NotFound):
+    slug, title = "commitment-not-found", "No such commitment"
+
+
+class UnknownCode(Unprocessable):
+    """A programme, priority, specific objective or fund the budget does not know."""
+
+    slug, title = "unknown-code", "The request names something the programme does not have"
+
+
+class ReserveNotCommittable(Unprocessable):
+    slug, title = "reserve-not-committable", "The unallocated reserve cannot be committed against"
+
+
+class MissingExchangeRate(Unprocessable):
+    slug, title = "missing-exchange-rate", "No exchange rate for the currency and month"
+
+
+class InvalidRatesFile(Unprocessable):
+    slug, title = "invalid-exchange-rate-file", "The exchange-rate file is not valid"
+
+
+class InsufficientFunds(Conflict):
+    """A line asks for more than is available; the problem body names fund, priority, asked, available."""
+
+    slug, title = "insufficient-funds", "Not enough money available"
+
+
+class NothingToRelease(Conflict):
+    slug, title = "nothing-to-release", "More than remains on the commitment"

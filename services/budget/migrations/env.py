@@ -1,0 +1,12 @@
+"""Alembic environment of the budget service: the shared runner with this service's metadata."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from services.budget.config import Settings
+from services.budget.models import Base
+from shared.db import run_migrations
+
+url = context.config.get_main_option("sqlalchemy.url") or Settings().database_url
+run_migrations(url, Base.metadata, context)

@@ -1,0 +1,221 @@
+"""The budget's tables.
+
+- `budget_programmes`, `budget_priorities`, `budget_specific_objectives`, `budget_funds`: what the
+  catalogue defines, copied by `sync` (reference data used to validate requests).
+- `ledger_entries`: the append-only ledger. Every movement of money is a row, never updated or deleted:
+  `allocation` (sync), `reallocation` (admin; a pair of rows, minus on the source, plus on the target),
+  `commitment`, `release`, `payment`. `amount` is in the programme's currency; the original amount,
+  currency and rate are kept beside it.
+- `budget_balances`: one row per programme × fund × priority, kept in the same transaction as the
+  ledger rows that move it. Columns are running sums of the ledger: `allocated` (allocation +
+  reallocation), `committed` (gross commitments), `released`, `paid`. The report's "committed" is net:
+  `committed - released`; `available = allocated - (committed - released)`. CHECK constraints make a
+  negative or over-committed balance impossible to store, whatever the code above does.
+- `commitments` and `commitment_lines`: the commitment documents (one line per fund and currency).
+- `exchange_rates` (monthly, units per EUR) and `programme_fixed_rates` (a programme's fixed rate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared import db
+from shared.idempotency import idempotency_table
+
+UNALLOCATED = "unallocated"
+"""The reserve priority of a fund whose programme gives no shares: not committable until reallocated."""
+
+RATE_SCALE = 6
+"""Decimal places of a stored exchange rate (units per EUR); InforEuro publishes at most four."""
+
+LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment")
+
+
+class Base(DeclarativeBase):
+    metadata = db.metadata()
+
+
+class BudgetProgramme(Base):
+    __tablename__ = "budget_programmes"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BudgetPriority(Base):
+    __tablename__ = "budget_priorities"
+
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    share: Mapped[Decimal | None] = mapped_column(db.Fixed(scale=6), nullable=True)
+
+
+class BudgetSpecificObjective(Base):
+    __tablename__ = "budget_specific_objectives"
+
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(64))
+
+
+class BudgetFund(Base):
+    __tablename__ = "budget_funds"
+
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(16))
+    """How sync allocated it: `explicit` (the programme's allocations), `shares`, or `reserve`."""
+
+
+class BudgetBalance(Base):
+    __tablename__ = "budget_balances"
+    __table_args__ = (
+        CheckConstraint("allocated >= 0", name="allocated_not_negative"),
+        CheckConstraint("committed >= 0 AND released >= 0 AND paid >= 0", name="sums_not_negative"),
+        CheckConstraint("released + paid <= committed", name="not_over_released_or_paid"),
+        CheckConstraint("committed - released <= allocated", name="not_over_committed"),
+    )
+
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
+    fund: Mapped[str] = mapped_column(String(64), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    allocated: Mapped[Decimal] = mapped_column(db.Amount())
+    committed: Mapped[Decimal] = mapped_column(db.Amount())
+    released: Mapped[Decimal] = mapped_column(db.Amount())
+    paid: Mapped[Decimal] = mapped_column(db.Amount())
+
+    @property
+    def committed_net(self) -> Decimal:
+        return self.committed - self.released
+
+    @property
+    def available(self) -> Decimal:
+        return self.allocated - self.committed_net
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('allocation', 'reallocation', 'commitment', 'release', 'payment')", name="kind_known"
+        ),
+        Index("ix_ledger_entries_programme_fund_priority", "programme", "fund", "priority"),
+        Index("ix_ledger_entries_commitment_id", "commitment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    programme: Mapped[str] = mapped_column(String(100))
+    fund: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    """Signed, in the programme's currency (a reallocation's source row is negative)."""
+    currency: Mapped[str] = mapped_column(String(3))
+    original_amount: Mapped[Decimal] = mapped_column(db.Amount())
+    original_currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal | None] = mapped_column(db.Fixed(scale=10, precision=28), nullable=True)
+    rate_source: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))
+    """yyyy-mm (Europe/Brussels) of the posting: the month whose rate applied."""
+    commitment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    specific_objective: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (Index("ix_commitments_programme_application", "programme", "application_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"))
+    application_id: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(64))
+    specific_objective: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CommitmentLine(Base):
+    __tablename__ = "commitment_lines"
+    __table_args__ = (
+        CheckConstraint("released >= 0 AND paid >= 0", name="sums_not_negative"),
+        CheckConstraint("released + paid <= amount_programme", name="not_over_released_or_paid"),
+    )
+
+    commitment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_programme: Mapped[Decimal] = mapped_column(db.Amount())
+    rate: Mapped[Decimal | None] = mapped_column(db.Fixed(scale=10, precision=28), nullable=True)
+    rate_source: Mapped[str] = mapped_column(String(20))
+    released: Mapped[Decimal] = mapped_column(db.Amount())
+    paid: Mapped[Decimal] = mapped_column(db.Amount())
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount_programme - self.released - self.paid
+
+
+class ExchangeRate(Base):
+    """A monthly accounting rate: units of `currency` per 1 EUR (InforEuro convention)."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (CheckConstraint("units_per_eur > 0", name="positive"),)
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    units_per_eur: Mapped[Decimal] = mapped_column(db.Fixed(scale=RATE_SCALE))
+    source: Mapped[str] = mapped_column(String(20))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProgrammeFixedRate(Base):
+    """A programme's fixed rate for a currency; wins over the monthly rate."""
+
+    __tablename__ = "programme_fixed_rates"
+    __table_args__ = (CheckConstraint("units_per_eur > 0", name="positive"),)
+
+    programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    units_per_eur: Mapped[Decimal] = mapped_column(db.Fixed(scale=RATE_SCALE))
+    source: Mapped[str] = mapped_column(String(20))
+    """`catalogue` (set by sync) or `admin` (set by PUT; sync never overwrites it)."""
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+idempotency_keys = idempotency_table(Base.metadata)

@@ -1,0 +1,206 @@
+"""The budget service's own request and response models (the wire contract with the applications
+service, `CommitmentRequest`/`Commitment`/`ReleaseRequest`/`BudgetReport`, is in `shared/schemas/budget.py`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, field_validator
+
+from shared.money import Currency, ExactDecimal, Money, PositiveMoney
+from shared.schemas.budget import CommitmentLineIn
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class ReallocationRequest(BaseModel):
+    """Move part of a fund's allocation from one priority to another (the fund's total is unchanged)."""
+
+    fund: str = Field(examples=["ERDF"])
+    from_priority: str = Field(examples=["unallocated"], description="Source priority (or the `unallocated` reserve)")
+    to_priority: str = Field(examples=["1"])
+    amount: PositiveMoney = Field(description="In the programme's currency")
+    reason: str = Field(min_length=1, max_length=2000, examples=["Monitoring committee decision 2023-03-14"])
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "fund": "ERDF",
+                    "from_priority": "TA",
+                    "to_priority": "1",
+                    "amount": {"amount": "500000.00", "currency": "EUR"},
+                    "reason": "Monitoring committee decision 2023-03-14",
+                }
+            ]
+        }
+    }
+
+
+class BalanceView(BaseModel):
+    fund: str
+    priority: str
+    allocated: Money
+    committed: Money = Field(description="Net of releases")
+    paid: Money
+    available: Money
+
+
+class Reallocation(BaseModel):
+    programme: str
+    fund: str
+    from_priority: str
+    to_priority: str
+    amount: Money
+    reason: str
+    balances: list[BalanceView] = Field(description="The source and target balances after the move")
+
+
+class PaymentRequest(BaseModel):
+    """Payments against a commitment, per fund; never more than committed − released − paid."""
+
+    lines: list[CommitmentLineIn] = Field(min_length=1, max_length=20)
+    note: str | None = Field(default=None, max_length=2000, examples=["First interim claim"])
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "lines": [{"fund": "ERDF", "amount": {"amount": "100000.00", "currency": "EUR"}}],
+                    "note": "First interim claim",
+                }
+            ]
+        }
+    }
+
+
+class ExchangeRateIn(BaseModel):
+    units_per_eur: ExactDecimal = Field(
+        description="Units of the currency per 1 EUR (the Commission's convention)", examples=["11.2345"]
+    )
+
+    @field_validator("units_per_eur")
+    @classmethod
+    def _positive(cls, v: Decimal) -> Decimal:
+        if v <= 0:
+            raise ValueError("must be greater than zero")
+        if v != v.quantize(Decimal("0.000001")):
+            raise ValueError("at most 6 decimal places")
+        return v
+
+    model_config = {"json_schema_extra": {"examples": [{"units_per_eur": "11.2345"}]}}
+
+
+class ExchangeRate(BaseModel):
+    currency: Currency
+    month: str = Field(pattern=MONTH_PATTERN, examples=["2024-05"])
+    units_per_eur: ExactDecimal
+    source: Literal["manual", "import"]
+    updated_at: dt.datetime
+
+
+class FixedRate(BaseModel):
+    programme: str
+    currency: Currency
+    units_per_eur: ExactDecimal
+    source: Literal["catalogue", "admin"]
+    updated_at: dt.datetime
+
+
+class RatesImport(BaseModel):
+    imported: int
+    months: list[str]
+    rates: list[ExchangeRate]
+
+
+class Difference(BaseModel):
+    fund: str
+    priority: str
+    column: Literal["allocated", "committed", "released", "paid"]
+    balance: Decimal
+    ledger: Decimal
+
+
+class Reconciliation(BaseModel):
+    programme: str
+    consistent: bool
+    checked_rows: int
+    differences: list[Difference]
+
+
+class SpecificObjectiveRow(BaseModel):
+    specific_objective: str | None = Field(
+        description="Null for commitments made without one (e.g. technical assistance)"
+    )
+    priority: str
+    fund: str
+    committed: Money = Field(description="Net of releases")
+    paid: Money
+
+
+class SpecificObjectiveReport(BaseModel):
+    programme: str
+    currency: Currency
+    rows: list[SpecificObjectiveRow]
+
+
+class CallRow(BaseModel):
+    call_id: UUID | None
+    fund: str
+    committed: Money = Field(description="Net of releases")
+    paid: Money
+
+
+class CallReport(BaseModel):
+    programme: str
+    currency: Currency
+    rows: list[CallRow]
+
+
+class TimeseriesPoint(BaseModel):
+    period: str = Field(examples=["2024-05"], description="yyyy-mm (or yyyy) in Europe/Brussels time")
+    fund: str
+    committed: Money = Field(description="Commitments made in the period (gross)")
+    released: Money = Field(description="Releases made in the period")
+    net: Money = Field(description="committed − released")
+
+
+class TimeseriesReport(BaseModel):
+    programme: str
+    currency: Currency
+    interval: Literal["month", "year"]
+    points: list[TimeseriesPoint]
+
+
+class UtilisationRow(BaseModel):
+    priority: str
+    fund: str
+    allocated: Money
+    committed: Money = Field(description="Net of releases")
+    available: Money
+    utilisation: ExactDecimal | None = Field(
+        description="committed / allocated, 4 decimals; null when nothing is allocated", examples=["0.4213"]
+    )
+
+
+class UtilisationReport(BaseModel):
+    programme: str
+    currency: Currency
+    rows: list[UtilisationRow]
+    total: UtilisationRow = Field(description="All funds and priorities (priority and fund `TOTAL`)")
+
+
+class ProgrammeSync(BaseModel):
+    programme: str
+    currency: Currency
+    funds_created: list[str]
+    funds_unchanged: list[str]
+    fixed_rates: dict[str, str]
+    notes: list[str]
+
+
+class SyncReport(BaseModel):
+    programmes: list[ProgrammeSync]

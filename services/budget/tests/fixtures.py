@@ -1,0 +1,102 @@
+"""Pytest plugin of the budget service (listed in the root conftest): its database, app and client.
+
+`budget_app` is the real budget app, migrated, lifespan run, synced from what the real catalogue
+serves (fetched once per session through the catalogue app over an ASGI transport, since loading the
+catalogue for every test would cost a second each); `budget_live_app` talks to `catalogue_app` live and
+syncs through it. `sync_definitions` syncs extra in-memory programme
+definitions (shared.schemas.catalogue objects) into it, for tests that need a programme of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from services.budget.clients import CatalogueClient
+from services.budget.config import Settings
+from services.budget.main import create_app
+from services.budget.models import Base
+from services.budget.service import sync_all, sync_programme
+from shared.db import session_scope
+from shared.schemas import catalogue as cat
+from shared.testing import database_fixture
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+budget_migrated_url, budget_database_url = database_fixture("budget", ALEMBIC_INI, Base.metadata)
+
+Definition = tuple[cat.Programme, list[cat.Priority], list[cat.SpecificObjective]]
+
+
+async def sync_definitions(app: FastAPI, definitions: list[Definition]) -> None:
+    """Sync programme definitions (shared.schemas.catalogue objects) into a running budget app."""
+    for programme, priorities, objectives in definitions:
+        async for session in session_scope(app.state.db):
+            await sync_programme(session, programme, priorities, objectives, now=dt.datetime.now(dt.UTC))
+
+
+@pytest.fixture(scope="session")
+def budget_catalogue_definitions(catalogue_migrated_url: str) -> list[Definition]:
+    """The programme definitions as the real catalogue serves them, fetched once per session.
+
+    The catalogue app is started on its migrated database (loading is idempotent), asked over an ASGI
+    transport exactly as `sync` asks it over HTTP, and stopped. Loading the catalogue costs about a second,
+    so tests that do not use the catalogue themselves sync from these objects instead of reloading it.
+    """
+    from services.catalogue.config import Settings as CatalogueSettings
+    from services.catalogue.loader import load_files
+    from services.catalogue.main import create_app as create_catalogue_app
+    from services.catalogue.tests.fixtures import programme_files
+
+    async def fetch() -> list[Definition]:
+        app = create_catalogue_app(CatalogueSettings(database_url=catalogue_migrated_url))
+        async with LifespanManager(app, startup_timeout=30):
+            await load_files(app.state.db, list(programme_files()))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://catalogue") as c:
+                client = CatalogueClient(c)
+                return [await client.definition(code) for code in await client.programme_codes()]
+
+    return asyncio.run(fetch())
+
+
+@pytest.fixture
+async def budget_app(
+    budget_database_url: str, budget_catalogue_definitions: list[Definition]
+) -> AsyncIterator[FastAPI]:
+    """The budget app on a clean database, lifespan run, synced from what the real catalogue serves.
+
+    It has no live catalogue (`POST /v1/sync` would answer 503); `budget_live_app` has one.
+    """
+    app = create_app(
+        Settings(database_url=budget_database_url, environment="test", catalogue_url="http://catalogue", http_retries=0)
+    )
+    async with LifespanManager(app, startup_timeout=30):
+        await sync_definitions(app, budget_catalogue_definitions)
+        yield app
+
+
+@pytest.fixture
+async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The budget app talking to `catalogue_app` over an ASGI transport, synced through it (`sync_all`,
+    what `python -m services.budget sync` does over HTTP)."""
+    app = create_app(
+        Settings(database_url=budget_database_url, environment="test", catalogue_url="http://catalogue"),
+        transports={"catalogue": httpx.ASGITransport(catalogue_app)},
+    )
+    async with LifespanManager(app, startup_timeout=30):
+        await sync_all(app.state.db, app.state.catalogue)
+        yield app
+
+
+@pytest.fixture
+async def budget_client(budget_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An AsyncClient talking to `budget_app` in-process."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(budget_app), base_url="http://budget") as client:
+        yield client

@@ -1,0 +1,127 @@
+"""Helpers of the budget tests: tokens, small programmes made in memory, request bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from services.budget.models import BudgetBalance, LedgerEntry
+from services.budget.tests.fixtures import sync_definitions
+from shared.money import Money
+from shared.schemas import catalogue as cat
+from shared.testing import auth
+
+SE_NO = "interreg-se-no-2021-2027"
+NMS = "erdf-norra-mellansverige-2021-2027"
+NORDIC = "nordic-regional-action-plan-2021-2024"
+
+ADMIN = auth("admin", "anna-admin")
+OFFICER = auth("officer", "olga-officer")
+APPLICANT = auth("applicant", "arne-applicant")
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def money(amount: str, currency: str = "EUR") -> dict[str, str]:
+    return {"amount": amount, "currency": currency}
+
+
+def amount(m: dict[str, Any]) -> Decimal:
+    return Decimal(m["amount"])
+
+
+def commitment(
+    programme: str,
+    priority: str,
+    *lines: tuple[str, str, str],
+    so: str | None = None,
+    application_id: str | None = None,
+    call_id: str | None = None,
+) -> dict[str, Any]:
+    """A CommitmentRequest body; lines are (fund, amount, currency)."""
+    return {
+        "programme": programme,
+        "application_id": application_id or str(uuid.uuid4()),
+        "priority": priority,
+        "specific_objective": so,
+        "call_id": call_id,
+        "lines": [{"fund": f, "amount": money(a, c)} for f, a, c in lines],
+    }
+
+
+def cell(report: dict[str, Any], fund: str, priority: str, field: str) -> Decimal:
+    for row in report["rows"]:
+        if row["fund"] == fund and row["priority"] == priority:
+            return amount(row[field])
+    raise KeyError((fund, priority))
+
+
+def make_programme(
+    code: str,
+    *,
+    currency: str = "EUR",
+    funds: dict[str, str],
+    shares: dict[str, str | None],
+    allocations: list[tuple[str, str, str]] | None = None,
+    fixed: dict[str, str] | None = None,
+) -> tuple[cat.Programme, list[cat.Priority], list[cat.SpecificObjective]]:
+    """An in-memory programme definition, as the catalogue would serve it."""
+    programme = cat.Programme(
+        code=code,
+        kind="interreg",
+        name={"en": f"Test programme {code}"},
+        currency=currency,
+        period_start=dt.date(2021, 1, 1),
+        period_end=dt.date(2027, 12, 31),
+        languages=["en"],
+        funds=[cat.Fund(code=f, name={"en": f}, amount=Money.of(a, currency)) for f, a in funds.items()],
+        fixed_exchange_rates=[
+            cat.FixedExchangeRate(currency=c, units_per_eur=Decimal(r)) for c, r in (fixed or {}).items()
+        ],
+        allocations=[
+            cat.Allocation(fund=f, priority=p, amount=Money.of(a, currency)) for f, p, a in (allocations or [])
+        ],
+    )
+    priorities = [
+        cat.Priority(
+            code=p, name={"en": p}, share=Decimal(sh) if sh is not None else None, specific_objectives=[f"{p}A"]
+        )
+        for p, sh in shares.items()
+    ]
+    objectives = [cat.SpecificObjective(code=f"{p}A", priority=p, title={"en": p}) for p in shares]
+    return programme, priorities, objectives
+
+
+async def add_programme(app: FastAPI, code: str, **kwargs: Any) -> None:
+    await sync_definitions(app, [make_programme(code, **kwargs)])
+
+
+async def ledger_state(app: FastAPI, programme: str) -> tuple[int, list[tuple[Any, ...]]]:
+    """(number of ledger entries, balances) of a programme, read straight from the database."""
+    async with app.state.db.sessionmaker() as session:
+        n = await session.scalar(
+            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.programme == programme)
+        )
+        rows = (
+            await session.execute(
+                select(
+                    BudgetBalance.fund,
+                    BudgetBalance.priority,
+                    BudgetBalance.allocated,
+                    BudgetBalance.committed,
+                    BudgetBalance.released,
+                    BudgetBalance.paid,
+                )
+                .where(BudgetBalance.programme == programme)
+                .order_by(BudgetBalance.fund, BudgetBalance.priority)
+            )
+        ).all()
+        await session.rollback()
+    return int(n or 0), [tuple(r) for r in rows]
