@@ -10,52 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.applications.workflow import Action, Status
 from shared.schemas.applications import ApplicationContent
+from shared.schemas.examples import gron_industrivaxt
 
 EXAMPLE_CALL_ID = "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"
 
-GRON_INDUSTRIVAXT: dict[str, Any] = {
-    "programme": "interreg-se-no-2021-2027",
-    "call_id": EXAMPLE_CALL_ID,
-    "specific_objective": "1B",
-    "project_type": "main-project",
-    "acronym": "GIV",
-    "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst", "en": "Green industrial growth"},
-    "summary": {
-        "sv": "Hållbarhet, digitalisering och framtidens kompetens i små tillverkande företag i Värmland "
-        "och Kongsvingerregionen."
-    },
-    "cross_border_added_value": "Shared supplier base across the Värmland–Kongsvinger border.",
-    "start_date": "2023-01-01",
-    "end_date": "2025-12-31",
-    "partners": [
-        {
-            "name": "Region Värmland",
-            "organisation_number": "232100-0152",
-            "country": "SE",
-            "organisation_type": "public-authority",
-            "region": "SE311",
-            "role": "lead",
-            "budget": [{"category": "staff", "amount": {"amount": "600000.00", "currency": "EUR"}}],
-            "financing": [
-                {"source": "ERDF", "amount": {"amount": "390000.00", "currency": "EUR"}},
-                {"source": "own-public", "amount": {"amount": "210000.00", "currency": "EUR"}},
-            ],
-        },
-        {
-            "name": "Kongsvinger kommune",
-            "organisation_number": "964950113",
-            "country": "NO",
-            "organisation_type": "public-authority",
-            "region": "NO020",
-            "role": "partner",
-            "budget": [{"category": "staff", "amount": {"amount": "300000.00", "currency": "EUR"}}],
-            "financing": [
-                {"source": "NO-STATE", "amount": {"amount": "150000.00", "currency": "EUR"}},
-                {"source": "own-public", "amount": {"amount": "150000.00", "currency": "EUR"}},
-            ],
-        },
-    ],
-}
+GRON_INDUSTRIVAXT: dict[str, Any] = gron_industrivaxt(EXAMPLE_CALL_ID, start_date="2023-01-01", end_date="2025-12-31")
 """Grön industriväxt (a real project of the programme), as an applicant writes it."""
 
 

@@ -4,68 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-FIRST_CALL_2022 = "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"
-"""The catalogue's id of call 2022-1 of Interreg Sverige–Norge (`GET /v1/programmes/{programme}/calls`)."""
+from shared.schemas.examples import FIRST_CALL_2022, gron_industrivaxt
 
-
-def _m(amount: str) -> dict[str, str]:
-    return {"amount": amount, "currency": "EUR"}
-
-
-GRON_INDUSTRIVAXT: dict[str, Any] = {
-    "programme": "interreg-se-no-2021-2027",
-    "call_id": FIRST_CALL_2022,
-    "specific_objective": "1B",
-    "project_type": "main-project",
-    "acronym": "GIV",
-    "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst"},
-    "summary": {"sv": "Hållbarhet, digitalisering och framtidens kompetens i små tillverkande företag."},
-    "cross_border_added_value": "Shared supplier base across the Värmland–Kongsvinger border.",
-    "start_date": "2022-09-01",
-    "end_date": "2025-08-31",
-    "as_of": "2022-06-01",
-    "partners": [
-        {
-            "name": "Region Värmland",
-            "organisation_number": "232100-0152",
-            "country": "SE",
-            "organisation_type": "public-authority",
-            "region": "SE311",
-            "role": "lead",
-            "budget": [{"category": "staff", "amount": _m("600000.00")}],
-            "financing": [
-                {"source": "ERDF", "amount": _m("390000.00")},
-                {"source": "own-public", "amount": _m("210000.00")},
-            ],
-        },
-        {
-            "name": "Kongsvinger kommune",
-            "organisation_number": "964950113",
-            "country": "NO",
-            "organisation_type": "public-authority",
-            "region": "NO020",
-            "role": "partner",
-            "budget": [{"category": "staff", "amount": _m("300000.00")}],
-            "financing": [
-                {"source": "NO-STATE", "amount": _m("150000.00")},
-                {"source": "own-public", "amount": _m("150000.00")},
-            ],
-        },
-    ],
-}
-
+GRON_INDUSTRIVAXT: dict[str, Any] = {**gron_industrivaxt(FIRST_CALL_2022), "as_of": "2022-06-01"}
 GRON_INDUSTRIVAXT_66: dict[str, Any] = {
-    **GRON_INDUSTRIVAXT,
-    "partners": [
-        {
-            **GRON_INDUSTRIVAXT["partners"][0],
-            "financing": [
-                {"source": "ERDF", "amount": _m("396000.00")},
-                {"source": "own-public", "amount": _m("204000.00")},
-            ],
-        },
-        GRON_INDUSTRIVAXT["partners"][1],
-    ],
+    **gron_industrivaxt(FIRST_CALL_2022, erdf="396000.00", own_se="204000.00"),
+    "as_of": "2022-06-01",
 }
 
 CHECK_EXAMPLES: dict[str, dict[str, Any]] = {

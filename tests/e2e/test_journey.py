@@ -9,6 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from shared.schemas.examples import gron_industrivaxt as example
 from shared.testing import auth
 from tests.e2e.stack import Stack
 
@@ -16,48 +17,10 @@ pytestmark = pytest.mark.e2e
 PROGRAMME = "interreg-se-no-2021-2027"
 
 
-def m(amount: str) -> dict[str, str]:
-    return {"amount": amount, "currency": "EUR"}
-
-
-def gron_industrivaxt(call_id: str, erdf: str = "390000.00", own_se: str = "210000.00") -> dict:
-    return {
-        "programme": PROGRAMME,
-        "call_id": call_id,
-        "specific_objective": "1B",
-        "project_type": "main-project",
-        "acronym": "GIV",
-        "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst"},
-        "summary": {"sv": "Hållbarhet, digitalisering och framtidens kompetens i små tillverkande företag."},
-        "cross_border_added_value": "Shared supplier base across the Värmland–Kongsvinger border.",
-        "start_date": (dt.date.today() + dt.timedelta(days=60)).isoformat(),
-        "end_date": (dt.date.today() + dt.timedelta(days=60 + 3 * 365 - 2)).isoformat(),
-        "partners": [
-            {
-                "name": "Region Värmland",
-                "organisation_number": "232100-0152",
-                "country": "SE",
-                "organisation_type": "public-authority",
-                "region": "SE311",
-                "role": "lead",
-                "budget": [{"category": "staff", "amount": m("600000.00")}],
-                "financing": [{"source": "ERDF", "amount": m(erdf)}, {"source": "own-public", "amount": m(own_se)}],
-            },
-            {
-                "name": "Kongsvinger kommune",
-                "organisation_number": "964950113",
-                "country": "NO",
-                "organisation_type": "public-authority",
-                "region": "NO020",
-                "role": "partner",
-                "budget": [{"category": "staff", "amount": m("300000.00")}],
-                "financing": [
-                    {"source": "NO-STATE", "amount": m("150000.00")},
-                    {"source": "own-public", "amount": m("150000.00")},
-                ],
-            },
-        ],
-    }
+def gron_industrivaxt(call_id: str) -> dict:
+    """The worked example, dated so that it can be submitted to a call open today."""
+    start = dt.date.today() + dt.timedelta(days=60)
+    return example(call_id, start_date=start.isoformat(), end_date=(start + dt.timedelta(days=3 * 365 - 2)).isoformat())
 
 
 def available(stack: Stack, fund: str, priority: str) -> Decimal:

@@ -17,6 +17,7 @@ from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet
 from services.eligibility.service import read_rule_set_file
 from shared.schemas.applications import CheckRequest
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region
+from shared.schemas.examples import gron_industrivaxt
 
 SE_NO = "interreg-se-no-2021-2027"
 NMS = "erdf-norra-mellansverige-2021-2027"
@@ -38,41 +39,9 @@ def gron(
     **changes: Any,
 ) -> dict[str, Any]:
     """Grön industriväxt as the contract's payload (a plain dict, so tests can bend it)."""
-    app = {
-        "programme": SE_NO,
-        "call_id": str(call_id),
-        "specific_objective": "1B",
-        "project_type": "main-project",
-        "acronym": "GIV",
-        "title": {"sv": "Grön industriväxt", "nb": "Grønn industrivekst"},
-        "start_date": "2022-09-01",
-        "end_date": "2025-08-31",
+    app: dict[str, Any] = {
+        **gron_industrivaxt(str(call_id), erdf=erdf, own_se=own_se, no_state=no_state, own_no=own_no),
         "as_of": "2022-06-01",
-        "partners": [
-            {
-                "name": "Region Värmland",
-                "organisation_number": "232100-0152",
-                "country": "SE",
-                "organisation_type": "public-authority",
-                "region": "SE311",
-                "role": "lead",
-                "budget": [{"category": "staff", "amount": m("600000.00")}],
-                "financing": [{"source": "ERDF", "amount": m(erdf)}, {"source": "own-public", "amount": m(own_se)}],
-            },
-            {
-                "name": "Kongsvinger kommune",
-                "organisation_number": "964950113",
-                "country": "NO",
-                "organisation_type": "public-authority",
-                "region": "NO020",
-                "role": "partner",
-                "budget": [{"category": "staff", "amount": m("300000.00")}],
-                "financing": [
-                    {"source": "NO-STATE", "amount": m(no_state)},
-                    {"source": "own-public", "amount": m(own_no)},
-                ],
-            },
-        ],
     }
     app.update(changes)
     return copy.deepcopy(app)
