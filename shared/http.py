@@ -7,6 +7,7 @@ Upstream failures become `UpstreamError` (503 problem+json) naming the service.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -48,27 +49,44 @@ async def call(client: httpx.AsyncClient, service: str, method: str, url: str, *
 
 
 class ETagCache:
-    """Client-side cache of GET responses revalidated with `If-None-Match` (reference data of upstreams).
+    """Client-side HTTP cache of an upstream's GET responses (reference data such as the catalogue's).
 
-    Every read asks the upstream (so a change is seen at once) but a 304 costs no body; if the upstream
-    is unreachable the read fails with `UpstreamError` rather than serving something possibly stale.
+    A response is reused without asking while it is fresh: for the upstream's `Cache-Control: max-age`,
+    but never longer than `max_fresh_seconds` (10 s by default), so a change upstream is seen within
+    seconds. After that it is revalidated with `If-None-Match` (a 304 costs no body). If the upstream
+    cannot be reached the read fails with `UpstreamError` rather than serving something stale.
     """
 
-    def __init__(self, client: httpx.AsyncClient, service: str, max_entries: int = 512) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, service: str, max_entries: int = 512, max_fresh_seconds: float = 10.0
+    ) -> None:
         self.client = client
         self.service = service
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[str, Any]] = {}
+        self.max_fresh_seconds = max_fresh_seconds
+        self._entries: dict[str, tuple[str, Any, float]] = {}
+
+    def _fresh_until(self, response: httpx.Response) -> float:
+        directives = [d.strip().lower() for d in response.headers.get("cache-control", "").split(",")]
+        if "no-store" in directives or "no-cache" in directives:
+            return 0.0
+        max_age = 0
+        for d in directives:
+            name, _, value = d.partition("=")
+            if name == "max-age" and value.isdigit():
+                max_age = int(value)
+        return time.monotonic() + min(max_age, self.max_fresh_seconds)
 
     async def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
         """(status, parsed JSON) of a GET; 404 and other 4xx are returned for the caller to judge."""
         cache_key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
-        headers = {}
         cached = self._entries.get(cache_key)
-        if cached:
-            headers["If-None-Match"] = cached[0]
+        if cached and time.monotonic() < cached[2]:
+            return 200, cached[1]
+        headers = {"If-None-Match": cached[0]} if cached else {}
         response = await call(self.client, self.service, "GET", url, params=params, headers=headers)
         if response.status_code == 304 and cached:
+            self._entries[cache_key] = (cached[0], cached[1], self._fresh_until(response))
             return 200, cached[1]
         try:
             data = response.json()
@@ -80,5 +98,5 @@ class ETagCache:
         if response.status_code == 200 and etag:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[cache_key] = (etag, data)
+            self._entries[cache_key] = (etag, data, self._fresh_until(response))
         return response.status_code, data

@@ -117,3 +117,47 @@ async def test_request_id_is_echoed_or_made() -> None:
         assert r.headers["x-request-id"] == "abc-123"
         r = await c.post("/v1/things", json={"n": 1})
         assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_etag_cache_reuses_fresh_copies_then_revalidates() -> None:
+    from fastapi import Request, Response
+
+    from shared.caching import cached_json
+    from shared.http import ETagCache, make_client
+    from shared.problems import UpstreamError
+
+    seen: list[str | None] = []
+    upstream = FastAPI()
+    state = {"version": 1, "max_age": 60}
+
+    @upstream.get("/thing")
+    async def thing(request: Request) -> Response:
+        seen.append(request.headers.get("if-none-match"))
+        return cached_json(request, {"version": state["version"]}, max_age=state["max_age"])
+
+    client = make_client("http://upstream", transport=httpx.ASGITransport(app=upstream))
+    cache = ETagCache(client, "upstream", max_fresh_seconds=0.2)
+    assert await cache.get_json("/thing") == (200, {"version": 1})
+    assert await cache.get_json("/thing") == (200, {"version": 1})
+    assert len(seen) == 1  # the second read was fresh: no request at all
+
+    import asyncio
+
+    await asyncio.sleep(0.25)
+    assert await cache.get_json("/thing") == (200, {"version": 1})
+    assert len(seen) == 2 and seen[1] is not None  # revalidated with If-None-Match, answered 304
+
+    state["version"] = 2
+    await asyncio.sleep(0.25)
+    assert await cache.get_json("/thing") == (200, {"version": 2})  # a change is seen once stale
+
+    state["max_age"] = 0
+    await asyncio.sleep(0.25)
+    await cache.get_json("/thing")
+    await cache.get_json("/thing")
+    assert len(seen) == 5  # max-age=0: every read revalidates
+
+    down = ETagCache(make_client("http://127.0.0.1:9", retries=0, timeout=0.5), "upstream")
+    with pytest.raises(UpstreamError):
+        await down.get_json("/thing")
+    await client.aclose()
