@@ -1,16 +1,24 @@
-"""The command line every service has: `python -m services.<name> migrate | serve | <extra>`."""
+"""The command line every service has: `python -m services.<name> migrate | serve | <its own commands>`."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shared.db import upgrade
 from shared.settings import ServiceSettings
 
-Command = Callable[[Any, argparse.Namespace], None]
+
+@dataclass(frozen=True)
+class Command:
+    """A service's own command: its help, what it runs, and (optionally) the options it takes."""
+
+    help: str
+    run: Callable[[Any, argparse.Namespace], None]
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
 def service_cli(
@@ -19,19 +27,20 @@ def service_cli(
     settings_factory: Callable[[], ServiceSettings],
     alembic_ini: Path,
     app_factory: str,
-    default_port: int,
-    commands: dict[str, tuple[str, Command]] | None = None,
+    commands: dict[str, Command] | None = None,
 ) -> None:
-    """Parse argv and run one command. `commands` maps extra command names to (help, function)."""
+    """Parse argv and run one command; `serve` listens on the service's HOST/PORT settings unless told."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
     serve = sub.add_parser("serve", help="serve the API with uvicorn")
-    serve.add_argument("--host", default=None, help="default: the HOST setting or 127.0.0.1")
-    serve.add_argument("--port", type=int, default=None, help=f"default: the PORT setting or {default_port}")
+    serve.add_argument("--host", default=None, help=f"default: {service.upper()}_HOST")
+    serve.add_argument("--port", type=int, default=None, help=f"default: {service.upper()}_PORT")
     serve.add_argument("--workers", type=int, default=1)
-    for name, (help_text, _) in (commands or {}).items():
-        sub.add_parser(name, help=help_text)
+    for name, command in (commands or {}).items():
+        command_parser = sub.add_parser(name, help=command.help, description=command.help)
+        if command.arguments is not None:
+            command.arguments(command_parser)
     args = parser.parse_args()
     settings = settings_factory()
     if args.command == "migrate":
@@ -42,12 +51,12 @@ def service_cli(
         uvicorn.run(
             app_factory,
             factory=True,
-            host=args.host or getattr(settings, "host", "127.0.0.1"),
-            port=args.port or getattr(settings, "port", default_port),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
             workers=args.workers,
             log_config=None,
             proxy_headers=True,
             forwarded_allow_ips="*",
         )
     else:
-        (commands or {})[args.command][1](settings, args)
+        (commands or {})[args.command].run(settings, args)

@@ -14,6 +14,7 @@ import httpx
 from httpx_retries import Retry, RetryTransport
 
 from shared.problems import UpstreamError
+from shared.settings import ServiceSettings
 
 
 def make_client(
@@ -32,6 +33,16 @@ def make_client(
         timeout=httpx.Timeout(timeout),
         transport=RetryTransport(transport=inner, retry=retry),
         headers={"User-Agent": "interreg-backend", **(headers or {})},
+    )
+
+
+def upstream_client(
+    settings: ServiceSettings, base_url: str, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """`make_client` with the service's own timeout and retry settings (`<SERVICE>_HTTP_TIMEOUT_SECONDS`,
+    `<SERVICE>_HTTP_RETRIES`): how every service opens a client to an upstream."""
+    return make_client(
+        base_url, timeout=settings.http_timeout_seconds, retries=settings.http_retries, transport=transport
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,6 +26,8 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.app import DbSession
+from shared.auth import CurrentPrincipal
 from shared.problems import Conflict, FieldError, Unprocessable
 
 IdempotencyKeyHeader = Annotated[
@@ -128,3 +131,46 @@ async def run_idempotent(
             slug="idempotency-race",
         ) from None
     return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)
+
+
+@dataclass(frozen=True)
+class Idempotent:
+    """The request's idempotency context: call it with the endpoint's work (see `run_idempotent`)."""
+
+    session: AsyncSession
+    table: Table
+    request: Request
+    key: str | None
+    caller: str
+
+    async def __call__(
+        self,
+        *,
+        work: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+        status_code: int = 200,
+        headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+    ) -> JSONResponse:
+        return await run_idempotent(
+            session=self.session,
+            table=self.table,
+            request=self.request,
+            key=self.key,
+            caller=self.caller,
+            work=work,
+            status_code=status_code,
+            headers=headers,
+        )
+
+
+def idempotency(table: Table) -> Callable[..., Awaitable[Idempotent]]:
+    """Dependency factory for a service's POSTs: `Annotated[Idempotent, Depends(idempotency(table))]`.
+
+    It shares the request's session (FastAPI caches `DbSession` per request), so the work and its key
+    commit together; the caller is the token's subject, so keys of different clients never collide."""
+
+    async def dependency(
+        request: Request, session: DbSession, principal: CurrentPrincipal, key: IdempotencyKeyHeader = None
+    ) -> Idempotent:
+        return Idempotent(session=session, table=table, request=request, key=key, caller=principal.sub)
+
+    return dependency

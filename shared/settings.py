@@ -39,6 +39,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
     database_url: str = "sqlite+aiosqlite:///./var/service.db"
     database_echo: bool = False
     log_level: str = "INFO"

@@ -14,7 +14,6 @@ def main() -> None:
         settings_factory=Settings,
         alembic_ini=Path(__file__).resolve().parent / "alembic.ini",
         app_factory="services.applications.main:create_app",
-        default_port=8002,
     )
 
 

@@ -13,7 +13,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="APPLICATIONS_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/applications.db"
-    host: str = "127.0.0.1"
     port: int = 8002
     catalogue_url: str = "http://127.0.0.1:8001"
     eligibility_url: str = "http://127.0.0.1:8003"

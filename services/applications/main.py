@@ -13,7 +13,7 @@ from services.applications.config import Settings
 from services.applications.router import router
 from services.applications.service import Upstreams
 from shared.app import build_app
-from shared.http import make_client
+from shared.http import upstream_client
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
 
@@ -39,15 +39,7 @@ def create_app(
             "eligibility": settings.eligibility_url,
             "budget": settings.budget_url,
         }
-        clients = {
-            name: make_client(
-                url,
-                timeout=settings.http_timeout_seconds,
-                retries=settings.http_retries,
-                transport=transports.get(name),
-            )
-            for name, url in urls.items()
-        }
+        clients = {name: upstream_client(settings, url, transports.get(name)) for name, url in urls.items()}
         app.state.upstreams = Upstreams(
             catalogue=CatalogueClient(clients["catalogue"]),
             eligibility=EligibilityClient(clients["eligibility"]),

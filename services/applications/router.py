@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from services.applications import service
 from services.applications.config import Settings
 from services.applications.models import idempotency_keys
+from services.applications.repository import ListFilters
 from services.applications.schemas import (
     GRON_INDUSTRIVAXT,
     ApplicationOut,
@@ -29,11 +30,14 @@ from services.applications.workflow import Status
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.db import Database
-from shared.idempotency import IdempotencyKeyHeader, run_idempotent
+from shared.idempotency import Idempotent, idempotency
 from shared.pagination import Page, PageParams, page_params
 from shared.problems import ProblemError, problem_responses
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.eligibility import Report
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
@@ -75,6 +79,36 @@ def _idempotency(principal: Principal, request: Request, key: str | None) -> tup
     return f"{principal.sub}|{request.method} {request.url.path}", key
 
 
+def _filters(
+    request: Request,
+    status: Annotated[Status | None, Query(description="Only applications in this status")] = None,
+    programme: Annotated[str | None, Query(examples=["interreg-se-no-2021-2027"])] = None,
+    call_id: Annotated[UUID | None, Query()] = None,
+    specific_objective: Annotated[str | None, Query(examples=["1B"])] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Any partner in this country")] = None,
+    submitted_from: Annotated[
+        dt.date | None, Query(description="First submitted on or after (Europe/Stockholm)")
+    ] = None,
+    submitted_to: Annotated[
+        dt.date | None, Query(description="First submitted on or before (Europe/Stockholm)")
+    ] = None,
+) -> ListFilters:
+    """The list filters shared by the JSON list and its CSV export."""
+    return service.list_filters(
+        _settings(request),
+        status=status,
+        programme=programme,
+        call_id=str(call_id) if call_id else None,
+        specific_objective=specific_objective,
+        country=country,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+    )
+
+
+Filters = Annotated[ListFilters, Depends(_filters)]
+
+
 def _bearer(request: Request) -> str:
     return request.headers.get("authorization", "").partition(" ")[2]
 
@@ -92,19 +126,14 @@ def _location(body: dict[str, Any]) -> dict[str, str]:
 async def create_application(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Applicant,
     body: Body_,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Create a draft application (an applicant). Only structure is checked here (types, codes' shapes,
     amounts not negative, one currency per partner, at most one lead partner, end not before start);
     the programme's rules are reported by the eligibility check (`pre-check`, and at submission)."""
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         work=lambda: service.create(session, principal, body),
         status_code=201,
         headers=_location,
@@ -113,34 +142,10 @@ async def create_application(
 
 @router.get("/applications", response_model=Page[ApplicationOut], responses=problem_responses(401, 422))
 async def list_applications(
-    session: DbSession,
-    principal: CurrentPrincipal,
-    params: Params,
-    request: Request,
-    status: Annotated[Status | None, Query(description="Only applications in this status")] = None,
-    programme: Annotated[str | None, Query(examples=["interreg-se-no-2021-2027"])] = None,
-    call_id: Annotated[UUID | None, Query()] = None,
-    specific_objective: Annotated[str | None, Query(examples=["1B"])] = None,
-    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Any partner in this country")] = None,
-    submitted_from: Annotated[
-        dt.date | None, Query(description="First submitted on or after (Europe/Stockholm)")
-    ] = None,
-    submitted_to: Annotated[
-        dt.date | None, Query(description="First submitted on or before (Europe/Stockholm)")
-    ] = None,
+    session: DbSession, principal: CurrentPrincipal, params: Params, filters: Filters
 ) -> Page[ApplicationOut]:
     """Applications, newest first (cursor pagination). Applicants see their own (and their
     organisation's); officers and admins see all."""
-    filters = service.list_filters(
-        _settings(request),
-        status=status,
-        programme=programme,
-        call_id=str(call_id) if call_id else None,
-        specific_objective=specific_objective,
-        country=country,
-        submitted_from=submitted_from,
-        submitted_to=submitted_to,
-    )
     return await service.list_page(session, principal, filters, params)
 
 
@@ -152,31 +157,10 @@ async def list_applications(
         200: {"description": "CSV, one application a row", "content": {"text/csv": {}}},
     },
 )
-async def export_applications(
-    session: DbSession,
-    principal: Staff,
-    request: Request,
-    status: Annotated[Status | None, Query()] = None,
-    programme: Annotated[str | None, Query()] = None,
-    call_id: Annotated[UUID | None, Query()] = None,
-    specific_objective: Annotated[str | None, Query()] = None,
-    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    submitted_from: Annotated[dt.date | None, Query()] = None,
-    submitted_to: Annotated[dt.date | None, Query()] = None,
-) -> Response:
+async def export_applications(session: DbSession, principal: Staff, filters: Filters) -> Response:
     """The filtered list as CSV (officers, admins): reference, acronym, status, programme, call,
     specific objective, countries, first submission, total budget per currency, and the ERDF and
     NO-STATE money requested per currency."""
-    filters = service.list_filters(
-        _settings(request),
-        status=status,
-        programme=programme,
-        call_id=str(call_id) if call_id else None,
-        specific_objective=specific_objective,
-        country=country,
-        submitted_from=submitted_from,
-        submitted_to=submitted_to,
-    )
     rows = await service.export_rows(session, principal, filters)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
@@ -228,9 +212,9 @@ async def pre_check(
 async def submit_application(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
-    idempotency_key: IdempotencyKeyHeader = None,
     accept_language: AcceptLanguage = None,
 ) -> JSONResponse:
     """Submit a draft (the owning applicant), only while its call is open (409 naming the window
@@ -239,7 +223,7 @@ async def submit_application(
     `eligible` or `ineligible` as the report says. If the catalogue or the eligibility service cannot
     be reached: 503 and nothing is stored. A retry with the same `Idempotency-Key` returns the same
     answer and makes no second version."""
-    idem = _idempotency(principal, request, idempotency_key)
+    idem = _idempotency(principal, request, idempotent.key)
     plan = await service.prepare_submission(
         _db(request),
         _up(request),
@@ -255,9 +239,7 @@ async def submit_application(
             raise ProblemError("retry the request", status=409, slug="retry")
         return await service.submit(session, _settings(request), principal, plan)
 
-    return await run_idempotent(
-        session=session, table=idempotency_keys, request=request, key=idempotency_key, caller=principal.sub, work=work
-    )
+    return await idempotent(work=work)
 
 
 @router.get(
@@ -319,16 +301,16 @@ async def get_history(
 async def decide(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
     body: DecisionRequest,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """An officer's decision. `approved` (only from `eligible`) commits the requested ERDF and NO-STATE
     money in the budget on the priority of the specific objective; if the budget refuses, 409 with
     its reason and the application stays `eligible`. `rejected` (from `eligible` or `ineligible`)
     needs a reason."""
-    idem = _idempotency(principal, request, idempotency_key)
+    idem = _idempotency(principal, request, idempotent.key)
     up, settings = _up(request), _settings(request)
     plan = await service.prepare_decision(
         _db(request), up, principal, str(application_id), body, idempotency=idem, bearer=_bearer(request)
@@ -340,12 +322,7 @@ async def decide(
         return await service.decide(session, principal, plan)
 
     try:
-        return await run_idempotent(
-            session=session,
-            table=idempotency_keys,
-            request=request,
-            key=idempotency_key,
-            caller=principal.sub,
+        return await idempotent(
             work=work,
         )
     except ProblemError:
@@ -363,19 +340,14 @@ async def decide(
 async def reopen(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
     body: ReopenRequest,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """An officer returns an `ineligible` application to `draft` so the applicant can complete it; the
     next submission makes the next version with the same reference."""
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         work=lambda: service.reopen(session, principal, str(application_id), body.reason),
     )
 
@@ -388,14 +360,14 @@ async def reopen(
 async def withdraw(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
     body: Annotated[WithdrawRequest | None, Body()] = None,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """The owning applicant withdraws the application (from draft, submitted, eligible or ineligible;
     the reason is optional). Any budget commitment recorded for it is released."""
-    idem = _idempotency(principal, request, idempotency_key)
+    idem = _idempotency(principal, request, idempotent.key)
     plan = await service.prepare_withdrawal(
         _db(request), _up(request), _settings(request), principal, str(application_id), body, idempotency=idem
     )
@@ -405,6 +377,4 @@ async def withdraw(
             raise ProblemError("retry the request", status=409, slug="retry")
         return await service.withdraw(session, principal, plan)
 
-    return await run_idempotent(
-        session=session, table=idempotency_keys, request=request, key=idempotency_key, caller=principal.sub, work=work
-    )
+    return await idempotent(work=work)

@@ -16,9 +16,9 @@ from pathlib import Path
 from services.budget.clients import CatalogueClient
 from services.budget.config import Settings
 from services.budget.service import sync_all
-from shared.cli import service_cli
+from shared.cli import Command, service_cli
 from shared.db import Database
-from shared.http import make_client
+from shared.http import upstream_client
 from shared.problems import ProblemError
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
@@ -26,7 +26,7 @@ ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
 async def _sync(settings: Settings) -> str:
     db = Database(settings.database_url)
-    client = make_client(settings.catalogue_url, timeout=settings.http_timeout_seconds, retries=settings.http_retries)
+    client = upstream_client(settings, settings.catalogue_url)
     try:
         report = await sync_all(db, CatalogueClient(client))
         return report.model_dump_json(indent=2)
@@ -49,8 +49,9 @@ def main() -> None:
         settings_factory=Settings,
         alembic_ini=ALEMBIC_INI,
         app_factory="services.budget.main:create_app",
-        default_port=8004,
-        commands={"sync": ("record every programme's funds, allocations and fixed rates from the catalogue", sync)},
+        commands={
+            "sync": Command("record every programme's funds, allocations and fixed rates from the catalogue", sync)
+        },
     )
 
 

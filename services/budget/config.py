@@ -13,7 +13,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BUDGET_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/budget.db"
-    host: str = "127.0.0.1"
     port: int = 8004
     catalogue_url: str = "http://127.0.0.1:8001"
     """The catalogue service: programme definitions (funds, priorities, shares, allocations, fixed rates)."""

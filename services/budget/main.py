@@ -13,7 +13,7 @@ from services.budget.clients import CatalogueClient
 from services.budget.config import Settings
 from services.budget.router import router
 from shared.app import build_app
-from shared.http import make_client
+from shared.http import upstream_client
 
 DESCRIPTION = """
 Funds and their allocation per priority (from the catalogue), an append-only ledger with balances kept
@@ -40,12 +40,7 @@ def create_app(
 
     @asynccontextmanager
     async def setup(app: FastAPI) -> AsyncIterator[None]:
-        client = make_client(
-            settings.catalogue_url,
-            timeout=settings.http_timeout_seconds,
-            retries=settings.http_retries,
-            transport=transports.get("catalogue"),
-        )
+        client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
         app.state.clock = lambda: dt.datetime.now(dt.UTC)
         try:

@@ -21,10 +21,13 @@ from shared.app import DbSession
 from shared.auth import Principal, require_roles
 from shared.caching import cached_json
 from shared.i18n import negotiate, pick
-from shared.idempotency import IdempotencyKeyHeader, run_idempotent
+from shared.idempotency import Idempotent, idempotency
 from shared.pagination import Page, PageParams, page_params, paginate
 from shared.problems import FieldError, Unprocessable, problem_responses
 from shared.schemas import budget as wire
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 router = APIRouter(prefix="/v1")
 
@@ -114,10 +117,10 @@ async def sync(request: Request, session: DbSession, principal: Admin) -> s.Sync
 async def reallocate(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Admin,
     programme: ProgrammeCode,
     body: s.ReallocationRequest,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Move an amount of a fund from one priority (or the `unallocated` reserve) to another (admin).
 
@@ -125,12 +128,7 @@ async def reallocate(
     the reason and the admin; the fund's allocations still sum to its amount. 409 when the source has
     less available (allocated − committed) than the amount. `Idempotency-Key` makes a retry safe.
     """
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         status_code=201,
         work=lambda: svc.reallocate(session, programme, body, actor=principal.sub, now=_now(request)),
     )
@@ -204,6 +202,7 @@ async def put_fixed_rate(
 async def create_commitment(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Staff,
     body: Annotated[
         wire.CommitmentRequest,
@@ -211,7 +210,6 @@ async def create_commitment(
             openapi_examples={"approval": {"summary": "ERDF in EUR and NO-STATE in NOK", "value": COMMITMENT_EXAMPLE}}
         ),
     ],
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Commit money to an approved application (officer or admin): all lines or none.
 
@@ -224,12 +222,7 @@ async def create_commitment(
     is committed then. Never over-commits, whatever the concurrency. With an `Idempotency-Key` a retry
     returns the first result and changes nothing; the same key with another body gets 422.
     """
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         status_code=201,
         headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"},
         work=lambda: svc.create_commitment(session, body, actor=principal.sub, now=_now(request)),
@@ -286,10 +279,10 @@ async def get_commitment(session: DbSession, principal: Staff, commitment_id: Co
 async def release_commitment(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Staff,
     commitment_id: CommitmentId,
     body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Release a commitment, wholly (omit `lines`) or partly per fund (officer or admin).
 
@@ -297,12 +290,7 @@ async def release_commitment(
     than remains (committed − released − paid) per fund → 409. The money becomes available again in
     the priority. `Idempotency-Key` makes a retry safe.
     """
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         work=lambda: svc.release_commitment(session, commitment_id, body, actor=principal.sub, now=_now(request)),
     )
 
@@ -316,22 +304,17 @@ async def release_commitment(
 async def pay_commitment(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Staff,
     commitment_id: CommitmentId,
     body: s.PaymentRequest,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Record payments against a commitment, per fund (officer or admin).
 
     A payment in another currency converts like a commitment (fixed programme rate, else this month's
     rate). Never more than committed − released − paid per fund → 409. `Idempotency-Key` makes a retry safe.
     """
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         work=lambda: svc.pay_commitment(session, commitment_id, body, actor=principal.sub, now=_now(request)),
     )
 
@@ -397,11 +380,11 @@ async def list_rates(
 async def import_rates(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Admin,
     month: Annotated[
         str | None, Query(pattern=s.MONTH_PATTERN, description="yyyy-mm of the rates, for a file that does not say")
     ] = None,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Import a month's accounting rates from a CSV in the shape of the Commission's InforEuro files (admin).
 
@@ -429,9 +412,7 @@ async def import_rates(
             imported=len(stored), months=sorted({r.month for r in stored}), rates=[svc.rate_view(r) for r in stored]
         )
 
-    return await run_idempotent(
-        session=session, table=idempotency_keys, request=request, key=idempotency_key, caller=principal.sub, work=work
-    )
+    return await idempotent(work=work)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ from typing import Any
 from services.catalogue.config import Settings
 from services.catalogue.datafile import DataFileError, DataFilesError
 from services.catalogue.loader import load_dir
-from shared.cli import service_cli
+from shared.cli import Command, service_cli
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
 
 def load_data(settings: Any, args: argparse.Namespace) -> None:
-    folder = Path(getattr(args, "dir", None) or settings.data_dir)
+    folder = Path(args.dir or settings.data_dir)
     try:
         report = asyncio.run(load_dir(settings.database_url, folder))
     except (DataFileError, DataFilesError) as exc:
@@ -32,28 +32,25 @@ def load_data(settings: Any, args: argparse.Namespace) -> None:
     print(report)
 
 
+def _load_data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        default=None,
+        help="folder of <programme>.yaml files (default: CATALOGUE_DATA_DIR or services/catalogue/data)",
+    )
+
+
 def main() -> None:
-    argv = sys.argv[1:]
-    if argv and argv[0] == "load-data":
-        # shared.cli gives extra commands no options of their own, so load-data parses its own.
-        parser = argparse.ArgumentParser(
-            prog="python -m services.catalogue load-data",
-            description="Validate and load the programme data files (idempotent).",
-        )
-        parser.add_argument(
-            "--dir",
-            default=None,
-            help="folder of <programme>.yaml files (default: CATALOGUE_DATA_DIR or services/catalogue/data)",
-        )
-        load_data(Settings(), parser.parse_args(argv[1:]))
-        return
     service_cli(
         service="catalogue",
         settings_factory=Settings,
         alembic_ini=ALEMBIC_INI,
         app_factory="services.catalogue.main:create_app",
-        default_port=8001,
-        commands={"load-data": ("validate and load the programme data files (idempotent); --dir PATH", load_data)},
+        commands={
+            "load-data": Command(
+                "validate and load the programme data files (idempotent)", load_data, _load_data_arguments
+            )
+        },
     )
 
 

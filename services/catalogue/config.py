@@ -17,7 +17,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CATALOGUE_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/catalogue.db"
-    host: str = "127.0.0.1"
     port: int = 8001
     data_dir: Path = DATA_DIR
     """Folder of the programme data files that `load-data` reads (one `<programme>.yaml` each)."""

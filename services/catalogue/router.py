@@ -18,10 +18,13 @@ from shared.app import DbSession
 from shared.auth import Principal, require_roles
 from shared.caching import cached_json
 from shared.i18n import Language
-from shared.idempotency import IdempotencyKeyHeader, run_idempotent
+from shared.idempotency import Idempotent, idempotency
 from shared.pagination import Page, PageParams, page_params, paginate_sequence
 from shared.problems import FieldError, Unprocessable, problem_responses
 from shared.schemas import catalogue as wire
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 router = APIRouter(prefix="/v1")
 
@@ -203,22 +206,17 @@ def _location(body: dict[str, Any]) -> dict[str, str]:
 async def create_call(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     admin: Admin,
     programme: ProgrammeCode,
     body: Annotated[CallCreate, Body()],
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Open a new call (admin). Rules: times carry a time zone; `opens_at` is before `closes_at` (when
     given; without it the call is rolling); every specific objective and project type exists in the
     programme; the number is unique in the programme (409 otherwise). A `name` is required.
     Send an `Idempotency-Key` to make a retry safe."""
     now = _now(request)
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=admin.sub,
+    return await idempotent(
         work=lambda: service.create_call(session, programme, body, admin.sub, now),
         status_code=201,
         headers=_location,
@@ -241,20 +239,15 @@ async def update_call(
 async def close_call(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     admin: Admin,
     call_id: CallId,
     body: Annotated[CallClose | None, Body()] = None,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Close a call early (admin): now, or at the time given in `at`. Only moves the closing time
     earlier (409 if the call already closes by then)."""
     at = body.at if body else None
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=admin.sub,
+    return await idempotent(
         work=lambda: service.close_call(session, call_id, at, admin.sub, request.app.state.clock),
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from services.eligibility.config import Settings
 from services.eligibility.service import load_rule_files
-from shared.cli import service_cli
+from shared.cli import Command, service_cli
 from shared.db import Database
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
@@ -37,8 +37,7 @@ def main() -> None:
         settings_factory=Settings,
         alembic_ini=ALEMBIC_INI,
         app_factory="services.eligibility.main:create_app",
-        default_port=8003,
-        commands={"load-rules": ("store new or changed rule-set files (idempotent)", load_rules)},
+        commands={"load-rules": Command("store new or changed rule-set files (idempotent)", load_rules)},
     )
 
 

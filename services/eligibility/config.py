@@ -17,7 +17,6 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ELIGIBILITY_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/eligibility.db"
-    host: str = "127.0.0.1"
     port: int = 8003
     catalogue_url: str = "http://127.0.0.1:8001"
     """Base URL of the catalogue service (reference data: regions, organisation types, calls, …)."""

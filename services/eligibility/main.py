@@ -18,7 +18,7 @@ from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.router import router
 from shared.app import build_app
-from shared.http import make_client
+from shared.http import upstream_client
 
 log = logging.getLogger("eligibility")
 
@@ -58,12 +58,7 @@ def create_app(
         app.state.timezone = ZoneInfo(settings.timezone)
         if settings.load_rules_on_startup:
             await seed_if_empty(app, settings)
-        async with make_client(
-            settings.catalogue_url,
-            timeout=settings.http_timeout_seconds,
-            retries=settings.http_retries,
-            transport=transports.get("catalogue"),
-        ) as client:
+        async with upstream_client(settings, settings.catalogue_url, transports.get("catalogue")) as client:
             app.state.catalogue = CatalogueClient(client)
             yield
 

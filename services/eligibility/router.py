@@ -23,11 +23,14 @@ from shared.app import DbSession
 from shared.auth import Principal, require_roles
 from shared.caching import cached_json
 from shared.i18n import negotiate
-from shared.idempotency import IdempotencyKeyHeader, run_idempotent
+from shared.idempotency import Idempotent, idempotency
 from shared.pagination import Page, PageParams, encode_cursor, page_params
 from shared.problems import problem_responses
 from shared.schemas.applications import CheckRequest
 from shared.schemas.eligibility import Report
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 router = APIRouter(prefix="/v1")
 
@@ -135,9 +138,9 @@ async def list_rule_sets(
 async def create_rule_set(
     request: Request,
     session: DbSession,
+    idempotent: Idempotency,
     principal: Admin,
     body: RuleSetCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Store the rules as the next version (latest + 1) of the rule set — a new set, version 1, when its id is
     not stored yet. Versions are immutable: a change of a threshold is a new version, and reports made
@@ -149,12 +152,7 @@ async def create_rule_set(
         out, _ = await service.create_version(session, body, created_by=principal.sub)
         return out
 
-    return await run_idempotent(
-        session=session,
-        table=idempotency_keys,
-        request=request,
-        key=idempotency_key,
-        caller=principal.sub,
+    return await idempotent(
         work=work,
         status_code=201,
         headers=lambda b: {"Location": f"/v1/rule-sets/{b['id']}/versions/{b['version']}"},
