@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import TokenVerifier
+from shared.clock import Clock, system_clock
 from shared.db import Database, session_scope
 from shared.observability import RequestContextMiddleware, configure_logging, health_router
 from shared.problems import install_problem_handlers
@@ -31,14 +32,17 @@ def build_app(
     readiness: Callable[[Request], Awaitable[None]] | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     version: str = "1.0.0",
+    clock: Clock | None = None,
 ) -> FastAPI:
     """The one way every service builds its app. `setup` opens service-specific resources (HTTP
-    clients to upstreams) inside the lifespan, after the database and before serving."""
+    clients to upstreams) inside the lifespan, after the database and before serving. `clock` is the
+    app's source of "now" (`app.state.clock`, the system clock unless a test passes a `FixedClock`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service, settings.log_level, settings.log_json)
         app.state.settings = settings
+        app.state.clock = clock or system_clock
         app.state.db = Database(settings.database_url, echo=settings.database_echo)
         app.state.token_verifier = TokenVerifier(settings.auth)
         try:

@@ -15,19 +15,20 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
+from shared.clock import Now
 from shared.problems import Conflict, FieldError, Unprocessable
 
 IdempotencyKeyHeader = Annotated[
@@ -41,18 +42,33 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def idempotency_table(md: MetaData) -> Table:
-    """The service's table of used keys; include it in the service's metadata and first migration."""
-    return Table(
-        "idempotency_keys",
-        md,
-        Column("scope", String(300), primary_key=True),
-        Column("key", String(200), primary_key=True),
+IDEMPOTENCY_TABLE = "idempotency_keys"
+
+
+def _idempotency_columns() -> list[Any]:
+    return [
+        Column("scope", String(300), nullable=False),
+        Column("key", String(200), nullable=False),
         Column("request_hash", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),
         Column("response", JSON, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
-    )
+        PrimaryKeyConstraint("scope", "key", name=f"pk_{IDEMPOTENCY_TABLE}"),
+    ]
+
+
+def idempotency_table(md: MetaData) -> Table:
+    """The service's table of used keys, in the service's metadata (`models.py`)."""
+    return Table(IDEMPOTENCY_TABLE, md, *_idempotency_columns())
+
+
+def create_idempotency_table(op: Any) -> None:
+    """The migration step that creates the table from this one definition (`op` is `alembic.op`)."""
+    op.create_table(IDEMPOTENCY_TABLE, *_idempotency_columns())
+
+
+def drop_idempotency_table(op: Any) -> None:
+    op.drop_table(IDEMPOTENCY_TABLE)
 
 
 async def fingerprint(request: Request) -> str:
@@ -76,6 +92,7 @@ async def run_idempotent(
     request: Request,
     key: str | None,
     caller: str,
+    at: datetime,
     work: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
     status_code: int = 200,
     headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
@@ -121,7 +138,7 @@ async def run_idempotent(
                     request_hash=digest,
                     status_code=status_code,
                     response=body,
-                    created_at=datetime.now(UTC),
+                    created_at=at,
                 )
             )
     except IntegrityError:
@@ -142,6 +159,7 @@ class Idempotent:
     request: Request
     key: str | None
     caller: str
+    at: datetime
 
     async def __call__(
         self,
@@ -156,6 +174,7 @@ class Idempotent:
             request=self.request,
             key=self.key,
             caller=self.caller,
+            at=self.at,
             work=work,
             status_code=status_code,
             headers=headers,
@@ -169,8 +188,8 @@ def idempotency(table: Table) -> Callable[..., Awaitable[Idempotent]]:
     commit together; the caller is the token's subject, so keys of different clients never collide."""
 
     async def dependency(
-        request: Request, session: DbSession, principal: CurrentPrincipal, key: IdempotencyKeyHeader = None
+        request: Request, session: DbSession, principal: CurrentPrincipal, now: Now, key: IdempotencyKeyHeader = None
     ) -> Idempotent:
-        return Idempotent(session=session, table=table, request=request, key=key, caller=principal.sub)
+        return Idempotent(session=session, table=table, request=request, key=key, caller=principal.sub, at=now)
 
     return dependency

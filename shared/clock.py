@@ -1,0 +1,56 @@
+"""The one source of "now" in every service: a clock on `app.state.clock`, injected into endpoints.
+
+Time-dependent behaviour (a call's status, a submission's reference year, a ledger entry's time, a
+key's expiry) reads the clock passed in, never `datetime.now()`, so a test can run it at a fixed
+instant (`FixedClock`) and a run across New Year cannot change what a test expects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+
+class Clock(Protocol):
+    """A callable answering the current instant, timezone-aware (UTC)."""
+
+    def __call__(self) -> dt.datetime: ...
+
+
+def system_clock() -> dt.datetime:
+    """The real clock: the current instant in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock that answers one instant until moved (tests, replays)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def set(self, at: dt.datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("a clock answers timezone-aware instants")
+        self.at = at
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.at = self.at + delta
+
+
+def clock_of(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def current_time(request: Request) -> dt.datetime:
+    """FastAPI dependency: the app's clock read once for the request."""
+    return clock_of(request)()
+
+
+Now = Annotated[dt.datetime, Depends(current_time)]
+"""The request's instant, read from `app.state.clock`."""
