@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
@@ -72,10 +72,29 @@ class TokenVerifier:
             raise Unauthorized(
                 f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}
             ) from None
-        roles = claims.get("roles") or []
-        if isinstance(roles, str):
-            roles = roles.split()
-        return Principal(sub=str(claims["sub"]), roles=frozenset(str(r) for r in roles), organisation=claims.get("org"))
+        return principal_of(claims)
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The caller a verified token names. `sub` must be a non-empty string, `roles` a list of known roles
+    and `org`, when present, a string: a token shaped otherwise is refused (401), never guessed at."""
+
+    def refuse(why: str) -> Unauthorized:
+        return Unauthorized(f"the bearer token is not valid: {why}", headers={"WWW-Authenticate": "Bearer"})
+
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > 200:
+        raise refuse("'sub' must be a non-empty string of at most 200 characters")
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise refuse("'roles' must be a list of role names")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise refuse(f"unknown roles {unknown}; known: {list(ROLES)}")
+    org = claims.get("org")
+    if org is not None and (not isinstance(org, str) or len(org) > 200):
+        raise refuse("'org' must be a string")
+    return Principal(sub=sub, roles=frozenset(roles), organisation=org)
 
 
 def issue_token(

@@ -12,8 +12,9 @@ Rules, the same in every service:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -40,26 +41,47 @@ def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
 
+# The one grammar of a decimal on the wire: ASCII digits, an optional leading minus, an optional
+# fraction. No exponent ("1e400"), no digit separators ("1_0"), no other scripts' digits ("١٠"), no
+# whitespace, no NaN or Infinity: each of those is refused with a 422 naming the field.
+DECIMAL_PATTERN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+MAX_MAGNITUDE = Decimal("1e15")
+"""Largest magnitude (exclusive) of any decimal on the wire: 999,999,999,999,999.99 fits the NUMERIC(18, 2)
+money columns and NUMERIC(28, 10) rate columns with room for sums."""
+MAX_PLACES = 10
+"""Most decimal places of any decimal on the wire (rates are stored with ten)."""
+MAX_DIGITS = 32
+
+
 def to_decimal(value: Any) -> Decimal:
-    """Parse an exact decimal from a string, int or Decimal; refuse floats, booleans and non-finite values."""
+    """Parse an exact decimal from a string, int or Decimal, strictly (see `DECIMAL_PATTERN`): floats,
+    booleans, non-finite values, more than `MAX_PLACES` places and magnitudes of `MAX_MAGNITUDE` or more
+    are refused with a `ValueError` (a 422 naming the field, through pydantic)."""
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError('must be a decimal string such as "1234.50", not a floating-point number')
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
         result = value
     elif isinstance(value, int):
+        if abs(value) >= MAX_MAGNITUDE:
+            raise ValueError(f"must be less than {decimal_str(MAX_MAGNITUDE)} in magnitude")
         result = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise ValueError('must be a decimal string such as "1234.50"')
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
+        if len(value) > MAX_DIGITS + 2 or not DECIMAL_PATTERN.fullmatch(value):
+            raise ValueError('must be a decimal string of ASCII digits such as "1234.50" (no exponent, no spaces)')
+        result = Decimal(value)
     else:
         raise ValueError('must be a decimal string such as "1234.50"')
-    if not result.is_finite():
-        raise ValueError("must be a finite number")
+    exponent = result.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -MAX_PLACES
+        and result != result.quantize(Decimal(1).scaleb(-MAX_PLACES))
+    ):
+        raise ValueError(f"must have at most {MAX_PLACES} decimal places")
+    if abs(result) >= MAX_MAGNITUDE:
+        raise ValueError(f"must be less than {decimal_str(MAX_MAGNITUDE)} in magnitude")
     return result
 
 

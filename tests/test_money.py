@@ -76,3 +76,44 @@ def test_split_parts_always_sum_to_the_whole(total: Decimal, weights: list[Decim
     # each part is within one cent of its exact share
     exact = [abs(total) * w / sum(weights) for w in weights]
     assert all(abs(abs(p) - e) < Decimal("0.01") for p, e in zip(parts, exact, strict=True))
+
+
+HOSTILE = [
+    "1e400",
+    "1e27",
+    "123456789012345678901234567890",
+    "1_0",
+    "١٠",  # Arabic-Indic digits
+    "１０",  # full-width digits
+    " 10",
+    "10 ",
+    "+10",
+    "0x10",
+    "1.",
+    ".5",
+    "-Infinity",
+    "sNaN",
+    "1000000000000000",
+    10**15,
+    -(10**15),
+]
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=repr)
+def test_hostile_amounts_are_a_validation_error_naming_the_field(bad: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Money(amount=bad, currency="EUR")  # type: ignore[arg-type]
+    assert caught.value.errors()[0]["loc"] == ("amount",)
+
+
+def test_the_largest_amount_accepted_is_just_below_the_documented_maximum() -> None:
+    assert Money(amount="999999999999999.99", currency="EUR").amount == Decimal("999999999999999.99")
+    assert Money(amount="-999999999999999.99", currency="EUR").amount == Decimal("-999999999999999.99")
+
+
+@pytest.mark.parametrize("bad", ["1e30", "99999999999999999", "0.00000000001", "1_0"])
+def test_rates_and_shares_follow_the_same_grammar(bad: str) -> None:
+    from shared.money import ExactDecimal
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(ExactDecimal).validate_python(bad)

@@ -1,14 +1,16 @@
 """Cross-cutting helpers: language negotiation, cursors, problem+json, tokens, request ids, metrics."""
 
+import base64
+
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.auth import CurrentPrincipal, TokenVerifier, issue_token, require_roles
 from shared.i18n import negotiate, pick
 from shared.observability import RequestContextMiddleware
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Keyset, Offset, PageParams, decode_cursor, encode_cursor, paginate
 from shared.problems import Conflict, ProblemError, install_problem_handlers
 from shared.settings import AuthSettings, ServiceSettings
 
@@ -37,11 +39,37 @@ def test_pick_falls_back() -> None:
     assert pick(None, "sv") == ""
 
 
-def test_cursor_round_trip_and_garbage() -> None:
-    assert decode_cursor(encode_cursor({"id": "x", "n": 3})) == {"id": "x", "n": 3}
+class ByName(Keyset):
+    name: str
+    n: int = Field(ge=1)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor!",
+        "",
+        encode_cursor(Offset(offset=3)),  # a cursor of another list
+        base64.urlsafe_b64encode(b'{"name": "x", "n": -1}').decode(),  # crafted: negative
+        base64.urlsafe_b64encode(b'{"name": "x", "n": 1, "sql": "1; drop"}').decode(),  # crafted: extra field
+        base64.urlsafe_b64encode(b"[1, 2]").decode(),
+        "A" * 600,
+    ],
+)
+def test_a_cursor_this_list_did_not_return_is_422(cursor: str) -> None:
     with pytest.raises(ProblemError) as err:
-        decode_cursor("not-a-cursor!")
+        decode_cursor(cursor, ByName)
     assert err.value.status == 422
+
+
+def test_cursor_round_trip() -> None:
+    assert decode_cursor(encode_cursor(ByName(name="x", n=3)), ByName) == ByName(name="x", n=3)
+    params = PageParams(limit=2, cursor=None)
+    page = paginate(["a", "b", "c"], params, lambda row: ByName(name=row, n=1))
+    assert page.items == ["a", "b"]
+    assert page.next_cursor is not None
+    assert decode_cursor(page.next_cursor, ByName) == ByName(name="b", n=1)
+    assert paginate(["a", "b"], params, lambda row: ByName(name=row, n=1)).next_cursor is None
 
 
 def test_production_refuses_the_development_secret() -> None:
@@ -109,6 +137,35 @@ async def test_roles_and_tokens() -> None:
         assert r.status_code == 200 and r.json() == {"sub": "ada"}
         forged = issue_token(AuthSettings(secret="another-secret-another-secret-1234"), sub="eve", roles=["admin"])
         assert (await c.get("/v1/only-admin", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
+
+
+BAD_CLAIMS = {
+    "roles as a string": {"sub": "eve", "roles": "admin"},
+    "roles as an object": {"sub": "eve", "roles": {"admin": True}},
+    "roles with a number": {"sub": "eve", "roles": ["admin", 1]},
+    "unknown role": {"sub": "eve", "roles": ["superuser"]},
+    "empty sub": {"sub": "", "roles": ["admin"]},
+    "blank sub": {"sub": "   ", "roles": ["admin"]},
+    "sub as a number": {"sub": 7, "roles": ["admin"]},
+    "no sub": {"roles": ["admin"]},
+    "org as a list": {"sub": "eve", "roles": ["admin"], "org": ["a"]},
+    "expired": {"sub": "eve", "roles": ["admin"], "exp": 1},
+}
+
+
+@pytest.mark.parametrize("claims", BAD_CLAIMS.values(), ids=list(BAD_CLAIMS))
+async def test_tokens_of_the_wrong_shape_are_401(claims: dict[str, object]) -> None:
+    import time
+
+    import jwt
+
+    settings = AuthSettings()
+    token = jwt.encode({"exp": int(time.time()) + 600, **claims}, settings.secret, algorithm="HS256")
+    async with await _client(_app()) as c:
+        r = await c.get("/v1/only-admin", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.headers["www-authenticate"] == "Bearer"
 
 
 async def test_request_id_is_echoed_or_made() -> None:
