@@ -11,13 +11,19 @@ PYTEST_ARGS ?=
 .PHONY: help venv run stop test test-sqlite lint format token migrate load-data bench compose-config clean
 
 help:
-	@echo "make run        start the four services on SQLite with the programme data loaded"
-	@echo "make test       run the test suite (SQLite, and PostgreSQL when it answers)"
-	@echo "make lint       ruff + mypy"
+	@echo "make run            start the four services on SQLite with the reference data loaded (pids in var/run.pids)"
+	@echo "make stop           stop what 'make run' started, by its recorded process ids"
+	@echo "make test           run the test suite (SQLite, and PostgreSQL when it answers)"
+	@echo "make test-sqlite    run the test suite on SQLite only"
+	@echo "make lint           ruff + mypy"
+	@echo "make format         ruff fix + format"
 	@echo "make token ROLE=officer SUB=olga   print a development bearer token"
-	@echo "make migrate    apply every service's migrations"
-	@echo "make load-data  (re)load the catalogue's reference data; idempotent"
-	@echo "make bench      run the benchmarks"
+	@echo "make migrate        apply every service's migrations"
+	@echo "make load-data      (re)load the reference data: catalogue data and eligibility rules; idempotent"
+	@echo "make bench          run the benchmarks"
+	@echo "make compose-config check that docker-compose.yml is valid"
+	@echo "make clean          remove var/ (local databases) and tool caches"
+	@echo "make venv           create .venv and install the project with its dev tools"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +37,7 @@ run: $(STAMP)
 	@bash deploy/run-local.sh
 
 stop:
-	@-pkill -f 'services\.(catalogue|applications|eligibility|budget) serve' || true
+	@bash deploy/stop-local.sh
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -56,6 +62,7 @@ migrate: $(STAMP)
 
 load-data: $(STAMP)
 	$(BIN)/python -m services.catalogue load-data
+	$(BIN)/python -m services.eligibility load-rules
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

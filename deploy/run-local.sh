@@ -1,20 +1,57 @@
 #!/usr/bin/env bash
 # `make run`: the four services as plain processes on their embedded default (SQLite files under
-# var/), with the programme data loaded. The same commands the containers run, in the same order:
-# migrate, load reference data, serve. Ctrl-C (or SIGTERM to the group) stops them all.
+# var/), with the reference data loaded. The same steps as the containers (docker-compose.yml), in the
+# same order: migrate each service, `catalogue load-data`, `eligibility load-rules`, serve the
+# catalogue, `budget sync` (it reads the catalogue), then serve the other three.
+#
+# The process ids (this script's first, then each service's) are written to var/run.pids for
+# `make stop`, and the file is removed when the script ends. Ctrl-C or SIGTERM stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
+PID_FILE=${PID_FILE:-var/run.pids}
 mkdir -p var
 export PYTHONUNBUFFERED=1
+
+CATALOGUE_PORT=${CATALOGUE_PORT:-8001}
+APPLICATIONS_PORT=${APPLICATIONS_PORT:-8002}
+ELIGIBILITY_PORT=${ELIGIBILITY_PORT:-8003}
+BUDGET_PORT=${BUDGET_PORT:-8004}
+# The services find each other on the ports chosen above (unless told otherwise).
+export ELIGIBILITY_CATALOGUE_URL=${ELIGIBILITY_CATALOGUE_URL:-http://127.0.0.1:$CATALOGUE_PORT}
+export BUDGET_CATALOGUE_URL=${BUDGET_CATALOGUE_URL:-http://127.0.0.1:$CATALOGUE_PORT}
+export APPLICATIONS_CATALOGUE_URL=${APPLICATIONS_CATALOGUE_URL:-http://127.0.0.1:$CATALOGUE_PORT}
+export APPLICATIONS_ELIGIBILITY_URL=${APPLICATIONS_ELIGIBILITY_URL:-http://127.0.0.1:$ELIGIBILITY_PORT}
+export APPLICATIONS_BUDGET_URL=${APPLICATIONS_BUDGET_URL:-http://127.0.0.1:$BUDGET_PORT}
+
+if [ -s "$PID_FILE" ]; then
+  while read -r pid; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      echo "already running (pid $pid in $PID_FILE); 'make stop' first" >&2
+      exit 1
+    fi
+  done <"$PID_FILE"
+fi
+echo "$$" >"$PID_FILE"
 
 pids=()
 stop() {
   trap - INT TERM EXIT
-  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -f "$PID_FILE"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+
+serve() {  # name port: start one service in the background and record its pid
+  "$BIN/python" -m "services.$1" serve --port "$2" &
+  pids+=($!)
+  echo "$!" >>"$PID_FILE"
+}
 
 wait_healthy() {  # name port
   for _ in $(seq 1 120); do
@@ -32,17 +69,18 @@ for s in catalogue applications eligibility budget; do
   "$BIN/python" -m "services.$s" migrate
 done
 "$BIN/python" -m services.catalogue load-data
+"$BIN/python" -m services.eligibility load-rules
 
-"$BIN/python" -m services.catalogue serve --port "${CATALOGUE_PORT:-8001}" & pids+=($!)
-wait_healthy catalogue "${CATALOGUE_PORT:-8001}"
+serve catalogue "$CATALOGUE_PORT"
+wait_healthy catalogue "$CATALOGUE_PORT"
 "$BIN/python" -m services.budget sync
-"$BIN/python" -m services.eligibility serve --port "${ELIGIBILITY_PORT:-8003}" & pids+=($!)
-"$BIN/python" -m services.budget serve --port "${BUDGET_PORT:-8004}" & pids+=($!)
-"$BIN/python" -m services.applications serve --port "${APPLICATIONS_PORT:-8002}" & pids+=($!)
-wait_healthy eligibility "${ELIGIBILITY_PORT:-8003}"
-wait_healthy budget "${BUDGET_PORT:-8004}"
-wait_healthy applications "${APPLICATIONS_PORT:-8002}"
-echo "services up: catalogue :${CATALOGUE_PORT:-8001}  applications :${APPLICATIONS_PORT:-8002}  eligibility :${ELIGIBILITY_PORT:-8003}  budget :${BUDGET_PORT:-8004}  (Ctrl-C stops them)"
-wait -n "${pids[@]}"
+serve eligibility "$ELIGIBILITY_PORT"
+serve budget "$BUDGET_PORT"
+serve applications "$APPLICATIONS_PORT"
+wait_healthy eligibility "$ELIGIBILITY_PORT"
+wait_healthy budget "$BUDGET_PORT"
+wait_healthy applications "$APPLICATIONS_PORT"
+echo "services up: catalogue :$CATALOGUE_PORT  applications :$APPLICATIONS_PORT  eligibility :$ELIGIBILITY_PORT  budget :$BUDGET_PORT  (Ctrl-C or 'make stop' stops them)"
+wait -n "${pids[@]}" || true
 echo "a service exited; stopping the others" >&2
 exit 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
@@ -41,7 +40,7 @@ class Page(BaseModel, Generic[T]):
 class Keyset(BaseModel):
     """Base of a list's keyset: the sort key of the last item of a page. Unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Offset(Keyset):
@@ -58,7 +57,7 @@ def _invalid() -> Unprocessable:
 
 
 def encode_cursor(keyset: Keyset) -> str:
-    raw = json.dumps(keyset.model_dump(mode="json"), separators=(",", ":"), sort_keys=True).encode()
+    raw = keyset.model_dump_json().encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -68,7 +67,8 @@ def decode_cursor(cursor: str, keyset: type[K]) -> K:
         raise _invalid()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return keyset.model_validate(json.loads(base64.urlsafe_b64decode(padded.encode())))
+        # Strict JSON validation: `{"offset": "1"}` is not a cursor this API wrote (it writes 1).
+        return keyset.model_validate_json(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError, ValidationError):
         raise _invalid() from None
 

@@ -7,12 +7,15 @@
 - `database_fixture(service, alembic_ini, metadata)`: makes the two fixtures a service needs: the
   migrated database URL (session scope, `alembic upgrade head`, so migrations are tested) and a clean
   one per test (every table emptied before the test).
+- `fresh_database(backend, service, tmp)`: an empty database of its own, for a test that migrates it
+  itself (tests/test_migrations.py).
 - `auth(role, sub)`: headers with a development bearer token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -85,6 +88,18 @@ def _create_database(backend: str, service: str, tmp: Path) -> tuple[str, Callab
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     return _with_database(postgres_admin_url(), name), drop
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, service: str, tmp: Path) -> Iterator[str]:
+    """The URL of a new, empty database of `backend` (a file under `tmp` on SQLite, a throwaway
+    `test_<service>_<random>` database on PostgreSQL), dropped when the block ends. Call it from
+    synchronous code: on PostgreSQL it runs the admin statements with asyncio.run."""
+    url, drop = _create_database(backend, service, tmp)
+    try:
+        yield url
+    finally:
+        drop()
 
 
 async def empty_all_tables(url: str, md: MetaData) -> None:

@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from services.applications.clients import BudgetClient, CatalogueClient, EligibilityClient
 from services.applications.config import Settings
-from services.applications.router import router
-from services.applications.service import Upstreams
+from services.applications.routes import TAGS, routers
+from services.applications.upstreams import Upstreams
 from shared.app import build_app
+from shared.clients.budget import BudgetClient
+from shared.clients.catalogue import CatalogueClient
+from shared.clients.eligibility import EligibilityClient
+from shared.clock import Clock
 from shared.http import upstream_client
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
@@ -26,9 +29,13 @@ application's history. Applicants see only their own applications; officers see 
 
 
 def create_app(
-    settings: Settings | None = None, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The app; `transports` replace the network for upstreams in tests (`httpx.ASGITransport(app)`)."""
+    """The app; `transports` replace the network for upstreams in tests (`httpx.ASGITransport(app)`),
+    `clock` the system clock (a `FixedClock` in tests)."""
     settings = settings or Settings()
     transports = transports or {}
 
@@ -56,7 +63,8 @@ def create_app(
         settings=settings,
         title="Applications",
         description=DESCRIPTION,
-        routers=[router],
+        routers=routers,
         setup=setup,
-        openapi_tags=[{"name": "applications", "description": "Applications, their versions, history and decisions"}],
+        openapi_tags=TAGS,
+        clock=clock,
     )

@@ -13,10 +13,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from services.budget.clients import CatalogueClient
 from services.budget.config import Settings
-from services.budget.service import sync_all
+from services.budget.sync import sync_all
 from shared.cli import Command, service_cli
+from shared.clients.catalogue import CatalogueClient
+from shared.clock import system_clock
 from shared.db import Database
 from shared.http import upstream_client
 from shared.problems import ProblemError
@@ -28,7 +29,7 @@ async def _sync(settings: Settings) -> str:
     db = Database(settings.database_url)
     client = upstream_client(settings, settings.catalogue_url)
     try:
-        report = await sync_all(db, CatalogueClient(client))
+        report = await sync_all(db, CatalogueClient(client), now=system_clock())
         return report.model_dump_json(indent=2)
     finally:
         await client.aclose()

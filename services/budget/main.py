@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 
-from services.budget.clients import CatalogueClient
 from services.budget.config import Settings
-from services.budget.router import router
+from services.budget.routes import TAGS, routers
 from shared.app import build_app
+from shared.clients.catalogue import CatalogueClient
+from shared.clock import Clock
 from shared.http import upstream_client
 
 DESCRIPTION = """
@@ -24,17 +24,15 @@ Money is `{"amount": "…", "currency": "…"}`; rounding only half up to the ce
 allocation by shares with the largest remainder so parts always sum to the whole.
 """
 
-TAGS = [
-    {"name": "commitments", "description": "Commitments of approved applications, releases and payments"},
-    {"name": "allocations", "description": "Sync from the catalogue, reallocations and reconciliation"},
-    {"name": "exchange rates", "description": "Monthly accounting rates (InforEuro) and programme fixed rates"},
-    {"name": "reports", "description": "Public budget figures"},
-]
-
 
 def create_app(
-    settings: Settings | None = None, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
+    """The budget app; `transports` replaces the network to an upstream (tests pass the catalogue's app),
+    `clock` the system clock (tests pass a `FixedClock`)."""
     settings = settings or Settings()
     transports = transports or {}
 
@@ -42,7 +40,6 @@ def create_app(
     async def setup(app: FastAPI) -> AsyncIterator[None]:
         client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
-        app.state.clock = lambda: dt.datetime.now(dt.UTC)
         try:
             yield
         finally:
@@ -53,7 +50,8 @@ def create_app(
         settings=settings,
         title="Budget service",
         description=DESCRIPTION,
-        routers=[router],
+        routers=routers,
         setup=setup,
         openapi_tags=TAGS,
+        clock=clock,
     )

@@ -47,6 +47,11 @@ RATE_SCALE = 6
 LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment")
 
 
+def utc(value: dt.datetime) -> dt.datetime:
+    """A stored instant as an aware UTC datetime: SQLite hands back naive ones, and every one stored is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = db.metadata()
 

@@ -107,6 +107,15 @@ def _dialect(text: str) -> str:
     return ","
 
 
+def decode(content: bytes) -> str:
+    """The file's text: UTF-8, with or without a BOM; anything else is refused (422), not guessed."""
+    try:
+        return content.decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise _bad(line, "the file is not UTF-8 text") from None
+
+
 def parse(text: str, month: str | None) -> list[tuple[str, str, Decimal]]:
     """[(currency, yyyy-mm, units_per_eur)] of a rates file; raises `InvalidRatesFile` naming the line."""
     if not text.strip():

@@ -172,7 +172,7 @@ class TimeseriesReport(BaseModel):
     programme: str
     currency: Currency
     interval: Literal["month", "year"]
-    points: list[TimeseriesPoint]
+    points: list[TimeseriesPoint] = Field(description="By period, then fund: the whole series")
 
 
 class UtilisationRow(BaseModel):

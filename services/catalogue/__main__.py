@@ -12,20 +12,20 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 from services.catalogue.config import Settings
 from services.catalogue.datafile import DataFileError, DataFilesError
 from services.catalogue.loader import load_dir
 from shared.cli import Command, service_cli
+from shared.clock import system_clock
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 
 
-def load_data(settings: Any, args: argparse.Namespace) -> None:
+def load_data(settings: Settings, args: argparse.Namespace) -> None:
     folder = Path(args.dir or settings.data_dir)
     try:
-        report = asyncio.run(load_dir(settings.database_url, folder))
+        report = asyncio.run(load_dir(settings.database_url, folder, now=system_clock()))
     except (DataFileError, DataFilesError) as exc:
         print(f"load-data: refused, nothing loaded:\n{exc}", file=sys.stderr)
         raise SystemExit(1) from None

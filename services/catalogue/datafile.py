@@ -13,11 +13,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from services.catalogue.sources import Sourced, unknown_source_keys
 from shared.i18n import LocalizedList, LocalizedText
 from shared.money import Currency, Money, to_decimal
 
@@ -48,6 +49,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Entry(Sourced, BaseModel):
+    """An entry of a data file: unknown keys refused, `source` required (services/catalogue/sources.py)."""
+
+
 class DataMoney(Money):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,7 +69,7 @@ class Period(Strict):
     end: dt.date
 
 
-class FundIn(Strict):
+class FundIn(Entry):
     code: Code
     name: LocalizedText
     description: LocalizedText | None = None
@@ -72,24 +77,28 @@ class FundIn(Strict):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
-class ExchangeRateIn(Strict):
+class ExchangeRateIn(Entry):
+    UNSOURCED: ClassVar[frozenset[str]] = frozenset({"currency"})
+
     currency: Currency
     units_per_eur: Decimal4 = Field(gt=0)
     note: LocalizedText | None = None
 
 
-class AllocationIn(Strict):
+class AllocationIn(Entry):
+    UNSOURCED: ClassVar[frozenset[str]] = frozenset({"fund", "priority"})
+
     fund: Code
     priority: Code
     amount: DataMoney
 
 
-class NamedCodeIn(Strict):
+class NamedCodeIn(Entry):
     code: Code
     name: LocalizedText
 
 
-class RegionIn(Strict):
+class RegionIn(Entry):
     code: Code
     name: LocalizedText
     country: str = Field(pattern=r"^[A-Z]{2}$")
@@ -100,7 +109,7 @@ class RegionIn(Strict):
     successors: list[Code] = []
 
 
-class PriorityIn(Strict):
+class PriorityIn(Entry):
     code: Code
     name: LocalizedText
     description: LocalizedText | None = None
@@ -108,7 +117,9 @@ class PriorityIn(Strict):
     total_financing: DataMoney | None = None
 
 
-class SpecificObjectiveIn(Strict):
+class SpecificObjectiveIn(Entry):
+    UNSOURCED: ClassVar[frozenset[str]] = frozenset({"code", "priority"})
+
     code: Code
     priority: Code
     eu_code: str | None = None
@@ -121,21 +132,23 @@ class SpecificObjectiveIn(Strict):
     partners: list[Code] = []
 
 
-class ProjectTypeIn(Strict):
+class ProjectTypeIn(Entry):
     code: Code
     name: LocalizedText
     description: LocalizedText | None = None
     max_duration_months: int | None = Field(default=None, gt=0)
 
 
-class OrganisationTypeIn(Strict):
+class OrganisationTypeIn(Entry):
     code: Code
     name: LocalizedText
     description: LocalizedText | None = None
     may_apply: bool
 
 
-class CallIn(Strict):
+class CallIn(Entry):
+    UNSOURCED: ClassVar[frozenset[str]] = frozenset({"number"})
+
     number: Code
     name: LocalizedText
     opens_at: AwareDatetime
@@ -145,15 +158,17 @@ class CallIn(Strict):
     project_types: list[Code] = Field(min_length=1)
 
 
-class ExampleProjectIn(Strict):
+class ExampleProjectIn(Entry):
     code: Code
     name: LocalizedText
     description: LocalizedText | None = None
     specific_objective: Code
 
 
-class ProgrammeFile(Strict):
+class ProgrammeFile(Entry):
     """One programme data file, as FORMAT.md describes it."""
+
+    UNSOURCED: ClassVar[frozenset[str]] = frozenset({"code", "source_seeds"})
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=100)
     cci: str | None = None
@@ -219,6 +234,8 @@ def check(data: ProgrammeFile) -> list[tuple[str, str]]:
     unique("calls", [c.number for c in data.calls], "number")
     unique("example_projects", [e.code for e in data.example_projects])
     unique("fixed_exchange_rates", [r.currency for r in data.fixed_exchange_rates], "currency")
+
+    problems.extend(unknown_source_keys(data))
 
     if data.period.start > data.period.end:
         problems.append(("period", f"starts {data.period.start} after it ends {data.period.end}"))

@@ -1,7 +1,7 @@
 """Loading validated programme data files into the database, idempotently.
 
 Entries are upserted by (programme, code); entries gone from a file are removed. Calls are upserted by
-(programme, number) with the id `uuid5(CALL_NAMESPACE, "programme/number")`, and never deleted: calls
+(programme, number) with the id `calls.call_id` (uuid5 of "programme/number"), and never deleted: calls
 that admins created or changed through the API belong to the API and are left as they are. A region's
 predecessors are derived from the other regions' successors. The search index is brought in step at
 the end. Loading the same files twice changes nothing.
@@ -10,36 +10,16 @@ the end. Loading the same files twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import models, repository, search
+from services.catalogue import models, repository, search, sources
+from services.catalogue.calls import call_id, offset_minutes
 from services.catalogue.datafile import ProgrammeFile, read_dir
 from shared.db import Database, session_scope
-
-CALL_NAMESPACE = uuid.UUID("5b0c2d8e-3f1a-4c55-9d7e-6a1b2c3d4e5f")
-
-
-def call_id(programme: str, number: str) -> uuid.UUID:
-    """The id of call `number` of `programme`: the same in every database and on every load."""
-    return uuid.uuid5(CALL_NAMESPACE, f"{programme}/{number}")
-
-
-def offset_minutes(value: dt.datetime) -> int:
-    delta = value.utcoffset()
-    return int(delta.total_seconds() // 60) if delta is not None else 0
-
-
-def _dump(value: Any) -> Any:
-    if value is None:
-        return None
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", exclude_none=True)
-    return value
 
 
 @dataclass
@@ -84,9 +64,14 @@ async def _upsert(
 
 
 async def load_programme(
-    session: AsyncSession, data: ProgrammeFile, position: int = 0, report: LoadReport | None = None
+    session: AsyncSession,
+    data: ProgrammeFile,
+    *,
+    now: dt.datetime,
+    position: int = 0,
+    report: LoadReport | None = None,
 ) -> LoadReport:
-    """Upsert one validated programme file (flushes, never commits)."""
+    """Upsert one validated programme file (flushes, never commits); `now` stamps the calls it writes."""
     report = report or LoadReport()
     code = data.code
     values: dict[str, Any] = {
@@ -102,14 +87,15 @@ async def load_programme(
         "period_end": data.period.end,
         "languages": data.languages,
         "source_seeds": data.source_seeds,
-        "fixed_exchange_rates": [_dump(r) for r in data.fixed_exchange_rates],
-        "allocations": [_dump(a) for a in data.allocations],
-        "smart_specialisation": [_dump(s) for s in data.smart_specialisation],
+        "fixed_exchange_rates": [sources.dump(r) for r in data.fixed_exchange_rates],
+        "allocations": [sources.dump(a) for a in data.allocations],
+        "smart_specialisation": [sources.dump(s) for s in data.smart_specialisation],
         "cross_border_added_value": data.cross_border_added_value,
         "partnership": data.partnership,
+        "sources": sources.expand(data),
         "position": position,
     }
-    programme = await session.get(models.Programme, code)
+    programme = await repository.programme(session, code)
     if programme is None:
         programme = models.Programme(code=code, **values)
         session.add(programme)
@@ -118,7 +104,13 @@ async def load_programme(
         report.updated += 1
     await session.flush()
 
-    await _upsert(session, report, models.SubArea, code, [{"code": s.code, "name": s.name} for s in data.sub_areas])
+    await _upsert(
+        session,
+        report,
+        models.SubArea,
+        code,
+        [{"code": s.code, "name": s.name, "sources": sources.expand(s)} for s in data.sub_areas],
+    )
     await _upsert(
         session,
         report,
@@ -132,6 +124,7 @@ async def load_programme(
                 "share": p.share,
                 "total_financing": p.total_financing.amount if p.total_financing else None,
                 "total_financing_currency": p.total_financing.currency if p.total_financing else None,
+                "sources": sources.expand(p),
             }
             for p in data.priorities
         ],
@@ -149,6 +142,7 @@ async def load_programme(
                 "amount": f.amount.amount,
                 "currency": f.amount.currency,
                 "country": f.country,
+                "sources": sources.expand(f),
             }
             for f in data.funds
         ],
@@ -159,7 +153,13 @@ async def load_programme(
         models.ProjectType,
         code,
         [
-            {"code": t.code, "name": t.name, "description": t.description, "max_duration_months": t.max_duration_months}
+            {
+                "code": t.code,
+                "name": t.name,
+                "description": t.description,
+                "max_duration_months": t.max_duration_months,
+                "sources": sources.expand(t),
+            }
             for t in data.project_types
         ],
     )
@@ -169,7 +169,13 @@ async def load_programme(
         models.OrganisationType,
         code,
         [
-            {"code": t.code, "name": t.name, "description": t.description, "may_apply": t.may_apply}
+            {
+                "code": t.code,
+                "name": t.name,
+                "description": t.description,
+                "may_apply": t.may_apply,
+                "sources": sources.expand(t),
+            }
             for t in data.organisation_types
         ],
     )
@@ -177,6 +183,12 @@ async def load_programme(
     for r in data.regions:
         for s in r.successors:
             predecessors.setdefault(s, []).append(r.code)
+    region_sources = {r.code: sources.expand(r) for r in data.regions}
+    for r in data.regions:
+        if r.code in predecessors:
+            region_sources[r.code]["predecessors"] = "derived: the regions that name it as successor; " + "; ".join(
+                f"{p}: {region_sources[p]['successors']}" for p in predecessors[r.code]
+            )
     await _upsert(
         session,
         report,
@@ -193,6 +205,7 @@ async def load_programme(
                 "valid_to": r.valid_to,
                 "successors": r.successors,
                 "predecessors": predecessors.get(r.code, []),
+                "sources": region_sources[r.code],
             }
             for r in data.regions
         ],
@@ -214,6 +227,7 @@ async def load_programme(
                 "effects": o.effects,
                 "examples": o.examples,
                 "partners": o.partners,
+                "sources": sources.expand(o),
             }
             for o in data.specific_objectives
         ],
@@ -224,7 +238,13 @@ async def load_programme(
         models.ExampleProject,
         code,
         [
-            {"code": e.code, "name": e.name, "description": e.description, "specific_objective": e.specific_objective}
+            {
+                "code": e.code,
+                "name": e.name,
+                "description": e.description,
+                "specific_objective": e.specific_objective,
+                "sources": sources.expand(e),
+            }
             for e in data.example_projects
         ],
     )
@@ -242,7 +262,6 @@ async def load_programme(
     for model in models.ENTRY_MODELS:
         report.deleted += await repository.delete_entries(session, model, code, keep[model])
 
-    now = dt.datetime.now(dt.UTC)
     calls = {row.number: row for row in await repository.calls(session, code)}
     for c in data.calls:
         cid = call_id(code, c.number)
@@ -256,6 +275,7 @@ async def load_programme(
             "decision_expected": c.decision_expected,
             "specific_objectives": c.specific_objectives,
             "project_types": c.project_types,
+            "sources": sources.expand(c),
         }
         if row is None:
             session.add(
@@ -300,20 +320,20 @@ async def reindex_programme(session: AsyncSession, code: str) -> None:
     await repository.sync_search_documents(session, code, docs)
 
 
-async def load_files(db: Database, files: list[ProgrammeFile]) -> LoadReport:
+async def load_files(db: Database, files: list[ProgrammeFile], *, now: dt.datetime) -> LoadReport:
     """Load validated files in one transaction: all of them, or (on any error) none."""
     report = LoadReport()
     async for session in session_scope(db):
         for position, data in enumerate(sorted(files, key=lambda f: f.code)):
-            await load_programme(session, data, position, report)
+            await load_programme(session, data, now=now, position=position, report=report)
     return report
 
 
-async def load_dir(url: str, folder: Path) -> LoadReport:
+async def load_dir(url: str, folder: Path, *, now: dt.datetime) -> LoadReport:
     """Validate every data file of `folder`, then load them (the `load-data` command)."""
     files = read_dir(folder)
     db = Database(url)
     try:
-        return await load_files(db, files)
+        return await load_files(db, files, now=now)
     finally:
         await db.dispose()

@@ -3,17 +3,14 @@ regions, project and organisation types, calls) and full-text search over it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import httpx
 from fastapi import FastAPI, Request
-from sqlalchemy import text
 
+from services.catalogue import repository
 from services.catalogue.config import Settings
-from services.catalogue.router import router
-from services.catalogue.service import utc_now
+from services.catalogue.routes import TAGS, routers
 from shared.app import build_app
+from shared.clock import Clock
 
 DESCRIPTION = """
 Reference data of the cross-border grant programmes (Interreg Sverige–Norge 2021–2027 first): programmes
@@ -23,36 +20,28 @@ types, and calls with their status. Reads are public and cacheable (`ETag` / `If
 written by admins. Errors are `application/problem+json` (RFC 9457).
 """
 
-TAGS = [
-    {"name": "catalogue", "description": "Public reads of programme reference data, and search"},
-    {"name": "calls (admin)", "description": "Opening, changing and closing calls (role `admin`)"},
-    {"name": "operations", "description": "Health, readiness and metrics"},
-]
+
+async def readiness(request: Request) -> None:
+    """Ready when the database answers and is migrated (the catalogue's tables exist)."""
+    async with request.app.state.db.sessionmaker() as session:
+        await repository.check_migrated(session)
 
 
 def create_app(
-    settings: Settings | None = None, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The catalogue app (the catalogue has no upstream services; `transports` is accepted for symmetry)."""
-    settings = settings or Settings()
-
-    @asynccontextmanager
-    async def setup(app: FastAPI) -> AsyncIterator[None]:
-        app.state.clock = utc_now
-        yield
-
-    async def readiness(request: Request) -> None:
-        # Migrated: the catalogue's tables exist.
-        async with request.app.state.db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1 FROM programmes LIMIT 1"))
-
+    """The catalogue app. It calls no other service: `transports` is accepted so that every service's
+    `create_app` has the same signature. `clock` is its source of "now" (default: the system clock)."""
     return build_app(
         service="catalogue",
-        settings=settings,
+        settings=settings or Settings(),
         title="Catalogue API",
         description=DESCRIPTION,
-        routers=[router],
-        setup=setup,
+        routers=routers,
         readiness=readiness,
         openapi_tags=TAGS,
+        clock=clock,
     )

@@ -84,6 +84,8 @@ class Programme(Base):
     smart_specialisation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     cross_border_added_value: Mapped[dict[str, str] | None] = mapped_column(JSON)
     partnership: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -99,6 +101,8 @@ class Fund(Base):
     amount: Mapped[Decimal] = mapped_column(db.Amount())
     currency: Mapped[str] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -114,6 +118,8 @@ class Priority(Base):
     share: Mapped[Decimal | None] = mapped_column(db.Fixed(scale=4))
     total_financing: Mapped[Decimal | None] = mapped_column(db.Amount())
     total_financing_currency: Mapped[str | None] = mapped_column(String(3))
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -140,6 +146,8 @@ class SpecificObjective(Base):
     effects: Mapped[dict[str, str] | None] = mapped_column(JSON)
     examples: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     partners: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -151,6 +159,8 @@ class SubArea(Base):
     programme: Mapped[str] = mapped_column(String(100), _programme_fk(), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[dict[str, str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -174,6 +184,8 @@ class Region(Base):
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     successors: Mapped[list[str]] = mapped_column(JSON)
     predecessors: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -185,6 +197,8 @@ class ProjectType(Base):
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     max_duration_months: Mapped[int | None] = mapped_column(Integer)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -196,6 +210,8 @@ class OrganisationType(Base):
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     may_apply: Mapped[bool] = mapped_column(Boolean)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -216,6 +232,8 @@ class ExampleProject(Base):
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     specific_objective: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -237,6 +255,8 @@ class Call(Base):
     decision_expected: Mapped[str | None] = mapped_column(String(10))
     specific_objectives: Mapped[list[str]] = mapped_column(JSON)
     project_types: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     source: Mapped[str] = mapped_column(String(10))
     """`data` while the data file owns the call; `api` once an admin created or changed it."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

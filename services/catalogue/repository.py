@@ -7,12 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalogue import models, search
 
 E = TypeVar("E", bound=models.Base)
+
+
+async def check_migrated(session: AsyncSession) -> None:
+    """Fails unless the catalogue's tables exist (readiness: the database is reachable and migrated)."""
+    await session.execute(text("SELECT 1 FROM programmes LIMIT 1"))
 
 
 async def programmes(session: AsyncSession) -> Sequence[models.Programme]:
@@ -52,10 +57,6 @@ async def call(session: AsyncSession, call_id: uuid.UUID, *, for_update: bool = 
 async def call_by_number(session: AsyncSession, programme: str, number: str) -> models.Call | None:
     stmt = select(models.Call).where(models.Call.programme == programme, models.Call.number == number)
     return (await session.scalars(stmt)).one_or_none()
-
-
-async def count(session: AsyncSession, model: type[models.Base]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def delete_entries(session: AsyncSession, model: type[E], programme: str, keep: set[str]) -> int:

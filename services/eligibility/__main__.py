@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 from services.eligibility.config import Settings
-from services.eligibility.service import load_rule_files
+from services.eligibility.seeds import load_rule_files
 from shared.cli import Command, service_cli
+from shared.clock import system_clock
 from shared.db import Database
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
@@ -22,7 +23,7 @@ def load_rules(settings: Settings, _args: argparse.Namespace) -> None:
         db = Database(settings.database_url)
         try:
             async with db.sessionmaker() as session, session.begin():
-                loaded = await load_rule_files(session, settings.rules_dir)
+                loaded = await load_rule_files(session, settings.rules_dir, now=system_clock())
         finally:
             await db.dispose()
         for r in loaded:

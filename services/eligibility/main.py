@@ -11,13 +11,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from services.eligibility import repository as repo
-from services.eligibility import service
-from services.eligibility.clients import CatalogueClient
+from services.eligibility import seeds
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
-from services.eligibility.router import router
+from services.eligibility.routes import TAGS, routers
 from shared.app import build_app
+from shared.clients.catalogue import CatalogueClient
+from shared.clock import Clock
+from shared.db import session_scope
 from shared.http import upstream_client
 
 log = logging.getLogger("eligibility")
@@ -36,9 +37,9 @@ used, and `?rule_set=&rule_set_version=` reproduces an old report.
 async def seed_if_empty(app: FastAPI, settings: Settings) -> None:
     """Load the rule-set files when the database holds no rule set yet (first start after `migrate`)."""
     try:
-        async with app.state.db.sessionmaker() as session, session.begin():
-            if await repo.count_rule_sets(session) == 0:
-                loaded = await service.load_rule_files(session, settings.rules_dir)
+        async for session in session_scope(app.state.db):
+            loaded = await seeds.load_if_empty(session, settings.rules_dir, now=app.state.clock())
+            if loaded:
                 log.info("rule sets loaded", extra={"rule_sets": [f"{r.id}@{r.version}" for r in loaded]})
     except (IntegrityError, RuleSetConflict):  # another process seeded at the same moment
         log.info("rule sets were loaded by another process")
@@ -48,8 +49,10 @@ def create_app(
     settings: Settings | None = None,
     *,
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The app; `transports` replaces the network for upstreams (tests: `{"catalogue": ASGITransport(app)}`)."""
+    """The app; `transports` replaces the network for upstreams (tests: `{"catalogue": ASGITransport(app)}`),
+    `clock` the system clock (tests: a `FixedClock`)."""
     settings = settings or Settings()
     transports = transports or {}
 
@@ -67,10 +70,8 @@ def create_app(
         settings=settings,
         title="Eligibility service",
         description=DESCRIPTION,
-        routers=[router],
+        routers=routers,
         setup=setup,
-        openapi_tags=[
-            {"name": "checks", "description": "Eligibility checks of applications"},
-            {"name": "rule sets", "description": "Versioned rule sets and the check kinds they use"},
-        ],
+        openapi_tags=TAGS,
+        clock=clock,
     )

@@ -59,6 +59,8 @@ class RuleSetVersionRow(Base):
     """SHA-256 of the canonical JSON of the rules (so reloading an unchanged file adds nothing)."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
+    """Where the version's own texts come from (`name.en`, …)."""
 
     rules: Mapped[list[RuleRow]] = relationship(lazy="raise", order_by="RuleRow.position")
 
@@ -83,6 +85,9 @@ class RuleRow(Base):
     kind: Mapped[str] = mapped_column(Code(), nullable=False)
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    source: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    """Where the rule comes from (seed and quote, derived, or outside the seeds)."""
+    param_sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
 
 
 idempotency_keys = idempotency_table(Base.metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -67,9 +67,10 @@ async def insert_version(
     digest: str,
     created_by: str,
     now: dt.datetime,
+    sources: dict[str, str],
     rules: list[dict[str, Any]],
 ) -> None:
-    """A new version and its rules (each dict: code, kind, severity, params)."""
+    """A new version and its rules (each dict: code, kind, severity, params, source, param_sources)."""
     session.add(
         RuleSetVersionRow(
             rule_set_id=rule_set_id,
@@ -79,6 +80,7 @@ async def insert_version(
             digest=digest,
             created_at=now,
             created_by=created_by,
+            sources=sources,
         )
     )
     await session.flush()
@@ -92,6 +94,8 @@ async def insert_version(
                 kind=r["kind"],
                 severity=r["severity"],
                 params=r["params"],
+                source=r["source"],
+                param_sources=r["param_sources"],
             )
             for i, r in enumerate(rules)
         ]
@@ -99,7 +103,7 @@ async def insert_version(
     await session.flush()
 
 
-def _latest_subquery() -> Any:
+def _latest_subquery() -> Subquery:
     return (
         select(RuleSetVersionRow.rule_set_id, func.max(RuleSetVersionRow.version).label("latest"))
         .group_by(RuleSetVersionRow.rule_set_id)

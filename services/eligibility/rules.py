@@ -156,7 +156,23 @@ class PartnershipParams(Params):
     allowed_countries: list[CountryCode] | None = Field(
         default=None, description="When given, every partner must be from one of these (single-country programmes)"
     )
-    lead_partners: int = Field(default=1, ge=0, le=10, description="Exactly this many partners with role lead")
+    lead_partners: int | None = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="Exactly this many partners with role lead (the single-lead-partner model); null: not checked",
+    )
+    leads_per_country: dict[CountryCode, Annotated[int, Field(ge=0, le=10)]] | None = Field(
+        default=None,
+        description="Exactly this many project owners (role lead) per country, each answering for its side's "
+        "budget and financing (Interreg Sverige–Norge: one Swedish and one Norwegian); null: not checked",
+        examples=[{"SE": 1, "NO": 1}],
+    )
+    implicit_owner: bool = Field(
+        default=False,
+        description="With leads_per_country: a country's side of a single organisation and no lead has that "
+        "organisation as its project owner",
+    )
 
 
 class EligibleOrganisationParams(Params):
@@ -180,6 +196,11 @@ class ProgrammeAreaParams(Params):
         default=False,
         description="Partners outside the area may take part with a "
         "justification (the message says whether region_justification is given)",
+    )
+    scope: Literal["all", "owners", "other-partners"] = Field(
+        default="all",
+        description="Whose regions are checked: every partner, the project owners (role lead, or the only "
+        "organisation of a country's side), or the partners that are not owners",
     )
 
 
@@ -223,6 +244,44 @@ class FundingCapParams(Params):
         return value
 
 
+class FundCountryParams(Params):
+    funds: dict[str, list[CountryCode]] | None = Field(
+        default=None,
+        description="The countries whose partners each fund may finance; null: as the catalogue gives each "
+        "fund's country (a fund without a country finances every partner)",
+        examples=[{"ERDF": ["SE"], "NO-STATE": ["NO"]}],
+    )
+
+
+class OwnFinancingParams(Params):
+    country: CountryCode | None = Field(default=None, description="Partners of this country; null for every partner")
+    sources: list[FinancingSource] = Field(
+        min_length=1,
+        description="The financing sources that count as the partner's own financing",
+        examples=[["own-public", "own-private"]],
+    )
+    min_share: ExactDecimal = Field(description='Smallest share of the partner\'s eligible costs, e.g. "0.50"')
+
+    @field_validator("min_share")
+    @classmethod
+    def _a_share(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value <= Decimal(1):
+            raise ValueError("a share must be greater than 0 and at most 1")
+        return value
+
+
+TextField = Literal["title", "summary", "cross_border_added_value"]
+
+
+class RequiredTextsParams(Params):
+    min_length: dict[TextField, Annotated[int, Field(ge=1, le=10000)]] = Field(
+        min_length=1,
+        description="Each text must be given with at least this many characters (after trimming); a "
+        "multilingual text needs it in at least one language",
+        examples=[{"title": 3, "summary": 40, "cross_border_added_value": 40}],
+    )
+
+
 class CallOpenParams(Params):
     pass
 
@@ -238,16 +297,46 @@ class FinancingBalancesParams(Params):
 # --------------------------------------------------------------------------- checks
 
 
+def project_owners(partners: Iterable[Partner], *, implicit: bool) -> list[Partner]:
+    """The project owners: the partners with role lead and, when `implicit`, the only organisation of a
+    country's side that has no lead (it is that side's applying party whatever its role says)."""
+    partners = list(partners)
+    owners = [p for p in partners if p.role == "lead"]
+    if implicit:
+        for country in dict.fromkeys(p.country for p in partners):
+            side = [p for p in partners if p.country == country]
+            if len(side) == 1 and side[0].role != "lead":
+                owners.append(side[0])
+    return owners
+
+
 def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
     partners = ctx.application.partners
     by_country = Counter(p.country for p in partners)
     leads = [p.name for p in partners if p.role == "lead"]
+    owners = project_owners(partners, implicit=params.implicit_owner)
     msgs: list[Msg] = []
     for country in params.countries:
         if by_country[country] == 0:
             msgs.append(Msg("partnership.missing-country", {"country": Country(country)}))
-    if len(leads) != params.lead_partners:
+    if params.lead_partners is not None and len(leads) != params.lead_partners:
         msgs.append(Msg("partnership.lead-count", {"expected": params.lead_partners, "count": len(leads)}))
+    owners_by_country: dict[str, list[str]] = {}
+    if params.leads_per_country is not None:
+        for p in owners:
+            owners_by_country.setdefault(p.country, []).append(p.name)
+        for country, expected in sorted(params.leads_per_country.items()):
+            found = owners_by_country.get(country, [])
+            if len(found) != expected and by_country[country] > 0:
+                msgs.append(
+                    Msg(
+                        "partnership.owner-count",
+                        {"country": Country(country), "expected": expected, "count": len(found), "owners": found},
+                    )
+                )
+        for country, found in sorted(owners_by_country.items()):
+            if country not in params.leads_per_country:
+                msgs.append(Msg("partnership.owner-country", {"country": Country(country), "owners": found}))
     if params.allowed_countries is not None:
         allowed = [Country(c) for c in params.allowed_countries]
         for p in partners:
@@ -258,20 +347,26 @@ def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
                         {"partner": p.name, "country": Country(p.country), "allowed": allowed},
                     )
                 )
-    facts = {
+    facts: dict[str, Any] = {
         "required_countries": list(params.countries),
         "partners_per_country": dict(sorted(by_country.items())),
         "lead_partners": leads,
         "expected_lead_partners": params.lead_partners,
         "partners": [{"partner": p.name, "country": p.country, "role": p.role} for p in partners],
     }
+    if params.leads_per_country is not None:
+        facts["expected_owners_per_country"] = dict(sorted(params.leads_per_country.items()))
+        facts["owners_per_country"] = dict(sorted(owners_by_country.items()))
+        facts["implicit_owners"] = [p.name for p in owners if p.role != "lead"]
     if params.allowed_countries is not None:
         facts["allowed_countries"] = list(params.allowed_countries)
     if msgs:
         return Outcome(False, msgs, facts)
-    return Outcome(
-        True, [Msg("partnership.ok", {"countries": [Country(c) for c in sorted(by_country)], "leads": leads})], facts
-    )
+    countries = [Country(c) for c in sorted(by_country)]
+    if params.leads_per_country is not None:
+        named = [f"{p.name} ({p.country})" for p in owners]
+        return Outcome(True, [Msg("partnership.ok-owners", {"countries": countries, "owners": named})], facts)
+    return Outcome(True, [Msg("partnership.ok", {"countries": countries, "leads": leads})], facts)
 
 
 def check_eligible_organisation(params: EligibleOrganisationParams, ctx: Context) -> Outcome:
@@ -309,9 +404,16 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
     app = ctx.application
     day = app.start_date if params.date == "start_date" else ctx.as_of
     regions = {r.code: r for r in ctx.reference.regions or []}
+    owners = project_owners(app.partners, implicit=True)
+    if params.scope == "owners":
+        checked = owners
+    elif params.scope == "other-partners":
+        checked = [p for p in app.partners if not any(p is o for o in owners)]
+    else:
+        checked = list(app.partners)
     msgs: list[Msg] = []
     rows = []
-    for p in app.partners:
+    for p in checked:
         region = regions.get(p.region)
         inside = region is not None and region.valid_on(day)
         row: dict[str, Any] = {"partner": p.name, "country": p.country, "region": p.region, "inside": inside}
@@ -341,10 +443,16 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
                 row["justification_given"] = given
                 msgs.append(Msg("area.justification-given" if given else "area.justification-missing"))
         rows.append(row)
-    facts = {"date": day.isoformat(), "partners": rows}
+    facts = {"date": day.isoformat(), "scope": params.scope, "partners": rows}
     if msgs:
         return Outcome(False, msgs, facts)
-    return Outcome(True, [Msg("area.ok", {"date": day.isoformat()})], facts)
+    if not checked:
+        return Outcome(True, [Msg("area.none", {"scope": Msg(f"area.scope.{params.scope}")})], facts)
+    if params.scope == "all":
+        return Outcome(True, [Msg("area.ok", {"date": day.isoformat()})], facts)
+    return Outcome(
+        True, [Msg("area.ok-scope", {"date": day.isoformat(), "scope": Msg(f"area.scope.{params.scope}")})], facts
+    )
 
 
 def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
@@ -664,6 +772,132 @@ def check_financing_balances(params: FinancingBalancesParams, ctx: Context) -> O
     return Outcome(True, [Msg("balance.ok")], facts)
 
 
+def _fund_countries(params: FundCountryParams, ctx: Context) -> dict[str, list[str]]:
+    if params.funds is not None:
+        return {code: list(countries) for code, countries in params.funds.items()}
+    return {f.code: [f.country] for f in ctx.reference.programme.funds if f.country}
+
+
+def check_fund_country(params: FundCountryParams, ctx: Context) -> Outcome:
+    funds = _fund_countries(params, ctx)
+    msgs: list[Msg] = []
+    rows = []
+    for p in ctx.application.partners:
+        currency = currency_of(p, ctx)
+        for source in dict.fromkeys(line.source for line in p.financing):
+            allowed = funds.get(source)
+            if allowed is None:
+                continue
+            amount = financed(p, source)
+            ok = p.country in allowed or amount == 0
+            rows.append(
+                {
+                    "partner": p.name,
+                    "country": p.country,
+                    "fund": source,
+                    "amount": money_str(amount, currency),
+                    "currency": currency,
+                    "fund_countries": allowed,
+                    "passed": ok,
+                }
+            )
+            if not ok:
+                msgs.append(
+                    Msg(
+                        "fund.wrong-country",
+                        {
+                            "partner": p.name,
+                            "country": Country(p.country),
+                            "fund": source,
+                            "amount": Amount(amount, currency),
+                            "allowed": [Country(c) for c in allowed],
+                        },
+                    )
+                )
+    facts = {"fund_countries": funds, "lines": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    pairs = [Msg("fund.pair", {"fund": f, "countries": [Country(c) for c in cs]}) for f, cs in sorted(funds.items())]
+    return Outcome(True, [Msg("fund.ok", {"pairs": pairs})], facts)
+
+
+def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
+    floor = params.min_share
+    msgs: list[Msg] = []
+    rows = []
+    concerned = _partners_of(ctx.application.partners, params.country)
+    for p in concerned:
+        currency = currency_of(p, ctx)
+        eligible = costs(p)
+        own = sum((financed(p, source) for source in params.sources), Decimal(0))
+        required = floor * eligible
+        ok = own >= required  # exact: never compare rounded shares
+        share = own / eligible if eligible else None
+        shortfall = required - own if not ok else Decimal(0)
+        rows.append(
+            {
+                "partner": p.name,
+                "country": p.country,
+                "own_financing": money_str(own, currency),
+                "eligible_costs": money_str(eligible, currency),
+                "own_share": share_str(share) if share is not None else None,
+                "floor": dec(floor),
+                "shortfall": money_str(shortfall, currency),
+                "currency": currency,
+                "passed": ok,
+            }
+        )
+        if not ok:
+            msgs.append(
+                Msg(
+                    "own.under",
+                    {
+                        "partner": p.name,
+                        "own": Amount(own, currency),
+                        "share": Percent(share if share is not None else Decimal(0)),
+                        "costs": Amount(eligible, currency),
+                        "floor": Percent(floor, None),
+                        "shortfall": Amount(shortfall, currency),
+                    },
+                )
+            )
+    facts = {"country": params.country, "sources": list(params.sources), "floor": dec(floor), "partners": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    scope = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
+    if not concerned:
+        return Outcome(True, [Msg("own.none", {"scope": scope})], facts)
+    shares = [
+        (p.name, Percent(Decimal(r["own_share"]))) for p, r in zip(concerned, rows, strict=True) if r["own_share"]
+    ]
+    return Outcome(True, [Msg("own.ok", {"scope": scope, "floor": Percent(floor, None), "shares": shares})], facts)
+
+
+def _text_length(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value.strip())
+    if isinstance(value, dict):
+        return max((len(str(v).strip()) for v in value.values()), default=0)
+    return 0
+
+
+def check_required_texts(params: RequiredTextsParams, ctx: Context) -> Outcome:
+    app = ctx.application
+    msgs: list[Msg] = []
+    rows = []
+    for name, minimum in params.min_length.items():
+        length = _text_length(getattr(app, name))
+        ok = length >= minimum
+        rows.append({"field": name, "length": length, "min_length": minimum, "passed": ok})
+        if not ok:
+            key = "texts.missing" if length == 0 else "texts.short"
+            msgs.append(Msg(key, {"field": Msg(f"texts.field.{name}"), "length": length, "min": minimum}))
+    facts = {"fields": rows}
+    if msgs:
+        return Outcome(False, msgs, facts)
+    return Outcome(True, [Msg("texts.ok", {"fields": [Msg(f"texts.name.{n}") for n in params.min_length]})], facts)
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -683,7 +917,7 @@ REGISTRY: dict[str, CheckKind] = {
     for k in (
         CheckKind(
             "partnership",
-            "Partners from the required countries (and only allowed ones), exactly N leads",
+            "Partners from the required countries (and only allowed ones); exactly N leads, or N project owners per country",
             PartnershipParams,
             frozenset(),
             check_partnership,
@@ -732,6 +966,27 @@ REGISTRY: dict[str, CheckKind] = {
             SpecificObjectiveOpenParams,
             frozenset({"call", "project_types"}),
             check_specific_objective_open,
+        ),
+        CheckKind(
+            "fund-country",
+            "Each fund finances only partners of its countries (the catalogue's fund country by default)",
+            FundCountryParams,
+            frozenset(),
+            check_fund_country,
+        ),
+        CheckKind(
+            "own-financing",
+            "The partner's own financing is at least a share of its costs (per country)",
+            OwnFinancingParams,
+            frozenset(),
+            check_own_financing,
+        ),
+        CheckKind(
+            "required-texts",
+            "The application's texts are given and not trivially short",
+            RequiredTextsParams,
+            frozenset(),
+            check_required_texts,
         ),
         CheckKind(
             "financing-balances",

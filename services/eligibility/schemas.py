@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,13 +20,21 @@ SE_NO_RULES_EXAMPLE: list[Any] = [
         "code": "cross-border-partnership",
         "kind": "partnership",
         "severity": "error",
-        "params": {"countries": ["SE", "NO"], "lead_partners": 1},
+        "params": {
+            "countries": ["SE", "NO"],
+            "lead_partners": None,
+            "leads_per_country": {"SE": 1, "NO": 1},
+            "implicit_owner": True,
+        },
+        "source": "seed 001_aed29bc0793cc30a.txt: «Det skal være to søkende parter i et Interreg-prosjekt: "
+        "en fra Sverige og en fra Norge.»",
     },
     {
         "code": "co-financing-se",
         "kind": "co-financing",
         "severity": "error",
         "params": {"country": "SE", "source": "ERDF", "max_share": "0.60"},
+        "source": "outside the seeds: a stricter cap decided for one call (example)",
     },
     {
         "code": "pre-project-erdf-cap",
@@ -62,6 +70,20 @@ class RuleSpec(BaseModel):
         description="The kind's parameters (validated)",
         examples=[{"country": "SE", "source": "ERDF", "max_share": "0.65"}],
     )
+    source: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Where the rule comes from: a seed file and its quoted sentence, `derived: …`, or "
+        "`outside the seeds: …` (our own reading or a fact from elsewhere)",
+        examples=["seed 000_fbcfdab7ce8ef17e.txt: «Svensk sökande behöver ordna 35% i övrig finansiering»"],
+    )
+    param_sources: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Where a parameter's value comes from when it differs from the rule's `source`, by "
+        "parameter (`max_months.main-project` for one entry of a map)",
+        examples=[{"max_months.main-project": "outside the seeds: main projects run up to about 3 years"}],
+    )
 
     @model_validator(mode="after")
     def _known_kind_and_valid_params(self) -> RuleSpec:
@@ -73,6 +95,9 @@ class RuleSpec(BaseModel):
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ValueError(f"rule {self.code!r}: invalid params for {kind}: {_short(exc)}") from None
         self.kind = kind
+        unknown = sorted(k for k in self.param_sources if k.split(".", 1)[0] not in self.params)
+        if unknown:
+            raise ValueError(f"rule {self.code!r}: param_sources name no parameter of {kind}: {', '.join(unknown)}")
         return self
 
 
@@ -118,6 +143,12 @@ class RuleSetCreate(BaseModel):
     name: LocalizedText = Field(default_factory=dict)
     description: LocalizedText = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(min_length=1, max_length=100)
+    sources: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Where the set's own texts come from, by field and language (`name.en`, `description.en`)",
+        examples=[{"name.en": "outside the seeds: our English wording"}],
+    )
 
     @model_validator(mode="after")
     def _unique_codes(self) -> RuleSetCreate:
@@ -133,6 +164,8 @@ class RuleOut(BaseModel):
     kind: str
     severity: Severity
     params: dict[str, Any]
+    source: str | None = Field(description="Where the rule comes from (seed and quote, derived, or outside the seeds)")
+    param_sources: dict[str, str] = Field(description="Where a parameter's value comes from, where it differs")
 
 
 class RuleSetOut(BaseModel):
@@ -148,6 +181,7 @@ class RuleSetOut(BaseModel):
     created_at: dt.datetime
     created_by: str
     rules: list[RuleOut]
+    sources: dict[str, str] = Field(description="Where the set's own texts come from (`name.en`, …)")
 
 
 class RuleSetVersionSummary(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -15,6 +15,20 @@ from shared.money import Currency, ExactDecimal, Money
 CallStatus = Literal["planned", "open", "closed"]
 CountryCode = str
 
+SOURCES_DESCRIPTION = (
+    "Where each value came from, keyed by field or field.language (`title.sv`, `max_duration_months`): "
+    'a seed file and quote ("seed 001_….txt: «…»"), "derived: …", or "outside the seeds: …"; English texts '
+    "are marked as translations (ours). Identity fields (codes, links) have none."
+)
+
+
+def _sources() -> Any:
+    return Field(
+        default_factory=dict,
+        description=SOURCES_DESCRIPTION,
+        examples=[{"title.sv": "seed 000_fbcfdab7ce8ef17e.txt", "eu_code": "outside the seeds: the EU regulation"}],
+    )
+
 
 class Fund(BaseModel):
     code: str = Field(examples=["ERDF"])
@@ -24,12 +38,14 @@ class Fund(BaseModel):
     country: str | None = Field(
         default=None, description="The country whose partners the fund finances", examples=["SE"]
     )
+    sources: dict[str, str] = _sources()
 
 
 class FixedExchangeRate(BaseModel):
     currency: Currency
     units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR", examples=["10.0000"])
     note: LocalizedText | None = None
+    sources: dict[str, str] = _sources()
 
 
 class Allocation(BaseModel):
@@ -38,16 +54,19 @@ class Allocation(BaseModel):
     fund: str
     priority: str
     amount: Money
+    sources: dict[str, str] = _sources()
 
 
 class SubArea(BaseModel):
     code: str
     name: LocalizedText
+    sources: dict[str, str] = _sources()
 
 
 class NamedCode(BaseModel):
     code: str
     name: LocalizedText
+    sources: dict[str, str] = _sources()
 
 
 class ProgrammeSummary(BaseModel):
@@ -61,6 +80,7 @@ class ProgrammeSummary(BaseModel):
     currency: Currency
     period_start: dt.date
     period_end: dt.date
+    sources: dict[str, str] = _sources()
 
 
 class Programme(ProgrammeSummary):
@@ -84,6 +104,7 @@ class Priority(BaseModel):
     share: ExactDecimal | None = Field(default=None, description='Share of the programme, e.g. "0.42"')
     total_financing: Money | None = None
     specific_objectives: list[str] = Field(description="Codes of its specific objectives", examples=[["1A", "1B"]])
+    sources: dict[str, str] = _sources()
 
 
 class SpecificObjective(BaseModel):
@@ -97,6 +118,7 @@ class SpecificObjective(BaseModel):
     effects: LocalizedText | None = None
     examples: LocalizedList = {}
     partners: list[str] = []
+    sources: dict[str, str] = _sources()
 
 
 class Region(BaseModel):
@@ -109,6 +131,7 @@ class Region(BaseModel):
     valid_to: dt.date | None = Field(default=None, description="Last day the region is valid; null while it is")
     successors: list[str] = []
     predecessors: list[str] = []
+    sources: dict[str, str] = _sources()
 
     def valid_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
@@ -119,6 +142,7 @@ class ProjectType(BaseModel):
     name: LocalizedText
     description: LocalizedText | None = None
     max_duration_months: int | None = None
+    sources: dict[str, str] = _sources()
 
 
 class OrganisationType(BaseModel):
@@ -126,6 +150,7 @@ class OrganisationType(BaseModel):
     name: LocalizedText
     description: LocalizedText | None = None
     may_apply: bool
+    sources: dict[str, str] = _sources()
 
 
 class Call(BaseModel):
@@ -139,6 +164,7 @@ class Call(BaseModel):
     specific_objectives: list[str]
     project_types: list[str]
     status: CallStatus = Field(description="Derived from the dates and the server's clock")
+    sources: dict[str, str] = _sources()
 
     def is_open(self, at: dt.datetime) -> bool:
         return self.opens_at <= at and (self.closes_at is None or at <= self.closes_at)

@@ -3,7 +3,9 @@
 `applications_app` talks to the real catalogue, eligibility and budget apps in-process (their
 fixtures `catalogue_app`, `eligibility_app`, `budget_app`, passed as ASGI transports).
 `applications_offline_app` has no upstream at all (every remote call is a 503): for the tests of
-drafts, validation and access that need no other service, and of failing closed.
+drafts, validation and access that need no other service, and of failing closed. Both run at a fixed
+instant (`applications_clock`, `helpers.NOW`), so references and dates never depend on the day the
+tests run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from fastapi import FastAPI
 from services.applications.config import Settings
 from services.applications.main import create_app
 from services.applications.models import Base
+from services.applications.tests.helpers import NOW
+from shared.clock import FixedClock
 from shared.testing import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
@@ -46,13 +50,23 @@ def _settings(url: str) -> Settings:
 
 
 @pytest.fixture
+def applications_clock() -> FixedClock:
+    """The applications app's clock, at `helpers.NOW` until a test moves it."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
 async def applications_app(
-    applications_database_url: str, catalogue_app: FastAPI, eligibility_app: FastAPI, budget_app: FastAPI
+    applications_database_url: str,
+    applications_clock: FixedClock,
+    catalogue_app: FastAPI,
+    eligibility_app: FastAPI,
+    budget_app: FastAPI,
 ) -> AsyncIterator[FastAPI]:
     """The applications app on a clean database, lifespan run, upstreams = the real apps in-process."""
     upstreams = {"catalogue": catalogue_app, "eligibility": eligibility_app, "budget": budget_app}
     transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(app=a) for n, a in upstreams.items()}
-    app = create_app(_settings(applications_database_url), transports=transports)
+    app = create_app(_settings(applications_database_url), transports=transports, clock=applications_clock)
     async with LifespanManager(app, startup_timeout=30):
         yield app
 
@@ -67,9 +81,15 @@ async def applications_client(applications_app: FastAPI) -> AsyncIterator[httpx.
 
 
 @pytest.fixture
-async def applications_offline_app(applications_database_url: str) -> AsyncIterator[FastAPI]:
+async def applications_offline_app(
+    applications_database_url: str, applications_clock: FixedClock
+) -> AsyncIterator[FastAPI]:
     """The applications app with every upstream unreachable."""
-    app = create_app(_settings(applications_database_url), transports={n: _Unreachable() for n in UPSTREAMS})
+    app = create_app(
+        _settings(applications_database_url),
+        transports={n: _Unreachable() for n in UPSTREAMS},
+        clock=applications_clock,
+    )
     async with LifespanManager(app, startup_timeout=30):
         yield app
 

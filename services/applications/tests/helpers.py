@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -14,6 +15,27 @@ from shared.testing import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
 A = "/v1/applications"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+NOW = dt.datetime(2025, 3, 14, 9, 30, tzinfo=dt.UTC)
+"""The instant the applications app's clock stands at (`applications_clock`)."""
+
+DOCUMENTED: dict[tuple[str, str], str] = {
+    ("draft", "update"): "draft",
+    ("draft", "submit"): "submitted",
+    ("submitted", "assess-eligible"): "eligible",
+    ("submitted", "assess-ineligible"): "ineligible",
+    ("eligible", "approve"): "approved",
+    ("eligible", "reject"): "rejected",
+    ("ineligible", "reject"): "rejected",
+    ("ineligible", "reopen"): "draft",
+    ("draft", "withdraw"): "withdrawn",
+    ("submitted", "withdraw"): "withdrawn",
+    ("eligible", "withdraw"): "withdrawn",
+    ("ineligible", "withdraw"): "withdrawn",
+}
+"""The workflow as the service's description documents it, written out by hand: the oracle the
+transition table is checked against, never the table itself."""
 
 ALICE = auth("applicant", "alice")
 BOB = auth("applicant", "bob")
@@ -21,11 +43,21 @@ OLGA = auth("officer", "olga")
 ADMIN = auth("admin", "root")
 
 
+def local_date(at: dt.datetime = NOW) -> dt.date:
+    """The day of `at` on the programme's clock."""
+    return at.astimezone(STOCKHOLM).date()
+
+
+def reference(number: int, at: dt.datetime = NOW) -> str:
+    """The reference the `number`-th submission of the year of `at` gets."""
+    return f"SE-NO-{at.astimezone(STOCKHOLM).year}-{number:04d}"
+
+
 def gron(call_id: str | uuid.UUID | None = None, **changes: Any) -> dict[str, Any]:
-    """Grön industriväxt, dated so that it can be submitted to a call open now."""
+    """Grön industriväxt, dated so that it can be submitted to a call open at `NOW`."""
     body = copy.deepcopy(GRON_INDUSTRIVAXT)
     body["call_id"] = str(call_id or uuid.uuid4())
-    today = dt.date.today()
+    today = local_date()
     body["start_date"] = (today + dt.timedelta(days=90)).isoformat()
     body["end_date"] = (today + dt.timedelta(days=90 + 3 * 365 - 30)).isoformat()
     body.update(changes)
@@ -57,8 +89,8 @@ async def open_call(
     closes_in_days: float | None = 30,
     tag: str | None = None,
 ) -> str:
-    """An admin opens a call through the catalogue's API (the window relative to now)."""
-    now = dt.datetime.now(dt.UTC)
+    """An admin opens a call through the catalogue's API (the window relative to `NOW`)."""
+    now = NOW
     call = {
         "number": f"test-{tag or uuid.uuid4().hex[:12]}",
         "name": {"sv": "Testutlysning", "nb": "Testutlysning", "en": "Test call"},

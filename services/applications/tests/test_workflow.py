@@ -6,17 +6,14 @@ import asyncio
 import datetime as dt
 import json
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import update
 
-from services.applications.models import Application
 from services.applications.tests.helpers import (
     ALICE,
     BOB,
+    DOCUMENTED,
     OLGA,
     PROGRAMME,
     A,
@@ -26,13 +23,14 @@ from services.applications.tests.helpers import (
     history,
     ineligible,
     key,
+    local_date,
     open_call,
+    reference,
     submit,
 )
-from services.applications.workflow import TRANSITIONS, Action, Status
+from services.applications.workflow import Action, Status
 
 pytestmark = pytest.mark.usefixtures("backend")
-YEAR = dt.datetime.now(ZoneInfo("Europe/Stockholm")).year
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ async def test_draft_to_approved_commits_the_budget(
     assert r.status_code == 200, r.text
     app = r.json()
     assert app["status"] == "eligible", app
-    assert app["reference"] == f"SE-NO-{YEAR}-0001" and app["version"] == 1 and app["submitted_at"]
+    assert app["reference"] == reference(1) and app["version"] == 1 and app["submitted_at"]
     entries = await history(client, aid)
     assert [(e["from_status"], e["to_status"], e["actor"], e["role"]) for e in entries] == [
         (None, "draft", "alice", "applicant"),
@@ -95,16 +93,11 @@ async def test_draft_to_approved_commits_the_budget(
     )
 
 
-async def _reach(state: Status, client: httpx.AsyncClient, app: FastAPI, call_id: str) -> str:
-    """An application in `state`, reached through the API (and, for the instant `submitted`, which a
-    submission passes through within one transaction, by setting it in the database)."""
-    body = ineligible(call_id) if state in (Status.INELIGIBLE,) else gron(call_id)
+async def _reach(state: Status, client: httpx.AsyncClient, call_id: str) -> str:
+    """An application in `state`, reached through the API."""
+    body = ineligible(call_id) if state is Status.INELIGIBLE else gron(call_id)
     aid: str = (await create(client, body))["id"]
     if state is Status.DRAFT:
-        return aid
-    if state is Status.SUBMITTED:
-        async with app.state.db.sessionmaker() as session, session.begin():
-            await session.execute(update(Application).where(Application.id == aid).values(status="submitted"))
         return aid
     if state is Status.WITHDRAWN:
         assert (await client.post(f"{A}/{aid}/withdraw", headers=ALICE)).status_code == 200
@@ -122,20 +115,24 @@ async def _reach(state: Status, client: httpx.AsyncClient, app: FastAPI, call_id
 HTTP_ACTIONS = (Action.UPDATE, Action.SUBMIT, Action.APPROVE, Action.REJECT, Action.REOPEN, Action.WITHDRAW)
 
 
-async def test_every_refused_transition_is_409(
-    client: httpx.AsyncClient, applications_app: FastAPI, call_id: str
-) -> None:
-    """Every (status, action) pair that the transition table does not list, through the HTTP API (one
+REACHABLE = [s for s in Status if s is not Status.SUBMITTED]
+"""Every status an application rests in. `submitted` is passed through within the submission's
+transaction (the assessment follows at once), so no request ever finds an application in it; its
+refusals are checked on the table alone (test_workflow_table.py)."""
+
+
+async def test_every_refused_transition_is_409(client: httpx.AsyncClient, call_id: str) -> None:
+    """Every (status, action) pair that the documented workflow does not list, through the HTTP API (one
     application per status; the pure table is parametrized pair by pair in test_workflow_table.py)."""
-    for state in Status:
-        await _refused_from(state, client, applications_app, call_id)
+    for state in REACHABLE:
+        await _refused_from(state, client, call_id)
 
 
-async def _refused_from(state: Status, client: httpx.AsyncClient, app: FastAPI, call_id: str) -> None:
-    aid = await _reach(state, client, app, call_id)
+async def _refused_from(state: Status, client: httpx.AsyncClient, call_id: str) -> None:
+    aid = await _reach(state, client, call_id)
     before = (await client.get(f"{A}/{aid}", headers=ALICE)).json()
     entries = await history(client, aid)
-    refused = [a for a in HTTP_ACTIONS if (state, a) not in TRANSITIONS]
+    refused = [a for a in HTTP_ACTIONS if (state.value, a.value) not in DOCUMENTED]
     assert refused
     for action in refused:
         who, path, body = {
@@ -181,12 +178,12 @@ async def test_submitting_outside_the_window_is_409_naming_it_and_stores_nothing
         assert len(await history(client, draft["id"])) == 1
     # No reference was consumed: the next submission in the year is number 1.
     ok = await create(client, gron(call_id))
-    assert (await submit(client, ok["id"])).json()["reference"] == f"SE-NO-{YEAR}-0001"
+    assert (await submit(client, ok["id"])).json()["reference"] == reference(1)
     # A rolling call (no closing date) is open from its opening on.
     rolling = await open_call(catalogue_client, closes_in_days=None)
     aid = (await create(client, gron(rolling)))["id"]
     r = await submit(client, aid)
-    assert r.status_code == 200 and r.json()["reference"] == f"SE-NO-{YEAR}-0002", r.text
+    assert r.status_code == 200 and r.json()["reference"] == reference(2), r.text
 
 
 async def test_pre_check_changes_nothing_and_a_retried_submit_makes_one_version(
@@ -225,7 +222,7 @@ async def test_concurrent_submissions_get_distinct_gap_free_references(
     responses = await asyncio.gather(*(submit(client, aid) for aid in ids))
     assert [r.status_code for r in responses] == [200] * n, [r.text for r in responses if r.status_code != 200][:2]
     references = sorted(r.json()["reference"] for r in responses)
-    assert references == [f"SE-NO-{YEAR}-{i:04d}" for i in range(1, n + 1)]
+    assert references == [reference(i) for i in range(1, n + 1)]
 
 
 async def test_submitted_versions_never_change(client: httpx.AsyncClient, call_id: str) -> None:
@@ -299,46 +296,11 @@ async def test_a_budget_refusal_leaves_the_application_eligible(
     assert await budget_cell(budget_client, "ERDF", "1") == before
 
 
-async def test_withdrawal_releases_a_recorded_commitment(
-    client: httpx.AsyncClient, budget_client: httpx.AsyncClient, applications_app: FastAPI, call_id: str
-) -> None:
-    aid = (await create(client, gron(call_id)))["id"]
-    assert (await submit(client, aid)).json()["status"] == "eligible"
-    before = await budget_cell(budget_client, "ERDF", "1")
-    # The budget committed for the application but the approval was never recorded (e.g. the
-    # process died in between): the commitment is on the application, the status still eligible.
-    commitment = await budget_client.post(
-        "/v1/commitments",
-        headers={**OLGA, **key()},
-        json={
-            "programme": PROGRAMME,
-            "application_id": aid,
-            "priority": "1",
-            "specific_objective": "1B",
-            "lines": [{"fund": "ERDF", "amount": {"amount": "390000.00", "currency": "EUR"}}],
-        },
-    )
-    assert commitment.status_code == 201, commitment.text
-    cid = commitment.json()["id"]
-    async with applications_app.state.db.sessionmaker() as session, session.begin():
-        await session.execute(update(Application).where(Application.id == aid).values(commitment_id=cid))
-    assert await budget_cell(budget_client, "ERDF", "1") != before
-
-    r = await client.post(f"{A}/{aid}/withdraw", json={"reason": "The partners gave up."}, headers=ALICE)
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "withdrawn"
-    released = (await budget_client.get(f"/v1/commitments/{cid}", headers=OLGA)).json()
-    assert released["status"] == "released"
-    assert await budget_cell(budget_client, "ERDF", "1") == before
-    last = (await history(client, aid))[-1]
-    assert last["to_status"] == "withdrawn" and cid in last["reason"] and "The partners gave up." in last["reason"]
-
-
 async def test_lists_filter_by_submission_date(client: httpx.AsyncClient, call_id: str) -> None:
     submitted = (await create(client, gron(call_id, acronym="S")))["id"]
     await create(client, gron(call_id, acronym="D"))
     assert (await submit(client, submitted)).status_code == 200
-    today = dt.datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    today = local_date()
 
     async def acronyms(**params: str) -> list[str]:
         return [x["acronym"] for x in (await client.get(A, params=params, headers=OLGA)).json()["items"]]
@@ -347,4 +309,50 @@ async def test_lists_filter_by_submission_date(client: httpx.AsyncClient, call_i
     assert await acronyms(submitted_to=(today - dt.timedelta(days=1)).isoformat()) == []
     assert await acronyms(status="eligible") == ["S"]
     csv_text = (await client.get(f"{A}.csv", params={"status": "eligible"}, headers=OLGA)).text
-    assert f"SE-NO-{YEAR}-0001" in csv_text and ",S," in csv_text
+    assert reference(1) in csv_text and ",S," in csv_text
+
+
+async def test_a_joint_application_of_two_project_owners_commits_each_sides_money_against_its_fund(
+    client: httpx.AsyncClient, budget_client: httpx.AsyncClient, call_id: str
+) -> None:
+    """Seed 001: «Det skal være to søkende parter i et Interreg-prosjekt: en fra Sverige og en fra Norge. De to
+    prosjekteierne skal gjennomføre prosjektet i fellesskap, men hver for seg ha et eget ansvar for
+    prosjektets budsjett og finansiering.» One application, both owners, and a second Norwegian partner."""
+    body = gron(call_id)
+    body["partners"][1]["role"] = "lead"  # Kongsvinger kommune: the Norwegian project owner
+    body["partners"].append(
+        {
+            "name": "Høgskolen i Innlandet",
+            "organisation_number": "918978283",
+            "country": "NO",
+            "organisation_type": "research-education",
+            "region": "NO020",
+            "role": "partner",
+            "budget": [{"category": "staff", "amount": {"amount": "100000.00", "currency": "EUR"}}],
+            "financing": [
+                {"source": "NO-STATE", "amount": {"amount": "40000.00", "currency": "EUR"}},
+                {"source": "own-public", "amount": {"amount": "60000.00", "currency": "EUR"}},
+            ],
+        }
+    )
+    draft = await create(client, body)
+    assert [p["role"] for p in draft["partners"]] == ["lead", "lead", "partner"]
+    r = await submit(client, draft["id"])
+    assert r.status_code == 200 and r.json()["status"] == "eligible", r.text
+    report = (await client.get(f"{A}/{draft['id']}/eligibility", headers=ALICE)).json()
+    partnership = next(x for x in report["results"] if x["rule"] == "cross-border-partnership")
+    assert partnership["facts"]["owners_per_country"] == {"NO": ["Kongsvinger kommune"], "SE": ["Region Värmland"]}
+
+    erdf_before = Decimal(await budget_cell(budget_client, "ERDF", "1"))
+    no_before = Decimal(await budget_cell(budget_client, "NO-STATE", "1"))
+    decision = {"decision": "approved", "reason": "Both sides' financing is in place."}
+    approved = await client.post(f"{A}/{draft['id']}/decision", json=decision, headers={**OLGA, **key()})
+    assert approved.status_code == 200, approved.text
+    commitment = (await budget_client.get(f"/v1/commitments/{approved.json()['commitment_id']}", headers=OLGA)).json()
+    lines = {line["fund"]: line["amount"] for line in commitment["lines"]}
+    assert lines == {
+        "ERDF": {"amount": "390000.00", "currency": "EUR"},  # the Swedish side
+        "NO-STATE": {"amount": "190000.00", "currency": "EUR"},  # the Norwegian side: 150,000 + 40,000
+    }
+    assert Decimal(await budget_cell(budget_client, "ERDF", "1")) - erdf_before == Decimal("390000.00")
+    assert Decimal(await budget_cell(budget_client, "NO-STATE", "1")) - no_before == Decimal("190000.00")

@@ -1,7 +1,7 @@
 """Pytest plugin of the budget service (listed in the root conftest): its database, app and client.
 
-`budget_app` is the real budget app, migrated, lifespan run, synced from what the real catalogue
-serves (fetched once per session through the catalogue app over an ASGI transport, since loading the
+`budget_app` is the real budget app, migrated, lifespan run, on a `FixedClock` at `NOW` (tests move it
+through `app.state.clock`), synced from what the real catalogue serves (fetched once per session through the catalogue app over an ASGI transport, since loading the
 catalogue for every test would cost a second each); `budget_live_app` talks to `catalogue_app` live and
 syncs through it. `sync_definitions` syncs extra in-memory programme
 definitions (shared.schemas.catalogue objects) into it, for tests that need a programme of their own.
@@ -19,27 +19,29 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from services.budget.clients import CatalogueClient
 from services.budget.config import Settings
 from services.budget.main import create_app
 from services.budget.models import Base
-from services.budget.service import sync_all, sync_programme
+from services.budget.sync import Definition, fetch_definitions, sync_all, sync_programme
+from shared.clients.catalogue import CatalogueClient
+from shared.clock import FixedClock
 from shared.db import session_scope
-from shared.schemas import catalogue as cat
 from shared.testing import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
 budget_migrated_url, budget_database_url = database_fixture("budget", ALEMBIC_INI, Base.metadata)
 
-Definition = tuple[cat.Programme, list[cat.Priority], list[cat.SpecificObjective]]
+NOW = dt.datetime(2024, 5, 15, 10, 0, tzinfo=dt.UTC)
+"""The instant the budget apps of the tests start at: May 2024 in Brussels, whatever the real date."""
+THIS_MONTH = "2024-05"
 
 
 async def sync_definitions(app: FastAPI, definitions: list[Definition]) -> None:
-    """Sync programme definitions (shared.schemas.catalogue objects) into a running budget app."""
+    """Sync programme definitions (shared.schemas.catalogue objects) into a running budget app, at its clock."""
     for programme, priorities, objectives in definitions:
         async for session in session_scope(app.state.db):
-            await sync_programme(session, programme, priorities, objectives, now=dt.datetime.now(dt.UTC))
+            await sync_programme(session, programme, priorities, objectives, now=app.state.clock())
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +58,11 @@ def budget_catalogue_definitions(catalogue_migrated_url: str) -> list[Definition
     from services.catalogue.tests.fixtures import programme_files
 
     async def fetch() -> list[Definition]:
-        app = create_catalogue_app(CatalogueSettings(database_url=catalogue_migrated_url))
+        app = create_catalogue_app(CatalogueSettings(database_url=catalogue_migrated_url), clock=FixedClock(NOW))
         async with LifespanManager(app, startup_timeout=30):
-            await load_files(app.state.db, list(programme_files()))
+            await load_files(app.state.db, list(programme_files()), now=NOW)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://catalogue") as c:
-                client = CatalogueClient(c)
-                return [await client.definition(code) for code in await client.programme_codes()]
+                return await fetch_definitions(CatalogueClient(c))
 
     return asyncio.run(fetch())
 
@@ -75,7 +76,10 @@ async def budget_app(
     It has no live catalogue (`POST /v1/sync` would answer 503); `budget_live_app` has one.
     """
     app = create_app(
-        Settings(database_url=budget_database_url, environment="test", catalogue_url="http://catalogue", http_retries=0)
+        Settings(
+            database_url=budget_database_url, environment="test", catalogue_url="http://catalogue", http_retries=0
+        ),
+        clock=FixedClock(NOW),
     )
     async with LifespanManager(app, startup_timeout=30):
         await sync_definitions(app, budget_catalogue_definitions)
@@ -89,9 +93,10 @@ async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> A
     app = create_app(
         Settings(database_url=budget_database_url, environment="test", catalogue_url="http://catalogue"),
         transports={"catalogue": httpx.ASGITransport(catalogue_app)},
+        clock=FixedClock(NOW),
     )
     async with LifespanManager(app, startup_timeout=30):
-        await sync_all(app.state.db, app.state.catalogue)
+        await sync_all(app.state.db, app.state.catalogue, now=app.state.clock())
         yield app
 
 

@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import func, select
 
-from services.budget.models import BudgetBalance, LedgerEntry
+from services.budget import repository
 from services.budget.tests.fixtures import sync_definitions
 from shared.money import Money
 from shared.schemas import catalogue as cat
@@ -104,24 +103,9 @@ async def add_programme(app: FastAPI, code: str, **kwargs: Any) -> None:
 
 
 async def ledger_state(app: FastAPI, programme: str) -> tuple[int, list[tuple[Any, ...]]]:
-    """(number of ledger entries, balances) of a programme, read straight from the database."""
+    """(number of ledger entries, balances) of a programme, read through the repository."""
     async with app.state.db.sessionmaker() as session:
-        n = await session.scalar(
-            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.programme == programme)
-        )
-        rows = (
-            await session.execute(
-                select(
-                    BudgetBalance.fund,
-                    BudgetBalance.priority,
-                    BudgetBalance.allocated,
-                    BudgetBalance.committed,
-                    BudgetBalance.released,
-                    BudgetBalance.paid,
-                )
-                .where(BudgetBalance.programme == programme)
-                .order_by(BudgetBalance.fund, BudgetBalance.priority)
-            )
-        ).all()
-        await session.rollback()
-    return int(n or 0), [tuple(r) for r in rows]
+        n = await repository.ledger_count(session, programme)
+        balances = await repository.balances(session, programme)
+        rows = sorted((b.fund, b.priority, b.allocated, b.committed, b.released, b.paid) for b in balances)
+    return n, rows

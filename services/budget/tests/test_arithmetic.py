@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from services.budget import rates_import
 from services.budget.errors import InvalidRatesFile
-from services.budget.service import UNALLOCATED, month_of, plan_allocations
+from services.budget.models import UNALLOCATED
+from services.budget.rates import month_of
+from services.budget.sync import plan_allocations
 from services.budget.tests.helpers import make_programme
 from shared.money import convert, round_minor, split
 
@@ -147,3 +149,10 @@ def test_a_bad_rates_file_names_the_line(text: str, month: str | None, line: int
         rates_import.parse(text, month)
     assert info.value.extra["line"] == line
     assert f"line {line}" in (info.value.detail or "")
+
+
+def test_a_rates_file_that_is_not_utf8_names_its_line() -> None:
+    assert rates_import.decode("\ufeffISO code;Rate\n".encode()) == "ISO code;Rate\n"
+    with pytest.raises(InvalidRatesFile) as info:
+        rates_import.decode("ISO code;Rate\nNOK;11,6\nSEK;kr\xf6na\n".encode("latin-1"))
+    assert info.value.extra["line"] == 3

@@ -11,7 +11,6 @@ from services.budget.tests.helpers import (
     ADMIN,
     OFFICER,
     SE_NO,
-    amount,
     cell,
     commitment,
     key,
@@ -47,7 +46,7 @@ async def test_a_commitment_is_made_with_location_and_moves_the_budget(budget_cl
     assert cell(report, "ERDF", "1", "committed") == Decimal("390000.00")
     assert cell(report, "ERDF", "1", "available") == Decimal("19740000.00") - Decimal("390000.00")
     assert cell(report, "NO-STATE", "1", "committed") == Decimal("120000.00")
-    got = await budget_client.get(c["id"] and f"/v1/commitments/{c['id']}", headers=OFFICER)
+    got = await budget_client.get(f"/v1/commitments/{c['id']}", headers=OFFICER)
     assert got.status_code == 200 and got.json() == c
     listed = await budget_client.get(
         "/v1/commitments", params={"application_id": body["application_id"]}, headers=ADMIN
@@ -209,8 +208,6 @@ async def test_listing_pages_newest_first(budget_client: AsyncClient) -> None:
         if not page["next_cursor"]:
             break
         params["cursor"] = page["next_cursor"]
-    assert sorted(seen) == sorted(ids) and len(seen) == 5
-    assert (
-        await budget_client.get("/v1/commitments", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=OFFICER)
-    ).status_code == 422
-    assert amount({"amount": "1"}) == 1
+    # one instant (the fixed clock) for all five: the id breaks the tie, and no page repeats or skips one
+    assert len(seen) == 5 and sorted(seen) == sorted(ids)
+    assert seen == sorted(ids, reverse=True)

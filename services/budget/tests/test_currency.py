@@ -8,7 +8,7 @@ from decimal import Decimal
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from services.budget.service import month_of
+from services.budget.tests.fixtures import THIS_MONTH
 from services.budget.tests.helpers import (
     ADMIN,
     NMS,
@@ -23,15 +23,11 @@ from services.budget.tests.helpers import (
 )
 
 
-def this_month() -> str:
-    return month_of(dt.datetime.now(dt.UTC))
-
-
 async def test_nok_at_the_programmes_fixed_rate(budget_client: AsyncClient) -> None:
-    rates = (await budget_client.get(f"/v1/programmes/{SE_NO}/fixed-rates")).json()
+    rates = (await budget_client.get(f"/v1/programmes/{SE_NO}/fixed-rates")).json()["items"]
     assert [(r["currency"], r["units_per_eur"], r["source"]) for r in rates] == [("NOK", "10.000000", "catalogue")]
     # A monthly NOK rate exists too, but the fixed programme rate wins
-    await budget_client.put(f"/v1/exchange-rates/NOK/{this_month()}", json={"units_per_eur": "11.5"}, headers=ADMIN)
+    await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
     body = commitment(SE_NO, "1", ("NO-STATE", "2500000.00", "NOK"), ("ERDF", "390000.00", "EUR"))
     r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
     assert r.status_code == 201, r.text
@@ -68,15 +64,15 @@ async def test_nok_at_the_months_rate_and_refused_without_one(budget_app: FastAP
     assert r.status_code == 422
     p = r.json()
     assert p["type"].endswith("/missing-exchange-rate")
-    assert (p["currency"], p["month"]) == ("NOK", this_month())
-    assert "NOK" in p["detail"] and this_month() in p["detail"]
+    assert (p["currency"], p["month"]) == ("NOK", THIS_MONTH)
+    assert "NOK" in p["detail"] and THIS_MONTH in p["detail"]
     assert p["errors"][0]["field"] == "lines.1.amount.currency"
     assert await ledger_state(budget_app, NMS) == before  # nothing written: ledger and balances as they were
     # A rate for another month does not help
     await budget_client.put("/v1/exchange-rates/NOK/2020-01", json={"units_per_eur": "10.1"}, headers=ADMIN)
     assert (await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})).status_code == 422
 
-    r = await budget_client.put(f"/v1/exchange-rates/NOK/{this_month()}", json={"units_per_eur": "11.5"}, headers=ADMIN)
+    r = await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["units_per_eur"] == "11.500000"
     r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
     assert r.status_code == 201, r.text
@@ -88,13 +84,13 @@ async def test_nok_at_the_months_rate_and_refused_without_one(budget_app: FastAP
     assert cell(report, "ERDF", "1", "committed") == Decimal("100869.57")
     listed = (await budget_client.get("/v1/exchange-rates", params={"currency": "NOK"})).json()
     assert [(x["month"], x["units_per_eur"]) for x in listed["items"]] == [
-        (this_month(), "11.500000"),
+        (THIS_MONTH, "11.500000"),
         ("2020-01", "10.100000"),
     ]
 
 
 async def test_a_dkk_programme_converts_via_eur_with_one_rounding(budget_client: AsyncClient) -> None:
-    month = this_month()
+    month = THIS_MONTH
     for cur, rate in (("DKK", "7.4604"), ("NOK", "11.5")):
         await budget_client.put(f"/v1/exchange-rates/{cur}/{month}", json={"units_per_eur": rate}, headers=ADMIN)
     body = commitment(
@@ -134,3 +130,32 @@ async def test_rates_import_all_rows_or_none(budget_client: AsyncClient) -> None
     assert sorted((x["currency"], x["month"]) for x in listed) == [("NOK", "2024-05"), ("SEK", "2024-05")]
     r = await budget_client.post("/v1/exchange-rates/import", content=good.encode(), headers=headers)
     assert r.status_code == 422  # no month anywhere
+
+
+async def test_the_rate_is_the_one_of_the_clocks_month_in_brussels(
+    budget_app: FastAPI, budget_client: AsyncClient
+) -> None:
+    for month, rate in (("2024-05", "7"), ("2024-06", "8")):
+        await budget_client.put(f"/v1/exchange-rates/DKK/{month}", json={"units_per_eur": rate}, headers=ADMIN)
+    body = commitment(NORDIC, "1", ("Nordregio", "100.00", "EUR"))
+    for at, expected in (
+        (dt.datetime(2024, 5, 31, 21, 59, tzinfo=dt.UTC), "700.00"),  # 23:59 in Brussels: still May
+        (dt.datetime(2024, 5, 31, 22, 0, tzinfo=dt.UTC), "800.00"),  # midnight in Brussels: June
+    ):
+        budget_app.state.clock.set(at)
+        r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+        assert r.status_code == 201, r.text
+        assert r.json()["lines"][0]["amount_programme"] == money(expected, "DKK")
+        assert r.json()["created_at"] == at.isoformat().replace("+00:00", "Z")
+
+
+async def test_a_rates_file_that_is_not_utf8_is_a_422(budget_client: AsyncClient) -> None:
+    latin1 = "ISO code;Rate\nSEK;kr\xf6na\n".encode("latin-1")
+    r = await budget_client.post(
+        "/v1/exchange-rates/import",
+        params={"month": "2024-07"},
+        content=latin1,
+        headers={**ADMIN, **key(), "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 422 and r.json()["line"] == 2, r.text
+    assert r.headers["content-type"] == "application/problem+json"

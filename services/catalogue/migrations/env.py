@@ -1,4 +1,6 @@
-"""Alembic environment of the catalogue: the shared runner with this service's metadata."""
+"""Alembic environment of the catalogue service: the shared runner with this service's metadata."""
+
+from __future__ import annotations
 
 from alembic import context
 

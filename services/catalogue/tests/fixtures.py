@@ -2,11 +2,14 @@
 
 Other services' tests use `catalogue_app` as a transport target (`httpx.ASGITransport(catalogue_app)`):
 it is the real catalogue, migrated, with its lifespan run and the three programmes loaded from the real
-data files, on the backend of the test run.
+data files, on the backend of the test run. Its clock is `catalogue_clock`, a `FixedClock` at `NOW`
+(tests move it; a test of another service that needs the catalogue on its own timeline can pass the
+same clock object to its app, or override the `catalogue_clock` fixture).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from pathlib import Path
@@ -23,10 +26,14 @@ from services.catalogue.datafile import ProgrammeFile, read_dir
 from services.catalogue.loader import load_files
 from services.catalogue.main import create_app
 from services.catalogue.models import Base
+from shared.clock import FixedClock
 from shared.db import Database
 from shared.testing import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+NOW = dt.datetime(2030, 3, 1, 9, 0, tzinfo=dt.UTC)
+"""The catalogue's instant in tests: after the data files' 2022 calls, before the calls the tests open."""
 
 catalogue_migrated_url, catalogue_database_url = database_fixture("catalogue", ALEMBIC_INI, Base.metadata)
 
@@ -38,9 +45,15 @@ def programme_files() -> tuple[ProgrammeFile, ...]:
 
 
 @pytest.fixture
-async def catalogue_app(catalogue_database_url: str) -> AsyncIterator[FastAPI]:
-    """The catalogue app on a clean database, lifespan run, all programmes loaded."""
-    app = create_app(Settings(database_url=catalogue_database_url))
+def catalogue_clock() -> FixedClock:
+    """The clock of `catalogue_app`, at `NOW` until a test moves it."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+async def catalogue_app(catalogue_database_url: str, catalogue_clock: FixedClock) -> AsyncIterator[FastAPI]:
+    """The catalogue app on a clean database, lifespan run, all programmes loaded (at `NOW`)."""
+    app = create_app(Settings(database_url=catalogue_database_url), clock=catalogue_clock)
     async with LifespanManager(app, startup_timeout=30):
         await _load(app.state.db)
         yield app
@@ -56,7 +69,7 @@ async def _load(db: Database) -> None:
     snapshot = _SNAPSHOTS.get(db.url)
     tables = [t for t in Base.metadata.sorted_tables if t.name != "idempotency_keys"]
     if snapshot is None:
-        await load_files(db, list(programme_files()))
+        await load_files(db, list(programme_files()), now=NOW)
         async with db.engine.connect() as conn:
             _SNAPSHOTS[db.url] = {t.name: [dict(r) for r in (await conn.execute(select(t))).mappings()] for t in tables}
         return

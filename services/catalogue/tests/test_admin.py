@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from services.catalogue import models
-from services.catalogue.loader import CALL_NAMESPACE
+from services.catalogue.calls import CALL_NAMESPACE
+from services.catalogue.tests.fixtures import NOW
+from shared.clock import FixedClock
 from shared.testing import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
@@ -29,16 +31,12 @@ REVERSED = {
 }
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def new_call(number: str = "2030-1", **changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "number": number,
         "name": {"sv": "Testutlysning", "nb": "Testutlysning", "en": "Test call"},
-        "opens_at": (_now() - dt.timedelta(days=1)).isoformat(),
-        "closes_at": (_now() + dt.timedelta(days=30)).isoformat(),
+        "opens_at": (NOW - dt.timedelta(days=1)).isoformat(),
+        "closes_at": (NOW + dt.timedelta(days=30)).isoformat(),
         "decision_expected": "2030-09",
         "specific_objectives": ["1A", "1B", "2A", "2B", "3A", "3B", "3C", "4"],
         "project_types": ["pre-project", "main-project", "small-scale-project"],
@@ -119,12 +117,11 @@ async def test_create_call(catalogue_client: httpx.AsyncClient) -> None:
 
 
 async def test_open_call_payload_of_the_applications_check(catalogue_client: httpx.AsyncClient) -> None:
-    now = dt.datetime.now(dt.UTC)
     body = {
-        "number": f"check-x-{now:%Y%m%d%H%M%S%f}",
+        "number": "check-x-1",
         "name": {"sv": "Testutlysning", "nb": "Testutlysning", "en": "Test call"},
-        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
+        "opens_at": (NOW - dt.timedelta(days=1)).isoformat(),
+        "closes_at": (NOW + dt.timedelta(days=30)).isoformat(),
         "specific_objectives": ["1A", "1B", "2A", "2B", "3A", "3B", "3C", "4"],
         "project_types": ["pre-project", "main-project", "small-scale-project"],
     }
@@ -162,15 +159,23 @@ async def test_idempotent_create(catalogue_app: FastAPI, catalogue_client: httpx
     assert (calls, keys) == (counts[0] + 1, counts[1] + 1)
 
 
-async def test_rolling_and_planned_status(catalogue_client: httpx.AsyncClient) -> None:
+async def test_rolling_and_planned_status(catalogue_client: httpx.AsyncClient, catalogue_clock: FixedClock) -> None:
     rolling = new_call("rolling-1", closes_at=None)
     r = await catalogue_client.post(CALLS, json=rolling, headers=ADMIN)
     assert r.status_code == 201 and r.json()["closes_at"] is None and r.json()["status"] == "open"
-    planned = new_call("later-1", opens_at=(_now() + dt.timedelta(days=10)).isoformat(), closes_at=None)
+    planned = new_call("later-1", opens_at=(NOW + dt.timedelta(days=10)).isoformat(), closes_at=None)
     r = await catalogue_client.post(CALLS, json=planned, headers=ADMIN)
-    assert r.json()["status"] == "planned"
+    assert r.status_code == 201 and r.json()["status"] == "planned"
+    later = r.headers["location"]
     by_status = (await catalogue_client.get(CALLS, params={"status": "open"})).json()["items"]
     assert [c["number"] for c in by_status] == ["rolling-1"]
+    # The status follows the clock: the planned call opens at its opens_at, inclusive.
+    catalogue_clock.set(NOW + dt.timedelta(days=10) - dt.timedelta(microseconds=1))
+    assert (await catalogue_client.get(later)).json()["status"] == "planned"
+    catalogue_clock.advance(dt.timedelta(microseconds=1))
+    assert (await catalogue_client.get(later)).json()["status"] == "open"
+    by_status = (await catalogue_client.get(CALLS, params={"status": "open"})).json()["items"]
+    assert [c["number"] for c in by_status] == ["rolling-1", "later-1"]
 
 
 async def test_patch_and_close(catalogue_app: FastAPI, catalogue_client: httpx.AsyncClient) -> None:
@@ -208,11 +213,13 @@ async def test_patch_and_close(catalogue_app: FastAPI, catalogue_client: httpx.A
     _problem(await catalogue_client.post(url + "/close", headers=APPLICANT), 403)
     closed = await catalogue_client.post(url + "/close", headers=ADMIN)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    # closed from the clock's instant on: the last open instant is just before it
+    assert NOW - dt.timedelta(seconds=1) < dt.datetime.fromisoformat(closed.json()["closes_at"]) < NOW
     _problem(await catalogue_client.post(url + "/close", headers=ADMIN), 409)
     assert (await catalogue_client.get(url)).json()["status"] == "closed"
 
     early = (await catalogue_client.post(CALLS, json=new_call("2033-2"), headers=ADMIN)).json()
-    at = (_now() + dt.timedelta(days=2)).replace(microsecond=0)
+    at = NOW + dt.timedelta(days=2)
     r = await catalogue_client.post(f"/v1/calls/{early['id']}/close", json={"at": at.isoformat()}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["status"] == "open"
     assert dt.datetime.fromisoformat(r.json()["closes_at"]) == at

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from decimal import Decimal
 
 import httpx
 
-from services.catalogue.loader import CALL_NAMESPACE
+from services.catalogue.calls import CALL_NAMESPACE
 
 P = "/v1/programmes/interreg-se-no-2021-2027"
 PROGRAMMES = {"interreg-se-no-2021-2027", "erdf-norra-mellansverige-2021-2027", "nordic-regional-action-plan-2021-2024"}
@@ -178,3 +179,58 @@ async def test_operations(catalogue_client: httpx.AsyncClient) -> None:
                 assert op.get("description"), f"{method} {path} has no docstring"
     docs = await catalogue_client.get("/docs")
     assert docs.status_code == 200 and "cdn.jsdelivr" not in docs.text
+
+
+LISTS = [
+    "/v1/programmes",
+    P + "/funds",
+    P + "/priorities",
+    P + "/specific-objectives",
+    P + "/regions",
+    P + "/project-types",
+    P + "/organisation-types",
+    P + "/calls",
+]
+
+
+def _cursor(payload: str) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+CRAFTED = [
+    "garbage!",
+    _cursor('{"offset":-1}'),
+    _cursor('{"offset":1,"extra":true}'),
+    _cursor('{"number":3}'),
+    _cursor("[1]"),
+    "x" * 600,
+]
+
+
+async def test_crafted_cursors_are_422(catalogue_client: httpx.AsyncClient) -> None:
+    for path in LISTS:
+        for cursor in CRAFTED:
+            body = _problem(await catalogue_client.get(path, params={"cursor": cursor}), 422)
+            assert any(e["field"] == "query.cursor" for e in body["errors"]), (path, cursor, body)
+    for cursor in [*CRAFTED, _cursor('{"offset":1001}')]:
+        r = await catalogue_client.get("/v1/search", params={"q": "projekt", "cursor": cursor})
+        body = _problem(r, 422)
+        assert any(e["field"] == "query.cursor" for e in body["errors"]), (cursor, body)
+
+
+async def test_every_list_pages_to_the_end(catalogue_client: httpx.AsyncClient) -> None:
+    for path in LISTS:
+        whole = (await catalogue_client.get(path, params={"limit": 500})).json()
+        assert whole["next_cursor"] is None and whole["items"], path
+        paged: list[dict] = []
+        cursor = None
+        while True:
+            params: dict[str, str | int] = {"limit": 1}
+            if cursor:
+                params["cursor"] = cursor
+            body = (await catalogue_client.get(path, params=params)).json()
+            paged += body["items"]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        assert paged == whole["items"], path

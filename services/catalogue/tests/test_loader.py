@@ -19,6 +19,7 @@ from services.catalogue.__main__ import load_data
 from services.catalogue.config import DATA_DIR, Settings
 from services.catalogue.datafile import DataFileError, DataFilesError, read, read_dir
 from services.catalogue.loader import load_dir, load_files
+from services.catalogue.tests.fixtures import NOW
 from shared.testing import auth
 
 NAME = "interreg-se-no-2021-2027.yaml"
@@ -159,7 +160,7 @@ async def test_reload_changes_nothing_and_keeps_admin_calls(
 
     counts, ids = await _counts(catalogue_app), await _ids(catalogue_app)
     assert counts["calls"] == 3 and counts["programmes"] == 3 and counts["search_documents"] > 200
-    report = await load_files(catalogue_app.state.db, list(read_dir(DATA_DIR)))
+    report = await load_files(catalogue_app.state.db, list(read_dir(DATA_DIR)), now=NOW + dt.timedelta(days=1))
     assert (report.inserted, report.updated, report.deleted) == (0, 0, 0)
     assert await _counts(catalogue_app) == counts
     assert await _ids(catalogue_app) == ids
@@ -177,7 +178,7 @@ async def test_changed_file_updates_and_removes(
     data["example_projects"] = data["example_projects"][1:]
     data["specific_objectives"][0]["short_name"]["en"] = "Innovative milieus"
     _write(tmp_path, data)
-    report = await load_dir(catalogue_app.state.settings.database_url, tmp_path)
+    report = await load_dir(catalogue_app.state.settings.database_url, tmp_path, now=NOW)
     assert report.deleted == 1 and report.updated == 7  # 1A, and six example projects moved up one place
     one_a = (await catalogue_client.get("/v1/programmes/interreg-se-no-2021-2027/specific-objectives/1A")).json()
     assert one_a["short_name"]["en"] == "Innovative milieus"
@@ -198,7 +199,7 @@ async def test_refused_directory_loads_nothing(
     data["funds"][0]["name"]["en"] = "Changed, but must not be stored"
     _write(tmp_path, data)
     with pytest.raises(DataFilesError, match=r"interreg-se-no-2021-2027.yaml: priorities: shares sum to 0.99, not 1"):
-        await load_dir(catalogue_app.state.settings.database_url, tmp_path)
+        await load_dir(catalogue_app.state.settings.database_url, tmp_path, now=NOW)
     assert await _counts(catalogue_app) == counts
 
 

@@ -13,9 +13,7 @@ NORDIC = "nordic-regional-action-plan-2021-2024"
 async def _search(client: httpx.AsyncClient, q: str, **params: Any) -> list[dict[str, Any]]:
     r = await client.get("/v1/search", params={"q": q, **params})
     assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["next_cursor"] is None
-    return list(body["items"])
+    return list(r.json()["items"])
 
 
 async def test_cirkular_ranks_2b_first(catalogue_client: httpx.AsyncClient) -> None:
@@ -99,3 +97,27 @@ async def test_search_is_cached(catalogue_client: httpx.AsyncClient) -> None:
         "/v1/search", params={"q": "cirkulär"}, headers={"If-None-Match": r.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+async def _pages(client: httpx.AsyncClient, params: dict[str, Any], limit: int, most: int) -> list[dict[str, Any]]:
+    """Hits read page by page (`limit` a page) until the last page or `most` hits."""
+    hits: list[dict[str, Any]] = []
+    cursor = None
+    while len(hits) < most:
+        body = (
+            await client.get("/v1/search", params={**params, "limit": limit, **({"cursor": cursor} if cursor else {})})
+        ).json()
+        hits += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    return hits
+
+
+async def test_search_pages(catalogue_client: httpx.AsyncClient) -> None:
+    for params in ({"q": "projekt"}, {"q": "cirkulär", "programme": PROGRAMME}):
+        whole = (await catalogue_client.get("/v1/search", params={**params, "limit": 100})).json()
+        assert len(whole["items"]) > 3 and whole["next_cursor"] is None, params
+        first = (await catalogue_client.get("/v1/search", params={**params, "limit": 3})).json()
+        assert first["items"] == whole["items"][:3] and first["next_cursor"] is not None
+        assert await _pages(catalogue_client, params, 2, 100) == whole["items"], params

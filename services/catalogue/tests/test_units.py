@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.catalogue import search
-from services.catalogue.service import call_status
+from services.catalogue.calls import call_status
 
 T0 = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -24,14 +24,30 @@ def test_call_status() -> None:
     assert call_status(T0, None, T0 - DAY) == "planned"
 
 
-@given(st.integers(-1000, 1000), st.integers(1, 1000), st.booleans())
-def test_call_status_is_the_window(offset: int, length: int, rolling: bool) -> None:
-    now = T0 + dt.timedelta(hours=offset)
+ORDER = {"planned": 0, "open": 1, "closed": 2}
+TICK = dt.timedelta(microseconds=1)
+
+
+@given(st.integers(-1000, 1000), st.integers(0, 1000), st.integers(1, 1000), st.booleans())
+def test_call_status_only_moves_forward(at: int, later: int, length: int, rolling: bool) -> None:
+    """Over time a call goes planned -> open -> closed and never back; a rolling call never closes."""
     closes = None if rolling else T0 + dt.timedelta(hours=length)
-    status = call_status(T0, closes, now)
-    inside = T0 <= now and (closes is None or now <= closes)
-    assert (status == "open") == inside
-    assert (status == "planned") == (now < T0)
+    first = call_status(T0, closes, T0 + dt.timedelta(hours=at))
+    second = call_status(T0, closes, T0 + dt.timedelta(hours=at + later))
+    assert ORDER[first] <= ORDER[second]
+    if rolling:
+        assert second != "closed"
+
+
+@given(st.integers(1, 10**6), st.booleans())
+def test_call_status_at_the_edges(length: int, rolling: bool) -> None:
+    """Open from its opening instant through its closing instant, both included."""
+    closes = None if rolling else T0 + dt.timedelta(seconds=length)
+    assert call_status(T0, closes, T0 - TICK) == "planned"
+    assert call_status(T0, closes, T0) == "open"
+    if closes is not None:
+        assert call_status(T0, closes, closes) == "open"
+        assert call_status(T0, closes, closes + TICK) == "closed"
 
 
 def test_stemming_per_language() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,12 +15,17 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.eligibility import service
+from services.eligibility import seeds
 from services.eligibility.config import DATA_DIR, Settings
 from services.eligibility.main import create_app
+from shared.clock import FixedClock
+from shared.db import session_scope
 from shared.testing import auth
 
+from .fixtures import CLOCK_START
 from .helpers import NMS, SE_NO, gron, m
 
 ADMIN = auth("admin", "ada")
@@ -47,7 +56,9 @@ class _Refused(httpx.AsyncBaseTransport):
 async def rules_app(eligibility_database_url: str) -> AsyncIterator[FastAPI]:
     """The eligibility app without a catalogue, for tests of the rule-set endpoints (quicker to set up)."""
     app = create_app(
-        Settings(database_url=eligibility_database_url, http_retries=0), transports={"catalogue": _Refused()}
+        Settings(database_url=eligibility_database_url, http_retries=0),
+        transports={"catalogue": _Refused()},
+        clock=FixedClock(CLOCK_START),
     )
     async with LifespanManager(app):
         yield app
@@ -84,7 +95,7 @@ async def test_gron_industrivaxt_eligible_and_at_66_percent_not(
     assert report["eligible"] is True, [r for r in report["results"] if not r["passed"]]
     assert report["rule_set"] == {"id": SE_NO, "version": 1}
     assert report["as_of"] == "2022-06-01"
-    assert len(report["results"]) == 10 and all(r["passed"] for r in report["results"])
+    assert len(report["results"]) == 14 and all(r["passed"] for r in report["results"])
 
     r = await eligibility_client.post(
         "/v1/checks",
@@ -181,6 +192,7 @@ async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["version"] == 2 and created["latest_version"] == 2 and created["created_by"] == "ada"
+    assert dt.datetime.fromisoformat(created["created_at"]) == CLOCK_START  # the app's clock, not the wall's
     assert r.headers["location"] == f"/v1/rule-sets/{SE_NO}/versions/2"
     assert created["rules"][1]["params"] == {"country": "SE", "source": "ERDF", "max_share": "0.60"}
     replay = await eligibility_client.post("/v1/rule-sets", json=body, headers=headers)
@@ -198,7 +210,7 @@ async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
     latest = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}")).json()
     assert latest["version"] == 2
     v1 = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}", params={"version": 1})
-    assert v1.json()["version"] == 1 and len(v1.json()["rules"]) == 10
+    assert v1.json()["version"] == 1 and len(v1.json()["rules"]) == 14
     same = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions/1")
     assert same.json() == v1.json()
     cached = await eligibility_client.get(
@@ -274,8 +286,70 @@ async def test_rule_set_reads(rules_client: httpx.AsyncClient) -> None:
     assert (await rules_client.get("/v1/rule-sets/nope")).status_code == 404
     assert (await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions/7")).status_code == 404
     assert (await rules_client.get("/v1/rule-sets/nope/versions")).status_code == 404
+    versions = (await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions")).json()
+    assert [(v["id"], v["version"], v["created_by"]) for v in versions["items"]] == [(SE_NO, 1, "load-rules")]
+    assert versions["next_cursor"] is None
+    assert dt.datetime.fromisoformat(versions["items"][0]["created_at"]) == CLOCK_START
+
+
+async def test_check_kinds_is_a_page(rules_client: httpx.AsyncClient) -> None:
     kinds = (await rules_client.get("/v1/check-kinds")).json()
-    assert {k["code"] for k in kinds} >= {"co-financing", "funding-cap", "call-open", "programme-area"}
+    assert set(kinds) == {"items", "next_cursor"} and kinds["next_cursor"] is None
+    codes = [k["code"] for k in kinds["items"]]
+    assert {"co-financing", "funding-cap", "call-open", "programme-area"} <= set(codes)
+    co = next(k for k in kinds["items"] if k["code"] == "co-financing")
+    assert "max_share" in co["params_schema"]["properties"]
+    first = (await rules_client.get("/v1/check-kinds", params={"limit": 2})).json()
+    assert [k["code"] for k in first["items"]] == codes[:2] and first["next_cursor"]
+    rest = (await rules_client.get("/v1/check-kinds", params={"cursor": first["next_cursor"]})).json()
+    assert [k["code"] for k in rest["items"]] == codes[2:] and rest["next_cursor"] is None
+
+
+async def test_versions_page_with_a_cursor(rules_client: httpx.AsyncClient) -> None:
+    for i in range(2):
+        rules = SHARE_060[: 2 + i]
+        r = await rules_client.post("/v1/rule-sets", json={"programme": SE_NO, "rules": rules}, headers=ADMIN)
+        assert r.status_code == 201, r.text
+    page = (await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions", params={"limit": 2})).json()
+    assert [v["version"] for v in page["items"]] == [1, 2] and page["next_cursor"]
+    last = (
+        await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions", params={"limit": 2, "cursor": page["next_cursor"]})
+    ).json()
+    assert [(v["version"], v["rules"]) for v in last["items"]] == [(3, 3)] and last["next_cursor"] is None
+
+
+def _cursor(keyset: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(keyset).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/rule-sets", f"/v1/rule-sets/{SE_NO}/versions", "/v1/check-kinds"], ids=["sets", "versions", "kinds"]
+)
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor!",
+        _cursor({"version": -1}),
+        _cursor({"offset": -5}),
+        _cursor({"id": ""}),
+        _cursor({"id": SE_NO, "version": 1}),
+        _cursor([1, 2]),
+        _cursor("x" * 10),
+    ],
+)
+async def test_crafted_cursor_is_422(rules_client: httpx.AsyncClient, path: str, cursor: str) -> None:
+    r = await rules_client.get(path, params={"cursor": cursor})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in r.json()["errors"]] == ["query.cursor"]
+
+
+async def test_a_cursor_of_another_list_is_422(rules_client: httpx.AsyncClient) -> None:
+    sets = (await rules_client.get("/v1/rule-sets", params={"limit": 1})).json()["next_cursor"]
+    kinds = (await rules_client.get("/v1/check-kinds", params={"limit": 1})).json()["next_cursor"]
+    assert (await rules_client.get(f"/v1/rule-sets/{SE_NO}/versions", params={"cursor": sets})).status_code == 422
+    assert (await rules_client.get("/v1/rule-sets", params={"cursor": kinds})).status_code == 422
+    assert (await rules_client.get("/v1/check-kinds", params={"cursor": sets})).status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -306,16 +380,9 @@ async def test_invalid_rule_sets_are_422(rules_client: httpx.AsyncClient, rules:
     assert (await rules_client.get(f"/v1/rule-sets/{SE_NO}")).json()["latest_version"] == 1
 
 
-async def _unreachable(database_url: str, transport: httpx.AsyncBaseTransport | None) -> FastAPI:
-    settings = Settings(
-        database_url=database_url, catalogue_url="http://127.0.0.1:9", http_retries=0, http_timeout_seconds=2
-    )
-    return create_app(settings, transports={"catalogue": transport} if transport else None)
-
-
-@pytest.mark.parametrize("transport", [None, _Refused()], ids=["closed-port", "connect-error"])
-async def test_catalogue_unreachable_is_503(eligibility_database_url: str, transport: Any) -> None:
-    app = await _unreachable(eligibility_database_url, transport)
+async def test_catalogue_unreachable_is_503(eligibility_database_url: str) -> None:
+    settings = Settings(database_url=eligibility_database_url, http_retries=0)
+    app = create_app(settings, transports={"catalogue": _Refused()}, clock=FixedClock(CLOCK_START))
     async with (
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://eligibility") as client,
@@ -327,19 +394,21 @@ async def test_catalogue_unreachable_is_503(eligibility_database_url: str, trans
 
 
 async def test_load_rules_is_idempotent_and_a_changed_file_is_a_new_version(rules_app: FastAPI, tmp_path: Path) -> None:
-    from shared.db import session_scope
-
+    later = CLOCK_START + dt.timedelta(days=30)
     async for session in session_scope(rules_app.state.db):
-        again = await service.load_rule_files(session, DATA_DIR)
+        again = await seeds.load_rule_files(session, DATA_DIR, now=later)
     assert {(r.id, r.version, r.created) for r in again} == {(SE_NO, 1, False), (NMS, 1, False)}
     text = (DATA_DIR / f"{SE_NO}.yaml").read_text(encoding="utf-8").replace('max_share: "0.65"', 'max_share: "0.60"')
     (tmp_path / f"{SE_NO}.yaml").write_text(text, encoding="utf-8")
     async for session in session_scope(rules_app.state.db):
-        changed = await service.load_rule_files(session, tmp_path)
+        changed = await seeds.load_rule_files(session, tmp_path, now=later)
     assert [(r.id, r.version, r.created) for r in changed] == [(SE_NO, 2, True)]
     async for session in session_scope(rules_app.state.db):
-        unchanged = await service.load_rule_files(session, tmp_path)
+        unchanged = await seeds.load_rule_files(session, tmp_path, now=later)
     assert [(r.id, r.version, r.created) for r in unchanged] == [(SE_NO, 2, False)]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(rules_app), base_url="http://eligibility") as client:
+        stored = (await client.get(f"/v1/rule-sets/{SE_NO}/versions/2")).json()
+    assert stored["created_by"] == "load-rules" and dt.datetime.fromisoformat(stored["created_at"]) == later
 
 
 async def test_openapi_health_and_docs(eligibility_client: httpx.AsyncClient) -> None:
@@ -356,7 +425,8 @@ async def test_openapi_health_and_docs(eligibility_client: httpx.AsyncClient) ->
 
 
 async def test_historical_regions_from_the_catalogue(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
-    """Viken (NO082) counts until 2023-12-31; from 2024-01-01 it is outside (a warning, not an error)."""
+    """Viken (NO082) counts until 2023-12-31; from 2024-01-01 it is outside, and as the region of the
+    Norwegian side's only organisation (its project owner) that makes the project ineligible."""
     app = gron(call_id=first_call, start_date="2023-12-31", end_date="2025-12-30")
     app["partners"][1]["region"] = "NO082"
     inside = rule(await check(eligibility_client, app), "programme-area")
@@ -364,7 +434,113 @@ async def test_historical_regions_from_the_catalogue(eligibility_client: httpx.A
     app.update(start_date="2024-01-01", end_date="2025-12-31")
     report = await check(eligibility_client, app)
     outside = rule(report, "programme-area")
-    assert outside["passed"] is False and outside["severity"] == "warning"
+    assert outside["passed"] is False and outside["severity"] == "error"
     assert outside["facts"]["partners"][1]["successors"] == ["NO083", "NO084"]
+    assert outside["facts"]["scope"] == "owners"
     assert {r["rule"] for r in report["results"] if not r["passed"]} == {"programme-area"}
+    assert report["eligible"] is False
+
+
+async def test_default_check_date_is_today_in_stockholm_at_the_apps_clock(
+    eligibility_app: FastAPI, eligibility_client: httpx.AsyncClient, first_call: str
+) -> None:
+    app = gron(call_id=first_call)
+    del app["as_of"]
+    clock: FixedClock = eligibility_app.state.clock
+    clock.set(dt.datetime(2022, 5, 31, 22, 30, tzinfo=dt.UTC))  # 00:30 on 1 June in Stockholm
+    assert (await check(eligibility_client, app))["as_of"] == "2022-06-01"
+    clock.set(dt.datetime(2022, 5, 31, 21, 30, tzinfo=dt.UTC))  # 23:30 on 31 May in Stockholm
+    assert (await check(eligibility_client, app))["as_of"] == "2022-05-31"
+    clock.set(dt.datetime(2022, 7, 1, 8, 0, tzinfo=dt.UTC))  # after call 2022-1 closed
+    late = await check(eligibility_client, app)
+    assert late["as_of"] == "2022-07-01" and rule(late, "call-open")["passed"] is False
+
+
+class _Watching(httpx.AsyncBaseTransport):
+    """The catalogue, recording how many connections of the eligibility database are checked out whenever
+    it is asked (a checked-out connection is where an open transaction lives)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.checked_out = 0
+        self.seen: list[int] = []
+
+    def watch(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "checkout", lambda *_: self._move(1))
+        event.listen(engine.sync_engine, "checkin", lambda *_: self._move(-1))
+
+    def _move(self, by: int) -> None:
+        self.checked_out += by
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(self.checked_out)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_no_database_connection_is_held_while_the_catalogue_answers(
+    eligibility_database_url: str, catalogue_app: FastAPI, first_call: str
+) -> None:
+    watching = _Watching(httpx.ASGITransport(catalogue_app))
+    settings = Settings(database_url=eligibility_database_url, http_retries=0)
+    app = create_app(settings, transports={"catalogue": watching}, clock=FixedClock(CLOCK_START))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://eligibility") as client,
+    ):
+        watching.watch(app.state.db.engine)
+        report = await check(client, gron(call_id=first_call))
     assert report["eligible"] is True
+    assert len(watching.seen) >= 4 and set(watching.seen) == {0}
+
+
+FIRST_RELEASE = Path(__file__).resolve().parent / "data" / f"{SE_NO}.yaml"
+
+
+def _first_release_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(FIRST_RELEASE, folder / FIRST_RELEASE.name)
+    return folder
+
+
+async def test_an_upgraded_rule_set_is_a_new_version_and_reports_under_the_first_still_reproduce(
+    eligibility_database_url: str, catalogue_app: FastAPI, catalogue_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """A deployment that stored the first release of the rule set, then loads the seed-true rules
+    (`load-rules`): the new rules are version 2; a report made under version 1 reproduces exactly."""
+    first_release = _first_release_folder(tmp_path)
+    settings = Settings(database_url=eligibility_database_url, http_retries=0, rules_dir=first_release)
+    app = create_app(
+        settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=FixedClock(CLOCK_START)
+    )
+    call_id = (await catalogue_client.get(f"/v1/programmes/{SE_NO}/calls", params={"limit": 100})).json()["items"]
+    first_call = next(c["id"] for c in call_id if c["number"] == "2022-1")
+    # The Norwegian partner financed with ERDF: the first release let it pass.
+    app_body = gron(call_id=first_call)
+    app_body["partners"][1]["financing"] = [
+        {"source": "ERDF", "amount": {"amount": "150000.00", "currency": "EUR"}},
+        {"source": "own-public", "amount": {"amount": "150000.00", "currency": "EUR"}},
+    ]
+    async with (
+        LifespanManager(app, startup_timeout=30),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://eligibility") as client,
+    ):
+        before = await check(client, app_body, "nb")
+        assert before["rule_set"] == {"id": SE_NO, "version": 1} and before["eligible"] is True
+        async for session in session_scope(app.state.db):  # what `eligibility load-rules` does
+            loaded = await seeds.load_rule_files(session, DATA_DIR, now=CLOCK_START)
+        assert [(r.id, r.version, r.created) for r in loaded if r.id == SE_NO] == [(SE_NO, 2, True)]
+        after = await check(client, app_body, "nb")
+        assert after["rule_set"] == {"id": SE_NO, "version": 2} and after["eligible"] is False
+        assert rule(after, "fund-country")["passed"] is False
+        replayed = await check(client, app_body, "nb", rule_set=SE_NO, rule_set_version=1)
+        assert replayed == before
+        v2 = (await client.get(f"/v1/rule-sets/{SE_NO}")).json()
+        partnership = next(r for r in v2["rules"] if r["code"] == "cross-border-partnership")
+        assert partnership["source"].startswith("seed 001_aed29bc0793cc30a.txt: «Det skal være to søkende parter")
+        assert partnership["param_sources"]["implicit_owner"].startswith("outside the seeds:")
+        duration = next(r for r in v2["rules"] if r["code"] == "project-duration")
+        assert duration["param_sources"]["max_months.main-project"].startswith("outside the seeds:")
+        assert v2["sources"]["name.en"].startswith("outside the seeds:")
+        v1 = (await client.get(f"/v1/rule-sets/{SE_NO}/versions/1")).json()
+        assert all(r["source"] is None for r in v1["rules"])  # the first release named no sources

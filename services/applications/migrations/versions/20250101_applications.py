@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from shared.idempotency import create_idempotency_table, drop_idempotency_table
+
 revision: str = "20250101_applications"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -82,20 +84,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("programme", "year", name="pk_reference_counters"),
     )
 
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("scope", sa.String(300), nullable=False),
-        sa.Column("key", sa.String(200), nullable=False),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
-    )
+    create_idempotency_table(op)
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
+    drop_idempotency_table(op)
     op.drop_table("reference_counters")
     op.drop_index("ix_status_history_application_id", table_name="status_history")
     op.drop_table("status_history")

@@ -3,7 +3,7 @@
 Hand-checked: exact decimals are shared.db.Fixed (NUMERIC on PostgreSQL, integer minor units on
 SQLite) with the scale of the model; CHECK constraints are plain SQL valid on both backends.
 
-Revision ID: 0001
+Revision ID: 20261122_budget_ledger
 Revises:
 Create Date: 2026-11-22 18:04:33.480826
 """
@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared.idempotency import create_idempotency_table, drop_idempotency_table
 
-revision: str = '0001'
+revision: str = "20261122_budget_ledger"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,15 +42,7 @@ def upgrade() -> None:
     sa.CheckConstraint('units_per_eur > 0', name=op.f('ck_exchange_rates_positive')),
     sa.PrimaryKeyConstraint('currency', 'month', name=op.f('pk_exchange_rates'))
     )
-    op.create_table('idempotency_keys',
-    sa.Column('scope', sa.String(length=300), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys'))
-    )
+    create_idempotency_table(op)
     op.create_table('ledger_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('programme', sa.String(length=100), nullable=False),
@@ -173,6 +166,6 @@ def downgrade() -> None:
     op.drop_index('ix_ledger_entries_programme_fund_priority', table_name='ledger_entries')
     op.drop_index('ix_ledger_entries_commitment_id', table_name='ledger_entries')
     op.drop_table('ledger_entries')
-    op.drop_table('idempotency_keys')
+    drop_idempotency_table(op)
     op.drop_table('exchange_rates')
     op.drop_table('budget_programmes')

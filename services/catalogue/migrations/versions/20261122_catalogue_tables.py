@@ -1,6 +1,6 @@
 """Catalogue tables, and the full-text search of each backend.
 
-Revision ID: 0001
+Revision ID: 20261122_catalogue_tables
 Revises:
 Create Date: 2026-11-22
 
@@ -15,7 +15,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0001'
+from shared.idempotency import create_idempotency_table, drop_idempotency_table
+
+revision: str = "20261122_catalogue_tables"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -65,15 +67,7 @@ def _drop_search_index() -> None:
 
 
 def upgrade() -> None:
-    op.create_table('idempotency_keys',
-    sa.Column('scope', sa.String(length=300), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys'))
-    )
+    create_idempotency_table(op)
     op.create_table('programmes',
     sa.Column('code', sa.String(length=100), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
@@ -253,4 +247,4 @@ def downgrade() -> None:
 
     op.drop_table('search_documents')
     op.drop_table('programmes')
-    op.drop_table('idempotency_keys')
+    drop_idempotency_table(op)

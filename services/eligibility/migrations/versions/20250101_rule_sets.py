@@ -1,6 +1,6 @@
 """Rule sets, their immutable versions and rules; idempotency keys.
 
-Revision ID: 0001_rule_sets
+Revision ID: 20250101_rule_sets
 Revises:
 Create Date: 2025-01-01
 """
@@ -9,7 +9,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001_rule_sets"
+from shared.idempotency import create_idempotency_table, drop_idempotency_table
+
+revision: str = "20250101_rule_sets"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -55,20 +57,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("rule_set_id", "version", "position", name="pk_rule_set_rules"),
         sa.UniqueConstraint("rule_set_id", "version", "code", name="uq_rule_set_rules_code"),
     )
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("scope", sa.String(300), nullable=False),
-        sa.Column("key", sa.String(200), nullable=False),
-        sa.Column("request_hash", sa.String(64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
-    )
+    create_idempotency_table(op)
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
+    drop_idempotency_table(op)
     op.drop_table("rule_set_rules")
     op.drop_table("rule_set_versions")
     op.drop_index("ix_rule_sets_programme", table_name="rule_sets")

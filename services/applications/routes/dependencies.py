@@ -1,0 +1,112 @@
+"""What the endpoints of every tag read from the request: the app's settings, database and upstream
+clients, the path's application id, the list filters, the idempotency context and the caller's token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Body, Depends, Header, Path, Query, Request
+
+from services.applications import queries
+from services.applications.config import Settings
+from services.applications.models import idempotency_keys
+from services.applications.moves import KeyScope
+from services.applications.repository import ListFilters
+from services.applications.schemas import GRON_INDUSTRIVAXT
+from services.applications.upstreams import Upstreams
+from services.applications.workflow import Status
+from shared.auth import Principal, require_roles
+from shared.db import Database
+from shared.idempotency import Idempotent, idempotency
+from shared.pagination import PageParams, page_params
+from shared.problems import problem_responses
+from shared.schemas.applications import ApplicationContent
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _upstreams(request: Request) -> Upstreams:
+    up: Upstreams = request.app.state.upstreams
+    return up
+
+
+def _bearer(request: Request) -> str:
+    return request.headers.get("authorization", "").partition(" ")[2]
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+Db = Annotated[Database, Depends(_db)]
+"""The database itself, for the short read-only sessions of a prepare step (see `moves.snapshot`)."""
+Up = Annotated[Upstreams, Depends(_upstreams)]
+Bearer = Annotated[str, Depends(_bearer)]
+"""The caller's own token, passed on to the budget for an approval."""
+
+ApplicationId = Annotated[UUID, Path(description="The application's id")]
+AcceptLanguage = Annotated[str | None, Header(description="Language of the eligibility messages (sv, nb, en)")]
+ContentBody = Annotated[
+    ApplicationContent,
+    Body(
+        openapi_examples={
+            "gron-industrivaxt": {"summary": "Grön industriväxt (Värmland – Kongsvinger)", "value": GRON_INDUSTRIVAXT},
+        }
+    ),
+]
+Applicant = Annotated[Principal, Depends(require_roles("applicant", "admin"))]
+Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
+Params = Annotated[PageParams, Depends(page_params)]
+
+READ = problem_responses(401, 404)
+JSON_VERBATIM = {"description": "The stored JSON, byte for byte", "content": {"application/json": {}}}
+
+
+def key_scope(idempotent: Idempotent) -> KeyScope:
+    """The scope and key under which `shared.idempotency` records this request (a prepare step checks
+    it to call no other service for a retry)."""
+    return f"{idempotent.caller}|{idempotent.request.method} {idempotent.request.url.path}", idempotent.key
+
+
+def location(body: dict[str, Any]) -> dict[str, str]:
+    return {"Location": f"/v1/applications/{body['id']}"}
+
+
+def _filters(
+    settings: AppSettings,
+    status: Annotated[Status | None, Query(description="Only applications in this status")] = None,
+    programme: Annotated[str | None, Query(examples=["interreg-se-no-2021-2027"])] = None,
+    call_id: Annotated[UUID | None, Query()] = None,
+    specific_objective: Annotated[str | None, Query(examples=["1B"])] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Any partner in this country")] = None,
+    submitted_from: Annotated[
+        dt.date | None, Query(description="First submitted on or after (Europe/Stockholm)")
+    ] = None,
+    submitted_to: Annotated[
+        dt.date | None, Query(description="First submitted on or before (Europe/Stockholm)")
+    ] = None,
+) -> ListFilters:
+    """The list filters shared by the JSON list and its CSV export."""
+    return queries.list_filters(
+        settings,
+        status=status,
+        programme=programme,
+        call_id=str(call_id) if call_id else None,
+        specific_objective=specific_objective,
+        country=country,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+    )
+
+
+Filters = Annotated[ListFilters, Depends(_filters)]

@@ -1,0 +1,46 @@
+"""How stored rows are answered: an application with its workflow state, a history entry."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.applications import repository as repo
+from services.applications.models import Application, StatusChange
+from services.applications.schemas import ApplicationOut, HistoryEntry
+from services.applications.workflow import WHO, Status, allowed_actions
+from shared.schemas.applications import ApplicationContent
+
+
+def application_out(app: Application) -> ApplicationOut:
+    """The body as last saved, its status, reference and the moves the workflow allows next (the
+    service's own moves, the assessments, are not offered)."""
+    content = ApplicationContent.model_validate(app.content)
+    return ApplicationOut(
+        **content.model_dump(),
+        id=uuid.UUID(app.id),
+        reference=app.reference,
+        status=Status(app.status),
+        version=app.version,
+        owner=app.owner_sub,
+        organisation=app.owner_org,
+        commitment_id=uuid.UUID(app.commitment_id) if app.commitment_id else None,
+        allowed_actions=[a for a in allowed_actions(Status(app.status)) if WHO[a] != "system"],
+        created_at=repo.as_utc(app.created_at),
+        updated_at=repo.as_utc(app.updated_at),
+        submitted_at=repo.as_utc(app.submitted_at) if app.submitted_at else None,
+        decided_at=repo.as_utc(app.decided_at) if app.decided_at else None,
+    )
+
+
+def history_entry(entry: StatusChange) -> HistoryEntry:
+    return HistoryEntry(
+        id=entry.id,
+        from_status=Status(entry.from_status) if entry.from_status else None,
+        to_status=Status(entry.to_status),
+        action=entry.action,
+        actor=entry.actor,
+        role=entry.role,
+        reason=entry.reason,
+        version=entry.version,
+        at=repo.as_utc(entry.at),
+    )

@@ -1,0 +1,184 @@
+"""Releases and payments against a commitment: never more than remains (committed − released − paid)
+per fund.
+
+Releases are stated in the programme's currency (what a commitment holds is its converted amount) and
+give the money back to the priority; payments may be in any currency and convert at the payment's
+month like a commitment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.budget import ledger
+from services.budget import models as m
+from services.budget import repository as repo
+from services.budget import schemas as s
+from services.budget.commitments import commitment_view, locked_commitment, status_of
+from services.budget.errors import NothingToRelease
+from services.budget.programmes import require_programme, unknown
+from services.budget.rates import Conversion, month_of, to_programme_currency
+from shared.money import Money
+from shared.problems import FieldError, Unprocessable
+from shared.schemas import budget as wire
+
+Move = Literal["release", "payment"]
+
+
+@dataclass(frozen=True)
+class _Ask:
+    fund: str
+    original: Money
+    conversion: Conversion  # its amount is in the programme's currency
+    line: int | None  # index in the request, None for "all that remains"
+
+
+def take(lines: list[m.CommitmentLine], fund: str, amount: Decimal) -> list[tuple[m.CommitmentLine, Decimal]]:
+    """Spread `amount` over the fund's lines in line order, each up to what remains on it."""
+    out = []
+    for ln in lines:
+        if ln.fund != fund or amount <= 0:
+            continue
+        part = min(ln.remaining, amount)
+        if part > 0:
+            out.append((ln, part))
+            amount -= part
+    return out
+
+
+async def _asks(
+    session: AsyncSession,
+    c: m.Commitment,
+    lines: list[m.CommitmentLine],
+    kind: Move,
+    requested: list[wire.CommitmentLineIn] | None,
+    *,
+    now: dt.datetime,
+) -> list[_Ask]:
+    if requested is None:
+        remaining: dict[str, Decimal] = defaultdict(Decimal)
+        for ln in lines:
+            remaining[ln.fund] += ln.remaining
+        asks = [
+            _Ask(fund, Money.of(amount, c.currency), Conversion(amount), None)
+            for fund, amount in remaining.items()
+            if amount > 0
+        ]
+        if not asks:
+            raise NothingToRelease(f"nothing remains on commitment {c.id}", commitment=str(c.id))
+        return asks
+    programme = await require_programme(session, c.programme)
+    out = []
+    for i, line in enumerate(requested):
+        if not any(ln.fund == line.fund for ln in lines):
+            raise unknown(f"lines.{i}.fund", f"commitment {c.id} has no line for fund {line.fund!r}")
+        if kind == "release":
+            if line.amount.currency != c.currency:
+                raise Unprocessable(
+                    f"releases are in the programme's currency {c.currency}",
+                    errors=[FieldError(field=f"lines.{i}.amount.currency", message=f"must be {c.currency}")],
+                )
+            conv = Conversion(line.amount.amount)
+        else:
+            conv = await to_programme_currency(
+                session, programme.code, programme.currency, line.amount, month_of(now), f"lines.{i}.amount.currency"
+            )
+        out.append(_Ask(line.fund, line.amount, conv, i))
+    return out
+
+
+def _check_room(c: m.Commitment, lines: list[m.CommitmentLine], kind: Move, asks: list[_Ask]) -> dict[str, Decimal]:
+    """What each fund is asked for in all; 409 naming the fund when more than remains on it."""
+    wanted: dict[str, Decimal] = defaultdict(Decimal)
+    for ask in asks:
+        wanted[ask.fund] += ask.conversion.amount
+    for fund in sorted(wanted):
+        left = sum((ln.remaining for ln in lines if ln.fund == fund), Decimal(0))
+        if wanted[fund] > left:
+            idx = next(a.line for a in asks if a.fund == fund)
+            verb = "release" if kind == "release" else "pay"
+            message = (
+                f"cannot {verb} {wanted[fund]} {c.currency} of {fund}: only {left} {c.currency} remains "
+                f"(committed − released − paid)"
+            )
+            raise NothingToRelease(
+                message,
+                errors=[FieldError(field=f"lines.{idx}.amount" if idx is not None else "lines", message=message)],
+                fund=fund,
+                priority=c.priority,
+                asked=Money.of(wanted[fund], c.currency),
+                available=Money.of(left, c.currency),
+            )
+    return wanted
+
+
+async def _move(
+    session: AsyncSession,
+    commitment_id: uuid.UUID,
+    kind: Move,
+    requested: list[wire.CommitmentLineIn] | None,
+    *,
+    reason: str | None,
+    actor: str,
+    now: dt.datetime,
+) -> wire.Commitment:
+    c, lines = await locked_commitment(session, commitment_id)
+    asks = await _asks(session, c, lines, kind, requested, now=now)
+    wanted = _check_room(c, lines, kind, asks)
+    balances = await repo.lock_balances(session, c.programme, [(f, c.priority) for f in wanted])
+    entries: list[ledger.Entry] = []
+    for ask in asks:
+        amount = ask.conversion.amount
+        for ln, part in take(lines, ask.fund, amount):
+            if kind == "release":
+                ln.released += part
+            else:
+                ln.paid += part
+        b = balances[(ask.fund, c.priority)]
+        if kind == "release":
+            b.released += amount
+        else:
+            b.paid += amount
+        entries.append(
+            ledger.entry(
+                kind=kind,
+                programme=c.programme,
+                fund=ask.fund,
+                priority=c.priority,
+                amount=amount,
+                currency=c.currency,
+                original=ask.original,
+                conversion=ask.conversion,
+                commitment_id=c.id,
+                specific_objective=c.specific_objective,
+                call_id=c.call_id,
+                reason=reason,
+                actor=actor,
+                now=now,
+            )
+        )
+    c.status = status_of(lines)
+    await repo.append_ledger(session, entries)
+    await session.flush()
+    return commitment_view(c, lines)
+
+
+async def release_commitment(
+    session: AsyncSession, commitment_id: uuid.UUID, body: wire.ReleaseRequest, *, actor: str, now: dt.datetime
+) -> wire.Commitment:
+    """Give money back to the priority: all that remains, or per fund."""
+    return await _move(session, commitment_id, "release", body.lines, reason=body.reason, actor=actor, now=now)
+
+
+async def pay_commitment(
+    session: AsyncSession, commitment_id: uuid.UUID, body: s.PaymentRequest, *, actor: str, now: dt.datetime
+) -> wire.Commitment:
+    """Record payments against a commitment."""
+    return await _move(session, commitment_id, "payment", body.lines, reason=body.note, actor=actor, now=now)

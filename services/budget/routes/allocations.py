@@ -1,0 +1,67 @@
+"""Sync from the catalogue, reallocations and reconciliation (admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from services.budget import schemas as s
+from services.budget.allocations import reallocate as reallocate_fund
+from services.budget.reconcile import reconcile as reconcile_programme
+from services.budget.routes.dependencies import Admin, Catalogue, Idempotency, ProgrammeCode
+from services.budget.sync import sync_catalogue
+from shared.app import DbSession
+from shared.clock import Now
+from shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1", tags=["allocations"])
+
+
+@router.post("/sync", response_model=s.SyncReport, responses=problem_responses(401, 403, 503))
+async def sync(session: DbSession, principal: Admin, catalogue: Catalogue, now: Now) -> s.SyncReport:
+    """Sync every programme's funds, allocations and fixed rates from the catalogue (admin).
+
+    The same as `python -m services.budget sync`. Idempotent: funds already recorded are left as they
+    are (an admin's reallocations survive); new funds are allocated by the programme's explicit
+    allocations, else by priority shares (largest remainder), else to the `unallocated` reserve.
+    """
+    return await sync_catalogue(session, catalogue, now=now)
+
+
+@router.post(
+    "/programmes/{programme}/reallocations",
+    status_code=201,
+    response_model=s.Reallocation,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def reallocate(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Admin,
+    now: Now,
+    programme: ProgrammeCode,
+    body: s.ReallocationRequest,
+) -> Response:
+    """Move an amount of a fund from one priority (or the `unallocated` reserve) to another (admin).
+
+    Recorded on the ledger as two `reallocation` entries (minus on the source, plus on the target) with
+    the reason and the admin; the fund's allocations still sum to its amount. 409 when the source has
+    less available (allocated − committed) than the amount. `Idempotency-Key` makes a retry safe.
+    """
+    return await idempotent(
+        status_code=201,
+        work=lambda: reallocate_fund(session, programme, body, actor=principal.sub, now=now),
+    )
+
+
+@router.get(
+    "/programmes/{programme}/budget/reconcile",
+    response_model=s.Reconciliation,
+    responses=problem_responses(401, 403, 404),
+)
+async def reconcile(session: DbSession, principal: Admin, programme: ProgrammeCode) -> s.Reconciliation:
+    """Recompute every balance of the programme from the ledger and prove they agree (admin).
+
+    `{"consistent": true, "checked_rows": n, "differences": []}`; a difference names fund, priority,
+    column and both figures.
+    """
+    return await reconcile_programme(session, programme)

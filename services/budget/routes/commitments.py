@@ -1,0 +1,144 @@
+"""Commitments of approved applications, releases and payments (officer or admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from services.budget import commitments, releases
+from services.budget import schemas as s
+from services.budget.routes.dependencies import CommitmentId, Idempotency, Pages, Staff
+from shared.app import DbSession
+from shared.clock import Now
+from shared.pagination import Page
+from shared.problems import problem_responses
+from shared.schemas import budget as wire
+
+router = APIRouter(prefix="/v1", tags=["commitments"])
+
+COMMITMENT_EXAMPLE = {
+    "programme": "interreg-se-no-2021-2027",
+    "application_id": "5b0f6f0e-1d7e-4c1b-9a55-0d7f4c8f1a01",
+    "priority": "1",
+    "specific_objective": "1B",
+    "reference": "SE-NO-2022-0001",
+    "lines": [
+        {"fund": "ERDF", "amount": {"amount": "390000.00", "currency": "EUR"}},
+        {"fund": "NO-STATE", "amount": {"amount": "2500000.00", "currency": "NOK"}},
+    ],
+}
+RELEASE_EXAMPLES = {
+    "all": {"summary": "Release everything that remains", "value": {"reason": "Application withdrawn"}},
+    "partial": {
+        "summary": "Release part of one fund",
+        "value": {
+            "reason": "Budget revision",
+            "lines": [{"fund": "ERDF", "amount": {"amount": "50000.00", "currency": "EUR"}}],
+        },
+    },
+}
+
+
+@router.post(
+    "/commitments",
+    status_code=201,
+    response_model=wire.Commitment,
+    responses={
+        **problem_responses(401, 403, 409, 422),
+        201: {"description": "Committed; `Location` names the commitment"},
+    },
+)
+async def create_commitment(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Staff,
+    now: Now,
+    body: Annotated[
+        wire.CommitmentRequest,
+        Body(
+            openapi_examples={"approval": {"summary": "ERDF in EUR and NO-STATE in NOK", "value": COMMITMENT_EXAMPLE}}
+        ),
+    ],
+) -> Response:
+    """Commit money to an approved application (officer or admin): all lines or none.
+
+    Each line is converted to the programme's currency (the programme's fixed rate for the currency if
+    it has one, else the monthly rate of this month, Europe/Brussels); the original and converted
+    amounts are both kept. A line may repeat a fund in another currency. 409 `insufficient-funds` when a
+    fund lacks room in the priority, naming `fund`, `priority`, `asked` and `available` (money) in the
+    problem body; 422 for an unknown programme, priority, specific objective or fund (naming the field),
+    for the `unallocated` reserve, and for a missing exchange rate (naming currency and month) — nothing
+    is committed then. Never over-commits, whatever the concurrency. With an `Idempotency-Key` a retry
+    returns the first result and changes nothing; the same key with another body gets 422.
+    """
+    return await idempotent(
+        status_code=201,
+        headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"},
+        work=lambda: commitments.create_commitment(session, body, actor=principal.sub, now=now),
+    )
+
+
+@router.get("/commitments", response_model=Page[wire.Commitment], responses=problem_responses(401, 403, 422))
+async def list_commitments(
+    session: DbSession,
+    principal: Staff,
+    page: Pages,
+    programme: Annotated[str | None, Query(description="Only this programme")] = None,
+    application_id: Annotated[str | None, Query(description="Only this application's commitments")] = None,
+) -> Page[wire.Commitment]:
+    """Commitments, newest first (officer or admin), filtered by programme and/or application."""
+    return await commitments.list_commitments(session, page, programme=programme, application_id=application_id)
+
+
+@router.get("/commitments/{commitment_id}", response_model=wire.Commitment, responses=problem_responses(401, 403, 404))
+async def get_commitment(session: DbSession, principal: Staff, commitment_id: CommitmentId) -> wire.Commitment:
+    """One commitment with its lines: original and converted amounts, rate, released and paid (officer or admin)."""
+    return await commitments.get_commitment(session, commitment_id)
+
+
+@router.post(
+    "/commitments/{commitment_id}/release",
+    response_model=wire.Commitment,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def release_commitment(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Staff,
+    now: Now,
+    commitment_id: CommitmentId,
+    body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],
+) -> Response:
+    """Release a commitment, wholly (omit `lines`) or partly per fund (officer or admin).
+
+    The reason is required and goes on the ledger. Amounts are in the programme's currency; never more
+    than remains (committed − released − paid) per fund → 409. The money becomes available again in
+    the priority. `Idempotency-Key` makes a retry safe.
+    """
+    return await idempotent(
+        work=lambda: releases.release_commitment(session, commitment_id, body, actor=principal.sub, now=now),
+    )
+
+
+@router.post(
+    "/commitments/{commitment_id}/payments",
+    response_model=wire.Commitment,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def pay_commitment(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Staff,
+    now: Now,
+    commitment_id: CommitmentId,
+    body: s.PaymentRequest,
+) -> Response:
+    """Record payments against a commitment, per fund (officer or admin).
+
+    A payment in another currency converts like a commitment (fixed programme rate, else this month's
+    rate). Never more than committed − released − paid per fund → 409. `Idempotency-Key` makes a retry safe.
+    """
+    return await idempotent(
+        work=lambda: releases.pay_commitment(session, commitment_id, body, actor=principal.sub, now=now),
+    )

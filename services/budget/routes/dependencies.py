@@ -1,0 +1,38 @@
+"""What the budget's endpoints share: who may call them, the path parameters, paging, idempotency and
+the catalogue client."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from services.budget import schemas as s
+from services.budget.models import idempotency_keys
+from shared.auth import Principal, require_roles
+from shared.clients.catalogue import CatalogueClient
+from shared.idempotency import Idempotent, idempotency
+from shared.pagination import PageParams, page_params
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
+
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
+Pages = Annotated[PageParams, Depends(page_params)]
+ProgrammeCode = Annotated[
+    str, Path(description="Programme code", examples=["interreg-se-no-2021-2027"], max_length=100)
+]
+CurrencyCode = Annotated[str, Path(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["NOK"])]
+Month = Annotated[str, Path(pattern=s.MONTH_PATTERN, description="yyyy-mm", examples=["2024-05"])]
+CommitmentId = Annotated[uuid.UUID, Path(description="The commitment's id")]
+
+
+def _catalogue(request: Request) -> CatalogueClient:
+    client: CatalogueClient = request.app.state.catalogue
+    return client
+
+
+Catalogue = Annotated[CatalogueClient, Depends(_catalogue)]
+"""The catalogue client opened in the app's setup."""

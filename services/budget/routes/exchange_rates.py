@@ -1,0 +1,116 @@
+"""Monthly accounting rates (InforEuro) and programme fixed rates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.budget import rates
+from services.budget import schemas as s
+from services.budget.routes.dependencies import Admin, CurrencyCode, Idempotency, Month, Pages, ProgrammeCode
+from shared.app import DbSession
+from shared.clock import Now
+from shared.pagination import Page
+from shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1", tags=["exchange rates"])
+
+
+@router.get(
+    "/programmes/{programme}/fixed-rates", response_model=Page[s.FixedRate], responses=problem_responses(404, 422)
+)
+async def list_fixed_rates(session: DbSession, programme: ProgrammeCode, page: Pages) -> Page[s.FixedRate]:
+    """The programme's fixed exchange rates (they win over the monthly rates)."""
+    return await rates.list_fixed_rates(session, programme, page)
+
+
+@router.put(
+    "/programmes/{programme}/fixed-rates/{currency}",
+    response_model=s.FixedRate,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def put_fixed_rate(
+    session: DbSession,
+    principal: Admin,
+    now: Now,
+    programme: ProgrammeCode,
+    currency: CurrencyCode,
+    body: s.ExchangeRateIn,
+) -> s.FixedRate:
+    """Set or override the programme's fixed rate for a currency (admin); sync never overwrites it.
+
+    Applies to commitments made from now on; existing commitments keep the rate they were made at.
+    """
+    return await rates.set_fixed_rate(session, programme, currency, body.units_per_eur, actor=principal.sub, now=now)
+
+
+@router.put(
+    "/exchange-rates/{currency}/{month}", response_model=s.ExchangeRate, responses=problem_responses(401, 403, 422)
+)
+async def put_rate(
+    session: DbSession, principal: Admin, now: Now, currency: CurrencyCode, month: Month, body: s.ExchangeRateIn
+) -> s.ExchangeRate:
+    """Set the monthly accounting rate of a currency (admin): units of the currency per 1 EUR.
+
+    Used for commitments made in that month (Europe/Brussels) unless the programme fixes a rate.
+    """
+    return await rates.set_monthly_rate(
+        session, currency, month, body.units_per_eur, source="manual", actor=principal.sub, now=now
+    )
+
+
+@router.get("/exchange-rates", response_model=Page[s.ExchangeRate], responses=problem_responses(422))
+async def list_rates(
+    session: DbSession,
+    page: Pages,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="Only this currency")] = None,
+) -> Page[s.ExchangeRate]:
+    """Monthly rates, newest month first (public)."""
+    return await rates.list_monthly_rates(session, page, currency=currency)
+
+
+@router.post(
+    "/exchange-rates/import",
+    response_model=s.RatesImport,
+    responses=problem_responses(401, 403, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "Country;Currency;ISO code;Rate per EUR\nNorway;Norwegian krone;NOK;11,6145\n"
+                    "Sweden;Swedish krona;SEK;11,4780\n",
+                }
+            },
+        }
+    },
+)
+async def import_rates(
+    request: Request,
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Admin,
+    now: Now,
+    month: Annotated[
+        str | None, Query(pattern=s.MONTH_PATTERN, description="yyyy-mm of the rates, for a file that does not say")
+    ] = None,
+) -> Response:
+    """Import a month's accounting rates from a CSV in the shape of the Commission's InforEuro files (admin).
+
+    Accepted columns (header row required, names case-insensitive, other columns ignored; delimiter `;`,
+    `,` or tab; decimal comma or point; an optional UTF-8 BOM and title lines before the header):
+    - the currency code: `ISO code`, `ISO A3 code`, `ISO 4217`, `Code`, `Currency code` or `isoA3Code`
+      (a `Currency` column holding three capital letters also serves);
+    - the rate, units of the currency per 1 EUR: `Rate`, `Rate per EUR`, `Euro rate`, `Value`, `Amount`,
+      `Units per EUR` or `Exchange rate`;
+    - optionally the month: `Month`, `Period`, `Start date` or `Date` (`yyyy-mm`, `yyyy-mm-dd`,
+      `dd/mm/yyyy`, `dd.mm.yyyy`, `mm/yyyy`); otherwise `?month=yyyy-mm` is required.
+    `Country` and the currency's name are informational. A row for EUR (rate 1) is skipped. All rows or
+    none: a bad row gets 422 naming its line. Rates already stored for the month are replaced.
+    """
+    content = await request.body()
+    return await idempotent(
+        work=lambda: rates.import_monthly_rates(session, content, month, actor=principal.sub, now=now)
+    )

@@ -1,0 +1,72 @@
+"""`POST /v1/checks`: the eligibility report of an application (public)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+
+from services.eligibility import checks
+from services.eligibility.examples import CHECK_EXAMPLES, REPORT_EXAMPLE
+from services.eligibility.schemas import SLUG
+from shared.clock import Now
+from shared.i18n import negotiate
+from shared.problems import problem_responses
+from shared.schemas.applications import CheckRequest
+from shared.schemas.eligibility import Report
+
+router = APIRouter(prefix="/v1", tags=["checks"])
+
+
+@router.post(
+    "/checks",
+    response_model=Report,
+    summary="Check an application against its programme's rules",
+    responses={
+        200: {
+            "content": {"application/json": {"example": REPORT_EXAMPLE}},
+            "description": "The report (also when the application is not eligible)",
+        },
+        **problem_responses(404, 422, 503),
+    },
+)
+async def post_check(
+    request: Request,
+    response: Response,
+    now: Now,
+    application: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
+    rule_set: Annotated[
+        str | None,
+        Query(pattern=SLUG, description="Use this rule set (default: the call's own set, else the programme's)"),
+    ] = None,
+    rule_set_version: Annotated[
+        int | None, Query(ge=1, description="Use this version (default: the latest), e.g. to reproduce an old report")
+    ] = None,
+    accept_language: Annotated[str | None, Header(description="sv, nb or en (default en)")] = None,
+) -> Report:
+    """Evaluate every rule of the rule set (never stopping at the first failure) and answer the report:
+    per rule whether it passed, its severity, a message in the language of `Accept-Language` (sv, nb, en)
+    and the figures it used. `eligible` is false when a rule of severity `error` failed — a 200, not an
+    error. Side-effect free; the same application, check date (`as_of`, default today in Europe/Stockholm)
+    and rule-set version always give the same report.
+
+    Reference data (regions, organisation types, project types, the call) comes from the catalogue; when it
+    cannot be reached the answer is 503, never a silent pass. An unknown programme is a 422; an unknown call
+    fails the `call-open` rule."""
+    language = negotiate(accept_language)
+    # No request transaction: the check reads its rule set in a short session of its own, so nothing is
+    # held open while the catalogue answers.
+    report = await checks.check(
+        request.app.state.db,
+        request.app.state.catalogue,
+        application,
+        language=language,
+        timezone=request.app.state.timezone,
+        now=now,
+        rule_set_id=rule_set,
+        version=rule_set_version,
+    )
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Cache-Control"] = "no-store"
+    return report

@@ -1,0 +1,138 @@
+"""Rule sets and the check kinds they use (tag "rule sets"): reads are public, new versions are admin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from services.eligibility import check_kinds, rule_sets
+from services.eligibility.models import idempotency_keys
+from services.eligibility.schemas import (
+    SLUG,
+    CheckKindOut,
+    RuleSetCreate,
+    RuleSetOut,
+    RuleSetSummary,
+    RuleSetVersionSummary,
+)
+from shared.app import DbSession
+from shared.auth import Principal, require_roles
+from shared.caching import cached_json
+from shared.clock import Now
+from shared.idempotency import Idempotent, idempotency
+from shared.pagination import Page, PageParams, page_params
+from shared.problems import problem_responses
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
+"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
+
+router = APIRouter(prefix="/v1", tags=["rule sets"])
+
+RuleSetId = Annotated[str, Path(pattern=SLUG, description="The rule set's id", examples=["interreg-se-no-2021-2027"])]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@router.get(
+    "/check-kinds",
+    response_model=Page[CheckKindOut],
+    summary="The kinds of check a rule can use, with their parameters",
+    responses=problem_responses(422),
+)
+async def list_check_kinds(paging: Paging) -> Page[CheckKindOut]:
+    """The registry of check kinds: what each checks, which reference data it reads and the JSON Schema of
+    its `params` (what `POST /v1/rule-sets` validates)."""
+    return check_kinds.list_check_kinds(paging)
+
+
+@router.get(
+    "/rule-sets",
+    response_model=Page[RuleSetSummary],
+    summary="List rule sets",
+    responses=problem_responses(422),
+)
+async def list_rule_sets(
+    session: DbSession,
+    paging: Paging,
+    programme: Annotated[str | None, Query(description="Only this programme's sets")] = None,
+) -> Page[RuleSetSummary]:
+    """Rule sets (by id), each with its latest version; `?programme=` filters."""
+    return await rule_sets.list_rule_sets(session, paging, programme=programme)
+
+
+@router.post(
+    "/rule-sets",
+    response_model=RuleSetOut,
+    status_code=201,
+    summary="Store a new version of a rule set (admin)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_rule_set(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: Admin,
+    now: Now,
+    body: RuleSetCreate,
+) -> Any:
+    """Store the rules as the next version (latest + 1) of the rule set — a new set, version 1, when its id is
+    not stored yet. Versions are immutable: a change of a threshold is a new version, and reports made
+    with an older one can still be reproduced with `?rule_set=&rule_set_version=`. Each rule's `params`
+    are validated by its check kind (`GET /v1/check-kinds`): an unknown kind or invalid parameter is a 422.
+    Send an `Idempotency-Key` to make a retry safe."""
+
+    async def work() -> RuleSetOut:
+        out, _ = await rule_sets.create_version(session, body, created_by=principal.sub, now=now)
+        return out
+
+    return await idempotent(
+        work=work,
+        status_code=201,
+        headers=lambda b: {"Location": f"/v1/rule-sets/{b['id']}/versions/{b['version']}"},
+    )
+
+
+@router.get(
+    "/rule-sets/{rule_set_id}",
+    response_model=RuleSetOut,
+    summary="A rule set (its latest version, or ?version=)",
+    responses=problem_responses(404, 422),
+)
+async def get_rule_set(
+    request: Request,
+    session: DbSession,
+    rule_set_id: RuleSetId,
+    version: Annotated[int | None, Query(ge=1, description="This version instead of the latest")] = None,
+) -> Response:
+    """The latest version of the rule set (or the one given with `?version=`), with its rules in order.
+    Answers carry an ETag; send `If-None-Match` to get a 304 when nothing changed."""
+    out = await rule_sets.get_version(session, rule_set_id, version)
+    return cached_json(request, out, max_age=0 if version is None else 60)
+
+
+@router.get(
+    "/rule-sets/{rule_set_id}/versions",
+    response_model=Page[RuleSetVersionSummary],
+    summary="The versions of a rule set",
+    responses=problem_responses(404, 422),
+)
+async def list_versions(session: DbSession, rule_set_id: RuleSetId, paging: Paging) -> Page[RuleSetVersionSummary]:
+    """Every stored version of the rule set, oldest first."""
+    return await rule_sets.list_versions(session, rule_set_id, paging)
+
+
+@router.get(
+    "/rule-sets/{rule_set_id}/versions/{version}",
+    response_model=RuleSetOut,
+    summary="One version of a rule set",
+    responses=problem_responses(404, 422),
+)
+async def get_rule_set_version(
+    request: Request,
+    session: DbSession,
+    rule_set_id: RuleSetId,
+    version: Annotated[int, Path(ge=1)],
+) -> Response:
+    """One immutable version of the rule set (its rules never change; `latest_version` may grow)."""
+    out = await rule_sets.get_version(session, rule_set_id, version)
+    return cached_json(request, out, max_age=60)

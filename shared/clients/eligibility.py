@@ -1,0 +1,44 @@
+"""The one client of the eligibility service (`POST /v1/checks`), used by applications.
+
+A report is asked for the application's content on a given date (`as_of`, the caller's clock); a
+failed rule is a report like any other (200, `eligible: false`). Anything that is not a readable
+report is an `UpstreamError` (503 naming the eligibility service), so a submission fails closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from pydantic import ValidationError
+
+from shared.clients._answers import detail_of
+from shared.http import call
+from shared.problems import UpstreamError
+from shared.schemas.applications import ApplicationContent, CheckRequest
+from shared.schemas.eligibility import Report
+
+SERVICE = "eligibility"
+
+
+class EligibilityClient:
+    """Typed `POST /v1/checks` of the eligibility service."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def check(self, content: ApplicationContent, *, as_of: dt.date, accept_language: str | None) -> Report:
+        """The eligibility report of `content` on `as_of` (a failed check is a 200 too)."""
+        body = CheckRequest(**content.model_dump(), as_of=as_of).model_dump(mode="json")
+        headers = {"Accept-Language": accept_language} if accept_language else {}
+        response = await call(self.client, SERVICE, "POST", "/v1/checks", json=body, headers=headers)
+        if response.status_code != 200:
+            raise UpstreamError(
+                f"the eligibility service answered {response.status_code}: {detail_of(response)}", service=SERVICE
+            )
+        try:
+            return Report.model_validate(response.json())
+        except (ValueError, ValidationError):
+            raise UpstreamError(
+                "the eligibility service answered a report this service cannot read", service=SERVICE
+            ) from None
