@@ -25,8 +25,14 @@ export APPLICATIONS_ELIGIBILITY_URL=${APPLICATIONS_ELIGIBILITY_URL:-http://127.0
 export APPLICATIONS_BUDGET_URL=${APPLICATIONS_BUDGET_URL:-http://127.0.0.1:$BUDGET_PORT}
 
 if [ -s "$PID_FILE" ]; then
+  # A previous run may still be shutting down (stopped a moment ago): give it 20 s before refusing.
   while read -r pid; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    [ -n "$pid" ] || continue
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
       echo "already running (pid $pid in $PID_FILE); 'make stop' first" >&2
       exit 1
     fi
@@ -41,7 +47,8 @@ stop() {
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
-  rm -f "$PID_FILE"
+  # Remove the file only while it is still ours (a later run may have written its own).
+  if [ "$(head -n 1 "$PID_FILE" 2>/dev/null)" = "$$" ]; then rm -f "$PID_FILE"; fi
 }
 trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
