@@ -10,6 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import TokenVerifier
 from shared.clock import Clock, system_clock
@@ -65,6 +67,17 @@ def build_app(
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        # Only the listed origins; an origin not listed gets no CORS headers (the browser then refuses).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
+            max_age=600,
+        )
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)
@@ -79,3 +92,34 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit runs before the response is sent, so a 2xx means it is stored.
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 """The request's session: one transaction, committed before the response is sent, rolled back on error."""
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-site"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """The security headers every answer carries (no sniffing, no framing, no referrer)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((n, v) for n, v in SECURITY_HEADERS if n not in present),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

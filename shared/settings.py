@@ -48,6 +48,11 @@ class ServiceSettings(BaseSettings):
     http_timeout_seconds: float = 5.0
     http_retries: int = 2
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (`<SERVICE>_CORS_ORIGINS='[\"https://app.example\"]'`); "
+        "none by default: CORS is closed",
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> ServiceSettings:

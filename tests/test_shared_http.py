@@ -218,3 +218,36 @@ async def test_etag_cache_reuses_fresh_copies_then_revalidates() -> None:
     with pytest.raises(UpstreamError):
         await down.get_json("/thing")
     await client.aclose()
+
+
+async def test_cors_only_for_allowed_origins_and_security_headers_everywhere(tmp_path: object) -> None:
+    from shared.app import build_app
+
+    settings = ServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/cors.db", cors_origins=["https://app.example"]
+    )
+    app = build_app(service="t", settings=settings, title="t", description="t", routers=[])
+    async with await _client(app) as c:
+        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Idempotency-Key"}
+        ok = await c.options("/healthz", headers={"Origin": "https://app.example", **preflight})
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "https://app.example"
+        assert "idempotency-key" in ok.headers["access-control-allow-headers"].lower()
+        other = await c.options("/healthz", headers={"Origin": "https://evil.example", **preflight})
+        assert "access-control-allow-origin" not in other.headers
+        r = await c.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+        assert r.headers["referrer-policy"] == "no-referrer"
+    closed = build_app(
+        service="t",
+        settings=ServiceSettings(database_url=settings.database_url),
+        title="t",
+        description="t",
+        routers=[],
+    )
+    async with await _client(closed) as c:
+        r = await c.options(
+            "/healthz", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        )
+        assert "access-control-allow-origin" not in r.headers
