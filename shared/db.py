@@ -5,12 +5,13 @@ transaction per request, exact decimal columns, and the Alembic wiring each serv
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, MetaData, Numeric, String, event, pool
+from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, String, event, pool
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -69,6 +70,34 @@ class Fixed(TypeDecorator[Decimal]):
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware instant, stored and read back in UTC on both backends. SQLite keeps no offset, so
+    the value is normalised to UTC on the way in and marked UTC on the way out; a naive datetime is refused
+    (it would be stored as whatever local time it meant). Every timestamp column of every service is one."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored; give a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime
 
 
 def Amount() -> Fixed:

@@ -71,6 +71,11 @@ def drop_idempotency_table(op: Any) -> None:
     op.drop_table(IDEMPOTENCY_TABLE)
 
 
+def key_scope(caller: str, request: Request) -> str:
+    """The scope a key is recorded under: the caller and the endpoint (keys of different clients never collide)."""
+    return f"{caller}|{request.method} {request.url.path}"
+
+
 async def fingerprint(request: Request) -> str:
     """Hash of method, path, query and body (JSON compared by value, not by whitespace)."""
     raw = await request.body()
@@ -106,7 +111,7 @@ async def run_idempotent(
         body = jsonable_encoder(await work())
         return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)
 
-    scope = f"{caller}|{request.method} {request.url.path}"
+    scope = key_scope(caller, request)
     digest = await fingerprint(request)
 
     async def _lookup() -> Any:
@@ -160,6 +165,11 @@ class Idempotent:
     key: str | None
     caller: str
     at: datetime
+
+    @property
+    def scope(self) -> str:
+        """Where this request's key is recorded (`key_scope`)."""
+        return key_scope(self.caller, self.request)
 
     async def __call__(
         self,

@@ -98,9 +98,12 @@ ExactDecimal = Annotated[
 ]
 """A decimal number carried as a JSON string (shares, rates, percentages)."""
 
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+"""An ISO 4217 code's shape (three capital letters), for models, paths and queries alike."""
+
 Currency = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code", examples=["EUR", "SEK", "NOK", "DKK"]),
+    Field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code", examples=["EUR", "SEK", "NOK", "DKK"]),
 ]
 
 

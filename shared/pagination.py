@@ -6,7 +6,7 @@ Each list declares its keyset as a pydantic model (`class After(Keyset): number:
 so a cursor is decoded and validated in one place: anything that is not a keyset of that list — crafted,
 truncated, negative, of another list — is a 422 naming `query.cursor`, never a 500.
 
-    params: PageParams = Depends(page_params)
+    params: Paging                              # ?limit= and ?cursor=
     after = params.after(ByNumber)              # ByNumber | None
     rows = await repository.things(session, after=after, limit=params.limit + 1)
     return paginate(rows, params, lambda row: ByNumber(number=row.number))
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.problems import FieldError, Unprocessable
@@ -92,6 +92,10 @@ def page_params(
 ) -> PageParams:
     """FastAPI dependency for list endpoints."""
     return PageParams(limit=limit, cursor=cursor)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+"""A list endpoint's `?limit=` and `?cursor=` (the one way every list takes them)."""
 
 
 def next_cursor(rows: Sequence[T], params: PageParams, keyset: Callable[[T], Keyset]) -> str | None:

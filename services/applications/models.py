@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import Code, metadata
+from shared.db import Code, UTCDateTime, metadata
 from shared.idempotency import idempotency_table
 
 
@@ -41,11 +41,11 @@ class Application(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     """Bumped on every change; a submission checks it so that a report is never stored for other content."""
     commitment_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     """First submission (the time the reference was given)."""
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_applications_created_at_id", "created_at", "id"),)
 
@@ -61,7 +61,7 @@ class ApplicationVersion(Base):
     """Canonical JSON of the version (number, reference, time, submitter, content): served verbatim."""
     report: Mapped[str] = mapped_column(Text)
     """Canonical JSON of the eligibility report made for this version: served verbatim."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class StatusChange(Base):
@@ -78,7 +78,7 @@ class StatusChange(Base):
     role: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int | None] = mapped_column(Integer)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class ReferenceCounter(Base):

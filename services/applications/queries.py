@@ -117,7 +117,7 @@ def list_filters(
 
 
 def _after_application(app: Application) -> AfterApplication:
-    return AfterApplication(created_at=repo.as_utc(app.created_at), id=UUID(app.id))
+    return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 
 async def list_page(
@@ -163,7 +163,7 @@ def _csv_row(app: Application) -> list[str]:
         app.call_id,
         app.specific_objective,
         ";".join(c for c in app.countries.split(",") if c),
-        repo.as_utc(app.submitted_at).isoformat() if app.submitted_at else "",
+        app.submitted_at.isoformat() if app.submitted_at else "",
         *(decimal_str(budget[c]) if c in budget else "" for c in CSV_CURRENCIES),
         *(decimal_str(requested[f][c]) if c in requested[f] else "" for f in REQUESTED_FUNDS for c in CSV_CURRENCIES),
     ]
@@ -180,7 +180,7 @@ async def export_rows(session: AsyncSession, principal: Principal, filters: repo
         out.extend(_csv_row(app) for app in rows)
         if len(rows) < EXPORT_BATCH:
             return out
-        after = (repo.as_utc(rows[-1].created_at), rows[-1].id)
+        after = (rows[-1].created_at, rows[-1].id)
 
 
 async def export_csv(session: AsyncSession, principal: Principal, filters: repo.ListFilters) -> str:

@@ -21,11 +21,6 @@ from services.applications.models import (
 from shared.auth import Principal
 
 
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def owned_by(principal: Principal) -> ColumnElement[bool]:
     """Applications of the caller: created by them, or by their organisation when both carry one."""
     mine = Application.owner_sub == principal.sub

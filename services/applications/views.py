@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from services.applications import repository as repo
 from services.applications.models import Application, StatusChange
 from services.applications.schemas import ApplicationOut, HistoryEntry
 from services.applications.workflow import WHO, Status, allowed_actions
@@ -25,10 +24,10 @@ def application_out(app: Application) -> ApplicationOut:
         organisation=app.owner_org,
         commitment_id=uuid.UUID(app.commitment_id) if app.commitment_id else None,
         allowed_actions=[a for a in allowed_actions(Status(app.status)) if WHO[a] != "system"],
-        created_at=repo.as_utc(app.created_at),
-        updated_at=repo.as_utc(app.updated_at),
-        submitted_at=repo.as_utc(app.submitted_at) if app.submitted_at else None,
-        decided_at=repo.as_utc(app.decided_at) if app.decided_at else None,
+        created_at=app.created_at,
+        updated_at=app.updated_at,
+        submitted_at=app.submitted_at if app.submitted_at else None,
+        decided_at=app.decided_at if app.decided_at else None,
     )
 
 
@@ -42,5 +41,5 @@ def history_entry(entry: StatusChange) -> HistoryEntry:
         role=entry.role,
         reason=entry.reason,
         version=entry.version,
-        at=repo.as_utc(entry.at),
+        at=entry.at,
     )

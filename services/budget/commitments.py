@@ -56,7 +56,7 @@ def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Comm
         call_id=c.call_id,
         reference=c.reference,
         status=c.status,
-        created_at=m.utc(c.created_at),
+        created_at=c.created_at,
         lines=[
             wire.CommitmentLine(
                 fund=ln.fund,
@@ -181,7 +181,7 @@ async def create_commitment(
         call_id=body.call_id,
         reference=body.reference,
         status="active",
-        created_at=m.utc(now),
+        created_at=now,
         lines=[
             wire.CommitmentLine(
                 fund=line.fund,

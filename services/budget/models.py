@@ -25,7 +25,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -47,11 +46,6 @@ RATE_SCALE = 6
 LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment")
 
 
-def utc(value: dt.datetime) -> dt.datetime:
-    """A stored instant as an aware UTC datetime: SQLite hands back naive ones, and every one stored is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 class Base(DeclarativeBase):
     metadata = db.metadata()
 
@@ -62,7 +56,7 @@ class BudgetProgramme(Base):
     code: Mapped[str] = mapped_column(String(100), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3))
     name: Mapped[dict[str, str]] = mapped_column(JSON)
-    synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    synced_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 class BudgetPriority(Base):
@@ -150,7 +144,7 @@ class LedgerEntry(Base):
     call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 class Commitment(Base):
@@ -168,7 +162,7 @@ class Commitment(Base):
     status: Mapped[str] = mapped_column(String(20))
     month: Mapped[str] = mapped_column(String(7))
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 class CommitmentLine(Base):
@@ -205,7 +199,7 @@ class ExchangeRate(Base):
     units_per_eur: Mapped[Decimal] = mapped_column(db.Fixed(scale=RATE_SCALE))
     source: Mapped[str] = mapped_column(String(20))
     updated_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 class ProgrammeFixedRate(Base):
@@ -220,7 +214,7 @@ class ProgrammeFixedRate(Base):
     source: Mapped[str] = mapped_column(String(20))
     """`catalogue` (set by sync) or `admin` (set by PUT; sync never overwrites it)."""
     updated_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 idempotency_keys = idempotency_table(Base.metadata)

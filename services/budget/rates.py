@@ -26,20 +26,17 @@ from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.errors import MissingExchangeRate
 from services.budget.programmes import require_programme
-from shared.money import Money, convert, round_minor
+from shared.money import CURRENCY_PATTERN, Money, convert, round_minor
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 RATE_DISPLAY = Decimal("1e-10")
 RATE_QUANTUM = Decimal(1).scaleb(-m.RATE_SCALE)
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 
 def month_of(now: dt.datetime, tz: ZoneInfo = BRUSSELS) -> str:
-    """The accounting month (yyyy-mm) of an instant, on the Commission's clock (Europe/Brussels)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=dt.UTC)
+    """The accounting month (yyyy-mm) of an aware instant, on the Commission's clock (Europe/Brussels)."""
     return now.astimezone(tz).strftime("%Y-%m")
 
 
@@ -106,7 +103,7 @@ def rate_view(row: m.ExchangeRate) -> s.ExchangeRate:
         month=row.month,
         units_per_eur=row.units_per_eur,
         source=row.source,
-        updated_at=m.utc(row.updated_at),
+        updated_at=row.updated_at,
     )
 
 
@@ -169,7 +166,7 @@ def fixed_rate_view(row: m.ProgrammeFixedRate) -> s.FixedRate:
         currency=row.currency,
         units_per_eur=row.units_per_eur,
         source=row.source,
-        updated_at=m.utc(row.updated_at),
+        updated_at=row.updated_at,
     )
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -25,9 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from shared import db
 from shared.idempotency import idempotency_table
@@ -35,28 +32,6 @@ from shared.idempotency import idempotency_table
 
 class Base(DeclarativeBase):
     metadata = db.metadata()
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A timezone-aware instant stored in UTC (SQLite keeps no offset, so it is normalised here)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("a naive datetime cannot be stored; give a time zone")
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
 
 
 def _programme_fk() -> Any:
@@ -248,9 +223,9 @@ class Call(Base):
     programme: Mapped[str] = mapped_column(String(100), _programme_fk(), index=True)
     number: Mapped[str] = mapped_column(String(64))
     name: Mapped[dict[str, str]] = mapped_column(JSON)
-    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    opens_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
     opens_at_offset: Mapped[int] = mapped_column(Integer, default=0)
-    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime())
     closes_at_offset: Mapped[int | None] = mapped_column(Integer)
     decision_expected: Mapped[str | None] = mapped_column(String(10))
     specific_objectives: Mapped[list[str]] = mapped_column(JSON)
@@ -259,8 +234,8 @@ class Call(Base):
     """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     source: Mapped[str] = mapped_column(String(10))
     """`data` while the data file owns the call; `api` once an admin created or changed it."""
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(200))
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from shared.text import SourceKey, SourceText
 
 ADMIN = "created by an administrator through the API"
 """The source of every value of a call an administrator created."""
@@ -31,8 +33,8 @@ class Sourced(BaseModel):
     UNSOURCED: ClassVar[frozenset[str]] = frozenset({"code"})
     """Fields that identify the entry (or hold other entries) and need no source."""
 
-    source: str = Field(min_length=1)
-    sources: dict[str, str] = {}
+    source: SourceText
+    sources: dict[SourceKey, SourceText] = {}
 
     @field_validator("source")
     @classmethod

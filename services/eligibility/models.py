@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import Code, metadata
+from shared.db import Code, UTCDateTime, metadata
 from shared.idempotency import idempotency_table
 
 PROGRAMME_WIDE = "*"
@@ -43,7 +42,7 @@ class RuleSetRow(Base):
     call_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     scope_key: Mapped[str] = mapped_column(String(36), nullable=False)
     """The call id, or `*` for the programme-wide set (NULLs are never equal in a unique index)."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class RuleSetVersionRow(Base):
@@ -57,7 +56,7 @@ class RuleSetVersionRow(Base):
     description: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict)
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
     """SHA-256 of the canonical JSON of the rules (so reloading an unchanged file adds nothing)."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
     """Where the version's own texts come from (`name.en`, …)."""

@@ -39,11 +39,6 @@ class ByVersion(Keyset):
     version: int = Field(ge=1)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def digest(body: RuleSetCreate) -> str:
     """SHA-256 of what makes a version: its rules (normalised params), name and description."""
     canonical = {
@@ -64,7 +59,7 @@ def to_out(header: RuleSetRow, version: RuleSetVersionRow, latest: int) -> RuleS
         call_id=header.call_id,
         name=version.name,
         description=version.description,
-        created_at=_utc(version.created_at),
+        created_at=version.created_at,
         created_by=version.created_by,
         rules=[
             RuleOut(
@@ -86,7 +81,7 @@ def to_version_summary(version: RuleSetVersionRow) -> RuleSetVersionSummary:
         id=version.rule_set_id,
         version=version.version,
         name=version.name,
-        created_at=_utc(version.created_at),
+        created_at=version.created_at,
         created_by=version.created_by,
         rules=len(version.rules),
     )
@@ -99,7 +94,7 @@ def to_rule_set_summary(header: RuleSetRow, version: RuleSetVersionRow) -> RuleS
         call_id=header.call_id,
         latest_version=version.version,
         name=version.name,
-        updated_at=_utc(version.created_at),
+        updated_at=version.created_at,
     )
 
 

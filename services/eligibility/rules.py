@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.eligibility.messages import Amount, Country, Msg, Percent, Text, render
 from shared.money import ExactDecimal, Money, convert, decimal_str, round_minor
@@ -33,6 +33,16 @@ from shared.schemas.eligibility import Report, RuleResult, RuleSetRef, Severity
 Need = Literal["regions", "organisation_types", "project_types", "call"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SE"])]
 SHARE_PLACES = Decimal("0.0001")
+
+
+def _a_share(value: Decimal) -> Decimal:
+    if not Decimal(0) < value <= Decimal(1):
+        raise ValueError("a share must be greater than 0 and at most 1")
+    return value
+
+
+Share = Annotated[ExactDecimal, AfterValidator(_a_share)]
+"""A share of costs: greater than 0 and at most 1, exact (`"0.65"`)."""
 
 
 # --------------------------------------------------------------------------- inputs and outputs
@@ -207,14 +217,7 @@ class ProgrammeAreaParams(Params):
 class CoFinancingParams(Params):
     country: CountryCode | None = Field(default=None, description="Partners of this country; null for every partner")
     source: FinancingSource = Field(description="The financing source whose share is limited", examples=["ERDF"])
-    max_share: ExactDecimal = Field(description='Largest share of the partner\'s eligible costs, e.g. "0.65"')
-
-    @field_validator("max_share")
-    @classmethod
-    def _a_share(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value <= Decimal(1):
-            raise ValueError("a share must be greater than 0 and at most 1")
-        return value
+    max_share: Share = Field(description='Largest share of the partner\'s eligible costs, e.g. "0.65"')
 
 
 class ProjectDurationParams(Params):
@@ -260,14 +263,7 @@ class OwnFinancingParams(Params):
         description="The financing sources that count as the partner's own financing",
         examples=[["own-public", "own-private"]],
     )
-    min_share: ExactDecimal = Field(description='Smallest share of the partner\'s eligible costs, e.g. "0.50"')
-
-    @field_validator("min_share")
-    @classmethod
-    def _a_share(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value <= Decimal(1):
-            raise ValueError("a share must be greater than 0 and at most 1")
-        return value
+    min_share: Share = Field(description='Smallest share of the partner\'s eligible costs, e.g. "0.50"')
 
 
 TextField = Literal["title", "summary", "cross_border_added_value"]

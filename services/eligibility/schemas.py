@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.eligibility.rules import REGISTRY, validate_params
 from shared.i18n import LocalizedText
 from shared.schemas.eligibility import Severity
+from shared.text import SourceKey, SourceText
 
 SLUG = r"^[a-z0-9][a-z0-9.\-]{0,99}$"
 
@@ -70,14 +71,13 @@ class RuleSpec(BaseModel):
         description="The kind's parameters (validated)",
         examples=[{"country": "SE", "source": "ERDF", "max_share": "0.65"}],
     )
-    source: str | None = Field(
+    source: SourceText | None = Field(
         default=None,
-        max_length=2000,
         description="Where the rule comes from: a seed file and its quoted sentence, `derived: …`, or "
         "`outside the seeds: …` (our own reading or a fact from elsewhere)",
         examples=["seed 000_fbcfdab7ce8ef17e.txt: «Svensk sökande behöver ordna 35% i övrig finansiering»"],
     )
-    param_sources: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+    param_sources: dict[SourceKey, SourceText] = Field(
         default_factory=dict,
         max_length=50,
         description="Where a parameter's value comes from when it differs from the rule's `source`, by "
@@ -143,7 +143,7 @@ class RuleSetCreate(BaseModel):
     name: LocalizedText = Field(default_factory=dict)
     description: LocalizedText = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(min_length=1, max_length=100)
-    sources: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+    sources: dict[SourceKey, SourceText] = Field(
         default_factory=dict,
         max_length=20,
         description="Where the set's own texts come from, by field and language (`name.en`, `description.en`)",

@@ -13,7 +13,6 @@ from services.applications.routes.dependencies import (
     ContentBody,
     Filters,
     Idempotency,
-    Params,
     Staff,
     location,
 )
@@ -21,7 +20,7 @@ from services.applications.schemas import ApplicationOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
-from shared.pagination import Page
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 TAG = {"name": "applications", "description": "Applications: drafts, the list and its CSV export"}
@@ -49,7 +48,7 @@ async def create_application(
 
 @router.get("/applications", response_model=Page[ApplicationOut], responses=problem_responses(401, 422))
 async def list_applications(
-    session: DbSession, principal: CurrentPrincipal, params: Params, filters: Filters
+    session: DbSession, principal: CurrentPrincipal, params: Paging, filters: Filters
 ) -> Page[ApplicationOut]:
     """Applications, newest first (cursor pagination). Applicants see their own (and their
     organisation's); officers and admins see all."""

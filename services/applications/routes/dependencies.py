@@ -20,7 +20,6 @@ from services.applications.workflow import Status
 from shared.auth import Principal, require_roles
 from shared.db import Database
 from shared.idempotency import Idempotent, idempotency
-from shared.pagination import PageParams, page_params
 from shared.problems import problem_responses
 from shared.schemas.applications import ApplicationContent
 
@@ -66,7 +65,6 @@ ContentBody = Annotated[
 ]
 Applicant = Annotated[Principal, Depends(require_roles("applicant", "admin"))]
 Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
-Params = Annotated[PageParams, Depends(page_params)]
 
 READ = problem_responses(401, 404)
 JSON_VERBATIM = {"description": "The stored JSON, byte for byte", "content": {"application/json": {}}}
@@ -75,7 +73,7 @@ JSON_VERBATIM = {"description": "The stored JSON, byte for byte", "content": {"a
 def key_scope(idempotent: Idempotent) -> KeyScope:
     """The scope and key under which `shared.idempotency` records this request (a prepare step checks
     it to call no other service for a retry)."""
-    return f"{idempotent.caller}|{idempotent.request.method} {idempotent.request.url.path}", idempotent.key
+    return idempotent.scope, idempotent.key
 
 
 def location(body: dict[str, Any]) -> dict[str, str]:

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from services.applications import queries
-from services.applications.routes.dependencies import JSON_VERBATIM, READ, ApplicationId, Params
+from services.applications.routes.dependencies import JSON_VERBATIM, READ, ApplicationId
 from services.applications.schemas import VersionOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
-from shared.pagination import Page
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report
 
@@ -37,7 +37,7 @@ async def get_eligibility(session: DbSession, principal: CurrentPrincipal, appli
     responses={**problem_responses(401, 404, 422), 200: {"model": Page[VersionOut], **JSON_VERBATIM}},
 )
 async def list_versions(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Params
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging
 ) -> Response:
     """The submitted versions (1, 2, …), each exactly as frozen at its submission."""
     return Response(await queries.versions_page(session, principal, str(application_id), params), media_type=JSON)

@@ -17,7 +17,6 @@ from services.applications.routes.dependencies import (
     Bearer,
     Db,
     Idempotency,
-    Params,
     Up,
     key_scope,
 )
@@ -31,7 +30,7 @@ from services.applications.schemas import (
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
-from shared.pagination import Page
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report
 
@@ -97,7 +96,7 @@ async def submit_application(
     responses=problem_responses(401, 404, 422),
 )
 async def get_history(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Params
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging
 ) -> Page[HistoryEntry]:
     """Every status change, oldest first: from, to, action, actor (token subject or
     `system:eligibility`), role, time and reason."""

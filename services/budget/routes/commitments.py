@@ -8,10 +8,10 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import commitments, releases
 from services.budget import schemas as s
-from services.budget.routes.dependencies import CommitmentId, Idempotency, Pages, Staff
+from services.budget.routes.dependencies import CommitmentId, Idempotency, Staff
 from shared.app import DbSession
 from shared.clock import Now
-from shared.pagination import Page
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas import budget as wire
 
@@ -83,7 +83,7 @@ async def create_commitment(
 async def list_commitments(
     session: DbSession,
     principal: Staff,
-    page: Pages,
+    page: Paging,
     programme: Annotated[str | None, Query(description="Only this programme")] = None,
     application_id: Annotated[str | None, Query(description="Only this application's commitments")] = None,
 ) -> Page[wire.Commitment]:

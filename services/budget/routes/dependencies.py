@@ -13,18 +13,17 @@ from services.budget.models import idempotency_keys
 from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.idempotency import Idempotent, idempotency
-from shared.pagination import PageParams, page_params
+from shared.money import CURRENCY_PATTERN
 
 Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 """POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
-Pages = Annotated[PageParams, Depends(page_params)]
 ProgrammeCode = Annotated[
     str, Path(description="Programme code", examples=["interreg-se-no-2021-2027"], max_length=100)
 ]
-CurrencyCode = Annotated[str, Path(pattern=r"^[A-Z]{3}$", description="ISO 4217 code", examples=["NOK"])]
+CurrencyCode = Annotated[str, Path(pattern=CURRENCY_PATTERN, description="ISO 4217 code", examples=["NOK"])]
 Month = Annotated[str, Path(pattern=s.MONTH_PATTERN, description="yyyy-mm", examples=["2024-05"])]
 CommitmentId = Annotated[uuid.UUID, Path(description="The commitment's id")]
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.budget import rates
 from services.budget import schemas as s
-from services.budget.routes.dependencies import Admin, CurrencyCode, Idempotency, Month, Pages, ProgrammeCode
+from services.budget.routes.dependencies import Admin, CurrencyCode, Idempotency, Month, ProgrammeCode
 from shared.app import DbSession
 from shared.clock import Now
-from shared.pagination import Page
+from shared.money import CURRENCY_PATTERN
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["exchange rates"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["exchange rates"])
 @router.get(
     "/programmes/{programme}/fixed-rates", response_model=Page[s.FixedRate], responses=problem_responses(404, 422)
 )
-async def list_fixed_rates(session: DbSession, programme: ProgrammeCode, page: Pages) -> Page[s.FixedRate]:
+async def list_fixed_rates(session: DbSession, programme: ProgrammeCode, page: Paging) -> Page[s.FixedRate]:
     """The programme's fixed exchange rates (they win over the monthly rates)."""
     return await rates.list_fixed_rates(session, programme, page)
 
@@ -63,8 +64,8 @@ async def put_rate(
 @router.get("/exchange-rates", response_model=Page[s.ExchangeRate], responses=problem_responses(422))
 async def list_rates(
     session: DbSession,
-    page: Pages,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="Only this currency")] = None,
+    page: Paging,
+    currency: Annotated[str | None, Query(pattern=CURRENCY_PATTERN, description="Only this currency")] = None,
 ) -> Page[s.ExchangeRate]:
     """Monthly rates, newest month first (public)."""
     return await rates.list_monthly_rates(session, page, currency=currency)

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.catalogue import calls, programmes, searching
-from services.catalogue.routes.common import CallId, Paging, ProgrammeCode, cached
+from services.catalogue.routes.common import CallId, ProgrammeCode, cached
 from shared.app import DbSession
 from shared.clock import Now
 from shared.i18n import Language
-from shared.pagination import MAX_CURSOR_LENGTH, Page, PageParams
+from shared.pagination import MAX_CURSOR_LENGTH, Page, PageParams, Paging
 from shared.problems import problem_responses
 from shared.schemas import catalogue as wire
 

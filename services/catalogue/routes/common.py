@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from shared.caching import cached_json
-from shared.pagination import PageParams, page_params
 
 ProgrammeCode = Annotated[
     str, Path(description="Programme code", examples=["interreg-se-no-2021-2027"], max_length=100)
@@ -16,7 +15,6 @@ ProgrammeCode = Annotated[
 CallId = Annotated[
     uuid.UUID, Path(description="Call id (from the call list)", examples=["0b6c5d0a-0a53-5c5c-9c43-9b0a0e4f0c11"])
 ]
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def cached(request: Request, content: Any) -> Response:

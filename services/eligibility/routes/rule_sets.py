@@ -21,7 +21,7 @@ from shared.auth import Principal, require_roles
 from shared.caching import cached_json
 from shared.clock import Now
 from shared.idempotency import Idempotent, idempotency
-from shared.pagination import Page, PageParams, page_params
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
@@ -31,7 +31,6 @@ router = APIRouter(prefix="/v1", tags=["rule sets"])
 
 RuleSetId = Annotated[str, Path(pattern=SLUG, description="The rule set's id", examples=["interreg-se-no-2021-2027"])]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get(

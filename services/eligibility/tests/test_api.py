@@ -544,3 +544,35 @@ async def test_an_upgraded_rule_set_is_a_new_version_and_reports_under_the_first
         assert v2["sources"]["name.en"].startswith("outside the seeds:")
         v1 = (await client.get(f"/v1/rule-sets/{SE_NO}/versions/1")).json()
         assert all(r["source"] is None for r in v1["rules"])  # the first release named no sources
+
+
+HOSTILE_SOURCES = {
+    "NUL in a source": {"source": "seed 000\x00"},
+    "lone surrogate in a source": {"source": "seed \ud800"},
+    "10 MB source": {"source": "x" * 10_000_000},
+    "empty source": {"source": ""},
+    "param source for no parameter": {"param_sources": {"no-such-param": "ours"}},
+    "NUL in a param source": {"param_sources": {"max_share": "ours\x00"}},
+    "huge param source key": {"param_sources": {"max_share" + "." * 5000: "ours"}},
+}
+
+
+@pytest.mark.parametrize("change", HOSTILE_SOURCES.values(), ids=list(HOSTILE_SOURCES))
+async def test_hostile_sources_are_422_and_store_nothing(
+    eligibility_client: httpx.AsyncClient, change: dict[str, Any]
+) -> None:
+    rules = json.loads(json.dumps(SHARE_060))
+    rules[1].update(change)
+    body = {"id": SE_NO, "programme": SE_NO, "rules": rules}
+    before = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions")).json()
+    r = await eligibility_client.post(
+        "/v1/rule-sets",
+        content=json.dumps(body, ensure_ascii=True).encode(),
+        headers={**ADMIN, "Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert r.status_code == 422, r.text[:300]
+    assert r.headers["content-type"] == "application/problem+json"
+    assert (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions")).json() == before
+    sources_body = {"id": SE_NO, "programme": SE_NO, "rules": SHARE_060, "sources": {"name.en": "ours\x00"}}
+    r = await eligibility_client.post("/v1/rule-sets", json=sources_body, headers=ADMIN)
+    assert r.status_code == 422
