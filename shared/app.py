@@ -16,9 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import TokenVerifier
 from shared.clock import Clock, system_clock
 from shared.db import Database, session_scope
+from shared.guards import BodySizeLimitMiddleware, WriteRateLimitMiddleware, install_fault_handlers, rate_limit_storage
 from shared.observability import RequestContextMiddleware, configure_logging, health_router
+from shared.openapi import document_common_answers
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.text import refuse_unclean_parameters
+from shared.tracing import instrument_app, instrument_engine
 
 Setup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -45,7 +49,13 @@ def build_app(
         configure_logging(service, settings.log_level, settings.log_json)
         app.state.settings = settings
         app.state.clock = clock or system_clock
-        app.state.db = Database(settings.database_url, echo=settings.database_echo)
+        app.state.db = Database(
+            settings.database_url,
+            echo=settings.database_echo,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            statement_timeout=settings.database_statement_timeout_seconds,
+        )
+        instrument_engine(app.state.db.engine, service)
         app.state.token_verifier = TokenVerifier(settings.auth)
         try:
             if setup is not None:
@@ -61,11 +71,22 @@ def build_app(
         description=description,
         version=version,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unclean_parameters)],
         openapi_tags=openapi_tags,
         redoc_url=None,
         swagger_ui_parameters={"defaultModelsExpandDepth": 0, "displayRequestDuration": True},
     )
     install_problem_handlers(app)
+    install_fault_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.write_rate_limit:
+        app.add_middleware(
+            WriteRateLimitMiddleware,
+            service=service,
+            limit=settings.write_rate_limit,
+            storage=rate_limit_storage(settings.redis_url),
+        )
+    instrument_app(app, service)  # OpenTelemetry server spans (shared.tracing), outside every middleware
     app.add_middleware(RequestContextMiddleware, service=service)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
@@ -74,18 +95,28 @@ def build_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-None-Match",
+                "X-Request-ID",
+                "traceparent",
+                "tracestate",
+            ],
             expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
             max_age=600,
         )
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)
+    document_common_answers(app, settings)
     return app
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.db):
+    # GET and HEAD only read: on SQLite their transaction takes no write lock (see shared.db.create_engine).
+    async for session in session_scope(request.app.state.db, read_only=request.method in ("GET", "HEAD")):
         yield session
 
 

@@ -48,7 +48,18 @@ class TokenVerifier:
 
     def __init__(self, settings: AuthSettings) -> None:
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=3600) if settings.jwks_url else None
+        # The key set is cached for an hour; a token naming a kid not in it fetches the set again (a
+        # rotation), at most once per cooldown. No per-kid cache: it would keep a retired key valid.
+        self._jwks = (
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                lifespan=3600,
+                timeout=settings.jwks_timeout_seconds,
+                cooldown_duration=settings.jwks_refresh_cooldown_seconds,
+            )
+            if settings.jwks_url
+            else None
+        )
 
     async def verify(self, token: str) -> Principal:
         try:

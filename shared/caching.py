@@ -10,7 +10,8 @@ from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header names `etag` (or is `*`); weak and strong forms compare equal."""
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":
@@ -28,6 +29,6 @@ def cached_json(request: Request, content: Any, *, max_age: int = 60, public: bo
         "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, must-revalidate",
         "Vary": "Accept-Language, Authorization",
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

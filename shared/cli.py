@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,14 @@ def service_cli(
     """Parse argv and run one command; `serve` listens on the service's HOST/PORT settings unless told."""
     parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
+    migrate = sub.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 0 when the database is at this version's head or past it (a newer "
+        "version migrated it: what a rollback runs on), 3 when it is behind (a pod's init container waits "
+        "with it for the migration Job)",
+    )
     serve = sub.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default=None, help=f"default: {service.upper()}_HOST")
     serve.add_argument("--port", type=int, default=None, help=f"default: {service.upper()}_PORT")
@@ -43,7 +52,13 @@ def service_cli(
             command.arguments(command_parser)
     args = parser.parse_args()
     settings = settings_factory()
-    if args.command == "migrate":
+    if args.command == "migrate" and args.check:
+        current, heads, known = asyncio.run(migration_state(alembic_ini, settings.database_url))
+        if current != heads and not current - known:
+            print(f"the database is at {sorted(current) or 'no revision'}, this version needs {sorted(heads)}")
+            sys.exit(3)
+        print(f"the database is at {sorted(current)}" + ("" if current == heads else f", past {sorted(heads)}"))
+    elif args.command == "migrate":
         upgrade(alembic_ini, settings.database_url)
     elif args.command == "serve":
         import uvicorn
@@ -55,8 +70,32 @@ def service_cli(
             port=args.port or settings.port,
             workers=args.workers,
             log_config=None,
-            proxy_headers=True,
-            forwarded_allow_ips="*",
+            # X-Forwarded-For/-Proto are believed only from these proxies (the rate limits count the real client).
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         )
     else:
         (commands or {})[args.command].run(settings, args)
+
+
+async def migration_state(alembic_ini: Path, url: str) -> tuple[set[str], set[str], set[str]]:
+    """(the revisions the database is at, the heads of this version's migrations, every revision this
+    version knows). A database revision this version does not know was made by a newer version."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import pool
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    script = ScriptDirectory(str(alembic_ini.parent / "migrations"))
+    known = {r.revision for r in script.walk_revisions()}
+
+    def current(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(current), set(script.get_heads()), known
+    finally:
+        await engine.dispose()

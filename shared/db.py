@@ -113,15 +113,33 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An AsyncEngine. On SQLite every transaction starts with BEGIN IMMEDIATE, which serialises
-    writers (the embedded default's answer to concurrency: no lost update, no over-commit), with WAL
-    so that readers are not blocked and a busy timeout instead of 'database is locked' errors."""
+READ_ONLY = "interreg_read_only"
+"""Execution option marking a connection whose transactions only read (on SQLite: a deferred BEGIN)."""
+
+
+def create_engine(
+    url: str, *, echo: bool = False, connect_timeout: float | None = None, statement_timeout: float | None = None
+) -> AsyncEngine:
+    """An AsyncEngine. On SQLite (WAL, so readers never block the writer nor each other) a transaction
+    that may write starts with BEGIN IMMEDIATE, which takes the write lock up front and so serialises
+    writers (the embedded default's answer to concurrency: no lost update, no over-commit, and no
+    deferred reader failing to upgrade mid-transaction); a busy timeout makes a writer wait instead of
+    failing with 'database is locked'. A read-only transaction (a connection with the execution option
+    `READ_ONLY`, as `Database.reader` gives; the request session of GET/HEAD requests) starts with a
+    plain deferred BEGIN: it reads a snapshot and takes no lock, so readers scale and wait for no writer."""
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 60}, poolclass=pool.NullPool)
+        # Pooled: opening a connection (and its aiosqlite thread) costs milliseconds, more than a read.
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 60},
+            poolclass=pool.AsyncAdaptedQueuePool,
+            pool_size=5,
+            max_overflow=10,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -134,19 +152,49 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # PostgreSQL: a server that refuses or never answers fails the connection after `connect_timeout`
+    # (also the wait for a pooled connection); a statement is cancelled by the server after
+    # `statement_timeout`, and given up on by the client a second later if the server is silent.
+    connect_args: dict[str, Any] = {}
+    if connect_timeout is not None:
+        connect_args["timeout"] = connect_timeout
+    if statement_timeout is not None:
+        connect_args["command_timeout"] = statement_timeout + 1
+        connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=connect_timeout if connect_timeout is not None else 30,
+        connect_args=connect_args,
+    )
 
 
 class Database:
     """The engine and session factory of one service, made in the app's lifespan."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        connect_timeout: float | None = None,
+        statement_timeout: float | None = None,
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.engine = create_engine(
+            url, echo=echo, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+        )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.reader = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False
+        )
+        """Sessions that only read: on SQLite a plain BEGIN (no write lock); writes belong in `sessionmaker`."""
 
     @property
     def dialect(self) -> str:
@@ -156,9 +204,10 @@ class Database:
         await self.engine.dispose()
 
 
-async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit when the body finishes, roll back on any error. The only commit."""
-    async with db.sessionmaker() as session:
+async def session_scope(db: Database, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the body finishes, roll back on any error. The only commit.
+    `read_only` (GET/HEAD requests) takes a `Database.reader` session: on SQLite no write lock."""
+    async with (db.reader if read_only else db.sessionmaker)() as session:
         try:
             yield session
             await session.commit()

@@ -2,7 +2,9 @@
 
 Retries cover idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) on connection errors and on
 502/503/504, with exponential back-off; a POST is retried only by the caller with an Idempotency-Key.
-Upstream failures become `UpstreamError` (503 problem+json) naming the service.
+Upstream failures become `UpstreamError` (503 problem+json) naming the service. Every request sends the
+current request id (`X-Request-ID`) and W3C trace context (`traceparent`), so the upstream's log lines
+and spans join the caller's (see `shared.observability`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,16 @@ from typing import Any
 import httpx
 from httpx_retries import Retry, RetryTransport
 
+from shared.observability import REQUEST_ID_HEADER, current_request_id
 from shared.problems import UpstreamError
 from shared.settings import ServiceSettings
+from shared.tracing import instrument_client
+
+
+async def _send_request_id(request: httpx.Request) -> None:
+    request_id = current_request_id()
+    if request_id and REQUEST_ID_HEADER not in request.headers:
+        request.headers[REQUEST_ID_HEADER] = request_id
 
 
 def make_client(
@@ -28,12 +38,15 @@ def make_client(
     """An AsyncClient for one upstream; pass `transport` (e.g. `httpx.ASGITransport(app)`) in tests."""
     retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=[502, 503, 504])
     inner = transport if transport is not None else httpx.AsyncHTTPTransport()
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
         transport=RetryTransport(transport=inner, retry=retry),
         headers={"User-Agent": "interreg-backend", **(headers or {})},
+        event_hooks={"request": [_send_request_id]},
     )
+    instrument_client(client)
+    return client
 
 
 def upstream_client(

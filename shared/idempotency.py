@@ -2,11 +2,15 @@
 
 The same key with the same body returns the first result (same status, same JSON); the same key with
 another body gets 422; a second request racing the first with the same key waits for it and then
-returns its result (PostgreSQL blocks on the key's primary key; SQLite serialises writers).
+returns its result: the key is claimed (its row inserted) BEFORE the work, so PostgreSQL makes the
+second request wait on the key's primary key until the first commits (then it replays the answer) or
+rolls back (then it does the work itself); SQLite serialises writers anyway.
 
 The key row is written in the same transaction as the work, so the work and its recorded result
 commit together or not at all: a request that failed can be retried with its key and is done once.
-Keys are scoped to the caller and the endpoint, so two clients cannot collide.
+Keys are scoped to the caller and the endpoint, so two clients cannot collide. (Work that must happen
+once whoever asks, such as a commitment per application version, is made idempotent by its business
+key in the service itself; the key only makes one client's retry safe.)
 """
 
 from __future__ import annotations
@@ -98,7 +102,7 @@ async def run_idempotent(
     key: str | None,
     caller: str,
     at: datetime,
-    work: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+    work: Callable[[], Awaitable[BaseModel | dict[str, Any] | Answer]],
     status_code: int = 200,
     headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
 ) -> JSONResponse:
@@ -108,8 +112,8 @@ async def run_idempotent(
     rolls back and a retry with the same key tries again.
     """
     if key is None:
-        body = jsonable_encoder(await work())
-        return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)
+        body, status = _answer(await work(), status_code)
+        return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
 
     scope = key_scope(caller, request)
     digest = await fingerprint(request)
@@ -132,27 +136,44 @@ async def run_idempotent(
     existing = await _lookup()
     if existing is not None:
         return _replay(existing)
-
-    body = jsonable_encoder(await work())
     try:
         async with session.begin_nested():
             await session.execute(
                 table.insert().values(
-                    scope=scope,
-                    key=key,
-                    request_hash=digest,
-                    status_code=status_code,
-                    response=body,
-                    created_at=at,
+                    scope=scope, key=key, request_hash=digest, status_code=0, response={}, created_at=at
                 )
             )
     except IntegrityError:
-        # A concurrent request with the same key committed first; our work must not count.
-        raise Conflict(
-            "a request with this Idempotency-Key was completed concurrently; retry to get its result",
-            slug="idempotency-race",
-        ) from None
-    return JSONResponse(body, status_code=status_code, headers=headers(body) if headers else None)
+        # A concurrent request with the same key claimed it first and has committed by now (PostgreSQL
+        # held this insert until then): answer with its result.
+        existing = await _lookup()
+        if existing is None or existing.status_code == 0:
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry to get its result",
+                slug="idempotency-race",
+            ) from None
+        return _replay(existing)
+
+    body, status = _answer(await work(), status_code)
+    await session.execute(
+        table.update().where(table.c.scope == scope, table.c.key == key).values(status_code=status, response=body)
+    )
+    return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `work` returns when its status is not the endpoint's usual one (e.g. 200 for an existing
+    resource at an endpoint that answers 201 when it creates)."""
+
+    body: BaseModel | dict[str, Any]
+    status_code: int
+
+
+def _answer(result: BaseModel | dict[str, Any] | Answer, status_code: int) -> tuple[Any, int]:
+    if isinstance(result, Answer):
+        return jsonable_encoder(result.body), result.status_code
+    return jsonable_encoder(result), status_code
 
 
 @dataclass(frozen=True)
@@ -174,7 +195,7 @@ class Idempotent:
     async def __call__(
         self,
         *,
-        work: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+        work: Callable[[], Awaitable[BaseModel | dict[str, Any] | Answer]],
         status_code: int = 200,
         headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
     ) -> JSONResponse:

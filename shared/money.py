@@ -51,6 +51,13 @@ money columns and NUMERIC(28, 10) rate columns with room for sums."""
 MAX_PLACES = 10
 """Most decimal places of any decimal on the wire (rates are stored with ten)."""
 MAX_DIGITS = 32
+DECIMAL_JSON_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": f"^{DECIMAL_PATTERN.pattern}$",
+    "maxLength": MAX_DIGITS + 2,
+}
+"""What the OpenAPI documents say of a decimal on the wire (the magnitude bound is in the description)."""
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -94,7 +101,7 @@ ExactDecimal = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(decimal_str, return_type=str, when_used="always"),
-    Field(json_schema_extra={"type": "string", "format": "decimal", "examples": ["0.42"]}),
+    Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["0.42"]}),
 ]
 """A decimal number carried as a JSON string (shares, rates, percentages)."""
 
@@ -117,7 +124,7 @@ class Money(BaseModel):
     amount: Annotated[
         Decimal,
         BeforeValidator(to_decimal),
-        Field(json_schema_extra={"type": "string", "format": "decimal", "examples": ["43800000.00"]}),
+        Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["43800000.00"]}),
     ]
     currency: Currency
 
@@ -193,6 +200,17 @@ PositiveMoney = Annotated[Money, AfterValidator(_positive)]
 def round_minor(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, half up (EU rule for conversions, Reg. 1103/97 art. 5)."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+RATE_ROUNDING = "the exact product, rounded once to the minor unit, half up (0.005 away from zero)"
+"""The rounding of every amount computed from another (`of_rate`), as answers state it."""
+
+
+def of_rate(base: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """`rate` × `base` (a flat rate of a cost base, units × a unit cost), computed exactly and rounded once,
+    half up to the currency's minor unit (`round_minor`): 0.15 × 333,333.33 = 49,999.9995 → 50,000.00;
+    never truncated."""
+    return round_minor(base * rate, currency)
 
 
 def convert(amount: Decimal, *, units_per_eur: Decimal, to_eur: bool = True) -> Decimal:

@@ -1,21 +1,35 @@
-"""Structured JSON logs with a request id, Prometheus metrics, and the health endpoints."""
+"""Structured JSON logs with a request id and trace id, Prometheus metrics (with collectors run at scrape
+time for the business figures), and the health endpoints.
+
+Every incoming request runs in a request context: its `X-Request-ID` (echoed, or generated) is in every
+log line and is sent on every upstream call (`shared.http.make_client`), and the W3C trace context
+(`shared.tracing`) follows the same path, so one request can be followed through all services. Work
+that runs outside a request (a relay delivering what a request left behind) enters the same context with
+`request_context(request_id, traceparent)`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from fastapi import APIRouter, FastAPI, Request, Response
+from opentelemetry import context as otel_context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import problem_response
+from shared.tracing import current_ids
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram(
@@ -24,12 +38,95 @@ LATENCY = Histogram(
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+READY = Gauge(
+    "service_ready", "1 when the last readiness check (/readyz, probed by Kubernetes) passed, else 0", ["service"]
+)
+COLLECTOR_ERRORS = Counter(
+    "metrics_collector_errors_total", "Scrape-time collectors that failed (their figures are stale)", ["collector"]
+)
+# The outbox's figures, named here once so the alert rules and the dashboard (deploy/monitoring/) can
+# rely on them: a service with an outbox sets both from a collector (`register_collector`) reading
+# `shared.outbox.backlog`; failed deliveries are counted by the relay (`outbox_failures_total`).
+OUTBOX_BACKLOG = Gauge("outbox_backlog_messages", "Outbox messages not yet delivered", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_message_age_seconds", "Age of the oldest undelivered outbox message (0 when none)", ["service"]
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def current_request_id() -> str | None:
+    """The request id of the work running now (a request, or `request_context`), or None. It is the
+    `request_id` of the log context (structlog's context variables): what the log lines show is sent."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return str(request_id) if request_id else None
+
+
+def current_traceparent() -> str | None:
+    """The W3C `traceparent` of the current span (to store beside work done later), or None."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def request_context(
+    request_id: str | None = None, traceparent: str | None = None, *, service: str | None = None
+) -> Iterator[str]:
+    """Run work as part of request `request_id` (a new id when None or not a plain token) and, when
+    given, of the trace `traceparent`: its log lines carry both ids and its upstream calls send them.
+    Yields the request id; everything is restored on exit (contexts nest)."""
+    request_id = request_id if request_id and _VALID_REQUEST_ID.fullmatch(request_id) else uuid.uuid4().hex
+    trace_token = None
+    if traceparent:
+        trace_token = otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
+    log_tokens = structlog.contextvars.bind_contextvars(
+        request_id=request_id, **({"service": service} if service else {})
+    )
+    try:
+        yield request_id
+    finally:
+        structlog.contextvars.reset_contextvars(**log_tokens)
+        if trace_token is not None:
+            otel_context.detach(trace_token)
+
+
+def _add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    ids = current_ids()
+    if ids is not None:
+        event.setdefault("trace_id", ids[0])
+        event.setdefault("span_id", ids[1])
+    return event
+
+
+Collector = Callable[[FastAPI], Awaitable[None]]
+"""Sets gauges from what the service holds (e.g. counts from its database); run at each scrape."""
+
+
+def register_collector(app: FastAPI, collector: Collector) -> None:
+    """Run `collector(app)` before each `/metrics` answer (after the lifespan has started). A failing
+    collector is logged and counted in `metrics_collector_errors_total`; the scrape still answers."""
+    collectors: list[Collector] = getattr(app.state, "metric_collectors", [])
+    app.state.metric_collectors = [*collectors, collector]
+
+
+async def _run_collectors(app: FastAPI) -> None:
+    for collector in getattr(app.state, "metric_collectors", []):
+        name = getattr(collector, "__qualname__", repr(collector))
+        try:
+            await collector(app)
+        except Exception:
+            COLLECTOR_ERRORS.labels(name).inc()
+            structlog.get_logger("metrics").exception("collector failed", collector=name)
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
     """One JSON object per line on stdout (or a readable console line when `json_logs` is off)."""
     shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -61,7 +158,8 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
 
 
 class RequestContextMiddleware:
-    """Request id (`X-Request-ID`, echoed or generated), one access log line, and metrics per request."""
+    """Request context (`X-Request-ID` echoed, or generated when absent or not a plain token of at most
+    128 characters), one access log line, and metrics per request."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -73,10 +171,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        raw_id = headers.get(b"x-request-id", b"").decode("latin-1")[:128]
-        request_id = raw_id or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        with request_context(headers.get(b"x-request-id", b"").decode("latin-1"), service=self.service) as request_id:
+            await self._handle(scope, receive, send, request_id)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         start = time.perf_counter()
         status = 500
 
@@ -95,6 +193,8 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
+            if template == "/readyz":
+                READY.labels(self.service).set(1 if status == 200 else 0)
             if template not in ("/metrics", "/healthz", "/readyz"):
                 REQUESTS.labels(self.service, method, template, str(status)).inc()
                 LATENCY.labels(self.service, method, template).observe(elapsed)
@@ -118,11 +218,19 @@ def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None)
 
     @router.get("/readyz", summary="Readiness: the database answers", responses={503: {"description": "Not ready"}})
     async def readyz(request: Request) -> Response:
+        limit: float = request.app.state.settings.readiness_timeout_seconds
         try:
-            async with request.app.state.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            if readiness is not None:
-                await readiness(request)
+            async with asyncio.timeout(limit):  # a silent database is "not ready", not a hang
+                async with request.app.state.db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                if readiness is not None:
+                    await readiness(request)
+        except TimeoutError:
+            return problem_response(
+                503,
+                {"type": "about:blank", "title": "Not ready", "status": 503, "detail": f"no answer within {limit} s"},
+                {"Retry-After": str(request.app.state.settings.retry_after_seconds)},
+            )
         except Exception as exc:  # any failure means not ready; say which
             return problem_response(
                 503,
@@ -136,7 +244,8 @@ def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None)
         return Response('{"status":"ready"}', media_type="application/json")
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await _run_collectors(request.app)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

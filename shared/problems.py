@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://problems.interreg-backend.dev/"
@@ -129,6 +130,19 @@ def validation_errors(errors: list[dict[str, Any]] | Any) -> list[FieldError]:
     return out
 
 
+def allowed_methods(request: Request) -> str:
+    """`Allow` of a 405: every method some route of the path answers (Starlette names only the first
+    route's, though e.g. GET and PATCH of one path may live in two routers)."""
+    methods = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -150,7 +164,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required", 403: "Not allowed"}
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            401: "Authentication required",
+            403: "Not allowed",
+            413: "Content too large",
+        }
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         body = {
             "type": "about:blank",
             "title": titles.get(exc.status_code, "Error"),
@@ -158,7 +181,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             "detail": str(exc.detail),
             "instance": request.url.path,
         }
-        return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+        return problem_response(exc.status_code, body, headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

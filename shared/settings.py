@@ -25,6 +25,10 @@ class AuthSettings(BaseSettings):
     audience: str | None = None
     algorithms: list[str] = Field(default_factory=lambda: ["HS256", "RS256", "ES256"])
     leeway_seconds: int = 30
+    jwks_timeout_seconds: float = 5.0
+    jwks_refresh_cooldown_seconds: float = Field(
+        default=30.0, ge=0, description="Least time between two fetches of the JWKS for an unknown kid"
+    )
 
     @field_validator("jwks_url", "issuer", "audience", mode="before")
     @classmethod
@@ -53,6 +57,30 @@ class ServiceSettings(BaseSettings):
         description="Browser origins allowed to call the API (`<SERVICE>_CORS_ORIGINS='[\"https://app.example\"]'`); "
         "none by default: CORS is closed",
     )
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="Largest request body; more is a 413")
+    write_rate_limit: str | None = Field(
+        default="600/minute",
+        description="Writes (POST, PUT, PATCH, DELETE) per client (token subject, else address), in the `limits` "
+        "notation (`20/second;600/minute`); beyond it a 429 with Retry-After. Empty: no limit",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for the rate limits of all replicas (`redis://host:6379/0`); else memory"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses (or `*`) whose X-Forwarded-For/-Proto are believed: the client is the address they name",
+    )
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A statement running longer is cancelled (PostgreSQL); the request gets 503"
+    )
+    readiness_timeout_seconds: float = Field(default=1.5, gt=0, description="/readyz answers 503 after this long")
+    retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After of a 503 for an unavailable database")
+
+    @field_validator("write_rate_limit", "redis_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> ServiceSettings:

@@ -4,12 +4,22 @@ backends, never a 500 on one of them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from annotated_types import GroupedMetadata
+from fastapi import Request
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+
+from shared.i18n import Language
+from shared.problems import FieldError, Unprocessable
 
 
 def clean(value: str) -> str:
+    """`value` unchanged if it holds no NUL character and no lone surrogate; a `ValueError` otherwise."""
     if "\x00" in value:
         raise ValueError("must not contain a NUL character")
     try:
@@ -19,7 +29,99 @@ def clean(value: str) -> str:
     return value
 
 
-SourceText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(clean)]
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""What the OpenAPI documents say of every free text: no NUL character (the validator refuses it)."""
+
+
+class _NoNulInSchema:
+    """Puts `NO_NUL_PATTERN` in the JSON Schema of a string that has no pattern of its own, so the
+    OpenAPI documents say what the validator refuses (a lone surrogate cannot be sent as valid JSON text
+    in the first place: it is not Unicode)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if schema.get("type") == "string" and "pattern" not in schema:
+            schema["pattern"] = NO_NUL_PATTERN
+        return schema
+
+
+@dataclass(frozen=True)
+class Bounded(GroupedMetadata):
+    """Constraints of a text on the wire: `Annotated[str, Bounded(64)]` is at most 64 characters (the
+    column it is stored in, or less), has no NUL byte and no lone surrogate, and matches `pattern` if
+    given. Request models, path and query parameters all use it, so bad text is a 422 naming the field
+    on SQLite and PostgreSQL alike."""
+
+    max_length: int
+    min_length: int = 0
+    pattern: str | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from StringConstraints(
+            min_length=self.min_length or None, max_length=self.max_length, pattern=self.pattern
+        )
+        yield AfterValidator(clean)
+        yield _NoNulInSchema()
+
+
+SourceText = Annotated[str, Bounded(2000, min_length=1)]
 """Where a value comes from: `seed <file>: «quote»`, `derived: …`, `ours: …` or `outside the seeds: …`."""
-SourceKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_*][A-Za-z0-9_.*\-]*$")]
+SourceKey = Annotated[str, Bounded(200, min_length=1, pattern=r"^[A-Za-z0-9_*][A-Za-z0-9_.*\-]*$")]
 """A field path a source is given for (`name.en`, `max_months.main-project`)."""
+CodeText = Annotated[str, Bounded(64, min_length=1)]
+"""A code (fund, priority, specific objective, project type…): 1–64 characters, the size of every code column."""
+
+MAX_JSON_BYTES = 100_000
+"""Largest free-form JSON value a request may carry (a rule's parameters)."""
+
+
+def clean_json(value: Any) -> Any:
+    """A free-form JSON value with every key and string clean (see `clean`) and at most `MAX_JSON_BYTES`
+    bytes written out: JSON columns are stored as text (PostgreSQL's JSON refuses `\\u0000` too)."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            clean(node)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                walk(key)
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(value)
+    if len(json.dumps(value, default=str)) > MAX_JSON_BYTES:
+        raise ValueError(f"must be at most {MAX_JSON_BYTES} characters written as JSON")
+    return value
+
+
+_NAME_EXAMPLE = {"sv": "Grön industriväxt", "nb": "Grønn industrivekst", "en": "Green industrial growth"}
+LocalizedName = Annotated[
+    dict[Language, Annotated[str, Bounded(500)]],
+    Field(
+        description="A name or title keyed by language (sv, nb, nn, da, fi, en), at most 500 characters each",
+        examples=[_NAME_EXAMPLE],
+    ),
+]
+"""`LocalizedText` as a request sends a name or title."""
+LocalizedProse = Annotated[
+    dict[Language, Annotated[str, Bounded(20000)]],
+    Field(
+        description="Text keyed by language (sv, nb, nn, da, fi, en), at most 20,000 characters each",
+        examples=[_NAME_EXAMPLE],
+    ),
+]
+"""`LocalizedText` as a request sends a summary or description."""
+
+
+def refuse_unclean_parameters(request: Request) -> None:
+    """App-wide dependency: a NUL byte in a path or query parameter is a 422 naming it, for every route
+    (parameters typed `Bounded` say so in the OpenAPI; this also covers the ones typed otherwise)."""
+    for where, items in (("path", request.path_params.items()), ("query", request.query_params.multi_items())):
+        for name, value in items:
+            if isinstance(value, str) and "\x00" in value:
+                raise Unprocessable(
+                    f"{where}.{name}: must not contain a NUL character",
+                    errors=[FieldError(field=f"{where}.{name}", message="must not contain a NUL character")],
+                )

@@ -1,11 +1,72 @@
-"""`python -m services.applications migrate | serve`."""
+"""`python -m services.applications migrate | serve | relay | reconcile`.
+
+- `relay` delivers what the outbox owes now (the eligibility checks, commitments and releases that are
+  due) and exits: for an operator, or a deployment that runs the relay out of the API processes
+  (`APPLICATIONS_OUTBOX_RELAY=false`). Prints how many messages were tried and how many are still owed.
+- `reconcile --programme P [--repair]` compares approved applications with the budget's project
+  commitments amount by amount and prints every difference as JSON (exit 1 when one is left);
+  `--repair`, run periodically, releases what no application holds (keyed: never twice).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
+from fastapi import FastAPI
+
+from services.applications import reconciliation
 from services.applications.config import Settings
-from shared.cli import service_cli
+from services.applications.main import create_app
+from services.applications.models import outbox
+from services.applications.schemas import Reconciliation
+from shared.cli import Command, service_cli
+from shared.outbox import Relay, backlog
+from shared.problems import ProblemError
+
+T = TypeVar("T")
+
+
+async def _in_app(settings: Settings, work: Callable[[FastAPI], Awaitable[T]]) -> T:
+    """Run `work` inside the app's lifespan (database, upstream clients), without the background relay."""
+    app = create_app(settings.model_copy(update={"outbox_relay": False}))
+    async with app.router.lifespan_context(app):
+        return await work(app)
+
+
+def relay(settings: Settings, _args: argparse.Namespace) -> None:
+    async def work(app: FastAPI) -> str:
+        the_relay: Relay = app.state.relay
+        tried = await the_relay.drain()
+        async with app.state.db.sessionmaker() as session:
+            owed, oldest = await backlog(session, outbox)
+        return f"tried {tried} messages; {owed} still owed" + (f" (oldest from {oldest.isoformat()})" if oldest else "")
+
+    print(asyncio.run(_in_app(settings, work)))
+
+
+def reconcile(settings: Settings, args: argparse.Namespace) -> None:
+    async def work(app: FastAPI) -> Reconciliation:
+        run = reconciliation.repair if args.repair else reconciliation.reconcile
+        return await run(app.state.db, app.state.upstreams, settings, args.programme)
+
+    try:
+        found = asyncio.run(_in_app(settings, work))
+    except ProblemError as exc:
+        print(f"reconcile failed: {exc.detail or exc.title}", file=sys.stderr)
+        sys.exit(2)
+    print(found.model_dump_json(indent=2))
+    if any(not d.repaired for d in found.differences):
+        sys.exit(1)
+
+
+def _reconcile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--programme", default="interreg-se-no-2021-2027")
+    parser.add_argument("--repair", action="store_true", help="release what no approved application holds")
 
 
 def main() -> None:
@@ -14,6 +75,14 @@ def main() -> None:
         settings_factory=Settings,
         alembic_ini=Path(__file__).resolve().parent / "alembic.ini",
         app_factory="services.applications.main:create_app",
+        commands={
+            "relay": Command("deliver what the outbox owes now, then exit", relay),
+            "reconcile": Command(
+                "compare approved applications with the budget's commitments (exit 1 on a difference)",
+                reconcile,
+                _reconcile_arguments,
+            ),
+        },
     )
 
 

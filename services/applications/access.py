@@ -1,6 +1,6 @@
 """Who may see and do what with an application: its owner (or the owner's organisation) and staff see
-it; the workflow table's `WHO` says whether the applicant or an officer performs a move; admins may do
-both. Anyone else gets a 404 that never tells whether the application exists."""
+it; the workflow table's `WHO` says whether the applicant, an officer, an assessor (an officer) or only an
+admin performs a move; admins may do what applicants and officers do. Anyone else gets a 404 that never tells whether the application exists."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def can_see(principal: Principal, app: Application) -> bool:
 def require_rights(principal: Principal, app: Application, action: Action) -> str:
     """403 unless the caller may perform `action` (on an application they can see); the role recorded."""
     who: Actor = WHO[action]
+    if who == "admin":
+        if principal.has("admin"):
+            return "admin"
+        raise Forbidden(f"only an admin may {action.value} an application")
+    if who == "assessor":  # an officer; that they are the application's assessor is `assessments.py`'s to check
+        if principal.has("officer"):
+            return "assessor"
+        raise Forbidden(f"only an officer assigned as assessor may {action.value} an application")
     if who == "officer":
         if principal.has("officer"):
             return "officer"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -18,7 +20,25 @@ class Settings(ServiceSettings):
     eligibility_url: str = "http://127.0.0.1:8003"
     budget_url: str = "http://127.0.0.1:8004"
     service_token: str | None = None
-    """Bearer token this service uses for its own calls to the budget service (releasing a commitment
-    on withdrawal). In development and test it is minted from `AUTH_SECRET` when unset."""
+    """Bearer token this service uses for its own calls to the budget service (commitments and releases
+    delivered by the outbox; the budget accepts project commitments only from this subject). In
+    development and test it is minted from `AUTH_SECRET` (subject `service:applications`) when unset."""
+    outbox_relay: bool = True
+    """Run the outbox relay in this process (every replica may: claims never overlap on PostgreSQL)."""
+    outbox_poll_seconds: float = 1.0
+    outbox_backoff_seconds: float = 0.5
+    """First retry delay of a failed delivery; doubled per attempt up to `outbox_max_backoff_seconds`."""
+    outbox_max_backoff_seconds: float = 60.0
+    outbox_lease_seconds: float = 30.0
+    reconcile_interval_seconds: float = 600.0
+    """Every so often (with the relay), reconcile each programme with the budget and give back what no
+    approved application holds (`reconciliation.repair`); 0 turns it off."""
+    """How long a claimed message is another relay's: a relay that died releases it after this."""
+    revert_period_days: int = 30
+    """How long after an approval an admin may revert it (`POST /v1/applications/{id}/revert`)."""
     timezone: str = "Europe/Stockholm"
     """The programme's clock: the date an eligibility check is made `as_of` and the year of a reference."""
+
+    @property
+    def revert_period(self) -> dt.timedelta:
+        return dt.timedelta(days=self.revert_period_days)

@@ -47,7 +47,8 @@ def totals(content: ApplicationContent) -> tuple[dict[str, Decimal], dict[str, d
     requested: dict[str, dict[str, Decimal]] = {fund: defaultdict(Decimal) for fund in REQUESTED_FUNDS}
     for partner in content.partners:
         for line in partner.budget:
-            budget[line.amount.currency] += line.amount.amount
+            if line.amount is not None:  # always, once saved: cost-option lines are computed (costs.py)
+                budget[line.amount.currency] += line.amount.amount
         for fin in partner.financing:
             if fin.source in requested:
                 requested[fin.source][fin.amount.currency] += fin.amount.amount

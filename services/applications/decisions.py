@@ -1,178 +1,219 @@
-"""Decisions and the moves that end or return an application: approval (which commits the budget) or
-rejection by an officer, re-opening an ineligible application, and the applicant's withdrawal (which
-releases a commitment recorded for it).
+"""Decisions and the moves after them, each ONE local transaction: the state change and the messages it
+owes the budget (the outbox), never a remote call inside the request.
 
-Approval and withdrawal call the budget, so they run prepare → apply. A commitment made for an
-approval that then cannot be recorded is given back here (`decide_with_compensation`), so the money
-is never held for an application that stays eligible.
+- **approve** (officer, from eligible): records the approval and the commitment it owes
+  (`budget.commit`, business key `budget.commit:<application>:v<version>`); `commitment_status` is
+  `pending` until the relay has it from the budget, then `active`. If the budget refuses (no room left
+  on a fund of the priority), the relay returns the application to `eligible` with the budget's reason
+  (`budget-refused`, actor `system:budget`) and `commitment_status` `refused`.
+- **reject** (officer, reason required), **reopen** (officer, ineligible → draft) and **withdraw** (the
+  applicant, before a decision) owe nothing: no commitment exists before an approval.
+- **terminate** (officer, reason required: the project ends early) and **close** (officer: the project
+  ended, possibly under budget) release what the budget holds and was not paid (`budget.release`,
+  `commitment_status` `releasing`, then `released`); the release is delivered after the commitment.
+- **revert** (admin, reason required, within `revert_period_days` of the approval): the approval is undone
+  (back to `eligible`) and its commitment released the same way; the reserve list then proposes the first
+  project that fits (`committee.reserve_list`). A later approval of the same version is the application's
+  next approval: its messages carry `:a<n>` in their business keys (`decision_key`), so the budget makes
+  it a new commitment instead of answering the released one.
+- **return** (officer, from eligible: questions and a deadline) and **invite** (officer: a concept note
+  invited to a full application) owe nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.access import load_visible, require_rights
-from services.applications.config import Settings
 from services.applications.content import commitment_lines
-from services.applications.errors import BudgetRefused, InvalidApplication, VersionNotFound
+from services.applications.errors import InvalidApplication, RevertPeriodOver, VersionNotFound
 from services.applications.models import Application
-from services.applications.moves import KeyScope, locked, planned, snapshot, transition
-from services.applications.schemas import ApplicationOut, DecisionRequest, WithdrawRequest
-from services.applications.upstreams import Upstreams, priority_of, service_bearer
+from services.applications.moves import transition
+from services.applications.schemas import ApplicationOut, DecisionRequest, EndRequest, ReturnRequest, WithdrawRequest
 from services.applications.views import application_out
-from services.applications.workflow import Action
+from services.applications.workflow import Action, next_status
 from shared.auth import Principal
-from shared.clients.budget import CommitmentRefused
-from shared.db import Database
-from shared.problems import FieldError, ProblemError
+from shared.outbox import Wake
+from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
-from shared.schemas.budget import CommitmentRequest
 
-R = TypeVar("R")
-Work = Callable[[], Awaitable[ApplicationOut]]
-
-
-@dataclass(frozen=True)
-class DecisionPlan:
-    application_id: str
-    revision: int
-    action: Action
-    reason: str | None
-    commitment_id: str | None
-    at: dt.datetime
+COMMIT = "budget.commit"
+RELEASE = "budget.release"
 
 
-async def _commit_budget(db: Database, up: Upstreams, app: Application, *, bearer: str) -> str | None:
-    """Commit the programme money of the submitted version (one line per fund, on the priority of its
-    specific objective) with the officer's token; None when it asks for none. A refusal is a 409."""
-    async with db.sessionmaker() as session:
-        version = await repo.get_version(session, app.id, app.version)
+def _reason(text: str | None, *, required: bool, action: Action) -> str | None:
+    reason = (text or "").strip() or None
+    if required and reason is None:
+        raise InvalidApplication(
+            f"to {action.value} an application needs a reason",
+            errors=[FieldError(field="reason", message=f"required to {action.value}")],
+        )
+    return reason
+
+
+def decision_key(kind: str, app: Application) -> str:
+    """The business key of the commitment (or release) of the application's current approval:
+    `<kind>:<application>:v<version>`, with `:a<n>` from its second approval on."""
+    key = f"{kind}:{app.id}:v{app.version}"
+    return key if app.approvals <= 1 else f"{key}:a{app.approvals}"
+
+
+async def owe_commitment(session: AsyncSession, app: Application, *, at: dt.datetime, wake: Wake) -> None:
+    """Count the approval and record the commitment of the approved version's programme money (one line
+    per fund and currency)."""
+    app.approvals += 1
+    app.decided_at = at
+    version = await repo.get_version(session, app.id, app.version)
     if version is None:  # cannot happen for an eligible application; fail loudly rather than commit nothing
         raise VersionNotFound(f"the application {app.id} has no submitted version")
     content = ApplicationContent.model_validate(json.loads(version.document)["content"])
     lines = commitment_lines(content)
     if not lines:
-        return None
-    priority = await priority_of(up.catalogue, app.programme, app.specific_objective)
-    try:
-        commitment = await up.budget.commit(
-            CommitmentRequest(
-                programme=app.programme,
-                application_id=app.id,
-                priority=priority,
-                specific_objective=app.specific_objective,
-                call_id=uuid.UUID(app.call_id),
-                reference=app.reference,
-                lines=lines,
-            ),
-            bearer=bearer,
-            idempotency_key=f"approve:{app.id}:v{app.version}",
-        )
-    except CommitmentRefused as refused:
-        raise BudgetRefused(
-            f"the budget service refused the commitment: {refused.detail}",
-            budget_detail=refused.detail,
-            **refused.facts,
-        ) from None
-    return str(commitment.id)
+        return
+    await repo.enqueue(
+        session,
+        kind=COMMIT,
+        key=decision_key(COMMIT, app),
+        aggregate=app.id,
+        payload={
+            "programme": app.programme,
+            "application_id": app.id,
+            "application_version": app.version,
+            "specific_objective": app.specific_objective,
+            "call_id": app.call_id,
+            "reference": app.reference,
+            "lines": [line.model_dump(mode="json") for line in lines],
+        },
+        at=at,
+        wake=wake,
+    )
+    app.commitment_status = "pending"
 
 
-async def prepare_decision(
-    db: Database,
-    up: Upstreams,
+async def decide(
+    session: AsyncSession,
     principal: Principal,
     application_id: str,
     body: DecisionRequest,
     *,
-    idempotency: KeyScope,
-    bearer: str,
     now: dt.datetime,
-) -> DecisionPlan | None:
-    """Check the move, and for an approval commit the budget (before any lock). None: a replay."""
-    reason = (body.reason or "").strip() or None
-    if body.decision == "rejected" and reason is None:
-        raise InvalidApplication(
-            "a rejection needs a reason",
-            errors=[FieldError(field="reason", message="required when the decision is rejected")],
-        )
+    wake: Wake,
+) -> ApplicationOut:
+    """An officer's approval (owing the commitment) or rejection (with a reason), on the locked application."""
     action = Action.APPROVE if body.decision == "approved" else Action.REJECT
-    app, replay = await snapshot(db, principal, application_id, action, idempotency)
-    if replay:
-        return None
-    commitment_id = await _commit_budget(db, up, app, bearer=bearer) if action is Action.APPROVE else None
-    return DecisionPlan(
-        application_id=app.id,
-        revision=app.revision,
-        action=action,
-        reason=reason,
-        commitment_id=commitment_id,
-        at=now,
-    )
-
-
-async def decide(session: AsyncSession, principal: Principal, plan: DecisionPlan | None) -> ApplicationOut:
-    """Record the decision (and the commitment of an approval) on the application, locked."""
-    plan = planned(plan)
-    app = await locked(session, plan.application_id, plan.revision, plan.action)
-    role = require_rights(principal, app, plan.action)
-    if plan.commitment_id:
-        app.commitment_id = plan.commitment_id
-    app.decided_at = plan.at
-    transition(
-        session, app, plan.action, actor=principal.sub, role=role, at=plan.at, reason=plan.reason, version=app.version
-    )
+    reason = _reason(body.reason, required=action is Action.REJECT, action=action)
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, action)
+    transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app.decided_at = now
+    if action is Action.APPROVE:
+        await owe_commitment(session, app, at=now, wake=wake)
     await session.flush()
     return application_out(app)
 
 
-async def undo_commitment(db: Database, up: Upstreams, settings: Settings, plan: DecisionPlan) -> None:
-    """An approval whose commitment was made but which could not be stored gives the money back, unless
-    the application holds that very commitment (a concurrent identical approval recorded it)."""
-    if not plan.commitment_id:
-        return
-    async with db.sessionmaker() as session:
-        app = await repo.get(session, plan.application_id)
-    if app is None or app.commitment_id != plan.commitment_id:
-        await up.budget.release(
-            plan.commitment_id,
-            reason="the approval could not be recorded",
-            bearer=service_bearer(settings),
-            idempotency_key=f"approve-undo:{plan.application_id}:{plan.commitment_id}",
-        )
-
-
-async def decide_with_compensation(
+async def end(
     session: AsyncSession,
-    db: Database,
-    up: Upstreams,
-    settings: Settings,
     principal: Principal,
-    plan: DecisionPlan | None,
+    application_id: str,
+    action: Action,
+    body: EndRequest,
     *,
-    record: Callable[[Work], Awaitable[R]],
-) -> R:
-    """`decide` run inside `record` (the endpoint's Idempotency-Key). If it is refused (the application
-    moved on, a concurrent request took the key), the commitment made for it is released: first the
-    request's transaction is rolled back, so no lock is held while the budget is called."""
+    now: dt.datetime,
+    wake: Wake,
+) -> ApplicationOut:
+    """Terminate (reason required) or close an approved project, owing the release of what was not paid."""
+    reason = _reason(body.reason, required=action is Action.TERMINATE, action=action)
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, action)
+    transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    await _owe_release(session, app, reason, at=now, wake=wake)
+    await session.flush()
+    return application_out(app)
 
-    async def work() -> ApplicationOut:
-        return await decide(session, principal, plan)
 
-    try:
-        return await record(work)
-    except ProblemError:
-        if plan is not None and plan.commitment_id:
-            await session.rollback()
-            await undo_commitment(db, up, settings, plan)
-        raise
+async def _owe_release(
+    session: AsyncSession, app: Application, reason: str | None, *, at: dt.datetime, wake: Wake
+) -> None:
+    """Record the release of what the current approval's commitment holds (if it holds or owes one)."""
+    if app.commitment_status not in ("pending", "active"):
+        return
+    await repo.enqueue(
+        session,
+        kind=RELEASE,
+        key=decision_key(RELEASE, app),
+        aggregate=app.id,
+        payload={
+            "application_id": app.id,
+            "application_version": app.version,
+            "reason": f"application {app.reference} {app.status}" + (f": {reason}" if reason else ""),
+        },
+        at=at,
+        wake=wake,
+    )
+    app.commitment_status = "releasing"
+
+
+async def revert(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    reason: str,
+    *,
+    now: dt.datetime,
+    period: dt.timedelta,
+    wake: Wake,
+) -> ApplicationOut:
+    """An admin reverts an approval within `period` of it: back to `eligible`, its commitment released."""
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, Action.REVERT)
+    next_status(app.status, Action.REVERT, app.kind)
+    if app.decided_at is not None and now - app.decided_at > period:
+        raise RevertPeriodOver(
+            f"the approval of {app.reference} was made at {app.decided_at.isoformat()}; it may be reverted for "
+            f"{period.days} days, until {(app.decided_at + period).isoformat()}",
+            decided_at=app.decided_at,
+            revertible_until=app.decided_at + period,
+        )
+    transition(session, app, Action.REVERT, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    await _owe_release(session, app, f"approval reverted: {reason}", at=now, wake=wake)
+    app.decided_at, app.reserve_rank = None, None
+    await session.flush()
+    return application_out(app)
+
+
+async def return_for_completion(
+    session: AsyncSession, principal: Principal, application_id: str, body: ReturnRequest, *, now: dt.datetime
+) -> ApplicationOut:
+    """An officer returns an eligible application to the applicant with questions and a deadline."""
+    if body.deadline <= now:
+        raise InvalidApplication(
+            "the deadline of a completion is in the future",
+            errors=[FieldError(field="deadline", message=f"must be after {now.isoformat()}")],
+        )
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, Action.RETURN)
+    reason = f"questions: {body.questions.strip()} (answer by {body.deadline.isoformat()})"
+    transition(session, app, Action.RETURN, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app.return_deadline = body.deadline
+    await session.flush()
+    return application_out(app)
+
+
+async def invite(
+    session: AsyncSession, principal: Principal, application_id: str, reason: str | None, *, now: dt.datetime
+) -> ApplicationOut:
+    """An officer invites an eligible concept note to a full application (step 2 of its two-step call)."""
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, Action.INVITE)
+    transition(session, app, Action.INVITE, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app.decided_at = now
+    await session.flush()
+    return application_out(app)
 
 
 async def reopen(
@@ -186,58 +227,20 @@ async def reopen(
     return application_out(app)
 
 
-@dataclass(frozen=True)
-class WithdrawalPlan:
-    application_id: str
-    revision: int
-    reason: str | None
-    released: str | None
-    at: dt.datetime
-
-
-async def prepare_withdrawal(
-    db: Database,
-    up: Upstreams,
-    settings: Settings,
-    principal: Principal,
-    application_id: str,
-    body: WithdrawRequest | None,
-    *,
-    idempotency: KeyScope,
-    now: dt.datetime,
-) -> WithdrawalPlan | None:
-    """Check the move, and release any commitment recorded for the application (service token)."""
-    app, replay = await snapshot(db, principal, application_id, Action.WITHDRAW, idempotency)
-    if replay:
-        return None
-    reason = ((body.reason if body else None) or "").strip() or None
-    if app.commitment_id:
-        await up.budget.release(
-            app.commitment_id,
-            reason=f"application {app.reference or app.id} withdrawn" + (f": {reason}" if reason else ""),
-            bearer=service_bearer(settings),
-            idempotency_key=f"withdraw:{app.id}:{app.commitment_id}",
-        )
-    return WithdrawalPlan(
-        application_id=app.id, revision=app.revision, reason=reason, released=app.commitment_id, at=now
-    )
-
-
-async def withdraw(session: AsyncSession, principal: Principal, plan: WithdrawalPlan | None) -> ApplicationOut:
-    """Record the withdrawal (naming a released commitment in the reason)."""
-    plan = planned(plan)
-    app = await locked(session, plan.application_id, plan.revision, Action.WITHDRAW)
+async def withdraw(
+    session: AsyncSession, principal: Principal, application_id: str, body: WithdrawRequest | None, *, now: dt.datetime
+) -> ApplicationOut:
+    """The owning applicant withdraws an application that has no decision (so no commitment) yet."""
+    app = await load_visible(session, principal, application_id, for_update=True)
     role = require_rights(principal, app, Action.WITHDRAW)
-    reason = plan.reason
-    if plan.released:
-        reason = (reason + "; " if reason else "") + f"commitment {plan.released} released"
+    reason = ((body.reason if body else None) or "").strip() or None
     transition(
         session,
         app,
         Action.WITHDRAW,
         actor=principal.sub,
         role=role,
-        at=plan.at,
+        at=now,
         reason=reason,
         version=app.version or None,
     )

@@ -12,18 +12,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.access import load_visible, require_rights
 from services.applications.content import countries_of, validate_content
+from services.applications.errors import InvalidApplication
 from services.applications.models import Application, StatusChange
 from services.applications.schemas import ApplicationOut
 from services.applications.views import application_out
 from services.applications.workflow import Action, Status, next_status
 from shared.auth import Principal
+from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 
 
 async def create(
-    session: AsyncSession, principal: Principal, content: ApplicationContent, *, now: dt.datetime
+    session: AsyncSession,
+    principal: Principal,
+    content: ApplicationContent,
+    *,
+    now: dt.datetime,
+    concept_note_id: str | None = None,
 ) -> ApplicationOut:
-    """A new draft owned by the caller (and their organisation), its creation the first history entry."""
+    """A new draft owned by the caller (and their organisation), its creation the first history entry;
+    `concept_note_id`: the invited concept note a full application follows (`steps.py`)."""
     validate_content(content)
     app = Application(
         id=str(uuid.uuid4()),
@@ -45,6 +53,9 @@ async def create(
         updated_at=now,
         submitted_at=None,
         decided_at=None,
+        kind="full",
+        concept_note_id=concept_note_id,
+        approvals=0,
     )
     repo.add(session, app)
     repo.add_history(
@@ -56,7 +67,7 @@ async def create(
             action=Action.CREATE.value,
             actor=principal.sub,
             role="applicant" if principal.has("applicant") else "admin",
-            reason=None,
+            reason=f"the full application of concept note {concept_note_id}" if concept_note_id else None,
             version=None,
             at=now,
         ),
@@ -68,11 +79,17 @@ async def create(
 async def update(
     session: AsyncSession, principal: Principal, application_id: str, content: ApplicationContent, *, now: dt.datetime
 ) -> ApplicationOut:
-    """Replace the body of a draft (the workflow's `update`: anything but a draft is 409)."""
+    """Replace the body of a draft, or of an application returned for completion (the workflow's `update`:
+    anything else is 409); once submitted, an application keeps its programme and call."""
     app = await load_visible(session, principal, application_id, for_update=True)
     require_rights(principal, app, Action.UPDATE)
-    next_status(app.status, Action.UPDATE)
+    next_status(app.status, Action.UPDATE, app.kind)
     validate_content(content)
+    if app.reference is not None and (content.programme, str(content.call_id)) != (app.programme, app.call_id):
+        raise InvalidApplication(
+            "a submitted application stays in its call: the completion keeps programme and call_id",
+            errors=[FieldError(field="call_id", message=f"must stay {app.call_id}")],
+        )
     app.programme, app.call_id = content.programme, str(content.call_id)
     app.specific_objective, app.project_type = content.specific_objective, content.project_type
     app.acronym, app.countries = content.acronym, countries_of(content)

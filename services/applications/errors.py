@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ApplicationNotFound(NotFound):
@@ -39,3 +39,63 @@ class ConcurrentChange(Conflict):
 
 class InvalidApplication(Unprocessable):
     slug, title = "invalid-application", "The application is not valid"
+
+
+class NotAssessor(Forbidden):
+    slug, title = "not-assessor", "Only an officer assigned as the application's assessor may do this"
+
+
+class DeclarationRequired(Forbidden):
+    slug, title = "declaration-required", "Declare your interests with the partners before assessing"
+
+
+class ConflictOfInterest(Forbidden):
+    slug, title = "conflict-of-interest", "The assessor declared a conflict of interest with a partner"
+
+
+class AssessmentSubmitted(Conflict):
+    slug, title = "assessment-submitted", "The assessment was already submitted"
+
+
+class NoCriteria(Conflict):
+    slug, title = "no-assessment-criteria", "The catalogue publishes no assessment criteria for the programme"
+
+
+class AssessmentIncomplete(Conflict):
+    slug, title = "assessment-incomplete", "The application's assessment is not complete"
+
+
+class BelowThreshold(Conflict):
+    slug, title = "below-quality-threshold", "The application does not meet the quality thresholds"
+
+
+class DoesNotFit(Conflict):
+    slug, title = "does-not-fit", "The money left on the priority does not cover the approvals"
+
+
+class ExchangeRateMissing(Conflict):
+    slug, title = "exchange-rate-missing", "The budget has no exchange rate to convert a requested amount"
+
+
+class DeadlinePassed(Conflict):
+    slug, title = "completion-deadline-passed", "The deadline of the completion has passed"
+
+
+class RevertPeriodOver(Conflict):
+    slug, title = "revert-period-over", "The decision can no longer be reverted"
+
+
+class ConceptNoteRequired(Conflict):
+    slug, title = "concept-note-required", "The call takes full applications of invited concept notes only"
+
+
+class CommitteeSessionNotFound(NotFound):
+    slug, title = "committee-session-not-found", "No such committee session"
+
+
+class ConditionNotFound(NotFound):
+    slug, title = "condition-not-found", "No such condition of the application's approval"
+
+
+class CallNotFound(NotFound):
+    slug, title = "call-not-found", "The catalogue has no such call"

@@ -8,24 +8,54 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from services.applications import metrics
 from services.applications.config import Settings
+from services.applications.deliveries import handlers
+from services.applications.models import outbox
+from services.applications.reconciliation import repair_periodically
 from services.applications.routes import TAGS, routers
+from services.applications.state_aid import AidAwareEligibility
 from services.applications.upstreams import Upstreams
 from shared.app import build_app
 from shared.clients.budget import BudgetClient
 from shared.clients.catalogue import CatalogueClient
-from shared.clients.eligibility import EligibilityClient
 from shared.clock import Clock
 from shared.http import upstream_client
+from shared.observability import register_collector
+from shared.outbox import Relay, run_relay, run_task
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
 
 `draft` → `submitted` → `eligible` | `ineligible` → `approved` | `rejected`, and `withdrawn` from any
-status before a decision; an officer may return an `ineligible` application to `draft`.
+status before a decision; an officer may return an `ineligible` application to `draft`, or an `eligible`
+one for completion (`returned`). Eligible applications are assessed (assessors declare their interests,
+then score the programme's criteria), ranked per call against the budget's live figures, and decided by
+the committee's session (`approved`, with conditions or not; `reserve`; `rejected`); an admin may
+`revert` an approval. A concept note (step 1 of a two-step call) is `invited` to a full application.
 
 Submitting freezes a numbered version (served byte for byte), gives the reference (`SE-NO-2022-0001`)
-and stores the eligibility service's report; approving commits the budget. Every change is in the
-application's history. Applicants see only their own applications; officers see all and decide."""
+and owes the eligibility check, whose report is stored with the version; approving owes the budget its
+commitment, terminating or closing a project the release of what was not paid. What is owed is
+recorded in the same transaction as the change and delivered by an outbox relay until the other
+service has it: an upstream that is down delays the effect (`commitment_status: pending`), it never
+loses it or makes it twice. Every change is in the application's history. Applicants see only their
+own applications; officers see all and decide."""
+
+
+def relay_of(app: FastAPI, settings: Settings) -> Relay:
+    """The outbox relay of this process (`deliveries` says what each message does)."""
+    clock = app.state.clock
+    return Relay(
+        "applications",
+        app.state.db,
+        outbox,
+        handlers(app.state.db, app.state.upstreams, settings, clock),
+        clock,
+        lease_seconds=settings.outbox_lease_seconds,
+        backoff_seconds=settings.outbox_backoff_seconds,
+        max_backoff_seconds=settings.outbox_max_backoff_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
 
 
 def create_app(
@@ -49,16 +79,26 @@ def create_app(
         clients = {name: upstream_client(settings, url, transports.get(name)) for name, url in urls.items()}
         app.state.upstreams = Upstreams(
             catalogue=CatalogueClient(clients["catalogue"]),
-            eligibility=EligibilityClient(clients["eligibility"]),
+            eligibility=AidAwareEligibility(clients["eligibility"], app.state.db, settings.timezone),
             budget=BudgetClient(clients["budget"]),
         )
+        app.state.relay = relay_of(app, settings)
+        background = []
+        if settings.outbox_relay:
+            background.append(await run_relay(app.state.relay))
+            if settings.reconcile_interval_seconds > 0:
+                background.append(
+                    await run_task(repair_periodically(app.state.db, app.state.upstreams, settings), "reconcile")
+                )
         try:
             yield
         finally:
+            for stop in background:
+                await stop()
             for client in clients.values():
                 await client.aclose()
 
-    return build_app(
+    app = build_app(
         service="applications",
         settings=settings,
         title="Applications",
@@ -68,3 +108,6 @@ def create_app(
         openapi_tags=TAGS,
         clock=clock,
     )
+    register_collector(app, metrics.collect)
+    register_collector(app, metrics.collect_outbox)
+    return app

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import Code, UTCDateTime, metadata
 from shared.idempotency import idempotency_table
+from shared.outbox import outbox_table
 
 
 class Base(DeclarativeBase):
@@ -41,11 +42,28 @@ class Application(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     """Bumped on every change; a submission checks it so that a report is never stored for other content."""
     commitment_id: Mapped[str | None] = mapped_column(String(36))
+    commitment_status: Mapped[str | None] = mapped_column(String(20))
+    """Where the budget side of a decision stands: `pending` (the outbox still owes the commitment),
+    `active`, `refused` (the budget had no room; the application went back to eligible), `releasing`
+    (a termination or closure owes the release), `released`."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     """First submission (the time the reference was given)."""
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
+    """`full`, or `concept-note` (step 1 of a two-step call: decided by the call at submission)."""
+    concept_note_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    """The invited concept note a full application (step 2 of a two-step call) follows."""
+    return_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    """While `returned`: the instant by which the applicant submits the completion."""
+    criteria: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The criteria set (catalogue `CriteriaSet`) its assessors score, copied when they were first assigned."""
+    reserve_rank: Mapped[int | None] = mapped_column(Integer)
+    """Its place on the call's reserve list, as the committee recorded it."""
+    approvals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times it was approved (a reverted approval may be followed by another): the n-th
+    approval's commitment and release have business keys of their own."""
 
     __table_args__ = (Index("ix_applications_created_at_id", "created_at", "id"),)
 
@@ -59,8 +77,9 @@ class ApplicationVersion(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     """Canonical JSON of the version (number, reference, time, submitter, content): served verbatim."""
-    report: Mapped[str] = mapped_column(Text)
-    """Canonical JSON of the eligibility report made for this version: served verbatim."""
+    report: Mapped[str | None] = mapped_column(Text)
+    """Canonical JSON of the eligibility report made for this version: served verbatim. Null until the
+    eligibility service's report arrives (the outbox delivers the check after the submission commits)."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -91,4 +110,74 @@ class ReferenceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Assessment(Base):
+    """An assessor's assessment of an application: assigned, interests declared, scores submitted."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("application_id", "assessor", name="uq_assessments_application_assessor"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    assessor: Mapped[str] = mapped_column(String(200))
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    declared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    conflict: Mapped[bool | None] = mapped_column(Boolean)
+    """Null until declared; true: the assessor declared a conflict of interest and may not assess."""
+    conflict_organisations: Mapped[list[str] | None] = mapped_column(JSON)
+    declaration_note: Mapped[str | None] = mapped_column(Text)
+    scores: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Per criterion `{criterion, score, justification}`, as submitted (immutable once submitted)."""
+    version: Mapped[int | None] = mapped_column(Integer)
+    """The application's version the scores were submitted on."""
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class CommitteeSession(Base):
+    """The committee's decision session for a call, recorded with the reference of its minutes."""
+
+    __tablename__ = "committee_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    programme: Mapped[str] = mapped_column(Code())
+    call_id: Mapped[str] = mapped_column(String(36), index=True)
+    minutes_reference: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CommitteeDecision(Base):
+    """One application's decision in a session: approved, approved with conditions, reserve or rejected."""
+
+    __tablename__ = "committee_decisions"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("committee_sessions.id", ondelete="CASCADE"), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(30))
+    reserve_rank: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Condition(Base):
+    """A condition of an approval, later marked fulfilled by an officer."""
+
+    __tablename__ = "approval_conditions"
+    __table_args__ = (UniqueConstraint("application_id", "approval", "number", name="uq_approval_conditions_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    approval: Mapped[int] = mapped_column(Integer)
+    """Which approval of the application (`Application.approvals`) it belongs to."""
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    fulfilled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    fulfilled_by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 idempotency_keys = idempotency_table(Base.metadata)
+outbox = outbox_table(Base.metadata)
+"""The messages this service owes the eligibility and budget services (`shared.outbox`)."""

@@ -40,7 +40,7 @@ def transition(
     version: int | None = None,
 ) -> None:
     """Move `app` by `action` (the table decides, 409 otherwise) and record who, when and why."""
-    target = next_status(app.status, action)
+    target = next_status(app.status, action, app.kind)
     repo.add_history(
         session,
         StatusChange(
@@ -78,7 +78,7 @@ async def snapshot(
             if await repo.idempotency_key_used(session, idempotency[0], idempotency[1]):
                 return app, True
         if action is not None:
-            next_status(app.status, action)
+            next_status(app.status, action, app.kind)
         return app, False
 
 
@@ -88,7 +88,7 @@ async def locked(session: AsyncSession, application_id: str, revision: int, acti
     if app is None:
         raise ApplicationNotFound(f"no application {application_id}")
     if app.revision != revision:
-        next_status(app.status, action)  # it moved on: say so with the current status
+        next_status(app.status, action, app.kind)  # it moved on: say so with the current status
         raise ConcurrentChange("the application was changed while this request was being processed; retry")
     return app
 

@@ -56,6 +56,11 @@ async def latest_report(session: AsyncSession, principal: Principal, application
     version = await repo.get_version(session, app.id, app.version) if app.version else None
     if version is None:
         raise ReportNotFound(f"the application {application_id} has not been submitted yet")
+    if version.report is None:
+        raise ReportNotFound(
+            f"the eligibility report of version {version.number} of the application {application_id} is "
+            "still owed: the check is delivered as soon as the eligibility service answers"
+        )
     return version.report
 
 

@@ -14,10 +14,16 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.applications.models import (
     Application,
     ApplicationVersion,
+    Assessment,
+    CommitteeDecision,
+    CommitteeSession,
+    Condition,
     ReferenceCounter,
     StatusChange,
     idempotency_keys,
+    outbox,
 )
+from shared import outbox as messages
 from shared.auth import Principal
 
 
@@ -39,6 +45,15 @@ async def get(session: AsyncSession, application_id: str, *, for_update: bool = 
 
 def add(session: AsyncSession, application: Application) -> None:
     session.add(application)
+
+
+async def approved(session: AsyncSession, *, programme: str | None = None) -> list[Application]:
+    """The approved applications (of one programme, or all), in the order they were decided."""
+    stmt = select(Application).where(Application.status == "approved")
+    if programme is not None:
+        stmt = stmt.where(Application.programme == programme)
+    stmt = stmt.order_by(Application.decided_at, Application.id)
+    return list((await session.execute(stmt)).scalars())
 
 
 @dataclass(frozen=True)
@@ -149,3 +164,142 @@ async def list_history(session: AsyncSession, application_id: str, *, after: int
 async def idempotency_key_used(session: AsyncSession, scope: str, key: str) -> bool:
     stmt = select(idempotency_keys.c.key).where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
     return (await session.execute(stmt)).first() is not None
+
+
+async def count_by_programme_and_status(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """(programme, status, number of applications) for every pair that has at least one (the metrics)."""
+    stmt = select(Application.programme, Application.status, func.count()).group_by(
+        Application.programme, Application.status
+    )
+    return [(p, s, int(n)) for p, s, n in (await session.execute(stmt)).all()]
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    key: str,
+    aggregate: str,
+    payload: dict[str, Any],
+    at: dt.datetime,
+    wake: messages.Wake | None,
+) -> bool:
+    """Record a message the outbox owes another service, in the caller's transaction."""
+    return await messages.enqueue(
+        session, outbox, kind=kind, key=key, aggregate=aggregate, payload=payload, at=at, wake=wake
+    )
+
+
+async def pending_messages(session: AsyncSession, application_id: str) -> list[str]:
+    """The kinds of messages still owed for an application, oldest first."""
+    return await messages.pending(session, outbox, application_id)
+
+
+async def holding_money(session: AsyncSession, programme: str, also: list[str]) -> list[Application]:
+    """The programme's applications that hold or owe project money (approved, or with a commitment
+    state), and those of `also` (ids the budget has commitments for)."""
+    stmt = select(Application).where(
+        Application.programme == programme,
+        or_(
+            Application.status == "approved",
+            Application.commitment_status.is_not(None),
+            Application.id.in_(also),
+        ),
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pending_by_application(session: AsyncSession, application_ids: list[str]) -> dict[str, list[str]]:
+    """The kinds of messages still owed per application (oldest first), for those that owe any."""
+    stmt = (
+        select(outbox.c.aggregate, outbox.c.kind)
+        .where(outbox.c.delivered_at.is_(None), outbox.c.aggregate.in_(application_ids))
+        .order_by(outbox.c.id)
+    )
+    out: dict[str, list[str]] = {}
+    for aggregate, kind in (await session.execute(stmt)).all():
+        out.setdefault(aggregate, []).append(kind)
+    return out
+
+
+async def programmes_holding_money(session: AsyncSession) -> list[str]:
+    """Programmes with an application that holds or owes project money."""
+    stmt = (
+        select(Application.programme)
+        .where(or_(Application.status == "approved", Application.commitment_status.is_not(None)))
+        .distinct()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+# --- assessments, the committee, two-step calls ------------------------------------------------------
+
+
+def add_row(session: AsyncSession, row: Assessment | CommitteeSession | CommitteeDecision | Condition) -> None:
+    session.add(row)
+
+
+async def get_many(session: AsyncSession, application_ids: list[str], *, for_update: bool = False) -> list[Application]:
+    """The applications of `application_ids` in id order (locked in that order: no deadlock between two)."""
+    stmt = select(Application).where(Application.id.in_(application_ids)).order_by(Application.id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return list((await session.execute(stmt)).scalars())
+
+
+async def assessments(session: AsyncSession, application_ids: list[str]) -> dict[str, list[Assessment]]:
+    """The assessments of each application, in the order the assessors were assigned."""
+    stmt = select(Assessment).where(Assessment.application_id.in_(application_ids)).order_by(Assessment.id)
+    out: dict[str, list[Assessment]] = {aid: [] for aid in application_ids}
+    for row in (await session.execute(stmt)).scalars():
+        out[row.application_id].append(row)
+    return out
+
+
+async def in_call(session: AsyncSession, call_id: str, status: str) -> list[Application]:
+    """The full applications of a call in `status` (the committee's lists), by reserve rank then first submission."""
+    stmt = (
+        select(Application)
+        .where(Application.call_id == call_id, Application.status == status, Application.kind == "full")
+        .order_by(Application.reserve_rank, Application.submitted_at, Application.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def owing_commitment(session: AsyncSession, programme: str) -> list[Application]:
+    """The programme's approved applications whose commitment the outbox still owes the budget."""
+    stmt = select(Application).where(
+        Application.programme == programme,
+        Application.status == "approved",
+        Application.commitment_status == "pending",
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_committee_session(session: AsyncSession, session_id: str) -> CommitteeSession | None:
+    return await session.get(CommitteeSession, session_id)
+
+
+async def committee_decisions(session: AsyncSession, session_id: str) -> list[CommitteeDecision]:
+    stmt = (
+        select(CommitteeDecision).where(CommitteeDecision.session_id == session_id).order_by(CommitteeDecision.position)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def conditions(
+    session: AsyncSession, application_id: str, *, approval: int | None = None, session_id: str | None = None
+) -> list[Condition]:
+    """The conditions of an application (of one approval, or of one session), in order."""
+    stmt = select(Condition).where(Condition.application_id == application_id)
+    if approval is not None:
+        stmt = stmt.where(Condition.approval == approval)
+    if session_id is not None:
+        stmt = stmt.where(Condition.session_id == session_id)
+    return list((await session.execute(stmt.order_by(Condition.approval, Condition.number))).scalars())
+
+
+async def following(session: AsyncSession, concept_note_id: str) -> list[Application]:
+    """The full applications that follow a concept note (step 2 of a two-step call)."""
+    stmt = select(Application).where(Application.concept_note_id == concept_note_id)
+    return list((await session.execute(stmt)).scalars())

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.applications.workflow import Action, Status
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import gron_industrivaxt
+from shared.text import Bounded
 
 EXAMPLE_CALL_ID = "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"
 
@@ -38,6 +39,10 @@ class ApplicationOut(ApplicationContent):
                     "updated_at": "2022-05-20T09:00:00Z",
                     "submitted_at": "2022-05-20T09:00:00Z",
                     "decided_at": None,
+                    "kind": "full",
+                    "concept_note_id": None,
+                    "return_deadline": None,
+                    "reserve_rank": None,
                     **GRON_INDUSTRIVAXT,
                 }
             ]
@@ -53,11 +58,29 @@ class ApplicationOut(ApplicationContent):
     owner: str = Field(description="The applicant (token subject) who created it")
     organisation: str | None = Field(description="The applicant's organisation (token claim `org`), if any")
     commitment_id: UUID | None = Field(description="The budget commitment made at approval")
+    commitment_status: Literal["pending", "active", "refused", "releasing", "released"] | None = Field(
+        default=None,
+        description="The budget side of the decision: `pending` until the budget has the commitment the "
+        "approval owes (delivered by the outbox), `active`; `refused` when the budget had no room (the "
+        "application is `eligible` again); `releasing`/`released` after termination or closure",
+    )
     allowed_actions: list[Action] = Field(description="What the workflow allows next (whoever may do it)")
     created_at: dt.datetime
     updated_at: dt.datetime
     submitted_at: dt.datetime | None = Field(description="The first submission")
     decided_at: dt.datetime | None
+    kind: Literal["full", "concept-note"] = Field(
+        default="full",
+        description="`concept-note` for an application to step 1 of a two-step call (decided by the call when it "
+        "is submitted), else `full`",
+    )
+    concept_note_id: UUID | None = Field(
+        default=None, description="A full application of step 2: the invited concept note it follows"
+    )
+    return_deadline: dt.datetime | None = Field(
+        default=None, description="While `returned` for completion: submit the completion by this instant"
+    )
+    reserve_rank: int | None = Field(default=None, description="On the reserve list: its rank (committee)")
 
 
 class HistoryEntry(BaseModel):
@@ -119,7 +142,7 @@ class DecisionRequest(BaseModel):
     )
 
     decision: Literal["approved", "rejected"]
-    reason: str | None = Field(default=None, max_length=4000, description="Required for a rejection")
+    reason: Annotated[str, Bounded(4000)] | None = Field(default=None, description="Required for a rejection")
 
 
 class ReopenRequest(BaseModel):
@@ -132,7 +155,7 @@ class ReopenRequest(BaseModel):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Annotated[str, Bounded(4000, min_length=1)]
 
 
 class WithdrawRequest(BaseModel):
@@ -145,4 +168,106 @@ class WithdrawRequest(BaseModel):
         },
     )
 
-    reason: str | None = Field(default=None, max_length=4000)
+    reason: Annotated[str, Bounded(4000)] | None = None
+
+
+class EndRequest(BaseModel):
+    """Terminating (reason required) or closing an approved project."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "The Norwegian lead partner went bankrupt."}]},
+    )
+
+    reason: Annotated[str, Bounded(4000)] | None = None
+
+
+class SubmitRequest(BaseModel):
+    """Optional: with a completion (an application `returned`), the applicant's answer to the questions."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"answer": "The signed co-financing letter of Kongsvinger is attached."}]},
+    )
+
+    answer: Annotated[str, Bounded(4000)] | None = None
+
+
+class ReturnRequest(BaseModel):
+    """An officer returns an application for completion: the questions and the deadline of the answer."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "questions": "Please add the Norwegian partner's co-financing letter and explain the timetable.",
+                    "deadline": "2022-07-15T23:59:59+02:00",
+                }
+            ]
+        },
+    )
+
+    questions: Annotated[str, Bounded(4000, min_length=1)]
+    deadline: AwareDatetime
+
+
+class RevertRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "The steering committee's minutes show the vote was void."}]},
+    )
+
+    reason: Annotated[str, Bounded(4000, min_length=1)]
+
+
+class InviteRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "A strong concept: develop the work plan with both regions."}]},
+    )
+
+    reason: Annotated[str, Bounded(4000)] | None = None
+
+
+class FullApplicationRequest(BaseModel):
+    """Step 2 of a two-step call: the call that takes the invited concept note's full application."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"call_id": "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"}]}
+    )
+
+    call_id: UUID
+
+
+class Difference(BaseModel):
+    """One way the applications and the budget disagree (`reconciliation`)."""
+
+    kind: Literal[
+        "missing-commitment",
+        "amount-mismatch",
+        "commitment-id-mismatch",
+        "orphan-commitment",
+        "duplicate-commitment",
+        "unreleased",
+    ]
+    application_id: str
+    reference: str | None = None
+    commitment_id: str | None = None
+    detail: str
+    expected: list[str] = Field(default_factory=list, description="The approved version's programme money")
+    actual: list[str] = Field(default_factory=list, description="What the budget's commitment holds")
+    repaired: bool = Field(default=False, description="Released by `reconcile --repair`")
+
+
+class Reconciliation(BaseModel):
+    """Approved applications against the budget's project commitments, amount by amount."""
+
+    programme: str
+    consistent: bool = Field(description="No difference (what is still pending is on its way, not a difference)")
+    applications: int = Field(description="Applications compared (those holding or owing project money)")
+    commitments: int = Field(description="Project commitments the budget holds for the programme")
+    pending: dict[str, list[str]] = Field(
+        description="Per application, the messages the outbox still owes (e.g. `budget.commit`)"
+    )
+    differences: list[Difference]

@@ -1,9 +1,18 @@
-"""Submission: the eligibility pre-check, and submitting a draft (prepare → apply).
+"""Submission: the eligibility pre-check, and submitting a draft (prepare → apply → deliver).
 
-`prepare_submission` asks the catalogue (is the call open now? the reference prefix) and the
-eligibility service (the report) before any lock; `submit` then freezes version n+1 with its report,
-gives the reference at the first submission and moves the application to submitted and at once to
-eligible or ineligible as the report says. Nothing is stored when a remote call fails.
+`prepare_submission` asks the catalogue (is the call open now, by the catalogue's one definition? the
+reference prefix) before any lock; nothing is stored when it cannot answer (503). `submit` then freezes
+version n+1, gives the reference at the first submission, moves the application to `submitted` and
+records in the same transaction the check it owes the eligibility service (the outbox). The relay
+delivers it (`deliveries.Assess`): the report, made for the instant of the submission, is stored with
+the version and moves the application to `eligible` or `ineligible`. An eligibility service that is
+down delays the assessment; it never loses or refuses a submission.
+
+A completion (an application `returned` with questions) is submitted the same way, by its deadline
+instead of within the call's window (which has usually closed by then): the next version, the same
+reference, the applicant's answer in the history, and the eligibility check of the new version made for
+the instant of the first submission (the completion belongs to that submission: the call was open then).
+The call decides the `kind` (a concept note in step 1 of a two-step call, `steps.py`).
 """
 
 from __future__ import annotations
@@ -15,18 +24,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
+from services.applications import steps
 from services.applications.access import require_rights
 from services.applications.config import Settings
 from services.applications.content import canonical_json
-from services.applications.errors import CallNotOpen, InvalidApplication
+from services.applications.errors import CallNotOpen, DeadlinePassed, InvalidApplication
 from services.applications.models import ApplicationVersion
 from services.applications.moves import KeyScope, locked, planned, snapshot, transition
 from services.applications.schemas import ApplicationOut
 from services.applications.upstreams import Upstreams, reference_prefix
 from services.applications.views import application_out
-from services.applications.workflow import Action
+from services.applications.workflow import Action, Status
 from shared.auth import Principal
 from shared.db import Database
+from shared.outbox import Wake
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.catalogue import Call
@@ -34,6 +45,8 @@ from shared.schemas.eligibility import Report
 
 SYSTEM_ELIGIBILITY = "system:eligibility"
 """The actor recorded for the assessment that follows a submission."""
+ASSESS = "eligibility.assess"
+"""The outbox message a submission owes: the eligibility check of the version."""
 
 
 def local_date(settings: Settings, at: dt.datetime) -> dt.date:
@@ -56,7 +69,7 @@ async def pre_check(
     if not principal.is_staff:
         require_rights(principal, app, Action.UPDATE)
     content = ApplicationContent.model_validate(app.content)
-    return await up.eligibility.check(content, as_of=local_date(settings, now), accept_language=accept_language)
+    return await up.eligibility.check(content, at=now, as_of=local_date(settings, now), accept_language=accept_language)
 
 
 @dataclass(frozen=True)
@@ -64,8 +77,9 @@ class SubmissionPlan:
     application_id: str
     revision: int
     prefix: str
-    report: Report
+    accept_language: str | None
     at: dt.datetime
+    kind: str
 
 
 def _require_open(call: Call, at: dt.datetime) -> None:
@@ -94,11 +108,10 @@ async def prepare_submission(
     now: dt.datetime,
 ) -> SubmissionPlan | None:
     """Everything a submission needs from other services, asked before any lock: the call (open
-    now?), the programme's reference prefix, and the eligibility report. None: a replay."""
+    now?) and the programme's reference prefix. None: a replay."""
     app, replay = await snapshot(db, principal, application_id, Action.SUBMIT, idempotency)
     if replay:
         return None
-    content = ApplicationContent.model_validate(app.content)
     call = await up.catalogue.call(app.call_id)
     if call is None:
         raise InvalidApplication(
@@ -109,10 +122,27 @@ async def prepare_submission(
             f"the call {call.number} belongs to {call.programme}, not {app.programme}",
             errors=[FieldError(field="call_id", message="a call of another programme")],
         )
-    _require_open(call, now)
+    if app.status == Status.RETURNED:
+        _require_deadline(app.return_deadline, now)
+    else:
+        _require_open(call, now)
+    kind = await steps.kind_at_submission(db, app, call)
     prefix = await reference_prefix(up.catalogue, app.programme)
-    report = await up.eligibility.check(content, as_of=local_date(settings, now), accept_language=accept_language)
-    return SubmissionPlan(application_id=app.id, revision=app.revision, prefix=prefix, report=report, at=now)
+    return SubmissionPlan(
+        application_id=app.id,
+        revision=app.revision,
+        prefix=prefix,
+        accept_language=accept_language,
+        at=now,
+        kind=kind,
+    )
+
+
+def _require_deadline(deadline: dt.datetime | None, at: dt.datetime) -> None:
+    if deadline is not None and at > deadline:
+        raise DeadlinePassed(
+            f"the completion was due by {deadline.isoformat()}; now is {at.isoformat()}", deadline=deadline
+        )
 
 
 def assessment_reason(report: Report) -> str:
@@ -126,14 +156,24 @@ def assessment_reason(report: Report) -> str:
 
 
 async def submit(
-    session: AsyncSession, settings: Settings, principal: Principal, plan: SubmissionPlan | None
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    plan: SubmissionPlan | None,
+    *,
+    wake: Wake,
+    answer: str | None = None,
 ) -> ApplicationOut:
-    """Freeze version n+1 with its report, give the reference at the first submission, and move the
-    application to submitted and at once to eligible or ineligible as the report says."""
+    """Freeze version n+1, give the reference at the first submission, move the application to
+    `submitted` and record the eligibility check owed for the version (delivered by the relay). `answer`:
+    the applicant's answer to the questions of a completion, kept in the history."""
     plan = planned(plan)
     app = await locked(session, plan.application_id, plan.revision, Action.SUBMIT)
     role = require_rights(principal, app, Action.SUBMIT)
     at = plan.at
+    completion = app.status == Status.RETURNED
+    checked_at = app.submitted_at if completion and app.submitted_at is not None else at
+    app.kind = plan.kind
     if app.reference is None:
         year = at.astimezone(ZoneInfo(settings.timezone)).year
         number = await repo.next_reference_number(session, app.programme, year)
@@ -152,25 +192,51 @@ async def submit(
     repo.add_version(
         session,
         ApplicationVersion(
-            application_id=app.id,
-            number=version,
-            document=canonical_json(document),
-            report=canonical_json(plan.report.model_dump(mode="json")),
-            created_at=at,
+            application_id=app.id, number=version, document=canonical_json(document), report=None, created_at=at
         ),
     )
     app.version = version
-    transition(session, app, Action.SUBMIT, actor=principal.sub, role=role, at=at, version=version)
-    assess = Action.ASSESS_ELIGIBLE if plan.report.eligible else Action.ASSESS_INELIGIBLE
-    transition(
+    reason = (f"answer: {answer.strip()}" if answer and answer.strip() else "completion") if completion else None
+    transition(session, app, Action.SUBMIT, actor=principal.sub, role=role, at=at, reason=reason, version=version)
+    app.return_deadline = None
+    await repo.enqueue(
         session,
-        app,
-        assess,
-        actor=SYSTEM_ELIGIBILITY,
-        role="system",
+        kind=ASSESS,
+        key=f"{ASSESS}:{app.id}:v{version}",
+        aggregate=app.id,
+        payload={
+            "application_id": app.id,
+            "version": version,
+            "at": checked_at.isoformat(),
+            "as_of": local_date(settings, checked_at).isoformat(),
+            "accept_language": plan.accept_language,
+        },
         at=at,
-        reason=assessment_reason(plan.report),
-        version=version,
+        wake=wake,
     )
     await session.flush()
     return application_out(app)
+
+
+async def assess(session: AsyncSession, application_id: str, version: int, report: Report, *, at: dt.datetime) -> str:
+    """Store the report delivered for `version` and move a still-submitted application to eligible or
+    ineligible as it says; a report for an application withdrawn meanwhile is stored and moves nothing."""
+    app = await repo.get(session, application_id, for_update=True)
+    stored = await repo.get_version(session, application_id, version)
+    if app is None or stored is None:
+        return "gone"
+    stored.report = canonical_json(report.model_dump(mode="json"))
+    if app.status == Status.SUBMITTED and app.version == version:
+        action = Action.ASSESS_ELIGIBLE if report.eligible else Action.ASSESS_INELIGIBLE
+        transition(
+            session,
+            app,
+            action,
+            actor=SYSTEM_ELIGIBILITY,
+            role="system",
+            at=at,
+            reason=assessment_reason(report),
+            version=version,
+        )
+    await session.flush()
+    return "delivered"

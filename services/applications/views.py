@@ -23,11 +23,16 @@ def application_out(app: Application) -> ApplicationOut:
         owner=app.owner_sub,
         organisation=app.owner_org,
         commitment_id=uuid.UUID(app.commitment_id) if app.commitment_id else None,
-        allowed_actions=[a for a in allowed_actions(Status(app.status)) if WHO[a] != "system"],
+        commitment_status=app.commitment_status,
+        allowed_actions=[a for a in allowed_actions(Status(app.status), app.kind) if WHO[a] != "system"],
         created_at=app.created_at,
         updated_at=app.updated_at,
         submitted_at=app.submitted_at if app.submitted_at else None,
         decided_at=app.decided_at if app.decided_at else None,
+        kind="concept-note" if app.kind == "concept-note" else "full",
+        concept_note_id=uuid.UUID(app.concept_note_id) if app.concept_note_id else None,
+        return_deadline=app.return_deadline if app.status == Status.RETURNED else None,
+        reserve_rank=app.reserve_rank if app.status == Status.RESERVE else None,
     )
 
 

@@ -1,9 +1,25 @@
 """The application workflow: ONE transition table, the only place that says what may follow what.
 
-    draft ──submit──▶ submitted ──assess──▶ eligible ──approve──▶ approved
-      ▲                         └─assess──▶ ineligible   eligible/ineligible ──reject──▶ rejected
-      └──────────────reopen (officer)────── ineligible
-    draft | submitted | eligible | ineligible ──withdraw──▶ withdrawn
+    draft ──submit──▶ submitted ──assess──▶ eligible ──approve──▶ approved ──terminate──▶ terminated
+      ▲                 ▲       └─assess──▶ ineligible  │  ▲   ▲          └──close─────▶ closed
+      │                 │                               │  │   └─approve── reserve ◀──reserve── eligible
+      │                 └──submit── returned ◀──return──┘  └──budget-refused (system), revert (admin)──▶ eligible
+      └──────────────reopen (officer)────── ineligible   eligible/ineligible/returned/reserve ──reject──▶ rejected
+    draft | submitted | eligible | ineligible | returned | reserve ──withdraw──▶ withdrawn
+    eligible ──assign-assessors | declare-interests | score──▶ eligible   (the assessment, services/applications/assessments.py)
+    eligible ──invite──▶ invited   (a concept note: step 1 of a two-step call)
+
+`submitted` lasts until the eligibility service's report arrives (the outbox delivers the check); an
+approval commits the budget through the outbox, and if the budget refuses it (the money went to another
+application meanwhile) the system returns the application to `eligible` with the budget's reason.
+`terminate` (ended early) and `close` (ended, possibly under budget) release what was not paid, and so
+does `revert` (an admin undoing an approval within the configured period).
+
+An eligible application is assessed (officers assigned as assessors declare their interests and score it)
+while it stays `eligible`; an officer may `return` it for completion (`returned`: the applicant edits it
+and submits the next version, checked again); the committee's session approves it, puts it on the
+`reserve` list or rejects it. A concept note (the `kind` of an application to a step-1 call) is
+`invite`d to a full application instead of approved: `KIND_ONLY` lists the actions of one kind only.
 
 `update` (PUT of the body) is listed too, as a move from draft to draft, so that "only a draft can be
 edited" is answered by the same table and the same 409.
@@ -25,6 +41,11 @@ class Status(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    TERMINATED = "terminated"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    RESERVE = "reserve"
+    INVITED = "invited"
 
 
 class Action(StrEnum):
@@ -35,12 +56,23 @@ class Action(StrEnum):
     ASSESS_ELIGIBLE = "assess-eligible"
     ASSESS_INELIGIBLE = "assess-ineligible"
     APPROVE = "approve"
+    BUDGET_REFUSED = "budget-refused"
     REJECT = "reject"
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
+    TERMINATE = "terminate"
+    CLOSE = "close"
+    RETURN = "return"
+    ASSIGN = "assign-assessors"
+    DECLARE = "declare-interests"
+    SCORE = "score"
+    RESERVE = "reserve"
+    REVERT = "revert"
+    INVITE = "invite"
 
 
-Actor = Literal["applicant", "officer", "system"]
+Actor = Literal["applicant", "officer", "assessor", "admin", "system"]
+Kind = Literal["full", "concept-note"]
 
 S, A = Status, Action
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -49,6 +81,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.SUBMITTED, A.ASSESS_ELIGIBLE): S.ELIGIBLE,
     (S.SUBMITTED, A.ASSESS_INELIGIBLE): S.INELIGIBLE,
     (S.ELIGIBLE, A.APPROVE): S.APPROVED,
+    (S.APPROVED, A.BUDGET_REFUSED): S.ELIGIBLE,
+    (S.APPROVED, A.TERMINATE): S.TERMINATED,
+    (S.APPROVED, A.CLOSE): S.CLOSED,
     (S.ELIGIBLE, A.REJECT): S.REJECTED,
     (S.INELIGIBLE, A.REJECT): S.REJECTED,
     (S.INELIGIBLE, A.REOPEN): S.DRAFT,
@@ -56,6 +91,20 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
     (S.ELIGIBLE, A.WITHDRAW): S.WITHDRAWN,
     (S.INELIGIBLE, A.WITHDRAW): S.WITHDRAWN,
+    (S.ELIGIBLE, A.RETURN): S.RETURNED,
+    (S.RETURNED, A.UPDATE): S.RETURNED,
+    (S.RETURNED, A.SUBMIT): S.SUBMITTED,
+    (S.RETURNED, A.REJECT): S.REJECTED,
+    (S.RETURNED, A.WITHDRAW): S.WITHDRAWN,
+    (S.ELIGIBLE, A.ASSIGN): S.ELIGIBLE,
+    (S.ELIGIBLE, A.DECLARE): S.ELIGIBLE,
+    (S.ELIGIBLE, A.SCORE): S.ELIGIBLE,
+    (S.ELIGIBLE, A.RESERVE): S.RESERVE,
+    (S.RESERVE, A.APPROVE): S.APPROVED,
+    (S.RESERVE, A.REJECT): S.REJECTED,
+    (S.RESERVE, A.WITHDRAW): S.WITHDRAWN,
+    (S.APPROVED, A.REVERT): S.ELIGIBLE,
+    (S.ELIGIBLE, A.INVITE): S.INVITED,
 }
 """(current status, action) -> next status. Anything not listed is refused with 409."""
 
@@ -66,24 +115,55 @@ WHO: dict[Action, Actor] = {
     A.ASSESS_ELIGIBLE: "system",
     A.ASSESS_INELIGIBLE: "system",
     A.APPROVE: "officer",
+    A.BUDGET_REFUSED: "system",
+    A.TERMINATE: "officer",
+    A.CLOSE: "officer",
     A.REJECT: "officer",
     A.REOPEN: "officer",
     A.WITHDRAW: "applicant",
+    A.RETURN: "officer",
+    A.ASSIGN: "officer",
+    A.DECLARE: "assessor",
+    A.SCORE: "assessor",
+    A.RESERVE: "officer",
+    A.REVERT: "admin",
+    A.INVITE: "officer",
 }
-"""Who performs each action: the owning applicant, an officer, or the service itself (admins may do
-what applicants and officers do)."""
+"""Who performs each action: the owning applicant, an officer, an officer assigned as the application's
+assessor, an admin only, or the service itself (admins may do what applicants and officers do)."""
+
+KIND_ONLY: dict[Action, Kind] = {
+    A.APPROVE: "full",
+    A.RETURN: "full",
+    A.ASSIGN: "full",
+    A.DECLARE: "full",
+    A.SCORE: "full",
+    A.RESERVE: "full",
+    A.INVITE: "concept-note",
+}
+KIND_NAMES: dict[str, str] = {"full": "full application", "concept-note": "concept note"}
+"""Actions for one kind of application only: a concept note is invited to a full application, never
+approved, assessed or returned; a full application is never invited."""
 
 
-def allowed_actions(status: Status) -> list[Action]:
-    return [a for (s, a) in TRANSITIONS if s == status]
+def allowed_actions(status: Status, kind: str = "full") -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == status and KIND_ONLY.get(a, kind) == kind]
 
 
-def next_status(current: str, action: Action) -> Status:
+def next_status(current: str, action: Action, kind: str = "full") -> Status:
     """The status after `action`, or 409 naming the current status and the attempted transition."""
     status = Status(current)
     target = TRANSITIONS.get((status, action))
+    if target is not None and KIND_ONLY.get(action, kind) != kind:
+        raise TransitionNotAllowed(
+            f"cannot {action.value} a {KIND_NAMES[kind]}: {action.value} is for a {KIND_NAMES[KIND_ONLY[action]]} "
+            f"only (attempted transition: {status.value} --{action.value}-->; allowed from {status.value}: "
+            f"{', '.join(allowed_actions(status, kind))})",
+            current_status=status.value,
+            attempted_transition=action.value,
+        )
     if target is None:
-        allowed = ", ".join(allowed_actions(status)) or "none: the application is closed"
+        allowed = ", ".join(allowed_actions(status, kind)) or "none: the application is closed"
         raise TransitionNotAllowed(
             f"cannot {action.value} an application that is {status.value} "
             f"(attempted transition: {status.value} --{action.value}-->; allowed from {status.value}: {allowed})",

@@ -1,9 +1,12 @@
 """Commitments of approved applications: made all lines or none, never over-committed, read and listed.
 
 Each line is converted to the programme's currency (`rates`) and both amounts are kept. Creating a
-commitment is the hot path under concurrency: one query for the reference data, the balance rows
-locked in (fund, priority) order (`repository.lock_balance_values`), then plain INSERT/UPDATE
-statements. Releases and payments against a commitment are in `releases.py`.
+commitment is the hot path under concurrency, so the balance rows are locked as late as possible: one
+query for the reference data, the plain INSERTs of the commitment, its lines and its ledger entries,
+and last one conditional UPDATE per fund in fund order (`repository.take_room`: `committed += x` only
+where `available >= x`), which takes the row lock held to the commit. No row updated means no room:
+the transaction rolls back and the 409 names what is available. Releases and payments against a
+commitment are in `releases.py`.
 """
 
 from __future__ import annotations
@@ -11,21 +14,30 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 from pydantic import AwareDatetime
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget.balances import insufficient
-from services.budget.errors import CommitmentNotFound, ReserveNotCommittable
+from services.budget.errors import (
+    CommitmentExists,
+    CommitmentNotFound,
+    ProjectCommitmentByApplicationOnly,
+    ReserveNotCommittable,
+)
 from services.budget.programmes import unknown
 from services.budget.rates import Conversion, month_of, to_programme_currency
+from shared.auth import Principal
+from shared.clients.catalogue import CatalogueClient
 from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
-from shared.problems import FieldError
+from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire
 
 
@@ -51,6 +63,7 @@ def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Comm
         id=c.id,
         programme=c.programme,
         application_id=c.application_id,
+        application_version=c.application_version,
         priority=c.priority,
         specific_objective=c.specific_objective,
         call_id=c.call_id,
@@ -72,10 +85,27 @@ def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Comm
     )
 
 
+async def check_call(catalogue: CatalogueClient, body: wire.CommitmentRequest) -> None:
+    """A commitment naming a call names one the catalogue has, of the same programme (422 otherwise)."""
+    if body.call_id is None:
+        return
+    call = await catalogue.call(body.call_id)
+    if call is None or call.programme != body.programme:
+        why = "the catalogue has no such call" if call is None else f"a call of {call.programme}"
+        raise unknown("call_id", f"call {body.call_id}: {why}")
+
+
 async def create_commitment(
-    session: AsyncSession, body: wire.CommitmentRequest, *, actor: str, now: dt.datetime
-) -> wire.Commitment:
-    """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room."""
+    session: AsyncSession,
+    body: wire.CommitmentRequest,
+    *,
+    caller: Principal,
+    application_services: Sequence[str],
+    now: dt.datetime,
+) -> tuple[wire.Commitment, bool]:
+    """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room.
+    Returns (the commitment, whether it was made now): an application version that already has an
+    active commitment gets that one back, whoever asks (its business key)."""
     ref = await repo.reference(
         session, body.programme, body.priority, body.specific_objective, sorted({ln.fund for ln in body.lines})
     )
@@ -93,6 +123,8 @@ async def create_commitment(
             "specific_objective",
             f"priority {body.priority} of {body.programme} has no specific objective {body.specific_objective!r}",
         )
+    if ref.funds_projects:
+        _require_application(body, caller, application_services)
     code, currency = body.programme, ref.currency
     month = month_of(now)
     conversions: list[Conversion] = []
@@ -106,49 +138,54 @@ async def create_commitment(
         needed[line.fund] += conv.amount
         first_line.setdefault(line.fund, i)
 
-    locked = await repo.lock_balance_values(session, code, body.priority, needed)
-    for fund in sorted(needed):
-        row = locked.get(fund)
-        available = row[0] - (row[1] - row[2]) if row is not None else Decimal(0)
-        if row is None or needed[fund] > available:
-            raise insufficient(
-                fund, body.priority, needed[fund], available, currency, field=f"lines.{first_line[fund]}.amount"
-            )
-    await repo.add_committed(session, code, body.priority, needed)
+    if body.application_version is not None:
+        existing = await repo.active_commitment_of(session, code, body.application_id, body.application_version)
+        if existing is not None:
+            return _same_commitment(existing, (await repo.lines(session, [existing.id]))[existing.id], body), False
 
     commitment_id = uuid.uuid4()
-    await repo.insert_commitment(
-        session,
+    document = {
+        "id": commitment_id,
+        "programme": code,
+        "application_id": body.application_id,
+        "application_version": body.application_version,
+        "priority": body.priority,
+        "specific_objective": body.specific_objective,
+        "call_id": body.call_id,
+        "reference": body.reference,
+        "currency": currency,
+        "status": "active",
+        "month": month,
+        "created_by": caller.sub,
+        "created_at": now,
+    }
+    lines = [
         {
-            "id": commitment_id,
-            "programme": code,
-            "application_id": body.application_id,
-            "priority": body.priority,
-            "specific_objective": body.specific_objective,
-            "call_id": body.call_id,
-            "reference": body.reference,
-            "currency": currency,
-            "status": "active",
-            "month": month,
-            "created_by": actor,
-            "created_at": now,
-        },
-        [
-            {
-                "commitment_id": commitment_id,
-                "line_no": i,
-                "fund": line.fund,
-                "amount": line.amount.amount,
-                "currency": line.amount.currency,
-                "amount_programme": conv.amount,
-                "rate": conv.rate,
-                "rate_source": conv.source,
-                "released": Decimal(0),
-                "paid": Decimal(0),
-            }
-            for i, (line, conv) in enumerate(zip(body.lines, conversions, strict=True))
-        ],
-    )
+            "commitment_id": commitment_id,
+            "line_no": i,
+            "fund": line.fund,
+            "amount": line.amount.amount,
+            "currency": line.amount.currency,
+            "amount_programme": conv.amount,
+            "rate": conv.rate,
+            "rate_source": conv.source,
+            "released": Decimal(0),
+            "paid": Decimal(0),
+        }
+        for i, (line, conv) in enumerate(zip(body.lines, conversions, strict=True))
+    ]
+    if body.application_version is None:
+        await repo.insert_commitment(session, document, lines)
+    else:
+        try:
+            async with session.begin_nested():
+                await repo.insert_commitment(session, document, lines)
+        except IntegrityError:
+            # The same version committed concurrently (the active-version index): that one is the answer.
+            existing = await repo.active_commitment_of(session, code, body.application_id, body.application_version)
+            if existing is None:
+                raise
+            return _same_commitment(existing, (await repo.lines(session, [existing.id]))[existing.id], body), False
     await repo.append_ledger(
         session,
         [
@@ -165,17 +202,25 @@ async def create_commitment(
                 specific_objective=body.specific_objective,
                 call_id=body.call_id,
                 reason=f"commitment for application {body.application_id}",
-                actor=actor,
+                actor=caller.sub,
                 now=now,
             )
             for line, conv in zip(body.lines, conversions, strict=True)
         ],
     )
+    # Last, so the balance rows are locked only from here to the commit: each fund only if it has room.
+    short = await repo.take_room(session, code, body.priority, needed)
+    if short is not None:
+        available = await repo.available(session, code, body.priority, short)
+        raise insufficient(
+            short, body.priority, needed[short], available, currency, field=f"lines.{first_line[short]}.amount"
+        )
     zero = Money.zero(currency)
-    return wire.Commitment(
+    made = wire.Commitment(
         id=commitment_id,
         programme=code,
         application_id=body.application_id,
+        application_version=body.application_version,
         priority=body.priority,
         specific_objective=body.specific_objective,
         call_id=body.call_id,
@@ -195,6 +240,37 @@ async def create_commitment(
             for line, conv in zip(body.lines, conversions, strict=True)
         ],
     )
+    return made, True
+
+
+def _require_application(body: wire.CommitmentRequest, caller: Principal, services: Sequence[str]) -> None:
+    """A priority with specific objectives funds projects: its commitments are made for an approved
+    application version, by the applications service's own credentials (the call, when named, is
+    checked against the catalogue by `check_call`)."""
+    if caller.sub not in services:
+        raise ProjectCommitmentByApplicationOnly(
+            f"priority {body.priority} funds projects: its money is committed when an officer approves the "
+            "application in the applications service, which then asks the budget itself; an officer may "
+            "commit directly only on a priority without specific objectives (technical assistance)"
+        )
+    if body.application_version is None:
+        raise Unprocessable(
+            "a project commitment names the approved application version",
+            errors=[FieldError(field="application_version", message="required on a priority with specific objectives")],
+        )
+
+
+def _same_commitment(c: m.Commitment, lines: list[m.CommitmentLine], body: wire.CommitmentRequest) -> wire.Commitment:
+    """The existing commitment of the application version; 409 if it was made for other amounts."""
+    asked = sorted((ln.fund, ln.amount.currency, ln.amount.amount) for ln in body.lines)
+    held = sorted((ln.fund, ln.currency, ln.amount) for ln in lines)
+    if asked != held:
+        raise CommitmentExists(
+            f"application {c.application_id} version {c.application_version} already has the active "
+            f"commitment {c.id} with other amounts",
+            commitment=str(c.id),
+        )
+    return commitment_view(c, lines)
 
 
 async def get_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> wire.Commitment:

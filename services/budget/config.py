@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -18,5 +19,9 @@ class Settings(ServiceSettings):
     """The catalogue service: programme definitions (funds, priorities, shares, allocations, fixed rates)."""
     report_max_age: int = 5
     """`Cache-Control: max-age` of the public budget reports, in seconds (kept small: figures move)."""
+    application_services: list[str] = Field(default_factory=lambda: ["service:applications"])
+    """Token subjects of the applications service: the only callers that commit and release a project's
+    money (on a priority with specific objectives). `BUDGET_APPLICATION_SERVICES='["client-id"]'` with an
+    identity provider's client-credentials tokens."""
     rate_timezone: str = "Europe/Brussels"
     """The clock that decides a commitment's month (the Commission's accounting rates are monthly)."""

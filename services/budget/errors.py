@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ProgrammeNotFound(NotFound):
@@ -39,3 +39,13 @@ class InsufficientFunds(Conflict):
 
 class NothingToRelease(Conflict):
     slug, title = "nothing-to-release", "More than remains on the commitment"
+
+
+class ProjectCommitmentByApplicationOnly(Forbidden):
+    """A priority with specific objectives funds projects: its money moves only with their applications."""
+
+    slug, title = "project-commitment-by-application-only", "Project money moves only through the applications service"
+
+
+class CommitmentExists(Conflict):
+    slug, title = "commitment-exists", "The application version already has another active commitment"

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from services.budget import metrics
 from services.budget.config import Settings
 from services.budget.routes import TAGS, routers
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
 from shared.http import upstream_client
+from shared.observability import register_collector
 
 DESCRIPTION = """
 Funds and their allocation per priority (from the catalogue), an append-only ledger with balances kept
@@ -45,7 +47,7 @@ def create_app(
         finally:
             await client.aclose()
 
-    return build_app(
+    app = build_app(
         service="budget",
         settings=settings,
         title="Budget service",
@@ -55,3 +57,5 @@ def create_app(
         openapi_tags=TAGS,
         clock=clock,
     )
+    register_collector(app, metrics.collect)
+    return app

@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    and_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -154,6 +155,9 @@ class Commitment(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"))
     application_id: Mapped[str] = mapped_column(String(100))
+    application_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The approved version of a project's application (null for the secretariat's own commitments on a
+    priority without specific objectives, e.g. technical assistance)."""
     priority: Mapped[str] = mapped_column(String(64))
     specific_objective: Mapped[str | None] = mapped_column(String(64), nullable=True)
     call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
@@ -163,6 +167,19 @@ class Commitment(Base):
     month: Mapped[str] = mapped_column(String(7))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+
+
+_ACTIVE_PROJECT = and_(Commitment.status != "released", Commitment.application_version.is_not(None))
+Index(
+    "uq_commitments_active_application_version",
+    Commitment.programme,
+    Commitment.application_id,
+    Commitment.application_version,
+    unique=True,
+    postgresql_where=_ACTIVE_PROJECT,
+    sqlite_where=_ACTIVE_PROJECT,
+)
+"""One active commitment per (programme, application, version), whoever asks: the business key."""
 
 
 class CommitmentLine(Base):
@@ -186,6 +203,18 @@ class CommitmentLine(Base):
     @property
     def remaining(self) -> Decimal:
         return self.amount_programme - self.released - self.paid
+
+
+class CommitmentMove(Base):
+    """A keyed release applied to a commitment: the same key again changes nothing, whoever asks."""
+
+    __tablename__ = "commitment_moves"
+
+    commitment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
 class ExchangeRate(Base):

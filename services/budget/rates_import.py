@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from services.budget.errors import InvalidRatesFile
 from services.budget.models import RATE_SCALE
+from shared.money import to_decimal
 from shared.problems import FieldError
 
 CODE_COLUMNS = {
@@ -70,10 +71,8 @@ def parse_decimal(text: str) -> Decimal:
         if raw.count(",") > 1:
             raise InvalidOperation(text)
         raw = raw.replace(",", ".")
-    value = Decimal(raw)
-    if not value.is_finite():
-        raise InvalidOperation(text)
-    return value
+    # Then the one strict grammar of every decimal (ASCII digits, no exponent, bounded magnitude).
+    return to_decimal(raw)
 
 
 def parse_month(text: str) -> str:
@@ -121,7 +120,11 @@ def parse(text: str, month: str | None) -> list[tuple[str, str, Decimal]]:
     if not text.strip():
         raise _bad(1, "the file is empty")
     delimiter = _dialect(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise _bad(reader.line_num, f"not a rates file: {exc}") from None
     header_at = code_col = rate_col = None
     month_col: int | None = None
     for i, row in enumerate(rows[:20]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -22,7 +23,7 @@ from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.commitments import commitment_view, locked_commitment, status_of
-from services.budget.errors import NothingToRelease
+from services.budget.errors import NothingToRelease, ProjectCommitmentByApplicationOnly
 from services.budget.programmes import require_programme, unknown
 from services.budget.rates import Conversion, month_of, to_programme_currency
 from shared.money import Money
@@ -128,8 +129,19 @@ async def _move(
     reason: str | None,
     actor: str,
     now: dt.datetime,
+    key: str | None = None,
+    application_services: Sequence[str] | None = None,
 ) -> wire.Commitment:
     c, lines = await locked_commitment(session, commitment_id)
+    if application_services is not None and c.application_version is not None and actor not in application_services:
+        raise ProjectCommitmentByApplicationOnly(
+            f"commitment {c.id} holds the money of application {c.application_id}: it is released when an officer "
+            "terminates or closes the project in the applications service, never beside it"
+        )
+    if key is not None and await repo.move_applied(session, c.id, key):
+        return commitment_view(c, lines)  # this keyed move was made already: nothing again
+    if requested is None and kind == "release" and all(ln.remaining == 0 for ln in lines):
+        return commitment_view(c, lines)  # all that remains is released already: nothing again
     asks = await _asks(session, c, lines, kind, requested, now=now)
     wanted = _check_room(c, lines, kind, asks)
     balances = await repo.lock_balances(session, c.programme, [(f, c.priority) for f in wanted])
@@ -166,15 +178,35 @@ async def _move(
         )
     c.status = status_of(lines)
     await repo.append_ledger(session, entries)
+    if key is not None:
+        repo.add(session, m.CommitmentMove(commitment_id=c.id, key=key, kind=kind, actor=actor, created_at=now))
     await session.flush()
     return commitment_view(c, lines)
 
 
 async def release_commitment(
-    session: AsyncSession, commitment_id: uuid.UUID, body: wire.ReleaseRequest, *, actor: str, now: dt.datetime
+    session: AsyncSession,
+    commitment_id: uuid.UUID,
+    body: wire.ReleaseRequest,
+    *,
+    actor: str,
+    application_services: Sequence[str],
+    now: dt.datetime,
 ) -> wire.Commitment:
-    """Give money back to the priority: all that remains, or per fund."""
-    return await _move(session, commitment_id, "release", body.lines, reason=body.reason, actor=actor, now=now)
+    """Give money back to the priority: all that remains, or per fund. Idempotent by business key: a
+    release with a `key` already applied, or of "all that remains" when nothing remains, changes nothing.
+    A project's commitment is released only by the applications service (termination, closure)."""
+    return await _move(
+        session,
+        commitment_id,
+        "release",
+        body.lines,
+        reason=body.reason,
+        actor=actor,
+        now=now,
+        key=body.key,
+        application_services=application_services,
+    )
 
 
 async def pay_commitment(

@@ -14,6 +14,7 @@ from sqlalchemy import Table, and_, bindparam, func, insert, literal, null, or_,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import exists
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from services.budget.models import (
@@ -24,6 +25,7 @@ from services.budget.models import (
     BudgetSpecificObjective,
     Commitment,
     CommitmentLine,
+    CommitmentMove,
     ExchangeRate,
     LedgerEntry,
     ProgrammeFixedRate,
@@ -36,6 +38,8 @@ class Reference:
 
     currency: str | None = None
     priority: bool = False
+    funds_projects: bool = False
+    """The priority has specific objectives: projects apply to it (its commitments come from applications)."""
     objective_priority: str | None = None
     funds: set[str] = field(default_factory=set)
 
@@ -82,6 +86,8 @@ async def reference(
             ref.priority = True
         elif kind == "fund":
             ref.funds.add(code)
+        elif kind == "projects":
+            ref.funds_projects = True
         else:
             ref.objective_priority = extra
     return ref
@@ -148,29 +154,28 @@ async def lock_balances(
     return {(b.fund, b.priority): b for b in (await session.scalars(q)).all()}
 
 
-async def lock_balance_values(
-    session: AsyncSession, programme: str, priority: str, funds: Iterable[str]
-) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
-    """(allocated, committed, released) per fund of the (fund, `priority`) rows, locked like
-    `lock_balances` (same order, one statement), without ORM objects: the commitment path is the hot one."""
-    stmt = _LOCK_VALUES_FOR_UPDATE if _is_postgresql(session) else _LOCK_VALUES
-    params = {"programme": programme, "priority": priority, "funds": sorted(set(funds))}
-    return {f: (a, c, r) for f, a, c, r in (await session.execute(stmt, params)).all()}
+async def take_room(session: AsyncSession, programme: str, priority: str, amounts: Mapping[str, Decimal]) -> str | None:
+    """committed += amount per fund, each only if the (fund, `priority`) row has that much available,
+    in fund order (the row lock is taken here and held to the commit: the last statements of a
+    commitment). None when every fund had room; else the first fund that had not (nothing is added
+    for it: the caller rolls back)."""
+    for fund, amount in sorted(amounts.items()):
+        params = {"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount}
+        if (await session.execute(_TAKE_ROOM, params)).first() is None:
+            return fund
+    return None
 
 
-async def add_committed(session: AsyncSession, programme: str, priority: str, amounts: Mapping[str, Decimal]) -> None:
-    """committed += amount per fund, in one statement (rows locked by the caller)."""
-    await session.execute(
-        _ADD_COMMITTED,
-        [
-            {"b_programme": programme, "b_priority": priority, "b_fund": f, "b_amount": a}
-            for f, a in sorted(amounts.items())
-        ],
-    )
+async def available(session: AsyncSession, programme: str, priority: str, fund: str) -> Decimal:
+    """What the (fund, priority) row has available now (0 without a row); read without a lock."""
+    row = await session.get(BudgetBalance, (programme, fund, priority), populate_existing=True)
+    return row.available if row is not None else Decimal(0)
 
 
-async def balances(session: AsyncSession, programme: str) -> Sequence[BudgetBalance]:
-    q = select(BudgetBalance).where(BudgetBalance.programme == programme)
+async def balances(session: AsyncSession, programme: str | None = None) -> Sequence[BudgetBalance]:
+    """The programme's balances; every programme's when None (the metrics)."""
+    q = select(BudgetBalance)
+    q = q if programme is None else q.where(BudgetBalance.programme == programme)
     return (await session.scalars(q)).all()
 
 
@@ -253,6 +258,23 @@ async def commitment(session: AsyncSession, commitment_id: uuid.UUID, *, lock: b
     if lock and _is_postgresql(session):
         q = q.with_for_update()
     return (await session.scalars(q)).one_or_none()
+
+
+async def active_commitment_of(
+    session: AsyncSession, programme: str, application_id: str, version: int
+) -> Commitment | None:
+    """The one active (not wholly released) commitment of an application's version, if any."""
+    q = select(Commitment).where(
+        Commitment.programme == programme,
+        Commitment.application_id == application_id,
+        Commitment.application_version == version,
+        Commitment.status != "released",
+    )
+    return (await session.scalars(q)).one_or_none()
+
+
+async def move_applied(session: AsyncSession, commitment_id: uuid.UUID, key: str) -> bool:
+    return await session.get(CommitmentMove, (commitment_id, key)) is not None
 
 
 async def lines(session: AsyncSession, commitment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[CommitmentLine]]:
@@ -343,25 +365,24 @@ _REFERENCE: CompoundSelect[Any] = union_all(
         BudgetSpecificObjective.programme == bindparam("programme"),
         BudgetSpecificObjective.code == bindparam("objective"),
     ),
+    select(literal("projects"), literal(""), null()).where(
+        exists().where(
+            BudgetSpecificObjective.programme == bindparam("programme"),
+            BudgetSpecificObjective.priority == bindparam("priority"),
+        )
+    ),
 )
-_LOCK_VALUES = (
-    select(_b.c.fund, _b.c.allocated, _b.c.committed, _b.c.released)
-    .where(
-        _b.c.programme == bindparam("programme"),
-        _b.c.priority == bindparam("priority"),
-        _b.c.fund.in_(bindparam("funds", expanding=True)),
-    )
-    .order_by(_b.c.fund, _b.c.priority)
-)
-_LOCK_VALUES_FOR_UPDATE = _LOCK_VALUES.with_for_update()
-_ADD_COMMITTED = (
+_AMOUNT = bindparam("b_amount", type_=_b.c.committed.type)
+_TAKE_ROOM = (
     update(_b)
     .where(
         _b.c.programme == bindparam("b_programme"),
         _b.c.priority == bindparam("b_priority"),
         _b.c.fund == bindparam("b_fund"),
+        _b.c.allocated - (_b.c.committed - _b.c.released) >= _AMOUNT,
     )
-    .values(committed=_b.c.committed + bindparam("b_amount", type_=_b.c.committed.type))
+    .values(committed=_b.c.committed + _AMOUNT)
+    .returning(_b.c.fund)
 )
 _INSERT_COMMITMENT = insert(cast(Table, Commitment.__table__))
 _INSERT_LINES = insert(cast(Table, CommitmentLine.__table__))

@@ -5,25 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
 from shared.money import Currency, ExactDecimal, Money, PositiveMoney
 from shared.schemas.budget import CommitmentLineIn
+from shared.text import Bounded, CodeText
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class ReallocationRequest(BaseModel):
     """Move part of a fund's allocation from one priority to another (the fund's total is unchanged)."""
 
-    fund: str = Field(examples=["ERDF"])
-    from_priority: str = Field(examples=["unallocated"], description="Source priority (or the `unallocated` reserve)")
-    to_priority: str = Field(examples=["1"])
+    fund: CodeText = Field(examples=["ERDF"])
+    from_priority: CodeText = Field(
+        examples=["unallocated"], description="Source priority (or the `unallocated` reserve)"
+    )
+    to_priority: CodeText = Field(examples=["1"])
     amount: PositiveMoney = Field(description="In the programme's currency")
-    reason: str = Field(min_length=1, max_length=2000, examples=["Monitoring committee decision 2023-03-14"])
+    reason: Annotated[str, Bounded(2000, min_length=1)] = Field(examples=["Monitoring committee decision 2023-03-14"])
 
     model_config = {
         "json_schema_extra": {
@@ -63,7 +66,7 @@ class PaymentRequest(BaseModel):
     """Payments against a commitment, per fund; never more than committed − released − paid."""
 
     lines: list[CommitmentLineIn] = Field(min_length=1, max_length=20)
-    note: str | None = Field(default=None, max_length=2000, examples=["First interim claim"])
+    note: Annotated[str, Bounded(2000)] | None = Field(default=None, examples=["First interim claim"])
 
     model_config = {
         "json_schema_extra": {

@@ -41,16 +41,6 @@ def offset_minutes(value: dt.datetime) -> int:
     return int(delta.total_seconds() // 60) if delta is not None else 0
 
 
-def call_status(opens_at: dt.datetime, closes_at: dt.datetime | None, now: dt.datetime) -> wire.CallStatus:
-    """`planned` before opening, `open` from opening through closing (a rolling call, with no closing
-    time, stays open), `closed` after."""
-    if now < opens_at:
-        return "planned"
-    if closes_at is None or now <= closes_at:
-        return "open"
-    return "closed"
-
-
 def _local(value: dt.datetime, offset: int | None) -> dt.datetime:
     return value.astimezone(dt.timezone(dt.timedelta(minutes=offset or 0)))
 
@@ -68,7 +58,10 @@ def call_model(c: models.Call, now: dt.datetime) -> wire.Call:
         decision_expected=c.decision_expected,
         specific_objectives=c.specific_objectives,
         project_types=c.project_types,
-        status=call_status(c.opens_at, c.closes_at, now),
+        assessment_criteria=c.assessment_criteria,
+        concept_note=c.concept_note,
+        concept_note_call_id=c.concept_note_call_id,
+        status=wire.call_status(c.opens_at, c.closes_at, now),
         sources={**c.sources, "status": STATUS_SOURCE},
     )
 
@@ -119,8 +112,10 @@ async def _check_call(
     closes_at: dt.datetime | None,
     objectives: list[str],
     types: list[str],
+    criteria: str | None = None,
+    steps: tuple[bool, uuid.UUID | None] = (False, None),
 ) -> None:
-    errors: list[FieldError] = []
+    errors: list[FieldError] = await _check_options(session, programme, criteria, steps)
     if closes_at is not None and closes_at <= opens_at:
         errors.append(FieldError(field="closes_at", message="must be after opens_at"))
     known_objectives = {o.code for o in await repository.entries(session, models.SpecificObjective, programme)}
@@ -139,6 +134,25 @@ async def _check_call(
             )
     if errors:
         raise InvalidCall("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+async def _check_options(
+    session: AsyncSession, programme: str, criteria: str | None, steps: tuple[bool, uuid.UUID | None]
+) -> list[FieldError]:
+    """The criteria set a call names is the programme's; a step-2 call names a step-1 call of the programme."""
+    errors: list[FieldError] = []
+    if criteria is not None:
+        row = await get_programme_row(session, programme)
+        if criteria not in {c["code"] for c in row.assessment_criteria}:
+            message = f"programme '{programme}' has no assessment criteria '{criteria}'"
+            errors.append(FieldError(field="assessment_criteria", message=message))
+    concept_note, step_one = steps
+    if step_one is not None:
+        first = await repository.call(session, step_one)
+        if concept_note or first is None or first.programme != programme or not first.concept_note:
+            message = f"'{step_one}' is not a concept-note call of programme '{programme}'"
+            errors.append(FieldError(field="concept_note_call_id", message=message))
+    return errors
 
 
 async def _reindex_call(session: AsyncSession, row: models.Call) -> None:
@@ -165,6 +179,8 @@ async def create_call(
         closes_at=body.closes_at,
         objectives=body.specific_objectives,
         types=body.project_types,
+        criteria=body.assessment_criteria,
+        steps=(body.concept_note, body.concept_note_call_id),
     )
     if await repository.call_by_number(session, programme, body.number) is not None:
         raise _number_taken(programme, body.number)
@@ -180,6 +196,9 @@ async def create_call(
         decision_expected=body.decision_expected,
         specific_objectives=body.specific_objectives,
         project_types=body.project_types,
+        assessment_criteria=body.assessment_criteria,
+        concept_note=body.concept_note,
+        concept_note_call_id=body.concept_note_call_id,
         source="api",
         sources={"*": ADMIN},
         created_at=now,
@@ -219,8 +238,15 @@ async def update_call(
         )
     objectives = body.specific_objectives if body.specific_objectives is not None else row.specific_objectives
     types = body.project_types if body.project_types is not None else row.project_types
+    criteria = body.assessment_criteria if "assessment_criteria" in given else row.assessment_criteria
     await _check_call(
-        session, row.programme, opens_at=opens_at, closes_at=closes_at, objectives=objectives, types=types
+        session,
+        row.programme,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        objectives=objectives,
+        types=types,
+        criteria=criteria,
     )
     changes: dict[str, Any] = {
         "opens_at": opens_at.astimezone(dt.UTC),
@@ -229,6 +255,7 @@ async def update_call(
         "closes_at_offset": offset_minutes(closes_at) if closes_at else None,
         "specific_objectives": objectives,
         "project_types": types,
+        "assessment_criteria": criteria,
     }
     if body.name is not None:
         changes["name"] = body.name

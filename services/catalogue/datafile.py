@@ -18,6 +18,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from services.catalogue.assessment import CallOptionsIn, CriteriaSetIn, check_assessment
+from services.catalogue.cost_options import CostOptionIn, check_cost_options
 from services.catalogue.sources import Sourced, unknown_source_keys
 from shared.i18n import LocalizedList, LocalizedText
 from shared.money import Currency, Money, to_decimal
@@ -146,7 +148,7 @@ class OrganisationTypeIn(Entry):
     may_apply: bool
 
 
-class CallIn(Entry):
+class CallIn(Entry, CallOptionsIn):
     UNSOURCED: ClassVar[frozenset[str]] = frozenset({"number"})
 
     number: Code
@@ -196,6 +198,8 @@ class ProgrammeFile(Entry):
     organisation_types: list[OrganisationTypeIn] = []
     calls: list[CallIn] = []
     example_projects: list[ExampleProjectIn] = []
+    cost_options: list[CostOptionIn] = []
+    assessment_criteria: list[CriteriaSetIn] = []
 
     @field_validator("name", "short_name", "vision", "description", "cross_border_added_value", "partnership")
     @classmethod
@@ -236,6 +240,8 @@ def check(data: ProgrammeFile) -> list[tuple[str, str]]:
     unique("fixed_exchange_rates", [r.currency for r in data.fixed_exchange_rates], "currency")
 
     problems.extend(unknown_source_keys(data))
+    problems.extend(check_cost_options(data.cost_options))
+    problems.extend(check_assessment(data.assessment_criteria, data.calls))
 
     if data.period.start > data.period.end:
         problems.append(("period", f"starts {data.period.start} after it ends {data.period.end}"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import models, repository, search, sources
+from services.catalogue import assessment, models, repository, search, sources
 from services.catalogue.calls import call_id, offset_minutes
 from services.catalogue.datafile import ProgrammeFile, read_dir
 from shared.db import Database, session_scope
@@ -92,6 +92,8 @@ async def load_programme(
         "smart_specialisation": [sources.dump(s) for s in data.smart_specialisation],
         "cross_border_added_value": data.cross_border_added_value,
         "partnership": data.partnership,
+        "cost_options": [sources.dump(o) for o in data.cost_options],
+        "assessment_criteria": [assessment.dump(a) for a in data.assessment_criteria],
         "sources": sources.expand(data),
         "position": position,
     }
@@ -275,6 +277,9 @@ async def load_programme(
             "decision_expected": c.decision_expected,
             "specific_objectives": c.specific_objectives,
             "project_types": c.project_types,
+            "assessment_criteria": c.assessment_criteria,
+            "concept_note": c.concept_note,
+            "concept_note_call_id": call_id(code, c.concept_note_call) if c.concept_note_call else None,
             "sources": sources.expand(c),
         }
         if row is None:

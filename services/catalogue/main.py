@@ -3,14 +3,19 @@ regions, project and organisation types, calls) and full-text search over it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 from fastapi import FastAPI, Request
 
-from services.catalogue import repository
+from services.catalogue import repository, response_cache
 from services.catalogue.config import Settings
 from services.catalogue.routes import TAGS, routers
 from shared.app import build_app
 from shared.clock import Clock
+from shared.data_version import ExpireOnWriteMiddleware
 
 DESCRIPTION = """
 Reference data of the cross-border grant programmes (Interreg Sverige–Norge 2021–2027 first): programmes
@@ -35,13 +40,28 @@ def create_app(
 ) -> FastAPI:
     """The catalogue app. It calls no other service: `transports` is accepted so that every service's
     `create_app` has the same signature. `clock` is its source of "now" (default: the system clock)."""
-    return build_app(
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def setup(app: FastAPI) -> AsyncIterator[None]:
+        # Reads are answered from memory per data version (services/catalogue/response_cache.py).
+        response_cache.install(
+            app,
+            max_bytes=settings.response_cache_max_bytes,
+            check_every=dt.timedelta(milliseconds=settings.data_version_check_ms),
+        )
+        yield
+
+    app = build_app(
         service="catalogue",
-        settings=settings or Settings(),
+        settings=settings,
         title="Catalogue API",
         description=DESCRIPTION,
         routers=routers,
+        setup=setup,
         readiness=readiness,
         openapi_tags=TAGS,
         clock=clock,
     )
+    app.add_middleware(ExpireOnWriteMiddleware)
+    return app

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import db
@@ -59,6 +61,10 @@ class Programme(Base):
     smart_specialisation: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     cross_border_added_value: Mapped[dict[str, str] | None] = mapped_column(JSON)
     partnership: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    cost_options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    """The simplified cost options, each with its expanded `sources` (services/catalogue/cost_options.py)."""
+    assessment_criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    """The criteria sets assessors score against, the first the default (services/catalogue/assessment.py)."""
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -230,6 +236,12 @@ class Call(Base):
     decision_expected: Mapped[str | None] = mapped_column(String(10))
     specific_objectives: Mapped[list[str]] = mapped_column(JSON)
     project_types: Mapped[list[str]] = mapped_column(JSON)
+    assessment_criteria: Mapped[str | None] = mapped_column(String(64))
+    """Code of the programme's criteria set the call is assessed against (null: the programme's first)."""
+    concept_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    """Step 1 of a two-step call: its applications are concept notes."""
+    concept_note_call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    """Step 2 of a two-step call: the step-1 call whose invited concept notes it takes."""
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
     source: Mapped[str] = mapped_column(String(10))
@@ -261,6 +273,18 @@ class SearchDocument(Base):
     title_stem: Mapped[str] = mapped_column(Text)
     """Title with every word replaced by its Snowball stem (what SQLite's FTS5 indexes)."""
     body_stem: Mapped[str] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """The catalogue's data version: one row that database triggers bump on every insert, update and
+    delete of every other catalogue table (idempotency keys aside), whoever writes. Replicas key their
+    in-memory answers by it (services/catalogue/response_cache.py). A new table needs the triggers too
+    (its migration calls `shared.data_version.create_version_triggers`; tests/test_response_cache.py checks)."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 idempotency_keys = idempotency_table(Base.metadata)

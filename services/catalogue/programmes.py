@@ -16,6 +16,8 @@ from services.catalogue.errors import EntryNotFound, ProgrammeNotFound
 from shared.money import Money
 from shared.pagination import Page, PageParams, paginate_sequence
 from shared.schemas import catalogue as wire
+from shared.schemas.assessment import CriteriaSet
+from shared.schemas.cost_options import CostOption
 
 PRIORITY_OBJECTIVES = "derived: the specific objectives that name this priority"
 
@@ -104,6 +106,8 @@ async def programme_detail(session: AsyncSession, *, programme: str) -> wire.Pro
         smart_specialisation=[wire.NamedCode.model_validate(s) for s in p.smart_specialisation],
         cross_border_added_value=p.cross_border_added_value,
         partnership=p.partnership,
+        cost_options=[CostOption.model_validate(o) for o in p.cost_options],
+        assessment_criteria=[CriteriaSet.model_validate(a) for a in p.assessment_criteria],
     )
 
 

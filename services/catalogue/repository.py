@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalogue import models, search
@@ -204,3 +205,17 @@ async def search_sqlite(
         )
         out.append(SearchRow(r.programme, r.kind, r.code, r.language, r.title, snippet, float(r.rank)))
     return out
+
+
+# --- data version (services/catalogue/response_cache.py) ------------------------------------------------
+
+
+async def data_state(session: AsyncSession, now: dt.datetime) -> tuple[int, dt.datetime | None, dt.datetime | None]:
+    """The data version (0 before any write), and the first opening after `now` and the first closing
+    at or after `now` of any call: the instants at which answers that show a call's status change."""
+    call = models.Call
+    version = select(models.DataVersion.version).where(models.DataVersion.id == 1).scalar_subquery()
+    opening = select(func.min(call.opens_at)).where(call.opens_at > now).scalar_subquery()
+    closing = select(func.min(call.closes_at)).where(call.closes_at >= now).scalar_subquery()
+    row = (await session.execute(select(version, opening, closing))).one()
+    return int(row[0] or 0), row[1], row[2]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.i18n import LocalizedText
+from shared.text import CodeText, LocalizedName
 
-CodeList = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=100)]
+CodeList = Annotated[list[CodeText], Field(min_length=1, max_length=100)]
 DecisionExpected = Annotated[
-    str, Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="yyyy-mm or yyyy-mm-dd", examples=["2022-09"])
+    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$", description="yyyy-mm or yyyy-mm-dd", examples=["2022-09"])
 ]
 
 CALL_EXAMPLE: dict[str, Any] = {
@@ -36,12 +37,19 @@ class CallCreate(BaseModel):
         description="Unique within the programme; the call id is derived from it",
         examples=["2025-1"],
     )
-    name: LocalizedText = Field(min_length=1)
+    name: LocalizedName = Field(min_length=1)
     opens_at: AwareDatetime
     closes_at: AwareDatetime | None = Field(default=None, description="Null for a rolling call")
     decision_expected: DecisionExpected | None = None
     specific_objectives: CodeList = Field(description="Codes of the specific objectives open in the call")
     project_types: CodeList = Field(description="Codes of the project types the call accepts")
+    assessment_criteria: CodeText | None = Field(
+        default=None, description="Code of the programme's criteria set (default: its first)", examples=["standard"]
+    )
+    concept_note: bool = Field(default=False, description="Step 1 of a two-step call: it takes concept notes")
+    concept_note_call_id: UUID | None = Field(
+        default=None, description="Step 2 of a two-step call: the step-1 call whose invited concept notes it takes"
+    )
 
 
 class CallUpdate(BaseModel):
@@ -60,12 +68,13 @@ class CallUpdate(BaseModel):
         },
     )
 
-    name: LocalizedText | None = Field(default=None, min_length=1)
+    name: LocalizedName | None = Field(default=None, min_length=1)
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
     decision_expected: DecisionExpected | None = None
     specific_objectives: CodeList | None = None
     project_types: CodeList | None = None
+    assessment_criteria: CodeText | None = None
 
 
 class CallClose(BaseModel):

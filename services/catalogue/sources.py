@@ -22,7 +22,10 @@ ADMIN_CHANGED = "changed by an administrator through the API"
 """The source of the values of a data-file call that an administrator changed."""
 
 # A data-file field whose value the wire model serves under other names.
-_WIRE_KEYS: dict[str, tuple[str, ...]] = {"period": ("period_start", "period_end")}
+_WIRE_KEYS: dict[str, tuple[str, ...]] = {
+    "period": ("period_start", "period_end"),
+    "concept_note_call": ("concept_note_call_id",),
+}
 
 
 class Sourced(BaseModel):

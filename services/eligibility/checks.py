@@ -1,9 +1,10 @@
 """A check: choose the rule set for an application, fetch the reference data its rules read from the
 catalogue, and evaluate every rule into a report. Side-effect free.
 
-The rule set is read in a short session of its own that is closed before the catalogue is asked, so no
-database transaction (on SQLite: the writer lock of `BEGIN IMMEDIATE`) is held while waiting on the
-network.
+The rule set is read in a short read-only session of its own (on SQLite a plain BEGIN: no write lock)
+that is closed before the catalogue is asked, so no database transaction is held while waiting on the
+network; a version's rules are read once per process (`rule_set_cache.py`), and the catalogue's reference
+data comes through the client's ETag cache (`shared.clients.catalogue`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.eligibility import repository as repo
 from services.eligibility.errors import RuleSetMismatch, RuleSetNotFound, UnknownProgramme
+from services.eligibility.rule_set_cache import RuleSetVersions
 from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, evaluate, needs
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database
@@ -24,10 +26,15 @@ from shared.schemas.eligibility import Report
 
 
 async def resolve_rule_set(
-    session: AsyncSession, application: CheckRequest, *, rule_set_id: str | None, version: int | None
+    session: AsyncSession,
+    application: CheckRequest,
+    *,
+    rule_set_id: str | None,
+    version: int | None,
+    versions: RuleSetVersions | None = None,
 ) -> RuleSet:
     """The rule set a check uses: the one given, else the call's own set, else the programme's; its latest
-    version unless one is given."""
+    version unless one is given. A version already in `versions` is not read again (versions are immutable)."""
     if rule_set_id is not None:
         header = await repo.get_rule_set(session, rule_set_id)
         if header is None:
@@ -36,17 +43,20 @@ async def resolve_rule_set(
             raise RuleSetMismatch(
                 f"the rule set {rule_set_id!r} is for programme {header.programme!r}, not {application.programme!r}"
             )
+        number = version or await repo.latest_version(session, header.id)
     else:
-        header = await repo.find_rule_set(
-            session, application.programme, str(application.call_id)
-        ) or await repo.find_rule_set(session, application.programme, None)
-        if header is None:
+        found = await repo.find_rule_set_for_check(session, application.programme, str(application.call_id))
+        if found is None:
             raise UnknownProgramme(f"there are no eligibility rules for the programme {application.programme!r}")
-    number = version or await repo.latest_version(session, header.id)
+        header, latest = found
+        number = version or latest
+    kept = versions.get(header.id, number) if versions is not None and number else None
+    if kept is not None:
+        return kept
     row = await repo.get_version(session, header.id, number) if number else None
     if row is None:
         raise RuleSetNotFound(f"the rule set {header.id!r} has no version {number}")
-    return RuleSet(
+    rule_set = RuleSet(
         id=header.id,
         version=row.version,
         programme=header.programme,
@@ -56,6 +66,9 @@ async def resolve_rule_set(
             for r in row.rules
         ),
     )
+    if versions is not None:
+        versions.put(rule_set)
+    return rule_set
 
 
 async def _nothing() -> None:
@@ -81,6 +94,16 @@ async def reference_data(catalogue: CatalogueClient, rule_set: RuleSet, applicat
     )
 
 
+def check_instant(application: CheckRequest, *, timezone: ZoneInfo, now: dt.datetime) -> dt.datetime:
+    """The instant a check is made for: the request's `at`; else now, when `as_of` is absent or today;
+    else the first instant of `as_of` in the programme's time zone (a date alone names no time of day)."""
+    if application.at is not None:
+        return application.at
+    if application.as_of is None or application.as_of == now.astimezone(timezone).date():
+        return now
+    return dt.datetime.combine(application.as_of, dt.time(0), tzinfo=timezone)
+
+
 async def check(
     db: Database,
     catalogue: CatalogueClient,
@@ -91,12 +114,16 @@ async def check(
     now: dt.datetime,
     rule_set_id: str | None = None,
     version: int | None = None,
+    versions: RuleSetVersions | None = None,
 ) -> Report:
-    """The eligibility report of `application`; the check date is its `as_of`, else today in `timezone`
-    at `now`."""
-    async with db.sessionmaker() as session:  # read-only: closed (rolled back) before the catalogue is asked
-        rule_set = await resolve_rule_set(session, application, rule_set_id=rule_set_id, version=version)
+    """The eligibility report of `application` at the instant `at` (`check_instant`): the check date
+    `as_of` is that instant's day in `timezone`."""
+    async with db.reader() as session:  # read-only (no write lock): closed before the catalogue is asked
+        rule_set = await resolve_rule_set(
+            session, application, rule_set_id=rule_set_id, version=version, versions=versions
+        )
     reference = await reference_data(catalogue, rule_set, application)
-    as_of = application.as_of or now.astimezone(timezone).date()
-    ctx = Context(application=application, reference=reference, as_of=as_of, timezone=timezone)
+    at = check_instant(application, timezone=timezone, now=now)
+    as_of = application.as_of or at.astimezone(timezone).date()
+    ctx = Context(application=application, reference=reference, as_of=as_of, timezone=timezone, at=at)
     return evaluate(rule_set, ctx, language)

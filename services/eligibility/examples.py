@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.schemas.examples import FIRST_CALL_2022, gron_industrivaxt
+from shared.schemas.examples import FIRST_CALL_2022, gron_industrivaxt, with_cost_options_and_state_aid
 
 GRON_INDUSTRIVAXT: dict[str, Any] = {**gron_industrivaxt(FIRST_CALL_2022), "as_of": "2022-06-01"}
 GRON_INDUSTRIVAXT_66: dict[str, Any] = {
     **gron_industrivaxt(FIRST_CALL_2022, erdf="396000.00", own_se="204000.00"),
     "as_of": "2022-06-01",
 }
+
+GRON_DE_MINIMIS: dict[str, Any] = {
+    **with_cost_options_and_state_aid(gron_industrivaxt(FIRST_CALL_2022)),
+    "as_of": "2025-03-01",
+    "granted_aid": [
+        {
+            "organisation_number": "912345678",
+            "regime": "de-minimis",
+            "amount": {"amount": "40000.00", "currency": "EUR"},
+            "granted_on": "2024-09-20",
+            "reference": "SE-NO-2024-0003",
+        }
+    ],
+}
+GRON_DE_MINIMIS["partners"][0] = gron_industrivaxt(FIRST_CALL_2022)["partners"][0]  # real costs, in EUR
 
 CHECK_EXAMPLES: dict[str, dict[str, Any]] = {
     "gron-industrivaxt": {
@@ -23,6 +38,14 @@ CHECK_EXAMPLES: dict[str, dict[str, Any]] = {
         "summary": "Grön industriväxt with 66 % ERDF (not eligible)",
         "description": "ERDF 396,000 of 600,000 EUR: 6,000 EUR over the 65 % limit.",
         "value": GRON_INDUSTRIVAXT_66,
+    },
+    "de-minimis-over-the-ceiling": {
+        "summary": "A company over the de minimis ceiling (rule de-minimis-2023-2831 fails)",
+        "description": "Kongsvinger Industri AS: NOK 1,500,000.00 (EUR 150,000.00 at 10 NOK per EUR) in this "
+        "application, EUR 120,000.00 declared as received in 2024 and EUR 40,000.00 granted by an approved "
+        "application of the programme (`granted_aid`, sent by the applications service): EUR 310,000.00 over "
+        "the three years to 2025-03-01, EUR 10,000.00 over the ceiling of EUR 300,000.00.",
+        "value": GRON_DE_MINIMIS,
     },
 }
 
@@ -88,7 +111,11 @@ REPORT_EXAMPLE: dict[str, Any] = {
             "The cap applies to projects of the type Pre-project only; the rule does not apply.",
             {"applies": False},
         ),
-        _r("call-open", "Call 2022-1 is open on 2022-06-01 (2022-05-15 – 2022-06-15).", {"number": "2022-1"}),
+        _r(
+            "call-open",
+            "Call 2022-1 is open at 2022-06-01 00:00:00 (2022-05-15 00:00:00 – 2022-06-15 23:59:59).",
+            {"number": "2022-1"},
+        ),
         _r(
             "specific-objective-open",
             "Call 2022-1 funds specific objective 1B and projects of the type Main project.",

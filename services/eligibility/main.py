@@ -15,6 +15,7 @@ from services.eligibility import seeds
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
+from services.eligibility.rule_set_cache import RuleSetVersions
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
@@ -59,6 +60,7 @@ def create_app(
     @asynccontextmanager
     async def setup(app: FastAPI) -> AsyncIterator[None]:
         app.state.timezone = ZoneInfo(settings.timezone)
+        app.state.rule_set_versions = RuleSetVersions()
         if settings.load_rules_on_startup:
             await seed_if_empty(app, settings)
         async with upstream_client(settings, settings.catalogue_url, transports.get("catalogue")) as client:

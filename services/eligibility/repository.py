@@ -27,6 +27,22 @@ async def find_rule_set(session: AsyncSession, programme: str, call_id: str | No
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def find_rule_set_for_check(
+    session: AsyncSession, programme: str, call_id: str | None
+) -> tuple[RuleSetRow, int | None] | None:
+    """In one round trip: the call's own set if it has one, else the programme-wide set, with its latest
+    version number (what every check reads first)."""
+    latest = (
+        select(func.max(RuleSetVersionRow.version))
+        .where(RuleSetVersionRow.rule_set_id == RuleSetRow.id)
+        .scalar_subquery()
+    )
+    scopes = [call_id, PROGRAMME_WIDE] if call_id else [PROGRAMME_WIDE]
+    stmt = select(RuleSetRow, latest).where(RuleSetRow.programme == programme, RuleSetRow.scope_key.in_(scopes))
+    rows = {row.scope_key: (row, number) for row, number in (await session.execute(stmt)).all()}
+    return next((rows[s] for s in scopes if s in rows), None)
+
+
 async def latest_version(session: AsyncSession, rule_set_id: str) -> int | None:
     stmt = select(func.max(RuleSetVersionRow.version)).where(RuleSetVersionRow.rule_set_id == rule_set_id)
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from shared.money import ExactDecimal, Money, convert, decimal_str, round_minor
 from shared.schemas.applications import CheckRequest, FinancingSource, Partner
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region
 from shared.schemas.eligibility import Report, RuleResult, RuleSetRef, Severity
+from shared.schemas.state_aid import AidRegime
 
 Need = Literal["regions", "organisation_types", "project_types", "call"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SE"])]
@@ -68,6 +70,8 @@ class Context:
     reference: ReferenceData
     as_of: dt.date
     timezone: ZoneInfo
+    at: dt.datetime
+    """The instant the check is made for (rule `call-open`); its day in `timezone` is `as_of`."""
 
 
 @dataclass
@@ -102,8 +106,8 @@ class RuleSet:
 
 
 def costs(partner: Partner) -> Decimal:
-    """A partner's eligible costs: the sum of its budget lines."""
-    return sum((line.amount.amount for line in partner.budget), Decimal(0))
+    """A partner's eligible costs: the sum of its budget lines (a check has every amount, cost options computed)."""
+    return sum((line.amount.amount for line in partner.budget if line.amount is not None), Decimal(0))
 
 
 def financed(partner: Partner, source: str | None = None) -> Decimal:
@@ -654,6 +658,10 @@ def _call_facts(call: Call, ctx: Context) -> dict[str, Any]:
     }
 
 
+def _local_time(at: dt.datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
     app = ctx.application
     call = ctx.reference.call
@@ -663,27 +671,28 @@ def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
             [Msg("call.not-found", {"call_id": str(app.call_id)})],
             {"call_id": str(app.call_id), "found": False, "as_of": ctx.as_of.isoformat()},
         )
-    facts = _call_facts(call, ctx)
+    facts = {**_call_facts(call, ctx), "at": ctx.at.isoformat()}
     if call.programme != app.programme:
         return Outcome(
             False,
             [Msg("call.other-programme", {"number": call.number, "other": call.programme, "programme": app.programme})],
             facts,
         )
-    # The window is read in the programme's time: a call closing 2022-06-15T23:59:59+02:00 is open all that day.
-    opens = call.opens_at.astimezone(ctx.timezone).date()
-    closes = call.closes_at.astimezone(ctx.timezone).date() if call.closes_at else None
+    # The catalogue's one definition of "open" (`call_status`), at the instant of the check: a call that
+    # closed at 12:00 is closed at 12:00:01 the same day, for the pre-check as for the submission.
+    status = call.status_at(ctx.at)
+    facts["status"] = status
     args = {
         "number": call.number,
-        "date": ctx.as_of.isoformat(),
-        "opens": opens.isoformat(),
-        "closes": closes.isoformat() if closes else None,
+        "date": _local_time(ctx.at, ctx.timezone),
+        "opens": _local_time(call.opens_at, ctx.timezone),
+        "closes": _local_time(call.closes_at, ctx.timezone) if call.closes_at else None,
     }
-    if ctx.as_of < opens:
+    if status == "planned":
         return Outcome(False, [Msg("call.not-yet", args)], facts)
-    if closes is not None and ctx.as_of > closes:
+    if status == "closed":
         return Outcome(False, [Msg("call.closed", args)], facts)
-    return Outcome(True, [Msg("call.open" if closes else "call.open-rolling", args)], facts)
+    return Outcome(True, [Msg("call.open" if call.closes_at else "call.open-rolling", args)], facts)
 
 
 def check_specific_objective_open(params: SpecificObjectiveOpenParams, ctx: Context) -> Outcome:
@@ -894,6 +903,228 @@ def check_required_texts(params: RequiredTextsParams, ctx: Context) -> Outcome:
     return Outcome(True, [Msg("texts.ok", {"fields": [Msg(f"texts.name.{n}") for n in params.min_length]})], facts)
 
 
+# --------------------------------------------------------------------------- state aid
+
+
+def _no_negative_cap(value: Money) -> Money:
+    if value.amount < 0:
+        raise ValueError("a cap must not be negative")
+    return value
+
+
+AidSources = Annotated[
+    list[FinancingSource],
+    Field(min_length=1, description="The financing of the application that is the aid it grants"),
+]
+
+
+class DeMinimisParams(Params):
+    regulation: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The regulation (and article) of the ceiling, as messages name it",
+        examples=["Regulation (EU) 2023/2831, Art. 3(2)"],
+    )
+    cap: Annotated[Money, AfterValidator(_no_negative_cap)] = Field(
+        description="The ceiling per undertaking over the window; other currencies at the programme's fixed rate",
+        examples=[{"amount": "300000.00", "currency": "EUR"}],
+    )
+    years: int = Field(default=3, ge=1, le=10, description="The window's length in years")
+    window: Literal["rolling", "fiscal-years"] = Field(
+        default="rolling",
+        description="`rolling`: the `years` years ending on the check date; `fiscal-years`: the check date's "
+        "fiscal year and the ones before it (a fiscal year read as a calendar year)",
+    )
+    applies_from: dt.date | None = Field(default=None, description="The ceiling holds for checks from this day")
+    applies_until: dt.date | None = Field(default=None, description="… until this day (inclusive)")
+    aid_sources: AidSources = ["ERDF", "NO-STATE"]
+
+
+class AidPerProjectCapParams(Params):
+    regime: AidRegime = Field(description="The regime whose aid is capped", examples=["gber-20a"])
+    regulation: str = Field(min_length=1, max_length=300, examples=["Regulation (EU) No 651/2014 (GBER), Art. 20a(2)"])
+    cap: Annotated[Money, AfterValidator(_no_negative_cap)] = Field(
+        description="The ceiling per undertaking and project; other currencies at the programme's fixed rate",
+        examples=[{"amount": "22000.00", "currency": "EUR"}],
+    )
+    aid_sources: AidSources = ["ERDF", "NO-STATE"]
+
+
+def _aid_window(params: DeMinimisParams, day: dt.date) -> tuple[dt.date, dt.date]:
+    if params.window == "fiscal-years":
+        return dt.date(day.year - params.years + 1, 1, 1), day
+    return add_months(day, -12 * params.years) + dt.timedelta(days=1), day
+
+
+def _in_cap(amount: Decimal, currency: str, cap: Money, ctx: Context, partner: Partner, missing: list[Msg]) -> Decimal:
+    """`amount` in the cap's currency (the programme's fixed rate); 0 and a `no-rate` message when it has none."""
+    converted = _to_currency(amount, currency, cap.currency, ctx.reference.programme)
+    if converted is None:
+        args = {"partner": partner.name, "currency": currency, "cap_currency": cap.currency}
+        if not any(m.args == args for m in missing):
+            missing.append(Msg("deminimis.no-rate", args))
+        return Decimal(0)
+    return converted
+
+
+def _declaring(ctx: Context, regime: str) -> dict[str, list[Partner]]:
+    """The partners that declare aid under `regime`, by organisation number."""
+    out: dict[str, list[Partner]] = {}
+    for p in ctx.application.partners:
+        if p.state_aid is not None and p.state_aid.regime == regime:
+            out.setdefault(p.organisation_number, []).append(p)
+    return out
+
+
+def _aid_here(
+    partners: list[Partner], sources: list[FinancingSource], cap: Money, ctx: Context, missing: list[Msg]
+) -> Decimal:
+    return sum(
+        (_in_cap(financed(p, s), currency_of(p, ctx), cap, ctx, p, missing) for p in partners for s in sources),
+        Decimal(0),
+    )
+
+
+def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
+    """De minimis aid per undertaking (organisation number) over the window: this application's aid, the
+    aid declared as received before, and the aid this programme's approved applications granted
+    (`granted_aid`, sent by the applications service), together at most the cap."""
+    day, cap = ctx.as_of, params.cap
+    regulation = params.regulation
+    facts: dict[str, Any] = {"regulation": regulation, "cap": cap.model_dump(mode="json"), "as_of": day.isoformat()}
+    outside = (params.applies_from is not None and day < params.applies_from) or (
+        params.applies_until is not None and day > params.applies_until
+    )
+    if outside:
+        start, end = params.applies_from, params.applies_until
+        if start and end:
+            period = Msg("deminimis.period", {"start": start.isoformat(), "end": end.isoformat()})
+        elif start:
+            period = Msg("deminimis.period-from", {"start": start.isoformat()})
+        else:
+            period = Msg("deminimis.period-until", {"end": end.isoformat() if end else ""})
+        facts["applies"] = False
+        msg = Msg("deminimis.not-applicable", {"regulation": regulation, "period": period, "date": day.isoformat()})
+        return Outcome(True, [msg], facts)
+    start, end = _aid_window(params, day)
+    facts.update({"applies": True, "window_start": start.isoformat(), "window_end": end.isoformat()})
+    window = Msg(
+        f"deminimis.window.{params.window}", {"years": params.years, "start": start.isoformat(), "end": end.isoformat()}
+    )
+    groups = _declaring(ctx, "de-minimis")
+    if not groups:
+        facts["organisations"] = []
+        return Outcome(True, [Msg("deminimis.none", {"regulation": regulation})], facts)
+    missing: list[Msg] = []
+    msgs: list[Msg] = []
+    rows = []
+    for number, partners in groups.items():
+        first = partners[0]
+        here = _aid_here(partners, params.aid_sources, cap, ctx, missing)
+        declared_items = {
+            (a.granted_on, a.amount.amount, a.amount.currency, a.granted_by)
+            for p in partners
+            for a in (p.state_aid.previous_de_minimis if p.state_aid else [])
+            if start <= a.granted_on <= end
+        }
+        declared = sum((_in_cap(a, c, cap, ctx, first, missing) for _, a, c, _ in declared_items), Decimal(0))
+        granted_items = [
+            g
+            for g in ctx.application.granted_aid
+            if g.organisation_number == number and g.regime == "de-minimis" and start <= g.granted_on <= end
+        ]
+        granted = sum(
+            (_in_cap(g.amount.amount, g.amount.currency, cap, ctx, first, missing) for g in granted_items), Decimal(0)
+        )
+        total = here + declared + granted
+        excess = total - cap.amount
+        rows.append(
+            {
+                "partner": first.name,
+                "organisation_number": number,
+                "this_application": money_str(here, cap.currency),
+                "declared": money_str(declared, cap.currency),
+                "programme_granted": money_str(granted, cap.currency),
+                "granted_by_programme": [g.reference for g in granted_items],
+                "total": money_str(total, cap.currency),
+                "excess": money_str(max(excess, Decimal(0)), cap.currency),
+                "currency": cap.currency,
+                "passed": excess <= 0,
+            }
+        )
+        args = {
+            "partner": first.name,
+            "organisation": number,
+            "total": Amount(total, cap.currency),
+            "window": window,
+            "this": Amount(here, cap.currency),
+            "declared": Amount(declared, cap.currency),
+            "granted": Amount(granted, cap.currency),
+            "cap": Amount(cap.amount, cap.currency),
+            "regulation": regulation,
+        }
+        if excess > 0:
+            msgs.append(Msg("deminimis.over", {**args, "excess": Amount(excess, cap.currency)}))
+        else:
+            msgs.append(Msg("deminimis.ok", args))
+    facts["organisations"] = rows
+    failed = bool(missing) or any(not r["passed"] for r in rows)
+    if failed:
+        return Outcome(False, missing + [m for m in msgs if m.key != "deminimis.ok"], facts)
+    return Outcome(True, msgs, facts)
+
+
+def check_aid_per_project_cap(params: AidPerProjectCapParams, ctx: Context) -> Outcome:
+    """The aid of one regime per undertaking (organisation number) in this project at most the cap."""
+    cap = params.cap
+    facts: dict[str, Any] = {
+        "regime": params.regime,
+        "regulation": params.regulation,
+        "cap": cap.model_dump(mode="json"),
+    }
+    groups = _declaring(ctx, params.regime)
+    if not groups:
+        facts["organisations"] = []
+        return Outcome(True, [Msg("aidcap.none", {"regulation": params.regulation})], facts)
+    missing: list[Msg] = []
+    msgs: list[Msg] = []
+    rows = []
+    shown = []
+    for number, partners in groups.items():
+        here = _aid_here(partners, params.aid_sources, cap, ctx, missing)
+        excess = here - cap.amount
+        rows.append(
+            {
+                "partner": partners[0].name,
+                "organisation_number": number,
+                "amount": money_str(here, cap.currency),
+                "excess": money_str(max(excess, Decimal(0)), cap.currency),
+                "currency": cap.currency,
+                "passed": excess <= 0,
+            }
+        )
+        shown.append((partners[0].name, Amount(here, cap.currency)))
+        if excess > 0:
+            msgs.append(
+                Msg(
+                    "aidcap.over",
+                    {
+                        "partner": partners[0].name,
+                        "organisation": number,
+                        "amount": Amount(here, cap.currency),
+                        "cap": Amount(cap.amount, cap.currency),
+                        "regulation": params.regulation,
+                        "excess": Amount(excess, cap.currency),
+                    },
+                )
+            )
+    facts["organisations"] = rows
+    if missing or msgs:
+        return Outcome(False, missing + msgs, facts)
+    ok = Msg("aidcap.ok", {"regulation": params.regulation, "cap": Amount(cap.amount, cap.currency), "amounts": shown})
+    return Outcome(True, [ok], facts)
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -991,6 +1222,21 @@ REGISTRY: dict[str, CheckKind] = {
             frozenset(),
             check_financing_balances,
         ),
+        CheckKind(
+            "de-minimis",
+            "De minimis aid per organisation over the window — this application's, that declared and that of the "
+            "programme's approved applications — at most the ceiling",
+            DeMinimisParams,
+            frozenset(),
+            check_de_minimis,
+        ),
+        CheckKind(
+            "aid-per-project-cap",
+            "The aid under one regime per organisation in this project at most the ceiling (e.g. GBER Art. 20a)",
+            AidPerProjectCapParams,
+            frozenset(),
+            check_aid_per_project_cap,
+        ),
     )
 }
 
@@ -1000,7 +1246,9 @@ def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     stored version keeps meaning the same even if a later release adds a parameter with a default."""
     if kind not in REGISTRY:
         raise ValueError(f"unknown check kind {kind!r}; known: {', '.join(sorted(REGISTRY))}")
-    return REGISTRY[kind].params.model_validate(params).model_dump(mode="json")
+    # Strictly, as JSON: `"1_0"` or `true` is not a count and `"yes"` is not a flag (JSON's own types only).
+    document = json.dumps(params, default=str)
+    return REGISTRY[kind].params.model_validate_json(document, strict=True).model_dump(mode="json")
 
 
 def needs(rule_set: RuleSet) -> frozenset[Need]:

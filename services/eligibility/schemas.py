@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.eligibility.rules import REGISTRY, validate_params
-from shared.i18n import LocalizedText
 from shared.schemas.eligibility import Severity
-from shared.text import SourceKey, SourceText
+from shared.text import Bounded, CodeText, LocalizedName, LocalizedProse, SourceKey, SourceText, clean_json
 
 SLUG = r"^[a-z0-9][a-z0-9.\-]{0,99}$"
 
@@ -57,16 +56,16 @@ class RuleSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(
-        pattern=SLUG, description="The rule's code in reports, unique within the set", examples=["co-financing-se"]
+    code: Annotated[str, Bounded(64, pattern=SLUG)] = Field(
+        description="The rule's code in reports, unique within the set", examples=["co-financing-se"]
     )
-    kind: str | None = Field(
+    kind: CodeText | None = Field(
         default=None, description="The check kind (see GET /v1/check-kinds); default: code", examples=["co-financing"]
     )
     severity: Severity = Field(
         default="error", description="error: a failure makes the application ineligible; warning: reported only"
     )
-    params: dict[str, Any] = Field(
+    params: Annotated[dict[str, Any], AfterValidator(clean_json)] = Field(
         default_factory=dict,
         description="The kind's parameters (validated)",
         examples=[{"country": "SE", "source": "ERDF", "max_share": "0.65"}],
@@ -130,18 +129,17 @@ class RuleSetCreate(BaseModel):
         },
     )
 
-    id: str | None = Field(
+    id: Annotated[str, Bounded(100, pattern=SLUG)] | None = Field(
         default=None,
-        pattern=SLUG,
         description="The rule set; default: the set already "
         "stored for this programme and call, else the programme code (plus the call id)",
     )
-    programme: str = Field(pattern=SLUG, examples=["interreg-se-no-2021-2027"])
+    programme: Annotated[str, Bounded(64, pattern=SLUG)] = Field(examples=["interreg-se-no-2021-2027"])
     call_id: UUID | None = Field(
         default=None, description="Set only for a rule set that overrides the programme's rules for one call"
     )
-    name: LocalizedText = Field(default_factory=dict)
-    description: LocalizedText = Field(default_factory=dict)
+    name: LocalizedName = Field(default_factory=dict)
+    description: LocalizedProse = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(min_length=1, max_length=100)
     sources: dict[SourceKey, SourceText] = Field(
         default_factory=dict,

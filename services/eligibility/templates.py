@@ -3,6 +3,8 @@ in the rule sets' sources), keyed by message key; `messages.render` fills in the
 
 from __future__ import annotations
 
+from services.eligibility.templates_state_aid import STATE_AID_MESSAGES
+
 COUNTRIES: dict[str, dict[str, str]] = {
     "SE": {"sv": "Sverige", "nb": "Sverige", "en": "Sweden"},
     "NO": {"sv": "Norge", "nb": "Norge", "en": "Norway"},
@@ -13,6 +15,7 @@ COUNTRIES: dict[str, dict[str, str]] = {
 
 T = dict[str, str]
 MESSAGES: dict[str, T] = {
+    **STATE_AID_MESSAGES,
     # partnership (cross-border-partnership)
     "partnership.ok": {
         "sv": "Partnerskapet uppfyller kraven: partner från {countries}; huvudsökande (lead partner): {leads}.",
@@ -204,24 +207,24 @@ MESSAGES: dict[str, T] = {
         "en": "Call {number} belongs to the programme {other}, not {programme}.",
     },
     "call.not-yet": {
-        "sv": "Utlysning {number} öppnar {opens}; kontrolldatum är {date}.",
-        "nb": "Utlysning {number} åpner {opens}; kontrolldato er {date}.",
-        "en": "Call {number} opens on {opens}; the check date is {date}.",
+        "sv": "Utlysning {number} öppnar {opens}; kontrolltidpunkt är {date}.",
+        "nb": "Utlysning {number} åpner {opens}; kontrolltidspunkt er {date}.",
+        "en": "Call {number} opens at {opens}; the check is made at {date}.",
     },
     "call.closed": {
-        "sv": "Utlysning {number} stängde {closes}; kontrolldatum är {date}.",
-        "nb": "Utlysning {number} stengte {closes}; kontrolldato er {date}.",
-        "en": "Call {number} closed on {closes}; the check date is {date}.",
+        "sv": "Utlysning {number} stängde {closes}; kontrolltidpunkt är {date}.",
+        "nb": "Utlysning {number} stengte {closes}; kontrolltidspunkt er {date}.",
+        "en": "Call {number} closed at {closes}; the check is made at {date}.",
     },
     "call.open": {
-        "sv": "Utlysning {number} är öppen den {date} ({opens} – {closes}).",
+        "sv": "Utlysning {number} är öppen {date} ({opens} – {closes}).",
         "nb": "Utlysning {number} er åpen {date} ({opens} – {closes}).",
-        "en": "Call {number} is open on {date} ({opens} – {closes}).",
+        "en": "Call {number} is open at {date} ({opens} – {closes}).",
     },
     "call.open-rolling": {
-        "sv": "Utlysning {number} är öppen den {date} (löpande sedan {opens}, utan slutdatum).",
+        "sv": "Utlysning {number} är öppen {date} (löpande sedan {opens}, utan slutdatum).",
         "nb": "Utlysning {number} er åpen {date} (løpende siden {opens}, uten sluttdato).",
-        "en": "Call {number} is open on {date} (rolling since {opens}, no closing date).",
+        "en": "Call {number} is open at {date} (rolling since {opens}, no closing date).",
     },
     # specific-objective-open
     "objective.no-call": {

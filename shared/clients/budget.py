@@ -8,6 +8,7 @@ is not usable is an `UpstreamError` (503 naming the budget service).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -15,8 +16,10 @@ from pydantic import ValidationError
 
 from shared.clients._answers import detail_of, problem_of
 from shared.http import call
+from shared.money import to_decimal
+from shared.pagination import Page
 from shared.problems import UpstreamError
-from shared.schemas.budget import Commitment, CommitmentRequest, ReleaseRequest
+from shared.schemas.budget import BudgetReport, Commitment, CommitmentRequest, ReleaseRequest
 
 SERVICE = "budget"
 REFUSAL_FACTS = ("fund", "priority", "asked", "available")
@@ -62,6 +65,68 @@ class BudgetClient:
             raise UpstreamError(
                 "the budget service answered a commitment this service cannot read", service=SERVICE
             ) from None
+
+    async def commitments(self, programme: str, *, bearer: str) -> list[Commitment]:
+        """Every commitment of a programme (all pages), newest first."""
+        out: list[Commitment] = []
+        params: dict[str, str | int] = {"programme": programme, "limit": 500}
+        while True:
+            response = await call(
+                self.client,
+                SERVICE,
+                "GET",
+                "/v1/commitments",
+                params=params,
+                headers={"Authorization": f"Bearer {bearer}"},
+            )
+            if response.status_code != 200:
+                raise UpstreamError(
+                    f"the budget service answered {response.status_code}: {detail_of(response)}", service=SERVICE
+                )
+            try:
+                page = Page[Commitment].model_validate(response.json())
+            except (ValueError, ValidationError):
+                raise UpstreamError(
+                    "the budget service answered a list this service cannot read", service=SERVICE
+                ) from None
+            out.extend(page.items)
+            if not page.next_cursor:
+                return out
+            params = {**params, "cursor": page.next_cursor}
+
+    async def report(self, programme: str) -> BudgetReport:
+        """The programme's budget per fund and priority (`GET /v1/programmes/{p}/budget`, public)."""
+        response = await call(self.client, SERVICE, "GET", f"/v1/programmes/{programme}/budget")
+        if response.status_code != 200:
+            raise UpstreamError(
+                f"the budget service answered {response.status_code} for the budget of {programme}", service=SERVICE
+            )
+        try:
+            return BudgetReport.model_validate(response.json())
+        except (ValueError, ValidationError):
+            raise UpstreamError(
+                "the budget service answered a budget this service cannot read", service=SERVICE
+            ) from None
+
+    async def units_per_eur(self, programme: str, currency: str, month: str) -> Decimal | None:
+        """The rate the budget converts `currency` at for `programme` in `month` (yyyy-mm): the programme's
+        fixed rate, else the monthly rate; None when it has neither (it would refuse a commitment)."""
+        if currency == "EUR":
+            return Decimal(1)
+        for path, params in (
+            (f"/v1/programmes/{programme}/fixed-rates", {"limit": 100}),
+            ("/v1/exchange-rates", {"currency": currency, "limit": 100}),
+        ):
+            response = await call(self.client, SERVICE, "GET", path, params=params)
+            if response.status_code != 200:
+                raise UpstreamError(f"the budget service answered {response.status_code} for {path}", service=SERVICE)
+            try:
+                for rate in response.json()["items"]:
+                    if rate["currency"] == currency and rate.get("month", month) == month:
+                        return to_decimal(rate["units_per_eur"])
+            except (ValueError, KeyError, TypeError):
+                raise UpstreamError(f"the budget service answered {path} unreadably", service=SERVICE) from None
+        return None
 
     async def release(self, commitment_id: str, *, reason: str, bearer: str, idempotency_key: str) -> None:
         """Release all that remains of a commitment. One already released (409) or gone (404) counts as done."""

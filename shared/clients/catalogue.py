@@ -10,6 +10,7 @@ catalogue), so nothing downstream passes silently on missing reference data.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -35,6 +36,12 @@ MAX_PAGES = 50
 PAGE_SIZE = 500
 
 
+@lru_cache(maxsize=32)
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    """One validator per wire model (building one costs more than validating a list with it)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
 class CatalogueClient:
     """Typed reads of `GET /v1/programmes…` and `GET /v1/calls/{id}` of the catalogue."""
 
@@ -58,7 +65,7 @@ class CatalogueClient:
         return self._parse(model, data, what)
 
     async def _list(self, url: str, model: type[M], what: str) -> list[M]:
-        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter: TypeAdapter[list[M]] = _list_adapter(model)
         items: list[M] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):

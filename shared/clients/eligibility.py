@@ -1,6 +1,6 @@
 """The one client of the eligibility service (`POST /v1/checks`), used by applications.
 
-A report is asked for the application's content on a given date (`as_of`, the caller's clock); a
+A report is asked for the application's content at an instant (`at`, the caller's clock; `as_of` its day); a
 failed rule is a report like any other (200, `eligible: false`). Anything that is not a readable
 report is an `UpstreamError` (503 naming the eligibility service), so a submission fails closed.
 """
@@ -8,6 +8,7 @@ report is an `UpstreamError` (503 naming the eligibility service), so a submissi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import httpx
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from shared.http import call
 from shared.problems import UpstreamError
 from shared.schemas.applications import ApplicationContent, CheckRequest
 from shared.schemas.eligibility import Report
+from shared.schemas.state_aid import GrantedAid
 
 SERVICE = "eligibility"
 
@@ -27,9 +29,20 @@ class EligibilityClient:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def check(self, content: ApplicationContent, *, as_of: dt.date, accept_language: str | None) -> Report:
-        """The eligibility report of `content` on `as_of` (a failed check is a 200 too)."""
-        body = CheckRequest(**content.model_dump(), as_of=as_of).model_dump(mode="json")
+    async def check(
+        self,
+        content: ApplicationContent,
+        *,
+        at: dt.datetime,
+        as_of: dt.date,
+        accept_language: str | None,
+        granted_aid: Sequence[GrantedAid] = (),
+    ) -> Report:
+        """The eligibility report of `content` at the instant `at`, on the day `as_of` (a failed check is a 200 too).
+        `granted_aid`: the aid the programme already granted to the partners' organisations."""
+        body = CheckRequest(**content.model_dump(), as_of=as_of, at=at, granted_aid=list(granted_aid)).model_dump(
+            mode="json"
+        )
         headers = {"Accept-Language": accept_language} if accept_language else {}
         response = await call(self.client, SERVICE, "POST", "/v1/checks", json=body, headers=headers)
         if response.status_code != 200:

@@ -8,27 +8,58 @@ valid body here and a failed rule there.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from shared.i18n import LocalizedText
-from shared.money import NonNegativeMoney
+from shared.money import ExactDecimal, NonNegativeMoney
+from shared.schemas.cost_options import OPTION_CODE, Computation, CostCategory
+from shared.schemas.state_aid import GrantedAid, StateAid
+from shared.text import Bounded, CodeText, LocalizedName, LocalizedProse
+
+__all__ = ["CostCategory", "GrantedAid", "StateAid"]
 
 FinancingSource = Literal["ERDF", "NO-STATE", "own-public", "own-private", "other-public", "other-private"]
-CostCategory = Literal[
-    "staff", "office-administration", "travel-accommodation", "external-expertise", "equipment", "infrastructure-works"
-]
 PartnerRole = Literal["lead", "partner"]
 PARTNER_CURRENCIES = ("EUR", "SEK", "NOK")
 
 
+def _unset(value: object) -> bool:
+    return value is None
+
+
 class BudgetLine(BaseModel):
+    """Real costs (`amount`), or a simplified cost option of the programme (`cost_option`) whose amount the
+    applications service computes: for such a line a sent `amount` or `computed` is replaced."""
+
     model_config = ConfigDict(extra="forbid")
     category: CostCategory
-    amount: NonNegativeMoney
-    description: str | None = Field(default=None, max_length=2000)
+    amount: NonNegativeMoney | None = Field(
+        default=None, description="Real costs: required. A cost-option line: computed by the service"
+    )
+    description: Annotated[str, Bounded(2000)] | None = None
+    cost_option: str | None = Field(
+        default=None,
+        pattern=OPTION_CODE,
+        exclude_if=_unset,
+        description="Code of one of the programme's simplified cost options (catalogue `cost_options`)",
+        examples=["office-administration-15"],
+    )
+    units: ExactDecimal | None = Field(
+        default=None, exclude_if=_unset, description="Unit-cost options only: the number of units"
+    )
+    computed: Computation | None = Field(
+        default=None, exclude_if=_unset, description="How the service computed a cost-option line (read-only)"
+    )
+
+    @model_validator(mode="after")
+    def _amount_or_option(self) -> BudgetLine:
+        if self.cost_option is None and self.amount is None:
+            raise ValueError("a line of real costs needs its amount (or name a cost_option)")
+        if self.units is not None and self.units < 0:
+            raise ValueError("units must not be negative")
+        return self
 
 
 class FinancingLine(BaseModel):
@@ -41,21 +72,26 @@ class Partner(BaseModel):
     """A Swedish or Norwegian (or other) organisation in the project, with its own budget and financing."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=300, examples=["Region Värmland"])
-    organisation_number: str = Field(min_length=1, max_length=40, examples=["232100-0152"])
+    name: Annotated[str, Bounded(300, min_length=1)] = Field(examples=["Region Värmland"])
+    organisation_number: Annotated[str, Bounded(40, min_length=1)] = Field(examples=["232100-0152"])
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["SE"])
-    organisation_type: str = Field(min_length=1, max_length=64, examples=["public-authority"])
+    organisation_type: CodeText = Field(examples=["public-authority"])
     region: str = Field(pattern=r"^[A-Z]{2}[0-9A-Z]{0,3}$", description="NUTS code", examples=["SE311"])
     role: PartnerRole
-    region_justification: str | None = Field(
-        default=None, max_length=4000, description="Why a partner outside the programme area is needed"
+    region_justification: Annotated[str, Bounded(4000)] | None = Field(
+        default=None, description="Why a partner outside the programme area is needed"
     )
     budget: list[BudgetLine] = Field(default_factory=list, max_length=200)
     financing: list[FinancingLine] = Field(default_factory=list, max_length=200)
+    state_aid: StateAid | None = Field(
+        default=None, exclude_if=_unset, description="Whether and how the partner's support is State aid"
+    )
 
     @model_validator(mode="after")
     def _one_currency(self) -> Partner:
-        currencies = {line.amount.currency for line in self.budget} | {line.amount.currency for line in self.financing}
+        currencies = {line.amount.currency for line in self.budget if line.amount is not None} | {
+            line.amount.currency for line in self.financing
+        }
         unknown = currencies - set(PARTNER_CURRENCIES)
         if unknown:
             raise ValueError(f"a partner's amounts are in EUR, SEK or NOK, not {', '.join(sorted(unknown))}")
@@ -67,8 +103,9 @@ class Partner(BaseModel):
 
     @property
     def currency(self) -> str | None:
-        if self.budget:
-            return self.budget[0].amount.currency
+        for line in self.budget:
+            if line.amount is not None:
+                return line.amount.currency
         return self.financing[0].amount.currency if self.financing else None
 
 
@@ -76,15 +113,15 @@ class ApplicationContent(BaseModel):
     """The application body of the contract (what an applicant writes)."""
 
     model_config = ConfigDict(extra="forbid")
-    programme: str = Field(examples=["interreg-se-no-2021-2027"])
+    programme: CodeText = Field(examples=["interreg-se-no-2021-2027"])
     call_id: UUID
-    specific_objective: str = Field(examples=["1B"])
-    project_type: str = Field(examples=["main-project"])
-    acronym: str = Field(min_length=1, max_length=40, examples=["GIV"])
-    title: LocalizedText
-    summary: LocalizedText = Field(default_factory=dict)
-    cross_border_added_value: str = Field(
-        default="", max_length=20000, description="Why across the border, and why this programme"
+    specific_objective: Annotated[str, Bounded(16, min_length=1)] = Field(examples=["1B"])
+    project_type: CodeText = Field(examples=["main-project"])
+    acronym: Annotated[str, Bounded(40, min_length=1)] = Field(examples=["GIV"])
+    title: LocalizedName
+    summary: LocalizedProse = Field(default_factory=dict)
+    cross_border_added_value: Annotated[str, Bounded(20000)] = Field(
+        default="", description="Why across the border, and why this programme"
     )
     start_date: dt.date
     end_date: dt.date
@@ -94,4 +131,32 @@ class ApplicationContent(BaseModel):
 class CheckRequest(ApplicationContent):
     """`POST /v1/checks`: an application, optionally with the date to check it on."""
 
-    as_of: dt.date | None = Field(default=None, description="Check date (default: today); the call must be open then")
+    as_of: dt.date | None = Field(
+        default=None,
+        description="Check date (default: the day of `at`, else today, in the programme's time zone); "
+        "the date rules (e.g. partner registration) are read on it",
+    )
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="The instant checked (rule `call-open`: the call must be open at it). Default: now when "
+        "`as_of` is absent or today, else the first instant of `as_of` in the programme's time zone. The "
+        "applications service sends the instant of the submission",
+        examples=["2022-06-15T12:00:00+02:00"],
+    )
+    granted_aid: list[GrantedAid] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Aid this programme already granted to the partners' organisations (approved applications); "
+        "the applications service adds it, the state-aid rules count it",
+    )
+
+    @model_validator(mode="after")
+    def _amounts_computed(self) -> CheckRequest:
+        for i, partner in enumerate(self.partners):
+            for j, line in enumerate(partner.budget):
+                if line.amount is None:
+                    raise ValueError(
+                        f"partners[{i}].budget[{j}]: the amount of a cost-option line is computed by the "
+                        "applications service; a check needs every amount"
+                    )
+        return self

@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from shared.money import Currency, ExactDecimal, Money, PositiveMoney
+from shared.text import Bounded, CodeText
 
 
 class CommitmentLineIn(BaseModel):
-    fund: str = Field(examples=["ERDF"])
+    fund: CodeText = Field(examples=["ERDF"])
     amount: PositiveMoney
 
 
 class CommitmentRequest(BaseModel):
     """`POST /v1/commitments`: all lines succeed or none."""
 
-    programme: str = Field(examples=["interreg-se-no-2021-2027"])
-    application_id: str = Field(min_length=1, max_length=100)
-    priority: str = Field(examples=["1"])
-    specific_objective: str | None = Field(default=None, examples=["1B"])
+    programme: Annotated[str, Bounded(100, min_length=1)] = Field(examples=["interreg-se-no-2021-2027"])
+    application_id: Annotated[str, Bounded(100, min_length=1)] = Field(
+        description="The application committed to; on a priority without specific objectives (technical "
+        "assistance) the secretariat's own case reference"
+    )
+    application_version: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="The approved version. Required on a priority with specific objectives (a project): such "
+        "commitments come only from the applications service, one active commitment per (programme, "
+        "application, version) — asking again returns the existing one (200)",
+    )
+    priority: CodeText = Field(examples=["1"])
+    specific_objective: CodeText | None = Field(default=None, examples=["1B"])
     call_id: UUID | None = None
-    reference: str | None = Field(
+    reference: Annotated[str, Bounded(100, min_length=1)] | None = Field(
         default=None, description="The application's human-readable reference", examples=["SE-NO-2022-0001"]
     )
     lines: list[CommitmentLineIn] = Field(min_length=1, max_length=20)
@@ -46,6 +58,7 @@ class Commitment(BaseModel):
     id: UUID
     programme: str
     application_id: str
+    application_version: int | None = None
     priority: str
     specific_objective: str | None
     call_id: UUID | None = None
@@ -56,9 +69,17 @@ class Commitment(BaseModel):
 
 
 class ReleaseRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, Bounded(2000, min_length=1)]
     lines: list[CommitmentLineIn] | None = Field(
-        default=None, description="Partial release per fund; omit to release all that remains"
+        default=None,
+        description="Partial release per fund; omit to release all that remains (asking again when nothing "
+        "remains returns the commitment unchanged)",
+    )
+    key: Annotated[str, Bounded(200, min_length=1)] | None = Field(
+        default=None,
+        description="The release's business key: a release with a key already applied to this commitment "
+        "returns the commitment unchanged, whoever asks",
+        examples=["budget-revision-2024-03"],
     )
 
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 
 from shared.i18n import LocalizedList, LocalizedText
 from shared.money import Currency, ExactDecimal, Money
+from shared.schemas.assessment import CriteriaSet
+from shared.schemas.cost_options import CostOption
 
 CallStatus = Literal["planned", "open", "closed"]
 CountryCode = str
@@ -95,6 +97,14 @@ class Programme(ProgrammeSummary):
     smart_specialisation: list[NamedCode] = []
     cross_border_added_value: LocalizedText | None = None
     partnership: LocalizedText | None = None
+    cost_options: list[CostOption] = Field(
+        default=[], description="The simplified cost options the programme offers, each with its legal basis"
+    )
+    assessment_criteria: list[CriteriaSet] = Field(
+        default=[],
+        description="The criteria assessors score an eligible application against; the first set is the "
+        "programme's default, a call may name another (`Call.assessment_criteria`)",
+    )
 
 
 class Priority(BaseModel):
@@ -153,6 +163,19 @@ class OrganisationType(BaseModel):
     sources: dict[str, str] = _sources()
 
 
+def call_status(opens_at: dt.datetime, closes_at: dt.datetime | None, at: dt.datetime) -> CallStatus:
+    """THE definition of a call's status, used by the catalogue (its `status` field), the applications
+    service (may it be submitted now?) and the eligibility service (rule `call-open`): `planned` before
+    `opens_at`, `open` from `opens_at` through `closes_at` inclusive (a rolling call, with no closing
+    instant, stays open), `closed` after. Instants, not dates: a call closing at 12:00 is closed at
+    12:00:01 on the same day, whatever the reader's time zone."""
+    if at < opens_at:
+        return "planned"
+    if closes_at is None or at <= closes_at:
+        return "open"
+    return "closed"
+
+
 class Call(BaseModel):
     id: UUID
     programme: str
@@ -163,11 +186,25 @@ class Call(BaseModel):
     decision_expected: str | None = Field(default=None, description="yyyy-mm or yyyy-mm-dd", examples=["2022-09"])
     specific_objectives: list[str]
     project_types: list[str]
+    assessment_criteria: str | None = Field(
+        default=None, description="Code of the programme's criteria set it is assessed against (null: the first)"
+    )
+    concept_note: bool = Field(
+        default=False, description="Step 1 of a two-step call: its applications are short concept notes"
+    )
+    concept_note_call_id: UUID | None = Field(
+        default=None,
+        description="Step 2 of a two-step call: full applications to it link a concept note invited in that call",
+    )
     status: CallStatus = Field(description="Derived from the dates and the server's clock")
     sources: dict[str, str] = _sources()
 
+    def status_at(self, at: dt.datetime) -> CallStatus:
+        """The call's status at the instant `at` (`call_status`)."""
+        return call_status(self.opens_at, self.closes_at, at)
+
     def is_open(self, at: dt.datetime) -> bool:
-        return self.opens_at <= at and (self.closes_at is None or at <= self.closes_at)
+        return self.status_at(at) == "open"
 
 
 class SearchHit(BaseModel):

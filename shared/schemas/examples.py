@@ -64,3 +64,39 @@ def gron_industrivaxt(
             },
         ],
     }
+
+
+def with_cost_options_and_state_aid(application: dict[str, Any]) -> dict[str, Any]:
+    """`application` (a `gron_industrivaxt` dict) whose Swedish partner budgets in SEK with the programme's
+    flat rates (office and travel at 15 % of staff costs, computed by the applications service) and whose
+    Norwegian partner is a company under de minimis, budgeting in NOK."""
+    sek = {"currency": "SEK"}
+    lead, other = application["partners"]
+    lead["budget"] = [
+        {"category": "staff", "amount": {"amount": "333333.33", **sek}},
+        {"category": "office-administration", "cost_option": "office-administration-15"},
+        {"category": "travel-accommodation", "cost_option": "travel-accommodation-15"},
+        {"category": "external-expertise", "amount": {"amount": "66666.67", **sek}},
+    ]
+    lead["financing"] = [
+        {"source": "ERDF", "amount": {"amount": "325000.00", **sek}},
+        {"source": "own-public", "amount": {"amount": "175000.00", **sek}},
+    ]
+    other.update(
+        name="Kongsvinger Industri AS",
+        organisation_number="912345678",
+        organisation_type="company",
+        budget=[{"category": "staff", "amount": {"amount": "3000000.00", "currency": "NOK"}}],
+        financing=[
+            {"source": "NO-STATE", "amount": {"amount": "1500000.00", "currency": "NOK"}},
+            {"source": "own-private", "amount": {"amount": "1500000.00", "currency": "NOK"}},
+        ],
+        state_aid={
+            "economic_activity": True,
+            "regime": "de-minimis",
+            "previous_de_minimis": [
+                {"granted_on": "2024-03-01", "amount": eur("120000.00"), "granted_by": "Innovasjon Norge"}
+            ],
+        },
+    )
+    return application

@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,7 +35,13 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    """The live process of each service (`kill` and `restart` act on it)."""
     databases: list[str] = field(default_factory=list)
+    log_level: str = "WARNING"
+    """The services' log level (INFO writes one access-log line per request, as deployed)."""
+    settings: dict[str, str] = field(default_factory=dict)
+    """Settings given to every service, without the prefix (`WRITE_RATE_LIMIT` -> `BUDGET_WRITE_RATE_LIMIT`)."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -57,7 +65,7 @@ class Stack:
         )
 
     def _serve(self, service: str) -> None:
-        log = open(self.workdir / f"{service}.log", "wb")
+        log = open(self.workdir / f"{service}.log", "ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{service}", "serve", "--port", str(self.ports[service])],
             cwd=ROOT,
@@ -66,6 +74,21 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
+        self.running[service] = proc
+
+    def kill(self, service: str) -> None:
+        """SIGKILL the service: no shutdown, no flush, connections cut mid-request."""
+        proc = self.running.pop(service)
+        proc.kill()
+        proc.wait(10)
+
+    def restart(self, service: str) -> None:
+        """Start the service again on its port (the same command) and wait until it is ready."""
+        self._serve(service)
+        self._wait(service)
+
+    def log(self, service: str) -> str:
+        return (self.workdir / f"{service}.log").read_text(errors="replace")
 
     def _wait(self, service: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -89,7 +112,8 @@ class Stack:
         for s in SERVICES:
             prefix = s.upper()
             env[f"{prefix}_DATABASE_URL"] = self._database_url(s)
-            env[f"{prefix}_LOG_LEVEL"] = "WARNING"
+            env[f"{prefix}_LOG_LEVEL"] = self.log_level
+            env.update({f"{prefix}_{name}": value for name, value in self.settings.items()})
             for upstream in ("catalogue", "eligibility", "budget"):
                 env[f"{prefix}_{upstream.upper()}_URL"] = ""  # set below once ports are known
         for s in SERVICES:
@@ -118,3 +142,15 @@ class Stack:
                 p.kill()
         for name in self.databases:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def settled(
+    url: str, headers: dict[str, str], done: Callable[[dict[str, Any]], bool], timeout: float = 30
+) -> dict[str, Any]:
+    """GET `url` until `done(body)` holds (what a client does while the outbox delivers); the last body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = httpx.get(url, headers=headers, timeout=10).json()
+        if done(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)

@@ -11,7 +11,7 @@ import pytest
 
 from shared.schemas.examples import gron_industrivaxt as example
 from shared.testing import auth
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, settled
 
 pytestmark = pytest.mark.e2e
 PROGRAMME = "interreg-se-no-2021-2027"
@@ -61,8 +61,9 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     assert r1.status_code in (200, 201) and r1.json() == r2.json(), r1.text
     assert r1.json()["reference"].startswith(f"SE-NO-{dt.date.today().year}-")
 
-    r = httpx.get(f"{apps}/{app_id}", headers=anna)
-    assert r.json()["status"] == "eligible", r.text
+    assert r1.json()["status"] == "submitted"  # the eligibility check is owed, delivered at once
+    app = settled(f"{apps}/{app_id}", anna, lambda a: a["status"] != "submitted")
+    assert app["status"] == "eligible", app
 
     r = httpx.post(
         f"{apps}/{app_id}/decision",
@@ -72,6 +73,8 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     )
     assert r.status_code in (200, 201), r.text
     assert r.json()["status"] == "approved"
+    app = settled(f"{apps}/{app_id}", officer, lambda a: a["commitment_status"] != "pending")
+    assert app["commitment_status"] == "active" and app["commitment_id"], app
 
     # ERDF 390,000 and NO-STATE 150,000 are committed on priority 1 (specific objective 1B).
     assert erdf_before - available(stack, "ERDF", "1") == Decimal("390000.00")

@@ -8,7 +8,31 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.applications.routes import applications, versions, workflow
+from services.applications.routes import (
+    applications,
+    assessments,
+    committee,
+    reconciliation,
+    reports,
+    versions,
+    workflow,
+)
 
-routers: list[APIRouter] = [applications.router, workflow.router, versions.router]
-TAGS: list[dict[str, Any]] = [applications.TAG, workflow.TAG, versions.TAG]
+routers: list[APIRouter] = [
+    applications.router,
+    workflow.router,
+    assessments.router,
+    committee.router,
+    versions.router,
+    reports.router,
+    reconciliation.router,
+]
+TAGS: list[dict[str, Any]] = [
+    applications.TAG,
+    workflow.TAG,
+    assessments.TAG,
+    committee.TAG,
+    versions.TAG,
+    reports.TAG,
+    reconciliation.TAG,
+]

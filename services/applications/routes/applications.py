@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.applications import drafts, queries
+from services.applications import costs, drafts, queries
 from services.applications.routes.dependencies import (
     READ,
     Applicant,
@@ -14,6 +14,7 @@ from services.applications.routes.dependencies import (
     Filters,
     Idempotency,
     Staff,
+    Up,
     location,
 )
 from services.applications.schemas import ApplicationOut
@@ -31,16 +32,21 @@ router = APIRouter(prefix="/v1", tags=[TAG["name"]])
     "/applications",
     status_code=201,
     response_model=ApplicationOut,
-    responses={**problem_responses(401, 403, 422), 201: {"description": "Created; `Location` names it"}},
+    responses={**problem_responses(401, 403, 422, 503), 201: {"description": "Created; `Location` names it"}},
 )
 async def create_application(
-    session: DbSession, idempotent: Idempotency, principal: Applicant, body: ContentBody, now: Now
+    session: DbSession, idempotent: Idempotency, principal: Applicant, body: ContentBody, now: Now, up: Up
 ) -> JSONResponse:
     """Create a draft application (an applicant). Only structure is checked here (types, codes' shapes,
     amounts not negative, one currency per partner, at most one lead partner, end not before start);
-    the programme's rules are reported by the eligibility check (`pre-check`, and at submission)."""
+    the programme's rules are reported by the eligibility check (`pre-check`, and at submission).
+
+    A budget line naming a `cost_option` of the programme (catalogue `cost_options`) gets its amount
+    computed here, with `computed` saying how (rate, base, formula, rounding half up to the cent); options
+    that exclude each other (a flat rate and real costs for one category) are a 422 naming the lines."""
+    content = await costs.priced(up.catalogue, body)  # asks the catalogue before the transaction starts
     return await idempotent(
-        work=lambda: drafts.create(session, principal, body, now=now),
+        work=lambda: drafts.create(session, principal, content, now=now),
         status_code=201,
         headers=location,
     )
@@ -85,10 +91,13 @@ async def get_application(
 @router.put(
     "/applications/{application_id}",
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def update_application(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, body: ContentBody, now: Now
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, body: ContentBody, now: Now, up: Up
 ) -> ApplicationOut:
-    """Replace the body of a draft (the owning applicant). Anything but a draft is 409."""
-    return await drafts.update(session, principal, str(application_id), body, now=now)
+    """Replace the body of a draft (the owning applicant). Anything but a draft is 409. Every cost-option
+    line is computed again from the lines as sent, so a changed base (staff costs) changes every flat
+    rate computed from it."""
+    content = await costs.priced(up.catalogue, body)  # asks the catalogue before the transaction starts
+    return await drafts.update(session, principal, str(application_id), content, now=now)

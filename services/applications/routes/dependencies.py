@@ -3,6 +3,7 @@ clients, the path's application id, the list filters, the idempotency context an
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
@@ -20,8 +21,11 @@ from services.applications.workflow import Status
 from shared.auth import Principal, require_roles
 from shared.db import Database
 from shared.idempotency import Idempotent, idempotency
+from shared.outbox import Relay, Wake
 from shared.problems import problem_responses
 from shared.schemas.applications import ApplicationContent
+from shared.schemas.examples import with_cost_options_and_state_aid
+from shared.text import Bounded
 
 Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 """POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
@@ -42,16 +46,17 @@ def _upstreams(request: Request) -> Upstreams:
     return up
 
 
-def _bearer(request: Request) -> str:
-    return request.headers.get("authorization", "").partition(" ")[2]
+def _wake(request: Request) -> Wake:
+    relay: Relay = request.app.state.relay
+    return relay.wake
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
 Db = Annotated[Database, Depends(_db)]
 """The database itself, for the short read-only sessions of a prepare step (see `moves.snapshot`)."""
 Up = Annotated[Upstreams, Depends(_upstreams)]
-Bearer = Annotated[str, Depends(_bearer)]
-"""The caller's own token, passed on to the budget for an approval."""
+WakeRelay = Annotated[Wake, Depends(_wake)]
+"""Called after a commit that owes another service something: the outbox relay delivers it at once."""
 
 ApplicationId = Annotated[UUID, Path(description="The application's id")]
 AcceptLanguage = Annotated[str | None, Header(description="Language of the eligibility messages (sv, nb, en)")]
@@ -60,6 +65,12 @@ ContentBody = Annotated[
     Body(
         openapi_examples={
             "gron-industrivaxt": {"summary": "Grön industriväxt (Värmland – Kongsvinger)", "value": GRON_INDUSTRIVAXT},
+            "cost-options-and-state-aid": {
+                "summary": "Flat rates computed by the service; a company partner under de minimis",
+                "description": "Office and travel at 15 % of SEK 333,333.33 staff costs: 50,000.00 each (rounded "
+                "half up once); the amounts of those lines are computed, never typed.",
+                "value": with_cost_options_and_state_aid(copy.deepcopy(GRON_INDUSTRIVAXT)),
+            },
         }
     ),
 ]
@@ -83,9 +94,11 @@ def location(body: dict[str, Any]) -> dict[str, str]:
 def _filters(
     settings: AppSettings,
     status: Annotated[Status | None, Query(description="Only applications in this status")] = None,
-    programme: Annotated[str | None, Query(examples=["interreg-se-no-2021-2027"])] = None,
+    programme: Annotated[
+        Annotated[str, Bounded(64, min_length=1)] | None, Query(examples=["interreg-se-no-2021-2027"])
+    ] = None,
     call_id: Annotated[UUID | None, Query()] = None,
-    specific_objective: Annotated[str | None, Query(examples=["1B"])] = None,
+    specific_objective: Annotated[Annotated[str, Bounded(16, min_length=1)] | None, Query(examples=["1B"])] = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Any partner in this country")] = None,
     submitted_from: Annotated[
         dt.date | None, Query(description="First submitted on or after (Europe/Stockholm)")

@@ -9,24 +9,31 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from services.applications import decisions, queries, submission
+from services.applications import decisions, queries, steps, submission
 from services.applications.routes.dependencies import (
     AcceptLanguage,
     ApplicationId,
     AppSettings,
-    Bearer,
     Db,
     Idempotency,
     Up,
+    WakeRelay,
     key_scope,
+    location,
 )
 from services.applications.schemas import (
     ApplicationOut,
     DecisionRequest,
+    EndRequest,
+    FullApplicationRequest,
     HistoryEntry,
+    InviteRequest,
     ReopenRequest,
+    ReturnRequest,
+    SubmitRequest,
     WithdrawRequest,
 )
+from services.applications.workflow import Action
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
@@ -34,7 +41,10 @@ from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report
 
-TAG = {"name": "workflow", "description": "Pre-check, submission, decisions, re-opening, withdrawal and history"}
+TAG = {
+    "name": "workflow",
+    "description": "Pre-check, submission, decisions, re-opening, withdrawal, termination, closure and history",
+}
 router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 
 
@@ -66,17 +76,28 @@ async def submit_application(
     settings: AppSettings,
     session: DbSession,
     idempotent: Idempotency,
+    wake: WakeRelay,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
     now: Now,
     accept_language: AcceptLanguage = None,
+    body: Annotated[SubmitRequest | None, Body()] = None,
 ) -> JSONResponse:
-    """Submit a draft (the owning applicant), only while its call is open (409 naming the window
-    otherwise). Freezes the next numbered version, gives the reference at the first submission
-    (`SE-NO-2022-0001`), stores the eligibility report with the version and moves the application to
-    `eligible` or `ineligible` as the report says. If the catalogue or the eligibility service cannot
-    be reached: 503 and nothing is stored. A retry with the same `Idempotency-Key` returns the same
-    answer and makes no second version."""
+    """Submit a draft (the owning applicant), only while its call is open by the catalogue's definition
+    (409 naming the window otherwise; the closing instant itself is still open). Freezes the next
+    numbered version, gives the reference at the first submission (`SE-NO-2022-0001`) and answers
+    `submitted`; the eligibility check of the version is owed in the same transaction and delivered at
+    once (or when the eligibility service is back): its report, made for the instant of the submission,
+    is stored with the version and moves the application to `eligible` or `ineligible`. If the catalogue
+    cannot be reached: 503 and nothing is stored. A retry with the same `Idempotency-Key` returns the
+    same answer and makes no second version.
+
+    A completion (an application `returned` for completion) is submitted by its deadline (409
+    `completion-deadline-passed` after) instead of within the call's window, with the applicant's `answer`
+    to the questions: the next version, the same reference, checked again (for the instant of the first
+    submission). In a step-2 call of a two-step call only the full application of an invited concept note
+    is taken (409 `concept-note-required`); an application to a step-1 call is a concept note."""
+    answer = body.answer if body else None
     plan = await submission.prepare_submission(
         db,
         up,
@@ -87,7 +108,9 @@ async def submit_application(
         accept_language=accept_language,
         now=now,
     )
-    return await idempotent(work=lambda: submission.submit(session, settings, principal, plan))
+    return await idempotent(
+        work=lambda: submission.submit(session, settings, principal, plan, wake=wake, answer=answer)
+    )
 
 
 @router.get(
@@ -106,29 +129,28 @@ async def get_history(
 @router.post(
     "/applications/{application_id}/decision",
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def decide(
-    db: Db,
-    up: Up,
-    settings: AppSettings,
-    bearer: Bearer,
     session: DbSession,
     idempotent: Idempotency,
+    wake: WakeRelay,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
     body: DecisionRequest,
     now: Now,
 ) -> JSONResponse:
-    """An officer's decision. `approved` (only from `eligible`) commits the requested ERDF and NO-STATE
-    money in the budget on the priority of the specific objective; if the budget refuses, 409 with
-    its reason and the application stays `eligible`. `rejected` (from `eligible` or `ineligible`)
-    needs a reason."""
-    plan = await decisions.prepare_decision(
-        db, up, principal, str(application_id), body, idempotency=key_scope(idempotent), bearer=bearer, now=now
-    )
-    return await decisions.decide_with_compensation(
-        session, db, up, settings, principal, plan, record=lambda work: idempotent(work=work)
+    """An officer's decision. `approved` (from `eligible`, or from `reserve`: the committee's reserve project
+    proposed when money frees up, `GET /v1/committee/reserve`) records the approval and the commitment
+    it owes the budget (the ERDF and NO-STATE money asked for, on the priority of the specific objective)
+    in one transaction: `commitment_status` is `pending` until the budget has it (within moments when the
+    budget is up; it is delivered whenever it comes back), then `active`. If the budget has no room left
+    (another approval took it meanwhile), the application returns to `eligible` with the budget's reason
+    in its history and `commitment_status` `refused`. `rejected` (from `eligible` or `ineligible`) needs
+    a reason (also from `returned` and `reserve`). Two officers approving at once: one approval, one
+    commitment; the other gets 409. A concept note is invited (`POST …/invite`), never approved (409)."""
+    return await idempotent(
+        work=lambda: decisions.decide(session, principal, str(application_id), body, now=now, wake=wake),
     )
 
 
@@ -155,12 +177,9 @@ async def reopen(
 @router.post(
     "/applications/{application_id}/withdraw",
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def withdraw(
-    db: Db,
-    up: Up,
-    settings: AppSettings,
     session: DbSession,
     idempotent: Idempotency,
     principal: CurrentPrincipal,
@@ -168,9 +187,119 @@ async def withdraw(
     now: Now,
     body: Annotated[WithdrawRequest | None, Body()] = None,
 ) -> JSONResponse:
-    """The owning applicant withdraws the application (from draft, submitted, eligible or ineligible;
-    the reason is optional). Any budget commitment recorded for it is released."""
-    plan = await decisions.prepare_withdrawal(
-        db, up, settings, principal, str(application_id), body, idempotency=key_scope(idempotent), now=now
+    """The owning applicant withdraws the application before a decision (from draft, submitted, eligible
+    or ineligible; the reason is optional). No money is held before an approval, so nothing is released;
+    an approved project is ended by an officer (`terminate`, `close`)."""
+    return await idempotent(work=lambda: decisions.withdraw(session, principal, str(application_id), body, now=now))
+
+
+@router.post(
+    "/applications/{application_id}/terminate",
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def terminate(
+    session: DbSession,
+    idempotent: Idempotency,
+    wake: WakeRelay,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: EndRequest,
+    now: Now,
+) -> JSONResponse:
+    """An officer ends an `approved` project early (`terminated`; the reason is required). What the
+    budget holds for it and was not paid is released (`commitment_status` `releasing`, then `released`)."""
+    return await idempotent(
+        work=lambda: decisions.end(session, principal, str(application_id), Action.TERMINATE, body, now=now, wake=wake),
     )
-    return await idempotent(work=lambda: decisions.withdraw(session, principal, plan))
+
+
+@router.post(
+    "/applications/{application_id}/close",
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def close(
+    session: DbSession,
+    idempotent: Idempotency,
+    wake: WakeRelay,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: EndRequest,
+    now: Now,
+) -> JSONResponse:
+    """An officer closes an `approved` project that has ended (`closed`). A project that ended under
+    budget gives back what was committed and not paid: the release is partial when payments were made."""
+    return await idempotent(
+        work=lambda: decisions.end(session, principal, str(application_id), Action.CLOSE, body, now=now, wake=wake),
+    )
+
+
+@router.post(
+    "/applications/{application_id}/return",
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def return_for_completion(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: ReturnRequest,
+    now: Now,
+) -> JSONResponse:
+    """An officer returns an `eligible` full application to the applicant for completion (`returned`),
+    with the questions and a deadline (in the future: 422 otherwise). The applicant edits it and submits
+    the answer by the deadline; the history shows the questions and the answer."""
+    return await idempotent(
+        work=lambda: decisions.return_for_completion(session, principal, str(application_id), body, now=now)
+    )
+
+
+@router.post(
+    "/applications/{application_id}/invite",
+    response_model=ApplicationOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def invite(
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    now: Now,
+    body: Annotated[InviteRequest | None, Body()] = None,
+) -> JSONResponse:
+    """An officer invites an `eligible` concept note (step 1 of a two-step call) to a full application
+    (`invited`); a full application is never invited (409)."""
+    reason = body.reason if body else None
+    return await idempotent(work=lambda: decisions.invite(session, principal, str(application_id), reason, now=now))
+
+
+@router.post(
+    "/applications/{application_id}/full-application",
+    status_code=201,
+    response_model=ApplicationOut,
+    responses={**problem_responses(401, 403, 404, 409, 422, 503), 201: {"description": "Created; `Location` names it"}},
+)
+async def create_full_application(
+    db: Db,
+    up: Up,
+    session: DbSession,
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: FullApplicationRequest,
+    now: Now,
+) -> JSONResponse:
+    """The applicant of an `invited` concept note starts its full application in the step-2 call (the call
+    naming the note's call as `concept_note_call_id`: 422 otherwise): a draft with the note's content,
+    linked to it (`concept_note_id`), one per note (409 for a second). It is edited and submitted like any
+    draft, in the step-2 call's window."""
+    plan = await steps.prepare_full_application(
+        db, up, principal, str(application_id), body, idempotency=key_scope(idempotent)
+    )
+    return await idempotent(
+        work=lambda: steps.create_full_application(session, principal, plan, now=now),
+        status_code=201,
+        headers=location,
+    )

@@ -46,6 +46,9 @@ def _settings(url: str) -> Settings:
         catalogue_url="http://catalogue",
         eligibility_url="http://eligibility",
         budget_url="http://budget",
+        # The tests deliver the outbox themselves (`helpers.delivered`), so that what is owed can be seen
+        # before it is delivered; the background relay runs in the e2e and fault tests (processes).
+        outbox_relay=False,
     )
 
 
@@ -61,10 +64,11 @@ async def applications_app(
     applications_clock: FixedClock,
     catalogue_app: FastAPI,
     eligibility_app: FastAPI,
-    budget_app: FastAPI,
+    budget_live_app: FastAPI,
 ) -> AsyncIterator[FastAPI]:
-    """The applications app on a clean database, lifespan run, upstreams = the real apps in-process."""
-    upstreams = {"catalogue": catalogue_app, "eligibility": eligibility_app, "budget": budget_app}
+    """The applications app on a clean database, lifespan run, upstreams = the real apps in-process (the
+    budget asks the same catalogue whether a committed call exists)."""
+    upstreams = {"catalogue": catalogue_app, "eligibility": eligibility_app, "budget": budget_live_app}
     transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(app=a) for n, a in upstreams.items()}
     app = create_app(_settings(applications_database_url), transports=transports, clock=applications_clock)
     async with LifespanManager(app, startup_timeout=30):

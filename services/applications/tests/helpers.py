@@ -9,8 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from fastapi import FastAPI
 
 from services.applications.schemas import GRON_INDUSTRIVAXT
+from shared.outbox import Relay
 from shared.testing import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
@@ -26,6 +28,9 @@ DOCUMENTED: dict[tuple[str, str], str] = {
     ("submitted", "assess-eligible"): "eligible",
     ("submitted", "assess-ineligible"): "ineligible",
     ("eligible", "approve"): "approved",
+    ("approved", "budget-refused"): "eligible",
+    ("approved", "terminate"): "terminated",
+    ("approved", "close"): "closed",
     ("eligible", "reject"): "rejected",
     ("ineligible", "reject"): "rejected",
     ("ineligible", "reopen"): "draft",
@@ -33,9 +38,31 @@ DOCUMENTED: dict[tuple[str, str], str] = {
     ("submitted", "withdraw"): "withdrawn",
     ("eligible", "withdraw"): "withdrawn",
     ("ineligible", "withdraw"): "withdrawn",
+    # Return for completion: questions and a deadline; the answer is the next version, checked again.
+    ("eligible", "return"): "returned",
+    ("returned", "update"): "returned",
+    ("returned", "submit"): "submitted",
+    ("returned", "reject"): "rejected",
+    ("returned", "withdraw"): "withdrawn",
+    # The assessment happens while the application is eligible.
+    ("eligible", "assign-assessors"): "eligible",
+    ("eligible", "declare-interests"): "eligible",
+    ("eligible", "score"): "eligible",
+    # The committee: the reserve list, and an admin's revert of an approval.
+    ("eligible", "reserve"): "reserve",
+    ("reserve", "approve"): "approved",
+    ("reserve", "reject"): "rejected",
+    ("reserve", "withdraw"): "withdrawn",
+    ("approved", "revert"): "eligible",
+    # Two-step calls: a concept note is invited to a full application.
+    ("eligible", "invite"): "invited",
 }
 """The workflow as the service's description documents it, written out by hand: the oracle the
 transition table is checked against, never the table itself."""
+
+CONCEPT_NOTE_ONLY = {"invite"}
+FULL_ONLY = {"approve", "return", "assign-assessors", "declare-interests", "score", "reserve"}
+"""The actions of one kind of application only, as documented (`services/applications/steps.py`)."""
 
 ALICE = auth("applicant", "alice")
 BOB = auth("applicant", "bob")
@@ -88,8 +115,10 @@ async def open_call(
     opens_in_days: float = -1,
     closes_in_days: float | None = 30,
     tag: str | None = None,
+    **extra: Any,
 ) -> str:
-    """An admin opens a call through the catalogue's API (the window relative to `NOW`)."""
+    """An admin opens a call through the catalogue's API (the window relative to `NOW`); `extra`: more
+    fields of the call (`concept_note`, `concept_note_call_id`, `assessment_criteria`)."""
     now = NOW
     call = {
         "number": f"test-{tag or uuid.uuid4().hex[:12]}",
@@ -98,6 +127,7 @@ async def open_call(
         "closes_at": (now + dt.timedelta(days=closes_in_days)).isoformat() if closes_in_days is not None else None,
         "specific_objectives": ["1A", "1B", "2A", "2B", "3A", "3B", "3C", "4"],
         "project_types": ["pre-project", "main-project", "small-scale-project"],
+        **extra,
     }
     r = await catalogue.post(f"/v1/programmes/{PROGRAMME}/calls", json=call, headers=ADMIN)
     assert r.status_code == 201, r.text
@@ -124,6 +154,32 @@ async def submit(
     return await client.post(f"{A}/{application_id}/submit", headers={**who, **(idempotency or key())})
 
 
+async def delivered(app: FastAPI) -> None:
+    """Wait until the outbox relay has delivered everything due (what a client sees a moment later)."""
+    relay: Relay = app.state.relay
+    await relay.drain()
+
+
+async def assessed(client: httpx.AsyncClient, app: FastAPI, application_id: str) -> dict[str, Any]:
+    """Submit (answered `submitted`), let the eligibility check arrive, and read the application back."""
+    r = await submit(client, application_id)
+    assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
+    await delivered(app)
+    after: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    return after
+
+
+async def decided(
+    client: httpx.AsyncClient, app: FastAPI, application_id: str, decision: dict[str, Any]
+) -> dict[str, Any]:
+    """An officer's decision, then the application once the outbox has delivered what it owes."""
+    r = await client.post(f"{A}/{application_id}/decision", json=decision, headers={**OLGA, **key()})
+    assert r.status_code == 200, r.text
+    await delivered(app)
+    after: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    return after
+
+
 async def budget_cell(budget: httpx.AsyncClient, fund: str, priority: str, field: str = "committed") -> str:
     r = await budget.get(f"/v1/programmes/{PROGRAMME}/budget", headers=OLGA)
     assert r.status_code == 200, r.text
@@ -132,3 +188,67 @@ async def budget_cell(budget: httpx.AsyncClient, fund: str, priority: str, field
             amount: str = row[field]["amount"]
             return amount
     raise KeyError((fund, priority))
+
+
+# --- assessment and committee -------------------------------------------------------------------------
+ANNA = auth("officer", "anna")
+PER = auth("officer", "per")
+CRITERIA = (
+    "relevance",
+    "cross-border-added-value",
+    "partnership",
+    "work-plan-and-budget",
+    "results-and-sustainability",
+)
+"""The criteria of the catalogue's example set (`standard`), in order."""
+
+
+def scores(*points: int) -> dict[str, Any]:
+    """A scores body: the points per criterion in `CRITERIA` order (one value: every criterion)."""
+    values = points * len(CRITERIA) if len(points) == 1 else points
+    return {
+        "scores": [
+            {"criterion": c, "score": p, "justification": f"{c}: {p} points, as the application shows."}
+            for c, p in zip(CRITERIA, values, strict=True)
+        ]
+    }
+
+
+async def assess(
+    client: httpx.AsyncClient, application_id: str, marks: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, Any]:
+    """Anna and Per (or the assessors of `marks`: subject → points) assigned, no conflict declared, scored."""
+    marks = marks or {"anna": (4,), "per": (4,)}
+    r = await client.post(f"{A}/{application_id}/assessors", json={"assessors": list(marks)}, headers={**OLGA, **key()})
+    assert r.status_code == 200, r.text
+    for sub, points in marks.items():
+        who = auth("officer", sub)
+        r = await client.post(
+            f"{A}/{application_id}/assessments/declaration",
+            json={"conflict_of_interest": False},
+            headers={**who, **key()},
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"{A}/{application_id}/assessments/scores", json=scores(*points), headers={**who, **key()}
+        )
+        assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    assert out["complete"] is True, out
+    return out
+
+
+async def record_session(
+    client: httpx.AsyncClient, call_id: str, decisions: list[dict[str, Any]], minutes: str = "ÖK 2025-03-14 §4"
+) -> httpx.Response:
+    body = {
+        "call_id": call_id,
+        "minutes_reference": minutes,
+        "held_on": local_date().isoformat(),
+        "decisions": decisions,
+    }
+    return await client.post("/v1/committee/sessions", json=body, headers={**OLGA, **key()})
+
+
+def return_body(days: int = 14, questions: str = "Please add the co-financing letter.") -> dict[str, Any]:
+    return {"questions": questions, "deadline": (NOW + dt.timedelta(days=days)).isoformat()}

@@ -9,8 +9,8 @@ import pytest
 
 from services.applications.content import commitment_lines, totals, validate_content
 from services.applications.errors import InvalidApplication, TransitionNotAllowed
-from services.applications.tests.helpers import DOCUMENTED, gron
-from services.applications.workflow import TRANSITIONS, Action, Status, next_status
+from services.applications.tests.helpers import CONCEPT_NOTE_ONLY, DOCUMENTED, FULL_ONLY, gron
+from services.applications.workflow import TRANSITIONS, Action, Status, allowed_actions, next_status
 from shared.schemas.applications import ApplicationContent
 
 ALL = list(itertools.product(Status, [a for a in Action if a is not Action.CREATE]))
@@ -19,7 +19,30 @@ REFUSED = [(s, a) for s, a in ALL if (s.value, a.value) not in DOCUMENTED]
 
 @pytest.mark.parametrize(("current", "action", "target"), [(s, a, t) for (s, a), t in DOCUMENTED.items()], ids=str)
 def test_documented_moves_go_where_documented(current: str, action: str, target: str) -> None:
-    assert next_status(current, Action(action)).value == target
+    kind = "concept-note" if action in CONCEPT_NOTE_ONLY else "full"
+    assert next_status(current, Action(action), kind).value == target
+
+
+@pytest.mark.parametrize(
+    ("action", "kind"),
+    [(a, "full") for a in sorted(CONCEPT_NOTE_ONLY)] + [(a, "concept-note") for a in sorted(FULL_ONLY)],
+    ids=str,
+)
+def test_actions_of_the_other_kind_are_a_409_naming_it(action: str, kind: str) -> None:
+    current = next(s for (s, a) in DOCUMENTED if a == action)
+    with pytest.raises(TransitionNotAllowed) as err:
+        next_status(current, Action(action), kind)
+    body = err.value.body()
+    assert body["status"] == 409 and body["current_status"] == current and body["attempted_transition"] == action
+    assert ("concept note" if kind == "concept-note" else "full application") in body["detail"]
+    assert action not in [a.value for a in allowed_actions(Status(current), kind)]
+
+
+def test_kinds_share_every_other_move() -> None:
+    for (current, action), target in DOCUMENTED.items():
+        if action not in CONCEPT_NOTE_ONLY | FULL_ONLY:
+            for kind in ("full", "concept-note"):
+                assert next_status(current, Action(action), kind).value == target
 
 
 @pytest.mark.parametrize(("status", "action"), REFUSED, ids=str)
@@ -36,8 +59,8 @@ def test_the_table_holds_the_documented_moves_and_nothing_else() -> None:
     assert {(s.value, a.value): t.value for (s, a), t in TRANSITIONS.items()} == DOCUMENTED
 
 
-@pytest.mark.parametrize("final", ["approved", "rejected", "withdrawn"])
-def test_decisions_and_withdrawal_are_final(final: str) -> None:
+@pytest.mark.parametrize("final", ["rejected", "withdrawn", "terminated", "closed"])
+def test_ends_are_final(final: str) -> None:
     for action in Action:
         if action is not Action.CREATE:
             with pytest.raises(TransitionNotAllowed):

@@ -12,11 +12,6 @@ import threading
 from decimal import ROUND_HALF_UP, Decimal
 
 import anyio.to_thread
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import schemas as s
@@ -107,6 +102,10 @@ def utilisation_svg(report: s.UtilisationReport, title: str) -> bytes:
         ("Available", [_millions(r.available.amount) for r in report.rows], "#55a868"),
     )
     width = 0.27
+    # Imported on the first chart, not at start-up: matplotlib is most of the service's memory.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(max(8.0, 0.9 * len(labels) + 2), 5.5))
     ax = fig.add_subplot()
     for i, (name, values, colour) in enumerate(series):

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import commitments, releases
 from services.budget import schemas as s
-from services.budget.routes.dependencies import CommitmentId, Idempotency, Staff
+from services.budget.routes.dependencies import BudgetSettings, Catalogue, CommitmentId, Idempotency, Staff
 from shared.app import DbSession
 from shared.clock import Now
+from shared.idempotency import Answer
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas import budget as wire
+from shared.text import Bounded
 
 router = APIRouter(prefix="/v1", tags=["commitments"])
 
@@ -45,7 +47,8 @@ RELEASE_EXAMPLES = {
     status_code=201,
     response_model=wire.Commitment,
     responses={
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 422, 503),
+        200: {"description": "The application version's existing active commitment (asked again)"},
         201: {"description": "Committed; `Location` names the commitment"},
     },
 )
@@ -53,6 +56,8 @@ async def create_commitment(
     session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
+    settings: BudgetSettings,
+    catalogue: Catalogue,
     now: Now,
     body: Annotated[
         wire.CommitmentRequest,
@@ -61,7 +66,15 @@ async def create_commitment(
         ),
     ],
 ) -> Response:
-    """Commit money to an approved application (officer or admin): all lines or none.
+    """Commit money: all lines or none.
+
+    On a priority with specific objectives (a project's money) only the applications service may commit
+    (its own token, `BUDGET_APPLICATION_SERVICES`; 403 for anyone else): it does so when an officer
+    approves an application, naming the approved `application_version` and the `call_id` (a call the
+    catalogue has). One active commitment per (programme, application, version), enforced by the
+    database: asking again returns the existing commitment with 200 (409 `commitment-exists` if it was
+    made for other amounts). On a priority without specific objectives (technical assistance) an officer
+    or admin commits the secretariat's own spending directly (`application_id` is then its case reference).
 
     Each line is converted to the programme's currency (the programme's fixed rate for the currency if
     it has one, else the monthly rate of this month, Europe/Brussels); the original and converted
@@ -72,11 +85,15 @@ async def create_commitment(
     is committed then. Never over-commits, whatever the concurrency. With an `Idempotency-Key` a retry
     returns the first result and changes nothing; the same key with another body gets 422.
     """
-    return await idempotent(
-        status_code=201,
-        headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"},
-        work=lambda: commitments.create_commitment(session, body, actor=principal.sub, now=now),
-    )
+
+    async def work() -> Answer:
+        await commitments.check_call(catalogue, body)
+        made, created = await commitments.create_commitment(
+            session, body, caller=principal, application_services=settings.application_services, now=now
+        )
+        return Answer(made, 201 if created else 200)
+
+    return await idempotent(status_code=201, headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"}, work=work)
 
 
 @router.get("/commitments", response_model=Page[wire.Commitment], responses=problem_responses(401, 403, 422))
@@ -84,8 +101,12 @@ async def list_commitments(
     session: DbSession,
     principal: Staff,
     page: Paging,
-    programme: Annotated[str | None, Query(description="Only this programme")] = None,
-    application_id: Annotated[str | None, Query(description="Only this application's commitments")] = None,
+    programme: Annotated[
+        Annotated[str, Bounded(100, min_length=1)] | None, Query(description="Only this programme")
+    ] = None,
+    application_id: Annotated[
+        Annotated[str, Bounded(100, min_length=1)] | None, Query(description="Only this application's commitments")
+    ] = None,
 ) -> Page[wire.Commitment]:
     """Commitments, newest first (officer or admin), filtered by programme and/or application."""
     return await commitments.list_commitments(session, page, programme=programme, application_id=application_id)
@@ -106,18 +127,30 @@ async def release_commitment(
     session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
+    settings: BudgetSettings,
     now: Now,
     commitment_id: CommitmentId,
     body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],
 ) -> Response:
-    """Release a commitment, wholly (omit `lines`) or partly per fund (officer or admin).
+    """Release a commitment, wholly (omit `lines`) or partly per fund.
 
     The reason is required and goes on the ledger. Amounts are in the programme's currency; never more
     than remains (committed − released − paid) per fund → 409. The money becomes available again in
-    the priority. `Idempotency-Key` makes a retry safe.
+    the priority. Idempotent by business key, whoever asks: a release with a `key` already applied to the
+    commitment, or of all that remains when nothing remains, returns the commitment unchanged. A
+    project's commitment (one with an `application_version`) is released only by the applications
+    service, when an officer terminates or closes the project (403 for anyone else); the secretariat's
+    own commitments by an officer or admin. `Idempotency-Key` makes a retry safe too.
     """
     return await idempotent(
-        work=lambda: releases.release_commitment(session, commitment_id, body, actor=principal.sub, now=now),
+        work=lambda: releases.release_commitment(
+            session,
+            commitment_id,
+            body,
+            actor=principal.sub,
+            application_services=settings.application_services,
+            now=now,
+        ),
     )
 
 

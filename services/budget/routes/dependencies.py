@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from services.budget import schemas as s
+from services.budget.config import Settings
 from services.budget.models import idempotency_keys
 from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.idempotency import Idempotent, idempotency
 from shared.money import CURRENCY_PATTERN
+from shared.text import Bounded
 
 Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 """POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
@@ -21,7 +23,7 @@ Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
 ProgrammeCode = Annotated[
-    str, Path(description="Programme code", examples=["interreg-se-no-2021-2027"], max_length=100)
+    str, Bounded(100, min_length=1), Path(description="Programme code", examples=["interreg-se-no-2021-2027"])
 ]
 CurrencyCode = Annotated[str, Path(pattern=CURRENCY_PATTERN, description="ISO 4217 code", examples=["NOK"])]
 Month = Annotated[str, Path(pattern=s.MONTH_PATTERN, description="yyyy-mm", examples=["2024-05"])]
@@ -35,3 +37,11 @@ def _catalogue(request: Request) -> CatalogueClient:
 
 Catalogue = Annotated[CatalogueClient, Depends(_catalogue)]
 """The catalogue client opened in the app's setup."""
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+BudgetSettings = Annotated[Settings, Depends(_settings)]

@@ -105,3 +105,10 @@ async def budget_client(budget_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]
     """An AsyncClient talking to `budget_app` in-process."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(budget_app), base_url="http://budget") as client:
         yield client
+
+
+@pytest.fixture
+async def budget_live_client(budget_live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An AsyncClient talking to `budget_live_app` (which asks the real catalogue, e.g. whether a call exists)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(budget_live_app), base_url="http://budget") as client:
+        yield client

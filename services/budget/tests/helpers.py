@@ -21,6 +21,8 @@ NORDIC = "nordic-regional-action-plan-2021-2024"
 
 ADMIN = auth("admin", "anna-admin")
 OFFICER = auth("officer", "olga-officer")
+APPLICATIONS = auth("officer", "service:applications")
+"""The applications service's own token: the only caller that commits and releases a project's money."""
 APPLICANT = auth("applicant", "arne-applicant")
 
 
@@ -43,11 +45,13 @@ def commitment(
     so: str | None = None,
     application_id: str | None = None,
     call_id: str | None = None,
+    version: int | None = 1,
 ) -> dict[str, Any]:
-    """A CommitmentRequest body; lines are (fund, amount, currency)."""
+    """A CommitmentRequest body (of an application's first version unless told); lines are (fund, amount, currency)."""
     return {
         "programme": programme,
         "application_id": application_id or str(uuid.uuid4()),
+        "application_version": version,
         "priority": priority,
         "specific_objective": so,
         "call_id": call_id,

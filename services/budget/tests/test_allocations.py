@@ -13,6 +13,7 @@ from services.budget.sync import sync_all
 from services.budget.tests.helpers import (
     ADMIN,
     APPLICANT,
+    APPLICATIONS,
     NMS,
     NORDIC,
     OFFICER,
@@ -68,12 +69,14 @@ async def test_a_programme_without_shares_gets_a_reserve_that_cannot_be_committe
         ("ERDF", "unallocated", "134900000.00")
     ]
     r = await budget_client.post(
-        "/v1/commitments", json=commitment(NMS, "unallocated", ("ERDF", "100.00", "EUR")), headers={**OFFICER, **key()}
+        "/v1/commitments",
+        json=commitment(NMS, "unallocated", ("ERDF", "100.00", "EUR")),
+        headers={**APPLICATIONS, **key()},
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "priority"
     # A real priority has nothing until an admin reallocates from the reserve
     r = await budget_client.post(
-        "/v1/commitments", json=commitment(NMS, "1", ("ERDF", "100.00", "EUR")), headers={**OFFICER, **key()}
+        "/v1/commitments", json=commitment(NMS, "1", ("ERDF", "100.00", "EUR")), headers={**APPLICATIONS, **key()}
     )
     assert r.status_code == 409 and amount(r.json()["available"]) == 0
 
@@ -138,7 +141,7 @@ async def test_reallocation_moves_money_keeps_the_total_and_refuses_more_than_av
     assert sum(amount(row["allocated"]) for row in report["rows"]) == Decimal("134900000.00")
     # Commit some of priority 1, then try to move away more than is left uncommitted
     c = await budget_client.post(
-        "/v1/commitments", json=commitment(NMS, "1", ("ERDF", "79000000.00", "EUR")), headers={**OFFICER, **key()}
+        "/v1/commitments", json=commitment(NMS, "1", ("ERDF", "79000000.00", "EUR")), headers={**APPLICATIONS, **key()}
     )
     assert c.status_code == 201
     back = {**body, "from_priority": "1", "to_priority": "2", "amount": money("1000000.01")}
@@ -167,14 +170,16 @@ async def test_reconcile_agrees_after_every_kind_of_movement(budget_client: Asyn
     r = await budget_client.post(f"/v1/programmes/{SE_NO}/reallocations", json=move, headers={**ADMIN, **key()})
     assert r.status_code == 201
     c = await budget_client.post(
-        "/v1/commitments", json=commitment(SE_NO, "2", ("ERDF", "500.00", "EUR")), headers={**OFFICER, **key()}
+        "/v1/commitments", json=commitment(SE_NO, "2", ("ERDF", "500.00", "EUR")), headers={**APPLICATIONS, **key()}
     )
     assert c.status_code == 201
     url = f"/v1/commitments/{c.json()['id']}"
     lines = [{"fund": "ERDF", "amount": money("100.00")}]
-    r = await budget_client.post(f"{url}/payments", json={"lines": lines}, headers={**OFFICER, **key()})
+    r = await budget_client.post(f"{url}/payments", json={"lines": lines}, headers={**APPLICATIONS, **key()})
     assert r.status_code == 200
-    r = await budget_client.post(f"{url}/release", json={"reason": "x", "lines": lines}, headers={**OFFICER, **key()})
+    r = await budget_client.post(
+        f"{url}/release", json={"reason": "x", "lines": lines}, headers={**APPLICATIONS, **key()}
+    )
     assert r.status_code == 200
     rec = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget/reconcile", headers=ADMIN)).json()
     assert rec == {"programme": SE_NO, "consistent": True, "checked_rows": 10, "differences": []}

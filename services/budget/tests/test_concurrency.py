@@ -13,7 +13,7 @@ from decimal import Decimal
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from services.budget.tests.helpers import ADMIN, OFFICER, add_programme, cell
+from services.budget.tests.helpers import ADMIN, APPLICATIONS, add_programme, cell
 
 
 async def _round(app: FastAPI, client: AsyncClient, n: int, rng: random.Random) -> None:
@@ -31,6 +31,7 @@ async def _round(app: FastAPI, client: AsyncClient, n: int, rng: random.Random) 
             {
                 "programme": code,
                 "application_id": str(uuid.uuid4()),
+                "application_version": 1,
                 "priority": "P",
                 "specific_objective": None,
                 "lines": lines,
@@ -40,7 +41,7 @@ async def _round(app: FastAPI, client: AsyncClient, n: int, rng: random.Random) 
     async def post(body: dict) -> tuple[int, dict]:
         # No Idempotency-Key: the race is about the balances (keys are tested elsewhere) and keys add four
         # round trips per request to a test that sends 4,000 of them.
-        r = await client.post("/v1/commitments", json=body, headers=OFFICER)
+        r = await client.post("/v1/commitments", json=body, headers=APPLICATIONS)
         return r.status_code, r.json()
 
     results = await asyncio.gather(*(post(b) for b in bodies))
@@ -65,7 +66,7 @@ async def _round(app: FastAPI, client: AsyncClient, n: int, rng: random.Random) 
     listed: list[dict] = []
     params: dict[str, str | int] = {"programme": code, "limit": 500}
     while True:
-        page = (await client.get("/v1/commitments", params=params, headers=OFFICER)).json()
+        page = (await client.get("/v1/commitments", params=params, headers=APPLICATIONS)).json()
         listed += page["items"]
         if not page["next_cursor"]:
             break

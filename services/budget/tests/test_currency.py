@@ -11,9 +11,9 @@ from httpx import AsyncClient
 from services.budget.tests.fixtures import THIS_MONTH
 from services.budget.tests.helpers import (
     ADMIN,
+    APPLICATIONS,
     NMS,
     NORDIC,
-    OFFICER,
     SE_NO,
     cell,
     commitment,
@@ -29,7 +29,7 @@ async def test_nok_at_the_programmes_fixed_rate(budget_client: AsyncClient) -> N
     # A monthly NOK rate exists too, but the fixed programme rate wins
     await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
     body = commitment(SE_NO, "1", ("NO-STATE", "2500000.00", "NOK"), ("ERDF", "390000.00", "EUR"))
-    r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+    r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
     assert r.status_code == 201, r.text
     line = r.json()["lines"][0]
     assert line["amount"] == money("2500000.00", "NOK")
@@ -43,7 +43,9 @@ async def test_nok_at_the_programmes_fixed_rate(budget_client: AsyncClient) -> N
     )
     assert r.status_code == 200 and r.json()["source"] == "admin"
     body = commitment(SE_NO, "1", ("NO-STATE", "1125.00", "NOK"))
-    line = (await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})).json()["lines"][0]
+    line = (await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})).json()["lines"][
+        0
+    ]
     assert line["amount_programme"] == money("100.00")
 
 
@@ -60,7 +62,7 @@ async def test_nok_at_the_months_rate_and_refused_without_one(budget_app: FastAP
     ).status_code == 201
     body = commitment(NMS, "1", ("ERDF", "100000.00", "EUR"), ("ERDF", "10000.00", "NOK"))
     before = await ledger_state(budget_app, NMS)
-    r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+    r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
     assert r.status_code == 422
     p = r.json()
     assert p["type"].endswith("/missing-exchange-rate")
@@ -70,11 +72,13 @@ async def test_nok_at_the_months_rate_and_refused_without_one(budget_app: FastAP
     assert await ledger_state(budget_app, NMS) == before  # nothing written: ledger and balances as they were
     # A rate for another month does not help
     await budget_client.put("/v1/exchange-rates/NOK/2020-01", json={"units_per_eur": "10.1"}, headers=ADMIN)
-    assert (await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})).status_code == 422
+    assert (
+        await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
+    ).status_code == 422
 
     r = await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["units_per_eur"] == "11.500000"
-    r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+    r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
     assert r.status_code == 201, r.text
     line = r.json()["lines"][1]
     # 10,000.00 NOK / 11.5 = 869.5652… EUR -> 869.57 (half up)
@@ -96,7 +100,7 @@ async def test_a_dkk_programme_converts_via_eur_with_one_rounding(budget_client:
     body = commitment(
         NORDIC, "1", ("Nordregio", "1000.00", "NOK"), ("Nordregio", "1000.00", "EUR"), ("Nordregio", "1000.00", "DKK")
     )
-    r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+    r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
     assert r.status_code == 201, r.text
     lines = r.json()["lines"]
     # 1000 / 11.5 * 7.4604 = 648.7304… -> 648.73 DKK; 1000 EUR * 7.4604 = 7460.40 DKK; DKK as it is
@@ -137,13 +141,13 @@ async def test_the_rate_is_the_one_of_the_clocks_month_in_brussels(
 ) -> None:
     for month, rate in (("2024-05", "7"), ("2024-06", "8")):
         await budget_client.put(f"/v1/exchange-rates/DKK/{month}", json={"units_per_eur": rate}, headers=ADMIN)
-    body = commitment(NORDIC, "1", ("Nordregio", "100.00", "EUR"))
     for at, expected in (
         (dt.datetime(2024, 5, 31, 21, 59, tzinfo=dt.UTC), "700.00"),  # 23:59 in Brussels: still May
         (dt.datetime(2024, 5, 31, 22, 0, tzinfo=dt.UTC), "800.00"),  # midnight in Brussels: June
     ):
         budget_app.state.clock.set(at)
-        r = await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})
+        body = commitment(NORDIC, "1", ("Nordregio", "100.00", "EUR"))
+        r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
         assert r.status_code == 201, r.text
         assert r.json()["lines"][0]["amount_programme"] == money(expected, "DKK")
         assert r.json()["created_at"] == at.isoformat().replace("+00:00", "Z")

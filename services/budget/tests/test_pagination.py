@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from services.budget.tests.fixtures import NOW
-from services.budget.tests.helpers import ADMIN, OFFICER, SE_NO, commitment, key, money
+from services.budget.tests.helpers import ADMIN, APPLICATIONS, OFFICER, SE_NO, commitment, key, money
 from shared.pagination import Offset, encode_cursor
 
 LISTS = {
@@ -103,7 +103,9 @@ async def test_the_time_series_is_whole_by_brussels_month_and_fund(
     for at, fund in ((NOW, "ERDF"), (NOW, "NO-STATE"), (dt.datetime(2024, 6, 30, 22, 30, tzinfo=dt.UTC), "ERDF")):
         clock.set(at)  # 22:30 UTC on 30 June is already July in Brussels
         body = commitment(SE_NO, "1", (fund, "100.00", "EUR"))
-        assert (await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})).status_code == 201
+        assert (
+            await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
+        ).status_code == 201
     months = (await budget_client.get(TIME_SERIES, params={"interval": "month"})).json()
     assert [(p["period"], p["fund"], p["committed"]) for p in months["points"]] == [
         ("2024-05", "ERDF", money("100.00")),

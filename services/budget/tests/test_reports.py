@@ -9,9 +9,11 @@ from decimal import Decimal
 
 from httpx import AsyncClient
 
-from services.budget.tests.helpers import OFFICER, SE_NO, commitment, key, money
+from services.budget.tests.helpers import APPLICATIONS, SE_NO, commitment, key, money
+from services.catalogue.calls import call_id
 
-CALL = "6f1c4a3e-2b1d-4c9e-8f7a-1234567890ab"
+CALL = str(call_id(SE_NO, "2022-1"))
+"""A call the catalogue has (a commitment naming a call the catalogue lacks is refused)."""
 
 
 async def _commit_some(client: AsyncClient) -> list[dict]:
@@ -22,25 +24,26 @@ async def _commit_some(client: AsyncClient) -> list[dict]:
     ]
     made = []
     for b in bodies:
-        r = await client.post("/v1/commitments", json=b, headers={**OFFICER, **key()})
+        r = await client.post("/v1/commitments", json=b, headers={**APPLICATIONS, **key()})
         assert r.status_code == 201, r.text
         made.append(r.json())
     r = await client.post(
         f"/v1/commitments/{made[1]['id']}/release",
         json={"reason": "Lower costs", "lines": [{"fund": "ERDF", "amount": money("10000.00")}]},
-        headers={**OFFICER, **key()},
+        headers={**APPLICATIONS, **key()},
     )
     assert r.status_code == 200
     r = await client.post(
         f"/v1/commitments/{made[0]['id']}/payments",
         json={"lines": [{"fund": "ERDF", "amount": money("5000.00")}]},
-        headers={**OFFICER, **key()},
+        headers={**APPLICATIONS, **key()},
     )
     assert r.status_code == 200
     return made
 
 
-async def test_drill_down_by_specific_objective_call_and_month(budget_client: AsyncClient) -> None:
+async def test_drill_down_by_specific_objective_call_and_month(budget_live_client: AsyncClient) -> None:
+    budget_client = budget_live_client
     await _commit_some(budget_client)
     so = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget/specific-objectives")).json()
     rows = {(r["specific_objective"], r["fund"]): (r["committed"]["amount"], r["paid"]["amount"]) for r in so["rows"]}
@@ -66,7 +69,8 @@ async def test_drill_down_by_specific_objective_call_and_month(budget_client: As
     ).status_code == 422
 
 
-async def test_utilisation_json_csv_and_svg_agree(budget_client: AsyncClient) -> None:
+async def test_utilisation_json_csv_and_svg_agree(budget_live_client: AsyncClient) -> None:
+    budget_client = budget_live_client
     await _commit_some(budget_client)
     data = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget/utilisation")).json()
     assert len(data["rows"]) == 10
@@ -99,7 +103,8 @@ async def test_utilisation_json_csv_and_svg_agree(budget_client: AsyncClient) ->
     assert "Interreg Sverige–Norge 2021–2027" in sv.text
 
 
-async def test_reports_are_public_cached_briefly_and_revalidate(budget_client: AsyncClient) -> None:
+async def test_reports_are_public_cached_briefly_and_revalidate(budget_live_client: AsyncClient) -> None:
+    budget_client = budget_live_client
     r = await budget_client.get(f"/v1/programmes/{SE_NO}/budget")
     assert r.headers["cache-control"].startswith("public, max-age=5")
     etag = r.headers["etag"]

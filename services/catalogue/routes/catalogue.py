@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.catalogue import calls, programmes, searching
+from services.catalogue.response_cache import CachedRoute
 from services.catalogue.routes.common import CallId, ProgrammeCode, cached
 from shared.app import DbSession
 from shared.clock import Now
@@ -15,9 +16,11 @@ from shared.i18n import Language
 from shared.pagination import MAX_CURSOR_LENGTH, Page, PageParams, Paging
 from shared.problems import problem_responses
 from shared.schemas import catalogue as wire
+from shared.text import Bounded
 
 TAG = "catalogue"
-router = APIRouter(prefix="/v1", tags=[TAG])
+# Answers are kept in memory per data version (services/catalogue/response_cache.py).
+router = APIRouter(prefix="/v1", tags=[TAG], route_class=CachedRoute)
 
 CACHED = {"description": "Not modified: the `If-None-Match` ETag is current", "content": {}}
 NOT_FOUND = {**problem_responses(404, 422), 304: CACHED}
@@ -61,7 +64,10 @@ async def list_specific_objectives(
     session: DbSession,
     programme: ProgrammeCode,
     paging: Paging,
-    priority: Annotated[str | None, Query(description="Only the objectives of this priority", examples=["2"])] = None,
+    priority: Annotated[
+        Annotated[str, Bounded(64, min_length=1)] | None,
+        Query(description="Only the objectives of this priority", examples=["2"]),
+    ] = None,
 ) -> Response:
     """The specific objectives (specifika mål / innsatsområder) with every text: title, description,
     target groups, effects and examples, in each language the programme has."""
@@ -76,7 +82,7 @@ async def get_specific_objective(
     request: Request,
     session: DbSession,
     programme: ProgrammeCode,
-    code: Annotated[str, Path(description="Specific objective code", examples=["2B"])],
+    code: Annotated[str, Bounded(64, min_length=1), Path(description="Specific objective code", examples=["2B"])],
 ) -> Response:
     """One specific objective."""
     return cached(request, await programmes.specific_objective_detail(session, programme=programme, code=code))
@@ -161,16 +167,16 @@ async def search_catalogue(
     session: DbSession,
     q: Annotated[
         str,
+        Bounded(200, min_length=1),
         Query(
-            min_length=1,
-            max_length=200,
             description='Words to find; "quoted phrase", -excluded and `or` are understood',
             examples=["cirkulär ekonomi"],
         ),
     ],
     paging: Annotated[PageParams, Depends(search_paging)],
     programme: Annotated[
-        str | None, Query(description="Only this programme", max_length=100, examples=["interreg-se-no-2021-2027"])
+        Annotated[str, Bounded(100, min_length=1)] | None,
+        Query(description="Only this programme", examples=["interreg-se-no-2021-2027"]),
     ] = None,
     lang: Annotated[
         Language | None,

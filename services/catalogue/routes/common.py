@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import Path, Request, Response
 
 from shared.caching import cached_json
+from shared.text import Bounded
 
 ProgrammeCode = Annotated[
-    str, Path(description="Programme code", examples=["interreg-se-no-2021-2027"], max_length=100)
+    str, Bounded(100, min_length=1), Path(description="Programme code", examples=["interreg-se-no-2021-2027"])
 ]
 CallId = Annotated[
     uuid.UUID, Path(description="Call id (from the call list)", examples=["0b6c5d0a-0a53-5c5c-9c43-9b0a0e4f0c11"])

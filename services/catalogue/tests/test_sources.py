@@ -24,7 +24,16 @@ LISTS = ("funds", "priorities", "specific-objectives", "regions", "project-types
 # Fields that identify an entry (or link it to its parent) and carry no source of their own.
 IDENTITY = {"code", "id", "programme", "number", "sources"}
 IDENTITY_BY_LIST = {"specific-objectives": {"priority"}, "fixed_exchange_rates": {"currency"}}
-NESTED = ("funds", "fixed_exchange_rates", "allocations", "sub_areas", "smart_specialisation")
+NESTED = (
+    "funds",
+    "fixed_exchange_rates",
+    "allocations",
+    "sub_areas",
+    "smart_specialisation",
+    "cost_options",
+    "assessment_criteria",
+    "criteria",
+)
 
 
 def missing_sources(item: dict[str, Any], identity: set[str]) -> list[str]:
@@ -121,9 +130,11 @@ async def test_every_served_value_has_a_source(catalogue_client: httpx.AsyncClie
         detail = (await catalogue_client.get(f"/v1/programmes/{code}")).json()
         problems += [f"{code}: {m}" for m in missing_sources(detail, IDENTITY)]
         for nested in NESTED:
-            for item in detail[nested]:
+            for item in detail.get(nested, []):
                 identity = IDENTITY | IDENTITY_BY_LIST.get(nested, set()) | {"fund", "priority"}
                 problems += [f"{code}/{nested}: {m}" for m in missing_sources(item, identity)]
+                for criterion in item.get("criteria", []):
+                    problems += [f"{code}/{nested}/criteria: {m}" for m in missing_sources(criterion, IDENTITY)]
         for name in LISTS:
             items = await _all(catalogue_client, f"/v1/programmes/{code}/{name}")
             for item in items:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from services.eligibility import checks
 from services.eligibility.examples import CHECK_EXAMPLES, REPORT_EXAMPLE
 from services.eligibility.schemas import SLUG
+from shared.auth import OptionalPrincipal
 from shared.clock import Now
 from shared.i18n import negotiate
 from shared.problems import problem_responses
@@ -27,13 +28,14 @@ router = APIRouter(prefix="/v1", tags=["checks"])
             "content": {"application/json": {"example": REPORT_EXAMPLE}},
             "description": "The report (also when the application is not eligible)",
         },
-        **problem_responses(404, 422, 503),
+        **problem_responses(401, 404, 422, 503),
     },
 )
 async def post_check(
     request: Request,
     response: Response,
     now: Now,
+    _caller: OptionalPrincipal,
     application: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
     rule_set: Annotated[
         str | None,
@@ -52,7 +54,7 @@ async def post_check(
 
     Reference data (regions, organisation types, project types, the call) comes from the catalogue; when it
     cannot be reached the answer is 503, never a silent pass. An unknown programme is a 422; an unknown call
-    fails the `call-open` rule."""
+    fails the `call-open` rule. No token is needed; a token that is sent must be valid (401 otherwise)."""
     language = negotiate(accept_language)
     # No request transaction: the check reads its rule set in a short session of its own, so nothing is
     # held open while the catalogue answers.
@@ -65,6 +67,7 @@ async def post_check(
         now=now,
         rule_set_id=rule_set,
         version=rule_set_version,
+        versions=request.app.state.rule_set_versions,
     )
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language"

@@ -23,6 +23,7 @@ from shared.clock import Now
 from shared.idempotency import Idempotent, idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
+from shared.text import Bounded
 
 Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 """POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
@@ -54,7 +55,9 @@ async def list_check_kinds(paging: Paging) -> Page[CheckKindOut]:
 async def list_rule_sets(
     session: DbSession,
     paging: Paging,
-    programme: Annotated[str | None, Query(description="Only this programme's sets")] = None,
+    programme: Annotated[
+        Annotated[str, Bounded(64, min_length=1)] | None, Query(description="Only this programme's sets")
+    ] = None,
 ) -> Page[RuleSetSummary]:
     """Rule sets (by id), each with its latest version; `?programme=` filters."""
     return await rule_sets.list_rule_sets(session, paging, programme=programme)

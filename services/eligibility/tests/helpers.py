@@ -114,4 +114,7 @@ def seeded_rule_set(programme: str = SE_NO, version: int = 1) -> RuleSet:
 def context(app: dict[str, Any], ref: ReferenceData | None = None) -> Context:
     request = CheckRequest.model_validate(app)
     as_of = request.as_of or dt.date(2022, 6, 1)
-    return Context(application=request, reference=ref or reference(request.programme), as_of=as_of, timezone=STOCKHOLM)
+    at = request.at or dt.datetime.combine(as_of, dt.time(12), tzinfo=STOCKHOLM)
+    return Context(
+        application=request, reference=ref or reference(request.programme), as_of=as_of, timezone=STOCKHOLM, at=at
+    )

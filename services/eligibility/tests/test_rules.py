@@ -44,6 +44,9 @@ def test_gron_industrivaxt_is_eligible() -> None:
         "call-open",
         "specific-objective-open",
         "financing-balances",
+        "de-minimis-2023-2831",
+        "de-minimis-1407-2013",
+        "gber-20a-cap",
     ]
     assert all(r.passed for r in report.results)
     assert report.rule_set.id == SE_NO and report.rule_set.version == 1
@@ -234,10 +237,16 @@ def test_call_window_edges(as_of: str, passed: bool) -> None:
     assert r.passed is passed and r.facts["number"] == "2022-1"
 
 
-def test_call_window_is_read_in_stockholm_time() -> None:
-    # Closing at 23:30 UTC on 15 June is already 16 June in Stockholm.
+@pytest.mark.parametrize(
+    ("at", "passed"),
+    [("2022-06-16T01:29:59+02:00", True), ("2022-06-16T01:30:00+02:00", True), ("2022-06-16T01:30:01+02:00", False)],
+)
+def test_call_window_is_an_instant_shown_in_stockholm_time(at: str, passed: bool) -> None:
+    # Closing at 23:30 UTC on 15 June is 01:30 on 16 June in Stockholm: open through that instant, not after.
     call = make_call(closes="2022-06-15T23:30:00+00:00")
-    assert result(run(gron(as_of="2022-06-16"), ref=reference(call=call)), "call-open").passed
+    r = result(run(gron(at=at, as_of="2022-06-16"), ref=reference(call=call)), "call-open")
+    assert r.passed is passed and r.facts["as_of"] == "2022-06-16"
+    assert "2022-06-16 01:30:00" in r.message  # the closing instant in the programme's time
 
 
 def test_rolling_call_is_open_any_time_after_opening() -> None:

@@ -1,0 +1,154 @@
+"""What the relay does with each message the applications service owes (`shared.outbox`):
+
+- `eligibility.assess` → `POST /v1/checks` (the version's content at the instant of its submission);
+  the report is stored with the version and moves the application (`submission.assess`).
+- `budget.commit` → `POST /v1/commitments` with this service's own token, the message's business key as
+  Idempotency-Key, and the application's version (the budget keeps one active commitment per
+  application version, whoever asks). Accepted: `commitment_status` active and the id recorded.
+  Refused (409, no room): the application goes back to `eligible` with the budget's reason.
+- `budget.release` → `POST /v1/commitments/{id}/release` of all that remains (unpaid); released.
+
+`send` only reads (short sessions) and calls; `settle` is the local effect, in the transaction that marks
+the message done. A transient failure (an upstream down, 5xx, an answer it cannot read, a refusal that an
+admin can cure such as a missing exchange rate) is retried with back-off by the relay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.applications import repository as repo
+from services.applications.config import Settings
+from services.applications.decisions import COMMIT, RELEASE
+from services.applications.moves import transition
+from services.applications.submission import ASSESS, assess
+from services.applications.upstreams import Upstreams, priority_of, service_bearer
+from services.applications.workflow import Action, Status
+from shared.clients.budget import CommitmentRefused
+from shared.clock import Clock
+from shared.db import Database
+from shared.outbox import Handler, Message, Retry
+from shared.schemas.applications import ApplicationContent
+from shared.schemas.budget import Commitment, CommitmentLineIn, CommitmentRequest
+from shared.schemas.eligibility import Report
+
+SYSTEM_BUDGET = "system:budget"
+
+
+@dataclass
+class Assess:
+    db: Database
+    up: Upstreams
+    clock: Clock
+
+    async def send(self, message: Message) -> Report:
+        p = message.payload
+        async with self.db.sessionmaker() as session:
+            version = await repo.get_version(session, p["application_id"], p["version"])
+        if version is None:
+            raise Retry(f"version {p['version']} of {p['application_id']} is not stored")
+        content = ApplicationContent.model_validate(json.loads(version.document)["content"])
+        return await self.up.eligibility.check(
+            content,
+            at=dt.datetime.fromisoformat(p["at"]),
+            as_of=dt.date.fromisoformat(p["as_of"]),
+            accept_language=p.get("accept_language"),
+        )
+
+    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
+        p = message.payload
+        return await assess(session, p["application_id"], p["version"], result, at=self.clock())
+
+
+@dataclass
+class Commit:
+    db: Database
+    up: Upstreams
+    settings: Settings
+    clock: Clock
+
+    async def send(self, message: Message) -> Commitment | CommitmentRefused:
+        p = message.payload
+        priority = await priority_of(self.up.catalogue, p["programme"], p["specific_objective"])
+        request = CommitmentRequest(
+            programme=p["programme"],
+            application_id=p["application_id"],
+            application_version=p["application_version"],
+            priority=priority,
+            specific_objective=p["specific_objective"],
+            call_id=uuid.UUID(p["call_id"]),
+            reference=p["reference"],
+            lines=[CommitmentLineIn.model_validate(line) for line in p["lines"]],
+        )
+        try:
+            return await self.up.budget.commit(
+                request, bearer=service_bearer(self.settings), idempotency_key=message.key
+            )
+        except CommitmentRefused as refused:
+            return refused
+
+    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
+        app = await repo.get(session, message.payload["application_id"], for_update=True)
+        if app is None:
+            return "gone"
+        if isinstance(result, CommitmentRefused):
+            app.commitment_status = "refused"
+            if app.status == Status.APPROVED:
+                facts = ", ".join(f"{k} {v}" for k, v in result.facts.items())
+                transition(
+                    session,
+                    app,
+                    Action.BUDGET_REFUSED,
+                    actor=SYSTEM_BUDGET,
+                    role="system",
+                    at=self.clock(),
+                    reason=f"the budget refused the commitment: {result.detail}" + (f" ({facts})" if facts else ""),
+                    version=app.version,
+                )
+                app.decided_at = None
+            await session.flush()
+            return "refused"
+        app.commitment_id = str(result.id)
+        if app.commitment_status == "pending":
+            app.commitment_status = "active"
+        await session.flush()
+        return "delivered"
+
+
+@dataclass
+class Release:
+    db: Database
+    up: Upstreams
+    settings: Settings
+
+    async def send(self, message: Message) -> str | None:
+        p = message.payload
+        async with self.db.sessionmaker() as session:
+            app = await repo.get(session, p["application_id"])
+        if app is None or app.commitment_id is None:
+            return None  # the commitment was refused (or the approval asked for no money): nothing to release
+        await self.up.budget.release(
+            app.commitment_id, reason=p["reason"], bearer=service_bearer(self.settings), idempotency_key=message.key
+        )
+        return app.commitment_id
+
+    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
+        app = await repo.get(session, message.payload["application_id"], for_update=True)
+        if app is not None and app.commitment_status == "releasing":
+            app.commitment_status = "released" if result else None
+        await session.flush()
+        return "delivered"
+
+
+def handlers(db: Database, up: Upstreams, settings: Settings, clock: Clock) -> dict[str, Handler]:
+    return {
+        ASSESS: Assess(db, up, clock),
+        COMMIT: Commit(db, up, settings, clock),
+        RELEASE: Release(db, up, settings),
+    }

@@ -1,0 +1,236 @@
+"""State aid the programme has granted, per partner and organisation number: what every eligibility check
+counts, and the secretariat's report (JSON and CSV).
+
+The aid an approved application grants a partner is its programme money — its financing lines of the
+programme's funds (`content.REQUESTED_FUNDS`: ERDF, NO-STATE) — under the regime the partner declared
+(`state_aid.regime`; none when it declared nothing), granted on the day of the approval in the
+programme's time zone.
+
+Why the aid travels with the check, and how: the eligibility service must count the de minimis aid this
+programme's approved applications gave the same organisation number. It could read it from this
+service, but this service is the one asking it for the check: the two would wait on each other (a cycle
+of blocking calls, and a check that depends on a service that may be down). So the eligibility service
+stays a pure function of its request, and this service, before every check, reads the aid its approved
+applications granted to the partners' organisation numbers — in a short read-only session of its own,
+closed before the request goes out, never inside a transaction — and sends it as
+`CheckRequest.granted_aid`. `AidAwareEligibility` does that for every check this service asks for (the
+pre-check and the assessment of a submission), so no call site can forget it. A second application of
+an organisation therefore sees the aid of the first from the moment the first is approved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.applications import repository as repo
+from services.applications.content import REQUESTED_FUNDS
+from services.applications.models import Application
+from shared.clients.eligibility import EligibilityClient
+from shared.csv_export import to_csv
+from shared.db import Database
+from shared.money import Money, decimal_str
+from shared.schemas.applications import ApplicationContent
+from shared.schemas.eligibility import Report
+from shared.schemas.state_aid import AidRegime, GrantedAid
+
+
+class AidGranted(BaseModel):
+    """The aid one approved application granted one partner."""
+
+    application_id: UUID
+    reference: str | None = Field(examples=["SE-NO-2024-0001"])
+    acronym: str
+    programme: str
+    granted_on: dt.date = Field(description="The day of the approval (Europe/Stockholm)")
+    partner: str
+    organisation_number: str
+    country: str
+    economic_activity: bool | None = Field(description="As declared; null when the partner declared nothing")
+    regime: AidRegime | None = Field(description="As declared; null when the partner declared nothing")
+    amount: Money = Field(description="The partner's programme money (ERDF, NO-STATE)")
+
+
+class AidTotal(BaseModel):
+    """All aid of one regime the programme granted one organisation, in one currency."""
+
+    organisation_number: str
+    regime: AidRegime | None
+    amount: Money
+
+
+class StateAidReport(BaseModel):
+    """Per partner, the aid granted under each regime by the approved applications, and the totals per
+    organisation number and regime."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "programme": "interreg-se-no-2021-2027",
+                    "rows": [
+                        {
+                            "application_id": "9b2f4a8e-0c41-4f7e-8a43-6f1d2f6b8e21",
+                            "reference": "SE-NO-2024-0001",
+                            "acronym": "GIV",
+                            "programme": "interreg-se-no-2021-2027",
+                            "granted_on": "2024-09-20",
+                            "partner": "Kongsvinger Industri AS",
+                            "organisation_number": "912345678",
+                            "country": "NO",
+                            "economic_activity": True,
+                            "regime": "de-minimis",
+                            "amount": {"amount": "150000.00", "currency": "NOK"},
+                        }
+                    ],
+                    "totals": [
+                        {
+                            "organisation_number": "912345678",
+                            "regime": "de-minimis",
+                            "amount": {"amount": "150000.00", "currency": "NOK"},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    programme: str | None = Field(description="The programme reported on; null for all")
+    rows: list[AidGranted]
+    totals: list[AidTotal]
+
+
+CSV_HEADER = (
+    "reference",
+    "acronym",
+    "programme",
+    "granted_on",
+    "partner",
+    "organisation_number",
+    "country",
+    "economic_activity",
+    "regime",
+    "amount",
+    "currency",
+)
+
+
+def aid_of(app: Application, timezone: ZoneInfo) -> list[AidGranted]:
+    """The aid an approved application granted each of its partners that receives programme money."""
+    content = ApplicationContent.model_validate(app.content)
+    decided = app.decided_at or app.updated_at
+    out = []
+    for p in content.partners:
+        lines = [f for f in p.financing if f.source in REQUESTED_FUNDS]
+        if not lines:
+            continue
+        currency = lines[0].amount.currency
+        amount = sum((f.amount.amount for f in lines), Decimal(0))
+        out.append(
+            AidGranted(
+                application_id=UUID(app.id),
+                reference=app.reference,
+                acronym=app.acronym,
+                programme=app.programme,
+                granted_on=decided.astimezone(timezone).date(),
+                partner=p.name,
+                organisation_number=p.organisation_number,
+                country=p.country,
+                economic_activity=p.state_aid.economic_activity if p.state_aid else None,
+                regime=p.state_aid.regime if p.state_aid else None,
+                amount=Money.of(amount, currency),
+            )
+        )
+    return out
+
+
+async def granted_aid(db: Database, content: ApplicationContent, timezone: ZoneInfo) -> list[GrantedAid]:
+    """The aid this programme's approved applications granted, under a declared regime, to the
+    organisation numbers of `content`'s partners. Read in a short session of its own (no transaction is
+    held while the eligibility service answers)."""
+    numbers = {p.organisation_number for p in content.partners}
+    if not numbers:
+        return []
+    async with db.sessionmaker() as session:
+        approved = await repo.approved(session, programme=content.programme)
+    return [
+        GrantedAid(
+            organisation_number=row.organisation_number,
+            regime=row.regime,
+            amount=row.amount,
+            granted_on=row.granted_on,
+            reference=row.reference,
+        )
+        for app in approved
+        for row in aid_of(app, timezone)
+        if row.organisation_number in numbers and row.regime is not None
+    ]
+
+
+class AidAwareEligibility(EligibilityClient):
+    """The eligibility client this service uses: every check carries `granted_aid` (see the module's
+    docstring), whatever else the caller passes."""
+
+    def __init__(self, client: httpx.AsyncClient, db: Database, timezone: str) -> None:
+        super().__init__(client)
+        self.db = db
+        self.timezone = ZoneInfo(timezone)
+
+    async def check(self, content: ApplicationContent, **kwargs: Any) -> Report:
+        """The report of `content` (`EligibilityClient.check`), with the aid already granted."""
+        kwargs["granted_aid"] = await granted_aid(self.db, content, self.timezone)
+        return await super().check(content, **kwargs)
+
+
+async def report(
+    session: AsyncSession, *, programme: str | None, organisation_number: str | None, timezone: ZoneInfo
+) -> StateAidReport:
+    """Per partner the aid the approved applications granted, and the totals per organisation number,
+    regime and currency (amounts in different currencies are never added)."""
+    rows = [
+        row
+        for app in await repo.approved(session, programme=programme)
+        for row in aid_of(app, timezone)
+        if organisation_number is None or row.organisation_number == organisation_number
+    ]
+    sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    regimes: dict[str, AidRegime | None] = {}
+    for row in rows:
+        key = row.regime or ""
+        regimes[key] = row.regime
+        sums[(row.organisation_number, key, row.amount.currency)] += row.amount.amount
+    totals = [
+        AidTotal(organisation_number=number, regime=regimes[key], amount=Money.of(amount, currency))
+        for (number, key, currency), amount in sorted(sums.items())
+    ]
+    return StateAidReport(programme=programme, rows=rows, totals=totals)
+
+
+def report_csv(answer: StateAidReport) -> str:
+    """The report's rows as CSV for the secretariat (spreadsheet-safe cells, `shared.csv_export`)."""
+    lines = [list(CSV_HEADER)]
+    for r in answer.rows:
+        lines.append(
+            [
+                r.reference or "",
+                r.acronym,
+                r.programme,
+                r.granted_on.isoformat(),
+                r.partner,
+                r.organisation_number,
+                r.country,
+                "" if r.economic_activity is None else ("yes" if r.economic_activity else "no"),
+                r.regime or "",
+                decimal_str(r.amount.amount),
+                r.amount.currency,
+            ]
+        )
+    return to_csv(lines)

@@ -1,0 +1,101 @@
+"""A check does no needless I/O: a version's rules are read from the database once per process, the
+catalogue's reference data comes from the client's cache, and no database connection is held while the
+catalogue is asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from services.eligibility.config import Settings
+from services.eligibility.main import create_app
+from services.eligibility.tests.fixtures import CLOCK_START
+from services.eligibility.tests.helpers import SE_NO, gron
+from shared.clock import FixedClock
+from shared.testing import auth
+
+
+class Watching(httpx.AsyncBaseTransport):
+    """The catalogue, in-process, noting how many database connections eligibility holds at each call."""
+
+    def __init__(self, catalogue: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(catalogue)
+        self.app: FastAPI | None = None
+        self.held: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.app is not None
+        self.held.append(self.app.state.db.engine.sync_engine.pool.checkedout())
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+async def watched(eligibility_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[tuple[FastAPI, Watching]]:
+    transport = Watching(catalogue_app)
+    app = create_app(
+        Settings(database_url=eligibility_database_url, http_retries=0),
+        transports={"catalogue": transport},
+        clock=FixedClock(CLOCK_START),
+    )
+    transport.app = app
+    async with LifespanManager(app, startup_timeout=30):
+        yield app, transport
+
+
+async def _call_id(catalogue_app: FastAPI) -> str:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(catalogue_app), base_url="http://c") as c:
+        calls = (await c.get(f"/v1/programmes/{SE_NO}/calls", params={"limit": 100})).json()["items"]
+    return str(next(c["id"] for c in calls if c["number"] == "2022-1"))
+
+
+async def test_rules_are_read_once_and_nothing_is_held_across_catalogue_calls(
+    watched: tuple[FastAPI, Watching], catalogue_app: FastAPI
+) -> None:
+    app, catalogue = watched
+    body = gron(call_id=await _call_id(catalogue_app))
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", record)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://e") as client:
+        first = await client.post("/v1/checks", json=body)
+        assert first.status_code == 200 and first.json()["eligible"] is True
+        assert catalogue.held and set(catalogue.held) == {0}  # the catalogue was asked with no connection out
+        asked = len(catalogue.held)
+        read_rules = len([s for s in sent if "rule_set_rules" in s])
+        assert read_rules >= 1
+        again = await client.post("/v1/checks", json=body)
+        assert again.json() == first.json()
+        # The rules were not read again, and the catalogue's answers were still fresh (its max-age).
+        assert len([s for s in sent if "rule_set_rules" in s]) == read_rules
+        assert len(catalogue.held) == asked
+
+        # A new version is used by the very next check, and the old one still reproduces its report.
+        current = (await client.get(f"/v1/rule-sets/{SE_NO}")).json()
+        rules = [
+            {k: r[k] for k in ("code", "kind", "severity", "params", "source", "param_sources")}
+            for r in current["rules"]
+        ]
+        rules[0]["severity"] = "warning" if rules[0]["severity"] == "error" else "error"
+        posted = await client.post(
+            "/v1/rule-sets",
+            json={"id": SE_NO, "programme": SE_NO, "name": current["name"], "rules": rules},
+            headers=auth("admin", "ada"),
+        )
+        assert posted.status_code == 201, posted.text
+        newer = await client.post("/v1/checks", json=body)
+        assert newer.json()["rule_set"] == {"id": SE_NO, "version": current["version"] + 1}
+        older = await client.post(
+            "/v1/checks", json=body, params={"rule_set": SE_NO, "rule_set_version": current["version"]}
+        )
+        assert older.json() == first.json()
+    assert dt.datetime.fromisoformat(posted.json()["created_at"]) == CLOCK_START

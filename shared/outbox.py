@@ -1,0 +1,390 @@
+"""Transactional outbox: the messages a service owes other services, recorded in the same transaction
+as the state change that owes them, and delivered by a relay until they are settled.
+
+    request transaction:  state change + `enqueue(...)`          (one commit: both or neither)
+    relay, later:         claim → `send` (remote, no lock held) → `settle` (local effect + done, one commit)
+
+- **Business key.** Every message has a unique `key` (e.g. `budget.commit:<application>:v2`); enqueuing a
+  key twice keeps the first. The receiver is called with the same key as its Idempotency-Key, and is
+  idempotent by its own business key as well, so a message delivered twice (a crash between `send`
+  and `settle`) has its effect once.
+- **Order.** Messages of one `aggregate` (an application) are delivered one at a time in the order they
+  were recorded: a release never overtakes the commitment it releases.
+- **Several replicas.** A claim is a short transaction that leases a batch (`claimed_until`); on
+  PostgreSQL it skips rows another relay holds (`FOR UPDATE SKIP LOCKED`), on SQLite (one process)
+  writers are serialised anyway. A relay that dies loses its lease, and the message is claimed again
+  after `lease_seconds`.
+- **Retry.** A transient failure (the receiver cannot be reached, answers 5xx, times out) is retried with
+  exponential back-off (`backoff_seconds` × 2^attempts, capped at `max_backoff_seconds`), for ever: the
+  message is owed. A final answer (accepted or refused) is settled by the handler.
+- **Wake-up.** A commit that enqueued something wakes the relay at once (`after_commit`); otherwise it
+  polls every `poll_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+from prometheus_client import Counter
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    event,
+    exists,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from shared.clock import Clock
+from shared.db import Database, UTCDateTime
+from shared.observability import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    current_request_id,
+    current_traceparent,
+    request_context,
+)
+from shared.problems import UpstreamError
+
+OUTBOX_TABLE = "outbox"
+log = structlog.get_logger("outbox")
+
+DELIVERIES = Counter("outbox_deliveries_total", "Outbox messages settled", ["service", "kind", "outcome"])
+FAILURES = Counter(
+    "outbox_failures_total", "Outbox delivery attempts that failed and will be retried", ["service", "kind"]
+)
+
+
+def _columns() -> list[Any]:
+    return [
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("aggregate", String(100), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("request_id", String(128), nullable=True),
+        Column("traceparent", String(128), nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("available_at", UTCDateTime(), nullable=False),
+        Column("claimed_until", UTCDateTime(), nullable=True),
+        Column("attempts", Integer, nullable=False),
+        Column("last_error", Text, nullable=True),
+        Column("delivered_at", UTCDateTime(), nullable=True),
+        Column("outcome", String(20), nullable=True),
+        PrimaryKeyConstraint("id", name=f"pk_{OUTBOX_TABLE}"),
+        UniqueConstraint("key", name=f"uq_{OUTBOX_TABLE}_key"),
+        Index(f"ix_{OUTBOX_TABLE}_pending", "delivered_at", "aggregate", "id"),
+    ]
+
+
+def outbox_table(md: MetaData) -> Table:
+    """The service's outbox, in the service's metadata (`models.py`)."""
+    return Table(OUTBOX_TABLE, md, *_columns())
+
+
+def create_outbox_table(op: Any) -> None:
+    """The migration step that creates the table from this one definition (`op` is `alembic.op`)."""
+    op.create_table(OUTBOX_TABLE, *_columns())
+
+
+def drop_outbox_table(op: Any) -> None:
+    op.drop_table(OUTBOX_TABLE)
+
+
+Wake = Callable[[], None]
+"""What a request calls (after its commit) to have the relay look for work at once."""
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    kind: str
+    key: str
+    aggregate: str
+    payload: dict[str, Any]
+    attempts: int
+    request_id: str | None
+    traceparent: str | None
+    created_at: dt.datetime
+
+
+class Retry(Exception):
+    """Raised by a handler's `send` for a transient failure: try again later."""
+
+
+class Handler(Protocol):
+    """What a relay does with one kind of message."""
+
+    async def send(self, message: Message) -> Any:
+        """The remote effect (no database transaction held). Returns the receiver's final answer, or
+        raises `Retry`/`UpstreamError` for a transient failure."""
+
+    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
+        """The local effect of the answer, in the transaction that marks the message done; returns the
+        outcome recorded (e.g. `delivered`, `refused`)."""
+
+
+async def enqueue(
+    session: AsyncSession,
+    table: Table,
+    *,
+    kind: str,
+    key: str,
+    aggregate: str,
+    payload: dict[str, Any],
+    at: dt.datetime,
+    wake: Wake | None = None,
+) -> bool:
+    """Record a message in the caller's transaction (False: its key is already recorded, nothing added).
+    `wake` is called once the transaction commits."""
+    found = (await session.execute(select(table.c.id).where(table.c.key == key))).first()
+    if found is not None:
+        return False
+    request_id, traceparent = current_request_id(), current_traceparent()
+    await session.execute(
+        table.insert().values(
+            kind=kind,
+            key=key,
+            aggregate=aggregate,
+            payload=payload,
+            request_id=request_id,
+            traceparent=traceparent,
+            created_at=at,
+            available_at=at,
+            attempts=0,
+        )
+    )
+    if wake is not None:
+        event.listen(session.sync_session, "after_commit", lambda _s: wake(), once=True)
+    return True
+
+
+async def pending(session: AsyncSession, table: Table, aggregate: str) -> list[str]:
+    """The kinds of the messages still owed for an aggregate, oldest first."""
+    rows = await session.execute(
+        select(table.c.kind).where(table.c.aggregate == aggregate, table.c.delivered_at.is_(None)).order_by(table.c.id)
+    )
+    return list(rows.scalars())
+
+
+async def observe_backlog(service: str, db: Database, table: Table, now: dt.datetime) -> None:
+    """Set the outbox gauges (`outbox_backlog_messages`, `outbox_oldest_message_age_seconds`) of a
+    service: the scrape-time collector of every service with an outbox."""
+    async with db.sessionmaker() as session:
+        count, oldest = await backlog(session, table)
+    OUTBOX_BACKLOG.labels(service).set(count)
+    OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+
+
+async def backlog(session: AsyncSession, table: Table) -> tuple[int, dt.datetime | None]:
+    """How many messages are owed, and when the oldest of them was recorded."""
+    row = (
+        await session.execute(select(func.count(), func.min(table.c.created_at)).where(table.c.delivered_at.is_(None)))
+    ).one()
+    oldest = row[1]
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return int(row[0]), oldest
+
+
+class Relay:
+    """Delivers a service's outbox (see the module docstring). `run()` is the background loop started in
+    the app's lifespan; `drain()` delivers everything due now (the CLI and tests)."""
+
+    def __init__(
+        self,
+        service: str,
+        db: Database,
+        table: Table,
+        handlers: Mapping[str, Handler],
+        clock: Clock,
+        *,
+        batch: int = 20,
+        lease_seconds: float = 60.0,
+        backoff_seconds: float = 0.5,
+        max_backoff_seconds: float = 300.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.db = db
+        self.table = table
+        self.handlers = handlers
+        self.clock = clock
+        self.batch = batch
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.poll_seconds = poll_seconds
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for work now (called after a commit that enqueued something)."""
+        self._wakeup.set()
+
+    def _backoff(self, attempts: int) -> dt.timedelta:
+        return dt.timedelta(seconds=min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1)))
+
+    async def _claim(self) -> list[Message]:
+        t = self.table
+        now = self.clock()
+        earlier = aliased(t)
+        due = (
+            select(t.c.id)
+            .where(
+                t.c.delivered_at.is_(None),
+                t.c.available_at <= now,
+                (t.c.claimed_until.is_(None)) | (t.c.claimed_until < now),
+                # one message per aggregate at a time, oldest first
+                ~exists().where(
+                    and_(earlier.c.aggregate == t.c.aggregate, earlier.c.delivered_at.is_(None), earlier.c.id < t.c.id)
+                ),
+            )
+            .order_by(t.c.id)
+            .limit(self.batch)
+            .with_for_update(skip_locked=True, of=t)
+        )
+        async with self.db.sessionmaker.begin() as session:
+            ids = list((await session.execute(due)).scalars())
+            if not ids:
+                return []
+            await session.execute(
+                update(t).where(t.c.id.in_(ids)).values(claimed_until=now + self.lease, attempts=t.c.attempts + 1)
+            )
+            rows = (await session.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))).all()
+        return [
+            Message(
+                id=r.id,
+                kind=r.kind,
+                key=r.key,
+                aggregate=r.aggregate,
+                payload=r.payload,
+                attempts=r.attempts,
+                request_id=r.request_id,
+                traceparent=r.traceparent,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    async def _deliver(self, message: Message) -> bool:
+        """One attempt, as part of the request (and trace) that recorded the message; True when settled."""
+        with request_context(message.request_id, message.traceparent, service=self.service):
+            return await self._attempt(message)
+
+    async def _attempt(self, message: Message) -> bool:
+        t = self.table
+        handler = self.handlers.get(message.kind)
+        try:
+            if handler is None:
+                raise Retry(f"no handler for messages of kind {message.kind!r}")
+            result = await handler.send(message)
+        except (Retry, UpstreamError) as exc:
+            FAILURES.labels(self.service, message.kind).inc()
+            log.warning(
+                "outbox delivery failed; will retry",
+                kind=message.kind,
+                key=message.key,
+                attempts=message.attempts,
+                error=str(exc),
+            )
+            async with self.db.sessionmaker.begin() as session:
+                await session.execute(
+                    update(t)
+                    .where(t.c.id == message.id, t.c.delivered_at.is_(None))
+                    .values(
+                        claimed_until=None,
+                        available_at=self.clock() + self._backoff(message.attempts),
+                        last_error=str(exc)[:2000],
+                    )
+                )
+            return False
+        async with self.db.sessionmaker.begin() as session:
+            row = (
+                await session.execute(select(t.c.delivered_at).where(t.c.id == message.id).with_for_update())
+            ).one_or_none()
+            if row is None or row.delivered_at is not None:
+                return True  # settled by another relay meanwhile
+            outcome = await handler.settle(session, message, result)
+            await session.execute(
+                update(t)
+                .where(t.c.id == message.id)
+                .values(delivered_at=self.clock(), outcome=outcome, claimed_until=None)
+            )
+        DELIVERIES.labels(self.service, message.kind, outcome).inc()
+        log.info(
+            "outbox message settled", kind=message.kind, key=message.key, outcome=outcome, attempts=message.attempts
+        )
+        return True
+
+    async def deliver_due(self) -> int:
+        """Claim one batch and try each message once; the number claimed."""
+        messages = await self._claim()
+        for message in messages:
+            await self._deliver(message)
+        return len(messages)
+
+    async def drain(self, *, rounds: int = 1000) -> int:
+        """Deliver until nothing is due now (messages waiting for a back-off are left); the number tried."""
+        total = 0
+        for _ in range(rounds):
+            claimed = await self.deliver_due()
+            if claimed == 0:
+                break
+            total += claimed
+        return total
+
+    async def run(self) -> None:
+        """The background loop: deliver, then wait for a wake-up or the poll interval."""
+        while True:
+            try:
+                busy = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be down: keep the loop alive and try again
+                logging.getLogger("outbox").exception("outbox relay round failed")
+                busy = 0
+            if busy:
+                continue
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+
+
+async def run_relay(relay: Relay) -> Callable[[], Awaitable[None]]:
+    """Start `relay.run()` as a task; returns the coroutine function that stops it."""
+    return await run_task(relay.run(), f"outbox-relay-{relay.service}")
+
+
+async def run_task(work: Coroutine[Any, Any, None], name: str) -> Callable[[], Awaitable[None]]:
+    """Start background `work` (of an app's lifespan) as a task; returns the coroutine function that stops it."""
+    task = asyncio.create_task(work, name=name)
+
+    async def stop() -> None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    return stop

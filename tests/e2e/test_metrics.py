@@ -1,0 +1,93 @@
+"""The business figures on /metrics follow what an integrator does, with the services running as processes:
+applications by programme and status (applications service), budget allocated/committed/available per
+fund and priority (budget service)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from shared.testing import auth
+from tests.e2e.stack import Stack
+from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
+
+pytestmark = pytest.mark.e2e
+
+
+def scrape(stack: Stack, service: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """(sample name, labels) → value, as Prometheus would read the service's /metrics."""
+    r = httpx.get(stack.url(service) + "/metrics", timeout=30)
+    assert r.status_code == 200
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+    }
+
+
+def applications(stack: Stack, status: str) -> float:
+    key = ("interreg_applications", frozenset({("programme", PROGRAMME), ("status", status)}))
+    return scrape(stack, "applications").get(key, 0.0)
+
+
+def budget(stack: Stack, figure: str, fund: str, priority: str) -> Decimal:
+    labels = frozenset({("programme", PROGRAMME), ("fund", fund), ("priority", priority), ("currency", "EUR")})
+    return Decimal(str(scrape(stack, "budget")[(f"interreg_budget_{figure}", labels)])).quantize(Decimal("0.01"))
+
+
+def until(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Wait for work another process does on its own (an outbox relay), a bounded number of times."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.1)
+
+
+def test_the_business_metrics_follow_an_application_to_its_committed_budget(stack: Stack) -> None:
+    admin, officer, anna = auth("admin", "e2e-admin"), auth("officer", "e2e-olga"), auth("applicant", "e2e-metrics")
+    now = dt.datetime.now(dt.UTC)
+    call = {
+        "number": f"e2e-m-{uuid.uuid4().hex[:8]}",
+        "name": {"sv": "Testutlysning", "en": "Test call"},
+        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
+        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
+        "specific_objectives": ["1B"],
+        "project_types": ["main-project"],
+    }
+    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=admin)
+    assert r.status_code == 201, r.text
+    before = {s: applications(stack, s) for s in ("draft", "eligible", "approved")}
+    allocated, committed, available = (budget(stack, f, "ERDF", "1") for f in ("allocated", "committed", "available"))
+
+    apps = stack.url("applications") + "/v1/applications"
+    r = httpx.post(apps, json=gron_industrivaxt(r.json()["id"]), headers=anna)
+    assert r.status_code == 201, r.text
+    app_id = r.json()["id"]
+    assert applications(stack, "draft") == before["draft"] + 1
+
+    r = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    until(lambda: httpx.get(f"{apps}/{app_id}", headers=anna).json()["status"] == "eligible", "assessed eligible")
+    assert applications(stack, "draft") == before["draft"]
+    assert applications(stack, "eligible") == before["eligible"] + 1
+
+    r = httpx.post(
+        f"{apps}/{app_id}/decision",
+        json={"decision": "approved", "reason": "Strong partnership"},
+        headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+    # Grön industriväxt commits ERDF 390,000.00 on priority 1 (specific objective 1B).
+    until(lambda: budget(stack, "committed", "ERDF", "1") == committed + Decimal("390000.00"), "budget committed")
+    assert budget(stack, "available", "ERDF", "1") == available - Decimal("390000.00")
+    assert budget(stack, "allocated", "ERDF", "1") == allocated
+    until(lambda: applications(stack, "approved") == before["approved"] + 1, "approved counted")
+    assert applications(stack, "eligible") == before["eligible"]

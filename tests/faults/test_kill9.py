@@ -1,0 +1,312 @@
+"""Fault injection: the four services as processes on PostgreSQL, one of them SIGKILLed (or stopped) in
+the middle of a burst of approvals or submissions, then restarted. After the outbox has drained:
+
+- every request that got a 2xx is stored exactly once;
+- every approved application has exactly one active commitment, with its version's programme money
+  to the cent, and no active project commitment lacks its approved application;
+- the reconciler reports no difference;
+- a request that got no answer, retried with its Idempotency-Key, is settled exactly once.
+
+Run with `pytest -m faults` (part of `make test` whenever PostgreSQL answers, and of CI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.schemas.examples import gron_industrivaxt
+from shared.testing import auth
+from tests.e2e.stack import Stack
+
+pytestmark = [pytest.mark.faults, pytest.mark.e2e]
+
+PROGRAMME = "interreg-se-no-2021-2027"
+ADMIN = auth("admin", "fault-admin")
+OFFICERS = [auth("officer", "fault-olga"), auth("officer", "fault-otto")]
+ANNA = auth("applicant", "fault-anna")
+SETTINGS = {
+    "WRITE_RATE_LIMIT": "",  # a burst from one client is the point here
+    "OUTBOX_BACKOFF_SECONDS": "0.1",
+    "OUTBOX_MAX_BACKOFF_SECONDS": "1",
+    "OUTBOX_POLL_SECONDS": "0.2",
+    "OUTBOX_LEASE_SECONDS": "5",
+    "HTTP_TIMEOUT_SECONDS": "3",
+    "HTTP_RETRIES": "0",
+    "RECONCILE_INTERVAL_SECONDS": "0",  # no repair behind the test's back: the reconciler must find nothing
+}
+
+
+@pytest.fixture(scope="module")
+def stack(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if backend != "postgresql":
+        pytest.skip("the fault suite runs the services on PostgreSQL (several relays, real locks)")
+    s = Stack(backend=backend, workdir=Path(tmp_path_factory.mktemp("faults")), settings=SETTINGS, log_level="INFO")
+    try:
+        yield s.start()
+    finally:
+        s.stop()
+
+
+def application(call_id: str, i: int) -> tuple[dict[str, Any], dict[str, Decimal]]:
+    """Application `i` of a burst, with its own amounts (so a mix-up shows), and the money it asks."""
+    erdf, no_state = Decimal(60000 + i) + Decimal(i % 100) / 100, Decimal(25000 + i)
+    body = gron_industrivaxt(call_id, start_date="2027-01-01", end_date="2029-06-30")
+    body["acronym"] = f"F{i}"
+    lead, other = body["partners"]
+    lead["budget"][0]["amount"]["amount"] = str(erdf + Decimal("40000.00"))
+    lead["financing"] = [
+        {"source": "ERDF", "amount": {"amount": str(erdf), "currency": "EUR"}},
+        {"source": "own-public", "amount": {"amount": "40000.00", "currency": "EUR"}},
+    ]
+    other["budget"][0]["amount"]["amount"] = str(2 * no_state)
+    other["financing"] = [
+        {"source": "NO-STATE", "amount": {"amount": str(no_state), "currency": "EUR"}},
+        {"source": "own-public", "amount": {"amount": str(no_state), "currency": "EUR"}},
+    ]
+    return body, {"ERDF": erdf, "NO-STATE": no_state}
+
+
+def open_call(stack: Stack) -> str:
+    now = dt.datetime.now(dt.UTC)
+    call = {
+        "number": f"fault-{uuid.uuid4().hex[:8]}",
+        "name": {"sv": "Feltest", "en": "Fault test"},
+        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
+        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
+        "specific_objectives": ["1B"],
+        "project_types": ["main-project"],
+    }
+    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    call_id: str = r.json()["id"]
+    return call_id
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def apps_url(stack: Stack) -> str:
+    return stack.url("applications") + "/v1/applications"
+
+
+def get_app(stack: Stack, app_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.get(f"{apps_url(stack)}/{app_id}", headers=ADMIN, timeout=10).json()
+    return body
+
+
+def drafts(stack: Stack, call_id: str, n: int, first: int) -> dict[str, dict[str, Decimal]]:
+    """n drafts (application id -> the money it asks)."""
+    out = {}
+    for i in range(first, first + n):
+        body, asks = application(call_id, i)
+        r = httpx.post(apps_url(stack), json=body, headers=ANNA, timeout=30)
+        assert r.status_code == 201, r.text
+        out[r.json()["id"]] = asks
+    return out
+
+
+def eligible(stack: Stack, call_id: str, n: int, first: int) -> dict[str, dict[str, Decimal]]:
+    made = drafts(stack, call_id, n, first)
+    for app_id in made:
+        r = httpx.post(f"{apps_url(stack)}/{app_id}/submit", headers={**ANNA, "Idempotency-Key": str(uuid.uuid4())})
+        assert r.status_code == 200, r.text
+    wait_for("the submissions' assessments", lambda: all(get_app(stack, a)["status"] == "eligible" for a in made))
+    return made
+
+
+Request = tuple[str, str, dict[str, str], dict[str, Any] | None]
+"""(method, url, headers with the Idempotency-Key, body)."""
+
+
+def burst(requests: list[Request], *, fault_after: int, fault: Callable[[], None]) -> list[int | None]:
+    """Send the requests 16 at a time; once `fault_after` have been answered, inject the fault. Each
+    result is the status, or None when no answer came (connection cut, timeout)."""
+    answered = 0
+    lock = threading.Lock()
+    fired = threading.Event()
+
+    def one(request: Request) -> int | None:
+        nonlocal answered
+        method, url, headers, body = request
+        try:
+            status = httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
+        except httpx.HTTPError:
+            return None
+        with lock:
+            answered += 1
+            if answered >= fault_after and not fired.is_set():
+                fired.set()
+                fault()
+        return status
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(one, requests))
+
+
+def retry_unanswered(requests: list[Request], results: list[int | None]) -> list[int]:
+    """Every request without a 2xx is sent again with its own Idempotency-Key until it is answered."""
+    final = []
+    for request, status in zip(requests, results, strict=True):
+        while status is None or status >= 500:
+            method, url, headers, body = request
+            try:
+                status = httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        final.append(status)
+    return final
+
+
+def approvals(stack: Stack, apps: dict[str, dict[str, Decimal]]) -> list[Request]:
+    return [
+        (
+            "POST",
+            f"{apps_url(stack)}/{app_id}/decision",
+            {**OFFICERS[i % 2], "Idempotency-Key": str(uuid.uuid4())},
+            {"decision": "approved", "reason": "fault test"},
+        )
+        for i, app_id in enumerate(apps)
+    ]
+
+
+def project_commitments(stack: Stack) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"programme": PROGRAMME, "limit": 500}
+    while True:
+        page = httpx.get(f"{stack.url('budget')}/v1/commitments", params=params, headers=ADMIN, timeout=30).json()
+        out += [c for c in page["items"] if c["application_version"] is not None]
+        if not page["next_cursor"]:
+            return out
+        params["cursor"] = page["next_cursor"]
+
+
+def assert_money_agrees(stack: Stack, apps: dict[str, dict[str, Decimal]], approved: set[str]) -> None:
+    """Every approved application: one active commitment with its money; no commitment without one."""
+    wait_for(
+        "the outbox to deliver every commitment",
+        lambda: all(get_app(stack, a)["commitment_status"] == "active" for a in approved),
+    )
+    active: dict[str, list[dict[str, Any]]] = {}
+    for c in project_commitments(stack):
+        if c["status"] != "released":
+            active.setdefault(c["application_id"], []).append(c)
+    for app_id in apps:
+        app = get_app(stack, app_id)
+        history = httpx.get(f"{apps_url(stack)}/{app_id}/history", headers=ADMIN).json()["items"]
+        decided = [e for e in history if e["to_status"] == "approved"]
+        if app_id in approved:
+            assert app["status"] == "approved" and len(decided) == 1, (app_id, app["status"], len(decided))
+            held = active.get(app_id, [])
+            assert len(held) == 1, (app_id, held)
+            assert held[0]["id"] == app["commitment_id"]
+            lines = {ln["fund"]: Decimal(ln["amount"]["amount"]) for ln in held[0]["lines"]}
+            assert lines == apps[app_id], (app_id, lines, apps[app_id])
+        else:
+            assert app_id not in active, (app_id, app["status"])
+    strays = set(active) - approved - {a for a in active if get_app(stack, a)["status"] == "approved"}
+    assert not strays, strays
+    r = httpx.get(f"{stack.url('applications')}/v1/reconciliation", params={"programme": PROGRAMME}, headers=ADMIN)
+    assert r.status_code == 200 and r.json()["consistent"] is True, r.text
+
+
+def test_the_budget_killed_during_50_approvals(stack: Stack) -> None:
+    call_id = open_call(stack)
+    apps = eligible(stack, call_id, 50, first=0)
+    requests = approvals(stack, apps)
+    killed = threading.Event()
+
+    def kill_budget() -> None:
+        stack.kill("budget")
+        killed.set()
+
+    results = burst(requests, fault_after=10, fault=kill_budget)
+    assert killed.is_set()
+    # Approving owes the budget and does not wait for it: the decisions are all recorded meanwhile.
+    assert Counter(results) == Counter({200: 50}), Counter(results)
+    pending = [a for a in apps if get_app(stack, a)["commitment_status"] == "pending"]
+    assert pending, "the budget went down with commitments still owed"
+    stack.restart("budget")
+    assert_money_agrees(stack, apps, approved=set(apps))
+
+
+def test_the_applications_service_killed_during_50_approvals(stack: Stack) -> None:
+    call_id = open_call(stack)
+    apps = eligible(stack, call_id, 50, first=100)
+    requests = approvals(stack, apps)
+    results = burst(requests, fault_after=20, fault=lambda: stack.kill("applications"))
+    lost = sum(1 for r in results if r is None)
+    stack.restart("applications")
+    final = retry_unanswered(requests, results)
+    assert set(final) == {200}, Counter(final)
+    # The ones answered before the kill and replayed after it agree with what is stored.
+    for request, status in zip(requests, results, strict=True):
+        if status == 200:
+            method, url, headers, body = request
+            replay = httpx.request(method, url, headers=headers, json=body, timeout=15)
+            assert replay.status_code == 200 and replay.headers.get("idempotent-replayed") == "true"
+    assert_money_agrees(stack, apps, approved=set(apps))
+    assert lost >= 0  # how many the kill cut off varies; every one of them was settled above
+
+
+def test_the_eligibility_service_stopped_during_20_submissions(stack: Stack) -> None:
+    call_id = open_call(stack)
+    made = drafts(stack, call_id, 20, first=200)
+    requests: list[Request] = [
+        ("POST", f"{apps_url(stack)}/{a}/submit", {**ANNA, "Idempotency-Key": str(uuid.uuid4())}, None) for a in made
+    ]
+    results = burst(requests, fault_after=5, fault=lambda: stack.kill("eligibility"))
+    # A submission owes the eligibility check and does not wait for it: none is refused.
+    assert Counter(results) == Counter({200: 20}), Counter(results)
+    time.sleep(1)  # the relay meets the stopped service and backs off
+    assert any(get_app(stack, a)["status"] == "submitted" for a in made)
+    stack.restart("eligibility")
+    wait_for("every assessment", lambda: all(get_app(stack, a)["status"] == "eligible" for a in made))
+    for app_id in made:
+        versions = httpx.get(f"{apps_url(stack)}/{app_id}/versions", headers=ANNA).json()["items"]
+        history = httpx.get(f"{apps_url(stack)}/{app_id}/history", headers=ANNA).json()["items"]
+        assert [v["number"] for v in versions] == [1]
+        assert [e["to_status"] for e in history] == ["draft", "submitted", "eligible"]
+        report = httpx.get(f"{apps_url(stack)}/{app_id}/eligibility", headers=ANNA)
+        assert report.status_code == 200 and report.json()["eligible"] is True
+    # Then approve them all and check the money, with every service up.
+    requests = approvals(stack, made)
+    assert set(burst(requests, fault_after=10**6, fault=lambda: None)) == {200}
+    assert_money_agrees(stack, made, approved=set(made))
+
+
+def test_one_request_id_is_in_the_logs_of_all_four_services_for_a_submission(stack: Stack) -> None:
+    call_id = open_call(stack)
+    (app_id,) = drafts(stack, call_id, 1, first=300)
+    request_id = f"fault-{uuid.uuid4().hex}"
+    r = httpx.post(
+        f"{apps_url(stack)}/{app_id}/submit",
+        headers={**ANNA, "Idempotency-Key": str(uuid.uuid4()), "X-Request-ID": request_id},
+    )
+    assert r.status_code == 200 and r.headers["x-request-id"] == request_id
+    wait_for("the assessment", lambda: get_app(stack, app_id)["status"] == "eligible")
+    r = httpx.post(
+        f"{apps_url(stack)}/{app_id}/decision",
+        json={"decision": "approved"},
+        headers={**OFFICERS[0], "Idempotency-Key": str(uuid.uuid4()), "X-Request-ID": request_id},
+    )
+    assert r.status_code == 200
+    wait_for("the commitment", lambda: get_app(stack, app_id)["commitment_status"] == "active")
+    for service in ("applications", "catalogue", "eligibility", "budget"):
+        assert request_id in stack.log(service), service
