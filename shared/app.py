@@ -75,6 +75,9 @@ def build_app(
         openapi_tags=openapi_tags,
         redoc_url=None,
         swagger_ui_parameters={"defaultModelsExpandDepth": 0, "displayRequestDuration": True},
+        # Traces are shared.tracing's (one instrumentation, exported only when configured); FastAPI's own
+        # telemetry would make a second set of spans and metrics on every request.
+        telemetry={"tracing": False, "logs": False, "metrics": False},
     )
     install_problem_handlers(app)
     install_fault_handlers(app, retry_after_seconds=settings.retry_after_seconds)
