@@ -224,6 +224,15 @@ def convert(amount: Decimal, *, units_per_eur: Decimal, to_eur: bool = True) -> 
     return round_minor(raw, "EUR")
 
 
+def cross_convert(amount: Decimal, *, units_from: Decimal, units_to: Decimal, target: str) -> Decimal:
+    """`amount` from one currency to `target` through the EUR rates of both (units per 1 EUR), exact until
+    one final rounding to `target`'s minor unit, half up. The one conversion the budget commits with and
+    the committee's ranking previews with."""
+    if target == "EUR":
+        return convert(amount, units_per_eur=units_from, to_eur=True)
+    return round_minor(amount / units_from * units_to, target)
+
+
 def split(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
     """Split `total` in proportion to `weights` so that the parts sum exactly to `total`.
 

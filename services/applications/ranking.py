@@ -26,7 +26,7 @@ from services.applications.errors import ExchangeRateMissing
 from services.applications.models import Application
 from services.applications.schemas_assessment import FundFigure, RequestedLine
 from services.applications.upstreams import Upstreams
-from shared.money import Money, convert, round_minor
+from shared.money import Money, cross_convert
 from shared.schemas.applications import ApplicationContent
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -62,9 +62,7 @@ class Figures:
         if amount.currency == self.currency:
             return amount.amount
         units_from, units_to = self.rates[amount.currency], self.rates[self.currency]
-        if self.currency == "EUR":
-            return convert(amount.amount, units_per_eur=units_from)
-        return round_minor(amount.amount / units_from * units_to, self.currency)
+        return cross_convert(amount.amount, units_from=units_from, units_to=units_to, target=self.currency)
 
     def lines(self, app: Application) -> list[Line]:
         """What an approval of `app` commits, per fund and currency (its content as submitted)."""

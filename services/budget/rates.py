@@ -26,7 +26,7 @@ from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.errors import MissingExchangeRate
 from services.budget.programmes import require_programme
-from shared.money import CURRENCY_PATTERN, Money, convert, round_minor
+from shared.money import CURRENCY_PATTERN, Money, cross_convert
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 
@@ -75,10 +75,7 @@ async def to_programme_currency(
         return Conversion(amount.amount)
     upe_from, src_from = await units_per_eur(session, programme, amount.currency, month, field)
     upe_to, src_to = await units_per_eur(session, programme, target, month, field)
-    if target == "EUR":
-        converted = convert(amount.amount, units_per_eur=upe_from, to_eur=True)
-    else:
-        converted = round_minor(amount.amount / upe_from * upe_to, target)
+    converted = cross_convert(amount.amount, units_from=upe_from, units_to=upe_to, target=target)
     source = "monthly" if "monthly" in (src_from, src_to) else "programme-fixed"
     rate = (upe_from / upe_to).quantize(RATE_DISPLAY, rounding=ROUND_HALF_UP)
     if converted <= 0:
