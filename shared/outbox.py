@@ -178,14 +178,6 @@ async def enqueue(
     return True
 
 
-async def pending(session: AsyncSession, table: Table, aggregate: str) -> list[str]:
-    """The kinds of the messages still owed for an aggregate, oldest first."""
-    rows = await session.execute(
-        select(table.c.kind).where(table.c.aggregate == aggregate, table.c.delivered_at.is_(None)).order_by(table.c.id)
-    )
-    return list(rows.scalars())
-
-
 async def observe_backlog(service: str, db: Database, table: Table, now: dt.datetime) -> None:
     """Set the outbox gauges (`outbox_backlog_messages`, `outbox_oldest_message_age_seconds`) of a
     service: the scrape-time collector of every service with an outbox."""

@@ -32,7 +32,7 @@ from services.applications.access import load_visible, require_rights
 from services.applications.content import commitment_lines
 from services.applications.errors import InvalidApplication, RevertPeriodOver, VersionNotFound
 from services.applications.models import Application
-from services.applications.moves import transition
+from services.applications.moves import move, transition
 from services.applications.schemas import ApplicationOut, DecisionRequest, EndRequest, ReturnRequest, WithdrawRequest
 from services.applications.views import application_out
 from services.applications.workflow import Action, next_status
@@ -106,9 +106,7 @@ async def decide(
     """An officer's approval (owing the commitment) or rejection (with a reason), on the locked application."""
     action = Action.APPROVE if body.decision == "approved" else Action.REJECT
     reason = _reason(body.reason, required=action is Action.REJECT, action=action)
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, action)
-    transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app = await move(session, principal, application_id, action, at=now, reason=reason)
     app.decided_at = now
     if action is Action.APPROVE:
         await owe_commitment(session, app, at=now, wake=wake)
@@ -128,9 +126,7 @@ async def end(
 ) -> ApplicationOut:
     """Terminate (reason required) or close an approved project, owing the release of what was not paid."""
     reason = _reason(body.reason, required=action is Action.TERMINATE, action=action)
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, action)
-    transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app = await move(session, principal, application_id, action, at=now, reason=reason)
     await _owe_release(session, app, reason, at=now, wake=wake)
     await session.flush()
     return application_out(app)
@@ -195,10 +191,8 @@ async def return_for_completion(
             "the deadline of a completion is in the future",
             errors=[FieldError(field="deadline", message=f"must be after {now.isoformat()}")],
         )
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, Action.RETURN)
     reason = f"questions: {body.questions.strip()} (answer by {body.deadline.isoformat()})"
-    transition(session, app, Action.RETURN, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app = await move(session, principal, application_id, Action.RETURN, at=now, reason=reason)
     app.return_deadline = body.deadline
     await session.flush()
     return application_out(app)
@@ -208,9 +202,7 @@ async def invite(
     session: AsyncSession, principal: Principal, application_id: str, reason: str | None, *, now: dt.datetime
 ) -> ApplicationOut:
     """An officer invites an eligible concept note to a full application (step 2 of its two-step call)."""
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, Action.INVITE)
-    transition(session, app, Action.INVITE, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app = await move(session, principal, application_id, Action.INVITE, at=now, reason=reason)
     app.decided_at = now
     await session.flush()
     return application_out(app)
@@ -220,9 +212,7 @@ async def reopen(
     session: AsyncSession, principal: Principal, application_id: str, reason: str, *, now: dt.datetime
 ) -> ApplicationOut:
     """An officer returns an ineligible application to draft for completion."""
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, Action.REOPEN)
-    transition(session, app, Action.REOPEN, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    app = await move(session, principal, application_id, Action.REOPEN, at=now, reason=reason)
     await session.flush()
     return application_out(app)
 
@@ -231,18 +221,7 @@ async def withdraw(
     session: AsyncSession, principal: Principal, application_id: str, body: WithdrawRequest | None, *, now: dt.datetime
 ) -> ApplicationOut:
     """The owning applicant withdraws an application that has no decision (so no commitment) yet."""
-    app = await load_visible(session, principal, application_id, for_update=True)
-    role = require_rights(principal, app, Action.WITHDRAW)
     reason = ((body.reason if body else None) or "").strip() or None
-    transition(
-        session,
-        app,
-        Action.WITHDRAW,
-        actor=principal.sub,
-        role=role,
-        at=now,
-        reason=reason,
-        version=app.version or None,
-    )
+    app = await move(session, principal, application_id, Action.WITHDRAW, at=now, reason=reason)
     await session.flush()
     return application_out(app)

@@ -60,6 +60,24 @@ def transition(
     app.updated_at = at
 
 
+async def move(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    action: Action,
+    *,
+    at: dt.datetime,
+    reason: str | None = None,
+) -> Application:
+    """A move that calls no other service, in the request's transaction: the application locked (404 if
+    the caller may not see it), the caller's rights (403) and the workflow (409) checked, the move made
+    and recorded in the history."""
+    app = await load_visible(session, principal, application_id, for_update=True)
+    role = require_rights(principal, app, action)
+    transition(session, app, action, actor=principal.sub, role=role, at=at, reason=reason, version=app.version or None)
+    return app
+
+
 async def snapshot(
     db: Database,
     principal: Principal,

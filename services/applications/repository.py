@@ -190,11 +190,6 @@ async def enqueue(
     )
 
 
-async def pending_messages(session: AsyncSession, application_id: str) -> list[str]:
-    """The kinds of messages still owed for an application, oldest first."""
-    return await messages.pending(session, outbox, application_id)
-
-
 async def holding_money(session: AsyncSession, programme: str, also: list[str]) -> list[Application]:
     """The programme's applications that hold or owe project money (approved, or with a commitment
     state), and those of `also` (ids the budget has commitments for)."""
