@@ -251,7 +251,6 @@ def test_the_applications_service_killed_during_50_approvals(stack: Stack) -> No
     apps = eligible(stack, call_id, 50, first=100)
     requests = approvals(stack, apps)
     results = burst(requests, fault_after=20, fault=lambda: stack.kill("applications"))
-    lost = sum(1 for r in results if r is None)
     stack.restart("applications")
     final = retry_unanswered(requests, results)
     assert set(final) == {200}, Counter(final)
@@ -262,7 +261,6 @@ def test_the_applications_service_killed_during_50_approvals(stack: Stack) -> No
             replay = httpx.request(method, url, headers=headers, json=body, timeout=15)
             assert replay.status_code == 200 and replay.headers.get("idempotent-replayed") == "true"
     assert_money_agrees(stack, apps, approved=set(apps))
-    assert lost >= 0  # how many the kill cut off varies; every one of them was settled above
 
 
 def test_the_eligibility_service_stopped_during_20_submissions(stack: Stack) -> None:
