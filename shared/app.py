@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from shared.auth import TokenVerifier
 from shared.clock import Clock, system_clock
@@ -39,10 +39,13 @@ def build_app(
     openapi_tags: list[dict[str, Any]] | None = None,
     version: str = "1.0.0",
     clock: Clock | None = None,
+    middleware: list[Callable[[ASGIApp], ASGIApp]] | None = None,
 ) -> FastAPI:
     """The one way every service builds its app. `setup` opens service-specific resources (HTTP
     clients to upstreams) inside the lifespan, after the database and before serving. `clock` is the
-    app's source of "now" (`app.state.clock`, the system clock unless a test passes a `FixedClock`)."""
+    app's source of "now" (`app.state.clock`, the system clock unless a test passes a `FixedClock`).
+    `middleware`: the service's own ASGI middleware (outermost first), run inside the request context
+    (request id, security headers, access log, metrics) and outside the guards and the routes."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,8 +93,9 @@ def build_app(
             storage=rate_limit_storage(settings.redis_url),
         )
     instrument_app(app, service)  # OpenTelemetry server spans (shared.tracing), outside every middleware
-    app.add_middleware(RequestContextMiddleware, service=service)
-    app.add_middleware(SecurityHeadersMiddleware)
+    for extra in reversed(middleware or []):  # the service's own, inside the request context
+        app.add_middleware(extra)
+    app.add_middleware(RequestContextMiddleware, service=service)  # request id, security headers, log, metrics
     if settings.cors_origins:
         # Only the listed origins; an origin not listed gets no CORS headers (the browser then refuses).
         app.add_middleware(
@@ -126,34 +130,3 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit runs before the response is sent, so a 2xx means it is stored.
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 """The request's session: one transaction, committed before the response is sent, rolled back on error."""
-
-
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"cross-origin-resource-policy", b"same-site"),
-]
-
-
-class SecurityHeadersMiddleware:
-    """The security headers every answer carries (no sniffing, no framing, no referrer)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *((n, v) for n, v in SECURITY_HEADERS if n not in present),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

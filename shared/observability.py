@@ -11,15 +11,17 @@ that runs outside a request (a relay delivering what a request left behind) ente
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry import context as otel_context
@@ -78,7 +80,7 @@ def request_context(
     """Run work as part of request `request_id` (a new id when None or not a plain token) and, when
     given, of the trace `traceparent`: its log lines carry both ids and its upstream calls send them.
     Yields the request id; everything is restored on exit (contexts nest)."""
-    request_id = request_id if request_id and _VALID_REQUEST_ID.fullmatch(request_id) else uuid.uuid4().hex
+    request_id = request_id if request_id and _VALID_REQUEST_ID.fullmatch(request_id) else os.urandom(16).hex()
     trace_token = None
     if traceparent:
         trace_token = otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
@@ -122,6 +124,37 @@ async def _run_collectors(app: FastAPI) -> None:
             structlog.get_logger("metrics").exception("collector failed", collector=name)
 
 
+def _orjson_dumps(event: Any, **_: Any) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
+class JSONLogFormatter(logging.Formatter):
+    """One JSON object per record, `service` first. A structlog record carries its processed event dict
+    (`wrap_for_formatter`): it is rendered as it is. A standard-library record (uvicorn, SQLAlchemy,
+    the services' `logging` loggers) gets the same fields: message as `event`, the request context
+    (request and trace ids), level and UTC time. Rendering in one step, without copying the record or
+    running a second processor chain, keeps the access line (one per request) cheap."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+        # orjson: the encoder every line pays for (one access line per request); str() for the rest.
+        self.render = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.msg, dict) and not record.args:  # from structlog, processed already
+            event: dict[str, Any] = {"service": self.service, **record.msg}
+        else:
+            event = {"service": self.service, "event": record.getMessage()}
+            event.update(structlog.contextvars.get_contextvars())
+            _add_trace_ids(None, "", event)
+            event["level"] = record.levelname.lower()
+            event["timestamp"] = dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat().replace("+00:00", "Z")
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return str(self.render(None, "", dict(structlog.processors.format_exc_info(None, "", event))))
+
+
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
     """One JSON object per line on stdout (or a readable console line when `json_logs` is off)."""
     shared_processors: list[Any] = [
@@ -130,22 +163,25 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared_processors,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
-            lambda _l, _m, event: {"service": service, **event},
-            renderer,
-        ],
-    )
+    formatter: logging.Formatter = JSONLogFormatter(service)
+    if not json_logs:
+        formatter = structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared_processors,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(),
+            ],
+        )
+    # The lines say nothing of source file, thread or process: the records need not look them up
+    # (the logging HOWTO's "Optimization"; findCaller walks the stack on every record otherwise).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -157,24 +193,40 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request once
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-site"),
+)
+"""The security headers every answer carries (no sniffing, no framing, no referrer), unless it sets its own."""
+_SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+_UNLOGGED_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
+
+
 class RequestContextMiddleware:
-    """Request context (`X-Request-ID` echoed, or generated when absent or not a plain token of at most
-    128 characters), one access log line, and metrics per request."""
+    """Every request's context and edge: `X-Request-ID` echoed (or generated when absent or not a plain
+    token of at most 128 characters), the security headers, one access-log line and the request metrics.
+
+    One middleware (one wrapper around `send`) does all of it, since every request of every service
+    passes through it: it is a measurable share of a cached read (docs/performance.md)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
-        self.log = structlog.get_logger("access")
+        self.access = logging.getLogger("access")
+        self._metrics: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        with request_context(headers.get(b"x-request-id", b"").decode("latin-1"), service=self.service) as request_id:
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        with request_context(given, service=self.service) as request_id:
             await self._handle(scope, receive, send, request_id)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        request_id_header = (b"x-request-id", request_id.encode("latin-1"))
         start = time.perf_counter()
         status = 500
 
@@ -182,8 +234,14 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() in _SECURITY_HEADER_NAMES for name, _ in headers):
+                    headers += SECURITY_HEADERS
+                else:  # the answer set some of its own: add only the others
+                    present = {name.lower() for name, _ in headers}
+                    headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                headers.append(request_id_header)
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -195,17 +253,37 @@ class RequestContextMiddleware:
             method = scope.get("method", "")
             if template == "/readyz":
                 READY.labels(self.service).set(1 if status == 200 else 0)
-            if template not in ("/metrics", "/healthz", "/readyz"):
-                REQUESTS.labels(self.service, method, template, str(status)).inc()
-                LATENCY.labels(self.service, method, template).observe(elapsed)
-                self.log.info(
-                    "request",
-                    method=method,
-                    path=scope.get("path"),
-                    route=template,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+            if template not in _UNLOGGED_ROUTES:
+                key = (method, template, str(status))
+                children = self._metrics.get(key)
+                if children is None:  # the labelled series, looked up once per (method, route, status)
+                    children = (
+                        REQUESTS.labels(self.service, method, template, key[2]),
+                        LATENCY.labels(self.service, method, template),
+                    )
+                    self._metrics[key] = children
+                children[0].inc()
+                children[1].observe(elapsed)
+                if self.access.isEnabledFor(logging.INFO):
+                    self._log(scope, request_id, method, template, status, elapsed)
+
+    def _log(self, scope: Scope, request_id: str, method: str, template: str, status: int, elapsed: float) -> None:
+        """The access line: a record whose message is the finished event dict (what a structlog line
+        carries), made directly, since it is written once per request."""
+        event: dict[str, Any] = {
+            "method": method,
+            "path": scope.get("path"),
+            "route": template,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+            "event": "request",
+            "request_id": request_id,
+            "service": self.service,
+        }
+        _add_trace_ids(None, "", event)
+        event["level"] = "info"
+        event["timestamp"] = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        self.access.handle(self.access.makeRecord("access", logging.INFO, "", 0, event, (), None))
 
 
 def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None) -> APIRouter:

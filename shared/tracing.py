@@ -111,6 +111,7 @@ def instrument_app(app: FastAPI, service: str) -> None:
 
 
 _IDS = RandomIdGenerator()
+_EMPTY = otel_context.Context()
 _TRACE_HEADERS = (b"traceparent", b"tracestate")
 
 
@@ -130,17 +131,24 @@ class _TraceSwitch:
             await self.traced(scope, receive, send)
             return
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _TRACE_HEADERS}
-        parent = _PROPAGATOR.extract(carrier) if carrier else otel_context.Context()
-        remote = trace.get_current_span(parent).get_span_context()
-        span = trace.NonRecordingSpan(
-            trace.SpanContext(
-                trace_id=remote.trace_id if remote.is_valid else _IDS.generate_trace_id(),
-                span_id=_IDS.generate_span_id(),
-                is_remote=False,
-                trace_flags=remote.trace_flags if remote.is_valid else trace.TraceFlags(0),
-                trace_state=remote.trace_state if remote.is_valid else None,
+        if carrier:  # continue the caller's trace
+            parent = _PROPAGATOR.extract(carrier)
+            remote = trace.get_current_span(parent).get_span_context()
+        if carrier and remote.is_valid:
+            span = trace.NonRecordingSpan(
+                trace.SpanContext(
+                    trace_id=remote.trace_id,
+                    span_id=_IDS.generate_span_id(),
+                    is_remote=False,
+                    trace_flags=remote.trace_flags,
+                    trace_state=remote.trace_state,
+                )
             )
-        )
+        else:  # a new trace
+            parent = _EMPTY
+            span = trace.NonRecordingSpan(
+                trace.SpanContext(trace_id=_IDS.generate_trace_id(), span_id=_IDS.generate_span_id(), is_remote=False)
+            )
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         try:
             await self.plain(scope, receive, send)

@@ -23,6 +23,7 @@ BENCH_GROWTH_APPLICATIONS set the large sizes).
 BENCH_PROFILE=1 also records each service path with py-spy while it is loaded once more, and prints
 where the time goes (own time per function; raw stacks and a flame graph under var/bench/).
 BENCH_LOG_LEVEL sets the services' log level (default INFO, as deployed: one access-log line a request).
+BENCH_PATHS=catalogue,eligibility,budget (a subset) measures only those paths.
 
 Exits non-zero when a target is missed. Speed targets live here, never in timed tests.
 """
@@ -57,6 +58,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 CONNECTIONS = 32
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "INFO")
+# BENCH_PATHS=catalogue,eligibility,budget (any of them) measures only those paths; all by default.
+PATHS = {p.strip() for p in os.environ.get("BENCH_PATHS", "catalogue,eligibility,budget").split(",") if p.strip()}
 OUT = ROOT / "var" / "bench"
 RSS_LIMIT_MB = 150
 TAIL = 5.0  # p99 at most this many times p50
@@ -88,6 +91,7 @@ class Load:
     p99: float  # ms
     requests: int
     errors: int  # non-2xx/3xx answers and socket errors
+    cpu_us: float = 0.0  # CPU time of the server process per request (µs), when its pid is known
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -98,9 +102,17 @@ def _ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
-def run_wrk(base_url: str, script: str, seconds: float = SECONDS) -> Load:
-    """Load `base_url` for `seconds` (1 thread, 32 connections) with the Lua `script`."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(base_url: str, script: str, seconds: float = SECONDS, pid: int | None = None) -> Load:
+    """Load `base_url` for `seconds` (1 thread, 32 connections) with the Lua `script`; with the server's
+    `pid`, also its CPU time per request (a figure other load on the machine disturbs less than req/s)."""
     OUT.mkdir(parents=True, exist_ok=True)
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     lua = OUT / f"load-{uuid.uuid4().hex[:8]}.lua"
     lua.write_text(script)
     try:
@@ -123,6 +135,7 @@ def run_wrk(base_url: str, script: str, seconds: float = SECONDS) -> Load:
         )
     finally:
         lua.unlink()
+    cpu = cpu_seconds(pid) - cpu_before if pid else 0.0
     out = done.stdout
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if "50" not in percentiles or "99" not in percentiles:
@@ -131,12 +144,14 @@ def run_wrk(base_url: str, script: str, seconds: float = SECONDS) -> Load:
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if socket:
         errors += sum(int(n) for n in socket.groups())
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return Load(
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p50=_ms(percentiles["50"]),
         p99=_ms(percentiles["99"]),
-        requests=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        requests=requests,
         errors=errors,
+        cpu_us=cpu * 1e6 / requests if requests else 0.0,
     )
 
 
@@ -341,30 +356,41 @@ class Row:
         base = f"{self._mean(b, 'rps'):9.0f} {self._mean(b, 'p50'):7.1f} {self._mean(b, 'p99'):7.1f}" if b else " " * 25
         target = f"≥{self.target}" if self.target is not None else ""
         verdict = "ok" if not self.failures else "MISSED: " + "; ".join(self.failures)
+        cpu = (
+            f"{self._mean(s, 'cpu_us'):6.0f}/{self._mean(b, 'cpu_us'):<6.0f}"
+            if b
+            else f"{self._mean(s, 'cpu_us'):6.0f}/-     "
+        )
         return (
             f"{self.name:46} {self._mean(s, 'rps'):9.0f} {self._mean(s, 'p50'):7.1f} {self._mean(s, 'p99'):7.1f}"
-            f" {base} {ratio} {target:6} {verdict}"
+            f" {base} {ratio} {cpu} {target:6} {verdict}"
         )
 
 
 HEADER = (
     f"{'path':46} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'base/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-    f"{'ratio':>5} {'target':6} verdict"
+    f"{'ratio':>5} {'cpu µs/req':13} {'target':6} verdict"
 )
+"""cpu µs/req: the server process's CPU time per request, service/baseline."""
 
 
 def compare(
-    row: Row, service: tuple[str, str], baseline: tuple[str, str] | None, pid: int, rss: dict[int, float]
+    row: Row,
+    service: tuple[str, str],
+    baseline: tuple[str, str] | None,
+    pid: int,
+    rss: dict[int, float],
+    baseline_pid: int | None = None,
 ) -> Row:
     """Warm both up, then load service and baseline in turn, ROUNDS times."""
     run_wrk(service[0], service[1], seconds=2)
     if baseline:
         run_wrk(baseline[0], baseline[1], seconds=2)
     for _ in range(ROUNDS):
-        row.service.append(run_wrk(*service))
+        row.service.append(run_wrk(*service, pid=pid))
         rss[pid] = max(rss.get(pid, 0.0), rss_mb(pid))
         if baseline:
-            row.baseline.append(run_wrk(*baseline))
+            row.baseline.append(run_wrk(*baseline, pid=baseline_pid))
     print(row.line(), flush=True)
     return row
 
@@ -412,58 +438,63 @@ def run_backend(backend: str, workdir: Path, profiles: list[str]) -> tuple[list[
                 (base, base_script) if base_script else None,
                 pids[pid_of],
                 rss,
+                baseline.proc.pid if baseline else None,
             )
             rows.append(row)
             if PROFILE:
-                profiles.extend(profile(f"{pid_of}-{name.split()[0]}-{backend}", pids[pid_of], svc, script))
+                slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
+                profiles.extend(profile(f"{slug}-{backend}", pids[pid_of], svc, script))
 
-        measure(
-            f"catalogue objectives list ({size})",
-            cat,
-            lua_get(objectives),
-            lua_get("/bytes/objectives"),
-            0.5,
-            "catalogue",
-        )
-        measure(
-            "catalogue the same, If-None-Match (304)",
-            cat,
-            lua_get(objectives, {"If-None-Match": etag}),
-            lua_get("/bytes/objectives", {"If-None-Match": etag}),
-            0.8,
-            "catalogue",
-        )
-        measure(
-            "eligibility POST /v1/checks",
-            elig,
-            lua_post("/v1/checks", check_body),
-            lua_post("/checks", check_body),
-            0.5,
-            "eligibility",
-        )
-        before = committed_ta_erdf(bud)
-        if pg:
-            httpx.post(
-                f"{base}/setup/balance",
-                params={"programme": PROGRAMME, "fund": "ERDF", "priority": "TA", "allocated": "100000000.00"},
-            ).raise_for_status()
-        measure(
-            "budget POST /v1/commitments, one hot row",
-            bud,
-            lua_commitments("/v1/commitments", OFFICER),
-            lua_commitments("/commitments", {}) if pg else None,
-            0.7 if pg else None,
-            "budget",
-        )
-        findings.append(over_commitment(bud, before, rows[-1], backend))
-        if pg:
-            b = httpx.get(
-                f"{base}/setup/balance", params={"programme": PROGRAMME, "fund": "ERDF", "priority": "TA"}
-            ).json()
-            findings.append(
-                f"baseline balance [{backend}]: committed {b['committed']} = sum of its commitments {b['summed']}"
-                + (" (consistent)" if Decimal(b["committed"]) == Decimal(b["summed"]) else " (INCONSISTENT)")
+        if "catalogue" in PATHS:
+            measure(
+                f"catalogue objectives list ({size})",
+                cat,
+                lua_get(objectives),
+                lua_get("/bytes/objectives"),
+                0.5,
+                "catalogue",
             )
+            measure(
+                "catalogue the same, If-None-Match (304)",
+                cat,
+                lua_get(objectives, {"If-None-Match": etag}),
+                lua_get("/bytes/objectives", {"If-None-Match": etag}),
+                0.8,
+                "catalogue",
+            )
+        if "eligibility" in PATHS:
+            measure(
+                "eligibility POST /v1/checks",
+                elig,
+                lua_post("/v1/checks", check_body),
+                lua_post("/checks", check_body),
+                0.5,
+                "eligibility",
+            )
+        if "budget" in PATHS:
+            before = committed_ta_erdf(bud)
+            if pg:
+                httpx.post(
+                    f"{base}/setup/balance",
+                    params={"programme": PROGRAMME, "fund": "ERDF", "priority": "TA", "allocated": "100000000.00"},
+                ).raise_for_status()
+            measure(
+                "budget POST /v1/commitments, one hot row",
+                bud,
+                lua_commitments("/v1/commitments", OFFICER),
+                lua_commitments("/commitments", {}) if pg else None,
+                0.7 if pg else None,
+                "budget",
+            )
+            findings.append(over_commitment(bud, before, rows[-1], backend))
+            if pg:
+                b = httpx.get(
+                    f"{base}/setup/balance", params={"programme": PROGRAMME, "fund": "ERDF", "priority": "TA"}
+                ).json()
+                findings.append(
+                    f"baseline balance [{backend}]: committed {b['committed']} = sum of its commitments {b['summed']}"
+                    + (" (consistent)" if Decimal(b["committed"]) == Decimal(b["summed"]) else " (INCONSISTENT)")
+                )
         for pid in pids.values():  # the services not loaded here too
             rss[pid] = max(rss.get(pid, 0.0), rss_mb(pid))
         return rows, {s: rss.get(pid, 0.0) for s, pid in pids.items()}, findings

@@ -63,7 +63,7 @@ class LogLines:
 def logs(applications_app: Any) -> Iterator[LogLines]:
     """A second handler beside the services' own, with their formatter (set up by their lifespans)."""
     root = logging.getLogger()
-    formatter = next(h.formatter for h in root.handlers if type(h.formatter).__name__ == "ProcessorFormatter")
+    formatter = next(h.formatter for h in root.handlers if type(h.formatter).__name__ == "JSONLogFormatter")
     lines = LogLines()
     handler = logging.StreamHandler(lines.stream)
     handler.setFormatter(formatter)

@@ -62,6 +62,8 @@ def create_app(
         readiness=readiness,
         openapi_tags=TAGS,
         clock=clock,
+        # A write expires the data version (this replica's next read sees it); a kept read is answered
+        # before routing.
+        middleware=[ExpireOnWriteMiddleware, response_cache.CachedReadsMiddleware],
     )
-    app.add_middleware(ExpireOnWriteMiddleware)
     return app

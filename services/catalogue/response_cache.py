@@ -25,6 +25,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.catalogue import repository
 from services.catalogue.calls import TICK
@@ -44,6 +46,7 @@ class Entry:
     not_modified_headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: str
+    route: BaseRoute | None = None  # the route that answered (its template names the request in logs and metrics)
 
 
 class ResponseCache:
@@ -91,18 +94,54 @@ def data_version(db: Database, clock: Callable[[], dt.datetime], check_every: dt
     return DataVersion(read, clock, check_every)
 
 
+def _if_none_match(scope: Scope) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), None)
+
+
+class CachedReadsMiddleware:
+    """Kept answers served before routing: a GET whose exact path and query has an entry of the current
+    data version is answered from it (200, or 304 for a matching `If-None-Match`) without the router,
+    the dependencies or a `Response` object. Anything else goes on to the routes (`CachedRoute` keeps
+    their answers). It runs inside the request context, so the answer has its request id, security
+    headers, access-log line and metrics (under the route that first answered it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        cache: ResponseCache | None = getattr(state, "response_cache", None)
+        entry = None
+        if cache is not None:
+            key = scope["path"].encode() + b"?" + scope["query_string"]
+            entry = cache.get(key, await state.data_version.current())
+        if entry is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = entry.route
+        if etag_matches(_if_none_match(scope), entry.etag):
+            await send({"type": "http.response.start", "status": 304, "headers": list(entry.not_modified_headers)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": list(entry.headers)})
+        await send({"type": "http.response.body", "body": entry.body})
+
+
 def install(app: FastAPI, *, max_bytes: int, check_every: dt.timedelta) -> None:
     """Put the data version and the answer cache on `app.state` (from the lifespan, after the database)."""
     app.state.data_version = data_version(app.state.db, app.state.clock, check_every)
     app.state.response_cache = ResponseCache(max_bytes)
 
 
-def _entry(response: Response) -> Entry | None:
+def _entry(response: Response, route: BaseRoute | None) -> Entry | None:
     etag = response.headers.get("etag")
     if response.status_code != 200 or not etag or not isinstance(response.body, bytes):
         return None
     kept = [(k, v) for k, v in response.raw_headers if k in _KEPT_HEADERS]
-    return Entry(headers=response.raw_headers, not_modified_headers=kept, body=response.body, etag=etag)
+    return Entry(headers=response.raw_headers, not_modified_headers=kept, body=response.body, etag=etag, route=route)
 
 
 def _answer(entry: Entry, if_none_match: str | None) -> Response:
@@ -133,13 +172,13 @@ class CachedRoute(APIRoute):
             key = scope["path"].encode() + b"?" + scope["query_string"]
             version = await state.data_version.current()
             raw = scope["headers"]
-            if_none_match = next((v.decode("latin-1") for k, v in raw if k == b"if-none-match"), None)
+            if_none_match = _if_none_match(scope)
             entry = state.response_cache.get(key, version)
             if entry is None:
                 if if_none_match is not None:
                     scope["headers"] = [(k, v) for k, v in raw if k != b"if-none-match"]
                 response = await handler(request)
-                entry = _entry(response)
+                entry = _entry(response, scope.get("route"))
                 if entry is None:
                     return response
                 state.response_cache.put(key, version, entry)

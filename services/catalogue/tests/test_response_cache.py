@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import event, inspect, text
 
 from services.catalogue import repository
@@ -82,6 +83,32 @@ async def test_repeated_reads_and_304s_touch_no_database(
     assert not_modified.headers["etag"] == first.headers["etag"]
     assert not_modified.headers["cache-control"] == first.headers["cache-control"]
     assert sent == []
+
+
+async def test_a_kept_answer_has_the_request_id_security_headers_and_metrics_of_its_route(
+    catalogue_client: httpx.AsyncClient,
+) -> None:
+    """Kept answers skip the routes, not the edge: each has its own request id and the security headers,
+    and is counted under the route template that first answered it."""
+    etag = (await catalogue_client.get(OBJECTIVES)).headers["etag"]
+    route = "/v1/programmes/{programme}/specific-objectives"
+
+    def count(status: str) -> float:
+        sample = REGISTRY.get_sample_value(
+            "http_requests_total", {"service": "catalogue", "method": "GET", "route": route, "status": status}
+        )
+        return sample or 0.0
+
+    before = count("200"), count("304")
+    again = await catalogue_client.get(OBJECTIVES, headers={"X-Request-ID": "kept-read-1"})
+    not_modified = await catalogue_client.get(OBJECTIVES, headers={"If-None-Match": etag})
+    for answer in (again, not_modified):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+    assert again.headers["x-request-id"] == "kept-read-1"
+    assert len(not_modified.headers["x-request-id"]) == 32  # generated
+    assert (count("200"), count("304")) == (before[0] + 1, before[1] + 1)
 
 
 async def test_a_304_is_answered_also_when_the_answer_was_not_kept_yet(
