@@ -47,8 +47,9 @@ def clock_of(request: Request) -> Clock:
     return clock
 
 
-def current_time(request: Request) -> dt.datetime:
-    """FastAPI dependency: the app's clock read once for the request."""
+async def current_time(request: Request) -> dt.datetime:
+    """FastAPI dependency: the app's clock read once for the request (async: a plain `def` dependency
+    would be run in the thread pool, a thread hop per request)."""
     return clock_of(request)()
 
 

@@ -4,7 +4,8 @@ The same key with the same body returns the first result (same status, same JSON
 another body gets 422; a second request racing the first with the same key waits for it and then
 returns its result: the key is claimed (its row inserted) BEFORE the work, so PostgreSQL makes the
 second request wait on the key's primary key until the first commits (then it replays the answer) or
-rolls back (then it does the work itself); SQLite serialises writers anyway.
+rolls back (then it does the work itself); SQLite serialises writers anyway. The claim is one statement
+(`INSERT … ON CONFLICT DO NOTHING RETURNING`): no savepoint, and a lookup only when the key was used.
 
 The key row is written in the same transaction as the work, so the work and its recorded result
 commit together or not at all: a request that failed can be retried with its key and is done once.
@@ -26,9 +27,11 @@ from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
@@ -112,7 +115,10 @@ async def run_idempotent(
     rolls back and a retry with the same key tries again.
     """
     if key is None:
-        body, status = _answer(await work(), status_code)
+        result = await work()
+        body, status = _answer(result, status_code)
+        if isinstance(result, Answer) and result.finish is not None:
+            await result.finish()
         return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
 
     scope = key_scope(caller, request)
@@ -133,32 +139,54 @@ async def run_idempotent(
             headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})},
         )
 
-    existing = await _lookup()
-    if existing is not None:
-        return _replay(existing)
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                table.insert().values(
-                    scope=scope, key=key, request_hash=digest, status_code=0, response={}, created_at=at
-                )
-            )
-    except IntegrityError:
-        # A concurrent request with the same key claimed it first and has committed by now (PostgreSQL
-        # held this insert until then): answer with its result.
+    if not await _claim(session, table, scope=scope, key=key, digest=digest, at=at):
+        # The key was used: by an earlier request, or by a concurrent one that has committed by now
+        # (PostgreSQL held the claim until then; had it rolled back, the claim would have succeeded).
         existing = await _lookup()
         if existing is None or existing.status_code == 0:
             raise Conflict(
                 "a request with this Idempotency-Key is still being processed; retry to get its result",
                 slug="idempotency-race",
-            ) from None
+            )
         return _replay(existing)
 
-    body, status = _answer(await work(), status_code)
+    result = await work()
+    body, status = _answer(result, status_code)
     await session.execute(
         table.update().where(table.c.scope == scope, table.c.key == key).values(status_code=status, response=body)
     )
+    if isinstance(result, Answer) and result.finish is not None:
+        await result.finish()
     return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
+
+
+_CLAIMS: dict[tuple[Table, str], ReturningInsert[Any]] = {}
+"""The claim statement per (table, dialect), built once."""
+
+
+async def _claim(session: AsyncSession, table: Table, *, scope: str, key: str, digest: str, at: datetime) -> bool:
+    """Record the key (answer still empty) unless it is recorded already: True when this request claimed it.
+    On PostgreSQL a concurrent claim of the same key waits here until the other transaction ends."""
+    dialect = session.get_bind().dialect.name
+    stmt = _CLAIMS.get((table, dialect))
+    if stmt is None:
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            upsert(table)
+            .values(
+                scope=bindparam("i_scope"),
+                key=bindparam("i_key"),
+                request_hash=bindparam("i_hash"),
+                status_code=0,
+                response=bindparam("i_response", type_=table.c.response.type),
+                created_at=bindparam("i_at", type_=table.c.created_at.type),
+            )
+            .on_conflict_do_nothing(index_elements=["scope", "key"])
+            .returning(table.c.key)
+        )
+        _CLAIMS[(table, dialect)] = stmt
+    params = {"i_scope": scope, "i_key": key, "i_hash": digest, "i_response": {}, "i_at": at}
+    return (await session.execute(stmt, params)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -168,6 +196,10 @@ class Answer:
 
     body: BaseModel | dict[str, Any]
     status_code: int
+    finish: Callable[[], Awaitable[None]] | None = None
+    """The work's last step, run after its answer is recorded, in the same transaction: a row lock it
+    takes is then held only to the commit. If it raises, nothing is recorded (the transaction rolls
+    back), so the answer must not depend on it."""
 
 
 def _answer(result: BaseModel | dict[str, Any] | Answer, status_code: int) -> tuple[Any, int]:

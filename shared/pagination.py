@@ -83,7 +83,7 @@ class PageParams:
         return decode_cursor(self.cursor, keyset) if self.cursor is not None else None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1–500)")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,

@@ -115,9 +115,10 @@ LocalizedProse = Annotated[
 """`LocalizedText` as a request sends a summary or description."""
 
 
-def refuse_unclean_parameters(request: Request) -> None:
+async def refuse_unclean_parameters(request: Request) -> None:
     """App-wide dependency: a NUL byte in a path or query parameter is a 422 naming it, for every route
-    (parameters typed `Bounded` say so in the OpenAPI; this also covers the ones typed otherwise)."""
+    (parameters typed `Bounded` say so in the OpenAPI; this also covers the ones typed otherwise).
+    `async def` though it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool."""
     for where, items in (("path", request.path_params.items()), ("query", request.query_params.multi_items())):
         for name, value in items:
             if isinstance(value, str) and "\x00" in value:

@@ -2,10 +2,11 @@
 
 Each line is converted to the programme's currency (`rates`) and both amounts are kept. Creating a
 commitment is the hot path under concurrency, so the balance rows are locked as late as possible: one
-query for the reference data, the plain INSERTs of the commitment, its lines and its ledger entries,
-and last one conditional UPDATE per fund in fund order (`repository.take_room`: `committed += x` only
-where `available >= x`), which takes the row lock held to the commit. No row updated means no room:
-the transaction rolls back and the 409 names what is available. Releases and payments against a
+query for the reference data, the INSERTs of the commitment, its lines and its ledger entries (one
+statement on PostgreSQL), then the idempotency answer, and last one conditional UPDATE per fund in fund
+order (`repository.take_room`: `committed += x` only where `available >= x`), which takes the row lock
+held to the commit. No row updated means no room: the transaction rolls back and the 409 names what
+is available. Releases and payments against a
 commitment are in `releases.py`.
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import AwareDatetime
@@ -95,6 +97,18 @@ async def check_call(catalogue: CatalogueClient, body: wire.CommitmentRequest) -
         raise unknown("call_id", f"call {body.call_id}: {why}")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A commitment written but for its balances: `take_room` must run before the commit, as the
+    transaction's last statements (after the idempotency answer is recorded), so the balance rows are
+    locked only from there to the commit. It raises the 409 (and the transaction rolls back) when a fund
+    lacks room. An existing commitment asked again has no `take_room`."""
+
+    commitment: wire.Commitment
+    created: bool
+    take_room: Callable[[], Awaitable[None]] | None = None
+
+
 async def create_commitment(
     session: AsyncSession,
     body: wire.CommitmentRequest,
@@ -102,10 +116,10 @@ async def create_commitment(
     caller: Principal,
     application_services: Sequence[str],
     now: dt.datetime,
-) -> tuple[wire.Commitment, bool]:
-    """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room.
-    Returns (the commitment, whether it was made now): an application version that already has an
-    active commitment gets that one back, whoever asks (its business key)."""
+) -> Prepared:
+    """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room
+    (raised by `Prepared.take_room`). Returns the commitment and whether it is made now: an application
+    version that already has an active commitment gets that one back, whoever asks (its business key)."""
     ref = await repo.reference(
         session, body.programme, body.priority, body.specific_objective, sorted({ln.fund for ln in body.lines})
     )
@@ -141,7 +155,8 @@ async def create_commitment(
     if body.application_version is not None:
         existing = await repo.active_commitment_of(session, code, body.application_id, body.application_version)
         if existing is not None:
-            return _same_commitment(existing, (await repo.lines(session, [existing.id]))[existing.id], body), False
+            lines = (await repo.lines(session, [existing.id]))[existing.id]
+            return Prepared(_same_commitment(existing, lines, body), created=False)
 
     commitment_id = uuid.uuid4()
     document = {
@@ -159,7 +174,7 @@ async def create_commitment(
         "created_by": caller.sub,
         "created_at": now,
     }
-    lines = [
+    line_rows = [
         {
             "commitment_id": commitment_id,
             "line_no": i,
@@ -174,47 +189,48 @@ async def create_commitment(
         }
         for i, (line, conv) in enumerate(zip(body.lines, conversions, strict=True))
     ]
+    entries = [
+        ledger.entry(
+            kind="commitment",
+            programme=code,
+            fund=line.fund,
+            priority=body.priority,
+            amount=conv.amount,
+            currency=currency,
+            original=line.amount,
+            conversion=conv,
+            commitment_id=commitment_id,
+            specific_objective=body.specific_objective,
+            call_id=body.call_id,
+            reason=f"commitment for application {body.application_id}",
+            actor=caller.sub,
+            now=now,
+        )
+        for line, conv in zip(body.lines, conversions, strict=True)
+    ]
     if body.application_version is None:
-        await repo.insert_commitment(session, document, lines)
+        await repo.insert_commitment(session, document, line_rows, entries)
     else:
         try:
             async with session.begin_nested():
-                await repo.insert_commitment(session, document, lines)
+                await repo.insert_commitment(session, document, line_rows, entries)
         except IntegrityError:
             # The same version committed concurrently (the active-version index): that one is the answer.
             existing = await repo.active_commitment_of(session, code, body.application_id, body.application_version)
             if existing is None:
                 raise
-            return _same_commitment(existing, (await repo.lines(session, [existing.id]))[existing.id], body), False
-    await repo.append_ledger(
-        session,
-        [
-            ledger.entry(
-                kind="commitment",
-                programme=code,
-                fund=line.fund,
-                priority=body.priority,
-                amount=conv.amount,
-                currency=currency,
-                original=line.amount,
-                conversion=conv,
-                commitment_id=commitment_id,
-                specific_objective=body.specific_objective,
-                call_id=body.call_id,
-                reason=f"commitment for application {body.application_id}",
-                actor=caller.sub,
-                now=now,
+            lines = (await repo.lines(session, [existing.id]))[existing.id]
+            return Prepared(_same_commitment(existing, lines, body), created=False)
+
+    async def take_room() -> None:
+        # Each fund only if it has room; the balance rows stay locked from here to the commit.
+        short = await repo.take_room(session, code, body.priority, needed)
+        if short is not None:
+            available = await repo.available(session, code, body.priority, short)
+            raise insufficient(
+                short, body.priority, needed[short], available, currency, field=f"lines.{first_line[short]}.amount"
             )
-            for line, conv in zip(body.lines, conversions, strict=True)
-        ],
-    )
-    # Last, so the balance rows are locked only from here to the commit: each fund only if it has room.
-    short = await repo.take_room(session, code, body.priority, needed)
-    if short is not None:
-        available = await repo.available(session, code, body.priority, short)
-        raise insufficient(
-            short, body.priority, needed[short], available, currency, field=f"lines.{first_line[short]}.amount"
-        )
+
     zero = Money.zero(currency)
     made = wire.Commitment(
         id=commitment_id,
@@ -240,7 +256,7 @@ async def create_commitment(
             for line, conv in zip(body.lines, conversions, strict=True)
         ],
     )
-    return made, True
+    return Prepared(made, created=True, take_room=take_room)
 
 
 def _require_application(body: wire.CommitmentRequest, caller: Principal, services: Sequence[str]) -> None:

@@ -4,6 +4,7 @@ request's session does (`shared.app.DbSession`), or a CLI command's `session_sco
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -246,11 +247,43 @@ async def committed_by_call(
 
 # commitments --------------------------------------------------------------------------------------
 async def insert_commitment(
-    session: AsyncSession, commitment: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    commitment: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
 ) -> None:
-    """The commitment and its lines, as two plain INSERTs (the hot path: no ORM unit of work)."""
-    await session.execute(_INSERT_COMMITMENT, [dict(commitment)])
-    await session.execute(_INSERT_LINES, list(lines))
+    """The commitment, its lines and its ledger entries (the hot path: no ORM unit of work). On
+    PostgreSQL one statement, one round trip (`_commitment_insert`); on SQLite, where a statement is
+    no round trip, three plain INSERTs."""
+    if not _is_postgresql(session):
+        await session.execute(_INSERT_COMMITMENT, [dict(commitment)])
+        await session.execute(_INSERT_LINES, list(lines))
+        await append_ledger(session, entries)
+        return
+    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
+    params = {f"c_{k}": v for k, v in commitment.items()}
+    for i, ln in enumerate(lines):
+        params.update({f"l{i}_{k}": v for k, v in ln.items()})
+    for i, e in enumerate(entries):
+        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    await session.execute(_commitment_insert(shape), params)
+
+
+@functools.lru_cache(maxsize=64)
+def _commitment_insert(shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> Any:
+    """One INSERT of a commitment, its lines and ledger entries on PostgreSQL: each line and entry is a
+    data-modifying CTE of the commitment's INSERT (the lines' foreign key is checked at the end of the
+    statement, when the commitment row is there; nothing reads meaning into the order of ledger ids). One row per CTE, with bound parameters, so that
+    SQLAlchemy caches its compiled form (a multi-row VALUES is compiled anew on every execution); built
+    once per shape (which columns, how many lines and entries)."""
+    commitment_keys, line_keys, entry_keys = shape
+
+    def row(table: Table, prefix: str, keys: tuple[str, ...]) -> Any:
+        return insert(table).values({k: bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys})
+
+    ctes = [row(_lines, f"l{i}", keys).cte(f"new_line_{i}") for i, keys in enumerate(line_keys)]
+    ctes += [row(_ledger, f"e{i}", keys).cte(f"new_entry_{i}") for i, keys in enumerate(entry_keys)]
+    return row(_commitment_table, "c", commitment_keys).add_cte(*ctes)
 
 
 async def commitment(session: AsyncSession, commitment_id: uuid.UUID, *, lock: bool = False) -> Commitment | None:
@@ -384,6 +417,9 @@ _TAKE_ROOM = (
     .values(committed=_b.c.committed + _AMOUNT)
     .returning(_b.c.fund)
 )
-_INSERT_COMMITMENT = insert(cast(Table, Commitment.__table__))
-_INSERT_LINES = insert(cast(Table, CommitmentLine.__table__))
-_INSERT_LEDGER = insert(cast(Table, LedgerEntry.__table__))
+_commitment_table = cast(Table, Commitment.__table__)
+_lines = cast(Table, CommitmentLine.__table__)
+_ledger = cast(Table, LedgerEntry.__table__)
+_INSERT_COMMITMENT = insert(_commitment_table)
+_INSERT_LINES = insert(_lines)
+_INSERT_LEDGER = insert(_ledger)

@@ -58,6 +58,10 @@ class ResponseCache:
         self.size = 0
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
 
+    def __contains__(self, key: bytes) -> bool:
+        """Whether an answer for `key` is kept (of the version last seen, which may be out of date)."""
+        return key in self._entries
+
     def get(self, key: bytes, version: Hashable) -> Entry | None:
         if version != self.version:  # another version: nothing kept is valid
             self._entries.clear()
@@ -115,9 +119,12 @@ class CachedReadsMiddleware:
         state = scope["app"].state
         cache: ResponseCache | None = getattr(state, "response_cache", None)
         entry = None
-        if cache is not None:
-            key = scope["path"].encode() + b"?" + scope["query_string"]
-            entry = cache.get(key, await state.data_version.current())
+        key = scope["path"].encode() + b"?" + scope["query_string"]
+        if cache is not None and key in cache:  # only then is the data version worth knowing
+            try:
+                entry = cache.get(key, await state.data_version.current())
+            except Exception:  # the database is gone: the routes answer that (503 problem+json)
+                entry = None
         if entry is None:
             await self.app(scope, receive, send)
             return

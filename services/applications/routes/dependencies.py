@@ -31,22 +31,22 @@ Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
 """POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _db(request: Request) -> Database:
+async def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def _upstreams(request: Request) -> Upstreams:
+async def _upstreams(request: Request) -> Upstreams:
     up: Upstreams = request.app.state.upstreams
     return up
 
 
-def _wake(request: Request) -> Wake:
+async def _wake(request: Request) -> Wake:
     relay: Relay = request.app.state.relay
     return relay.wake
 
@@ -91,7 +91,7 @@ def location(body: dict[str, Any]) -> dict[str, str]:
     return {"Location": f"/v1/applications/{body['id']}"}
 
 
-def _filters(
+async def _filters(
     settings: AppSettings,
     status: Annotated[Status | None, Query(description="Only applications in this status")] = None,
     programme: Annotated[

@@ -88,10 +88,11 @@ async def create_commitment(
 
     async def work() -> Answer:
         await commitments.check_call(catalogue, body)
-        made, created = await commitments.create_commitment(
+        prepared = await commitments.create_commitment(
             session, body, caller=principal, application_services=settings.application_services, now=now
         )
-        return Answer(made, 201 if created else 200)
+        # The balances are taken last, after the answer is recorded: their rows are locked to the commit only.
+        return Answer(prepared.commitment, 201 if prepared.created else 200, finish=prepared.take_room)
 
     return await idempotent(status_code=201, headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"}, work=work)
 

@@ -1,5 +1,6 @@
 """What the budget's endpoints share: who may call them, the path parameters, paging, idempotency and
-the catalogue client."""
+the catalogue client. The dependencies are `async def` even where they do not await: FastAPI runs a plain
+`def` dependency in its thread pool, a thread hop per request."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ Month = Annotated[str, Path(pattern=s.MONTH_PATTERN, description="yyyy-mm", exam
 CommitmentId = Annotated[uuid.UUID, Path(description="The commitment's id")]
 
 
-def _catalogue(request: Request) -> CatalogueClient:
+async def _catalogue(request: Request) -> CatalogueClient:
     client: CatalogueClient = request.app.state.catalogue
     return client
 
@@ -39,7 +40,7 @@ Catalogue = Annotated[CatalogueClient, Depends(_catalogue)]
 """The catalogue client opened in the app's setup."""
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

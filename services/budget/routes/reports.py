@@ -18,7 +18,7 @@ from shared.schemas import budget as wire
 router = APIRouter(prefix="/v1", tags=["reports"])
 
 
-def _max_age(request: Request) -> int:
+async def _max_age(request: Request) -> int:
     return int(getattr(request.app.state.settings, "report_max_age", 5))
 
 

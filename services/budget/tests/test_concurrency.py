@@ -90,3 +90,31 @@ async def test_racing_commitments_never_over_commit(
             await _round(budget_app, budget_client, n, rng)
     finally:
         root.setLevel(level)
+
+
+async def test_racing_requests_with_one_idempotency_key_commit_once(
+    budget_app: FastAPI, budget_client: AsyncClient
+) -> None:
+    """A client that resends before its first request has answered: every copy gets the one result, and
+    the money is committed once (on PostgreSQL the copies wait on the key's claim, not on the balance)."""
+    code = f"race-{uuid.uuid4().hex[:8]}"
+    await add_programme(budget_app, code, funds={"F1": "100.00"}, shares={"P": "1"})
+    body = {
+        "programme": code,
+        "application_id": str(uuid.uuid4()),
+        "application_version": 1,
+        "priority": "P",
+        "specific_objective": None,
+        "lines": [{"fund": "F1", "amount": {"amount": "30.00", "currency": "EUR"}}],
+    }
+    headers = {**APPLICATIONS, "Idempotency-Key": f"resent-{uuid.uuid4()}"}
+    answers = await asyncio.gather(
+        *(budget_client.post("/v1/commitments", json=body, headers=headers) for _ in range(8))
+    )
+    assert [a.status_code for a in answers] == [201] * 8
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 7
+    report = (await budget_client.get(f"/v1/programmes/{code}/budget")).json()
+    assert cell(report, "F1", "P", "committed") == Decimal("30.00")
+    rec = (await budget_client.get(f"/v1/programmes/{code}/budget/reconcile", headers=ADMIN)).json()
+    assert rec["consistent"] is True

@@ -146,7 +146,7 @@ async def get_call(request: Request, session: DbSession, now: Now, call_id: Call
     return cached(request, await calls.get_call(session, call=call_id, now=now))
 
 
-def search_paging(
+async def search_paging(
     limit: Annotated[int, Query(ge=1, le=100, description="Most hits to return")] = 20,
     cursor: Annotated[
         str | None,
