@@ -170,8 +170,8 @@ def lua_post(path: str, body: object, headers: dict[str, str] | None = None) -> 
 
 def lua_commitments(path: str, headers: dict[str, str]) -> str:
     """A new commitment (its own application id and Idempotency-Key) per request: 10.00 EUR of ERDF on
-    the technical-assistance priority, so every request locks the same balance row."""
-    run = uuid.uuid4().hex[:8]
+    the technical-assistance priority, so every request locks the same balance row. Each load of the
+    script (each wrk run, the profile's too) draws its own run id, so no run replays another's keys."""
     body = {
         "programme": PROGRAMME,
         "application_id": "APPID",
@@ -184,9 +184,12 @@ def lua_commitments(path: str, headers: dict[str, str]) -> str:
     return f"""
 local n = 0
 local template = [==[{template}]==]
+local urandom = io.open("/dev/urandom", "rb")
+local run = string.gsub(urandom:read(6), ".", function(c) return string.format("%02x", string.byte(c)) end)
+urandom:close()
 request = function()
   n = n + 1
-  local id = "bench-{run}-" .. n
+  local id = "bench-" .. run .. "-" .. n
   return wrk.format("POST", {json.dumps(path)}, {{["Content-Type"] = "application/json", ["Idempotency-Key"] = id,
     {header_lines}}}, string.format(template, id))
 end
