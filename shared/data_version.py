@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Collection, Hashable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,13 +80,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class ExpireOnWriteMiddleware:
     """After a request that may write (not GET/HEAD/OPTIONS), expire `app.state.data_version` when the
     answer starts: the request's transaction has committed by then (`shared.app.DbSession`), so the
-    client's next read, on this replica, sees its write."""
+    client's next read, on this replica, sees its write. `read_only_paths`: paths whose other methods
+    write nothing either (a side-effect-free POST such as the eligibility check) and expire nothing."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, read_only_paths: Collection[str] = ()) -> None:
         self.app = app
+        self.read_only_paths = frozenset(read_only_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in SAFE_METHODS:
+        if scope["type"] != "http" or scope.get("method") in SAFE_METHODS or scope.get("path") in self.read_only_paths:
             await self.app(scope, receive, send)
             return
         version: DataVersion | None = getattr(scope["app"].state, "data_version", None)

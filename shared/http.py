@@ -9,8 +9,10 @@ and spans join the caller's (see `shared.observability`).
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 from httpx_retries import Retry, RetryTransport
@@ -19,6 +21,8 @@ from shared.observability import REQUEST_ID_HEADER, current_request_id
 from shared.problems import UpstreamError
 from shared.settings import ServiceSettings
 from shared.tracing import instrument_client
+
+T = TypeVar("T")
 
 
 async def _send_request_id(request: httpx.Request) -> None:
@@ -79,6 +83,13 @@ class ETagCache:
     but never longer than `max_fresh_seconds` (10 s by default), so a change upstream is seen within
     seconds. After that it is revalidated with `If-None-Match` (a 304 costs no body). If the upstream
     cannot be reached the read fails with `UpstreamError` rather than serving something stale.
+
+    Concurrent reads of the same URL that find no fresh answer share one request (the first one's):
+    when an answer goes stale under load, it is revalidated once, not once per reader in flight.
+
+    `get_parsed` also keeps what a parser made of a cached body, per ETag: the same representation is
+    parsed (validated into models) once, not on every read. A parsed value is shared by every reader
+    of that representation, so it must not be changed.
     """
 
     def __init__(
@@ -88,7 +99,8 @@ class ETagCache:
         self.service = service
         self.max_entries = max_entries
         self.max_fresh_seconds = max_fresh_seconds
-        self._entries: dict[str, tuple[str, Any, float]] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._asking: dict[str, asyncio.Future[tuple[int, Any, _Entry | None]]] = {}
 
     def _fresh_until(self, response: httpx.Response) -> float:
         directives = [d.strip().lower() for d in response.headers.get("cache-control", "").split(",")]
@@ -101,17 +113,35 @@ class ETagCache:
                 max_age = int(value)
         return time.monotonic() + min(max_age, self.max_fresh_seconds)
 
-    async def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
-        """(status, parsed JSON) of a GET; 404 and other 4xx are returned for the caller to judge."""
-        cache_key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+    async def _get(self, url: str, params: dict[str, Any] | None) -> tuple[int, Any, _Entry | None]:
+        """(status, parsed JSON, the cache entry holding it when the answer is a cached 200)."""
+        cache_key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items())) if params else url
         cached = self._entries.get(cache_key)
-        if cached and time.monotonic() < cached[2]:
-            return 200, cached[1]
-        headers = {"If-None-Match": cached[0]} if cached else {}
+        if cached is not None and time.monotonic() < cached.fresh_until:
+            return 200, cached.data, cached
+        asking = self._asking.get(cache_key)
+        if asking is None:
+            asking = asyncio.ensure_future(self._ask(cache_key, url, params, cached))
+            self._asking[cache_key] = asking
+            asking.add_done_callback(lambda done: self._answered(cache_key, done))
+        # Shielded: a reader that gives up (cancelled) does not cancel the request the others wait for.
+        return await asyncio.shield(asking)
+
+    def _answered(self, cache_key: str, done: asyncio.Future[tuple[int, Any, _Entry | None]]) -> None:
+        if self._asking.get(cache_key) is done:
+            del self._asking[cache_key]
+        if not done.cancelled():
+            done.exception()  # retrieved here too: every reader may have given up before it came
+
+    async def _ask(
+        self, cache_key: str, url: str, params: dict[str, Any] | None, cached: _Entry | None
+    ) -> tuple[int, Any, _Entry | None]:
+        """One GET (revalidating `cached`, if any) and what it leaves in the cache."""
+        headers = {"If-None-Match": cached.etag} if cached is not None else {}
         response = await call(self.client, self.service, "GET", url, params=params, headers=headers)
-        if response.status_code == 304 and cached:
-            self._entries[cache_key] = (cached[0], cached[1], self._fresh_until(response))
-            return 200, cached[1]
+        if response.status_code == 304 and cached is not None:
+            cached.fresh_until = self._fresh_until(response)  # the same representation: its parsed values stay
+            return 200, cached.data, cached
         try:
             data = response.json()
         except ValueError:
@@ -120,7 +150,43 @@ class ETagCache:
             ) from None
         etag = response.headers.get("etag")
         if response.status_code == 200 and etag:
-            if len(self._entries) >= self.max_entries:
+            if cache_key not in self._entries and len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
-            self._entries[cache_key] = (etag, data, self._fresh_until(response))
-        return response.status_code, data
+            entry = _Entry(etag, data, self._fresh_until(response))
+            self._entries[cache_key] = entry
+            return 200, data, entry
+        return response.status_code, data, None
+
+    async def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON) of a GET; 404 and other 4xx are returned for the caller to judge."""
+        status, data, _ = await self._get(url, params)
+        return status, data
+
+    async def get_parsed(
+        self, url: str, parse: Callable[[Any], T], params: dict[str, Any] | None = None
+    ) -> tuple[int, T | Any]:
+        """(status, `parse(JSON)`) of a GET answered 200, else (status, JSON) for the caller to judge. The
+        parsed value of a cached answer is kept with it (per parser) until its ETag changes; an exception
+        of `parse` propagates and nothing is kept."""
+        status, data, entry = await self._get(url, params)
+        if status != 200:
+            return status, data
+        if entry is None:
+            return status, parse(data)
+        try:
+            return status, entry.parsed[parse]
+        except KeyError:
+            value = entry.parsed[parse] = parse(data)
+            return status, value
+
+
+class _Entry:
+    """A cached answer: its ETag, its JSON, until when it is fresh, and what parsers made of it."""
+
+    __slots__ = ("data", "etag", "fresh_until", "parsed")
+
+    def __init__(self, etag: str, data: Any, fresh_until: float) -> None:
+        self.etag = etag
+        self.data = data
+        self.fresh_until = fresh_until
+        self.parsed: dict[Callable[[Any], Any], Any] = {}

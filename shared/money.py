@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -37,7 +38,9 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency, DEFAULT_MINOR_UNITS)
 
 
+@lru_cache(maxsize=256)
 def quantum(currency: str) -> Decimal:
+    """The currency's minor unit as a Decimal (0.01 for EUR), made once per currency."""
     return Decimal(1).scaleb(-minor_units(currency))
 
 

@@ -149,6 +149,7 @@ class JSONLogFormatter(logging.Formatter):
             event.update(structlog.contextvars.get_contextvars())
             _add_trace_ids(None, "", event)
             event["level"] = record.levelname.lower()
+        if "timestamp" not in event:
             event["timestamp"] = dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat().replace("+00:00", "Z")
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
@@ -281,8 +282,7 @@ class RequestContextMiddleware:
             "service": self.service,
         }
         _add_trace_ids(None, "", event)
-        event["level"] = "info"
-        event["timestamp"] = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        event["level"] = "info"  # the record's time is the line's `timestamp` (JSONLogFormatter)
         self.access.handle(self.access.makeRecord("access", logging.INFO, "", 0, event, (), None))
 
 

@@ -20,7 +20,7 @@ def _runs_on_the_loop(call: Any) -> bool:
     async generator) rather than running it in its thread pool."""
     if inspect.isclass(call):
         return False  # a class is instantiated in the thread pool
-    target = call if inspect.isfunction(call) or inspect.ismethod(call) else getattr(call, "__call__", call)
+    target = call if inspect.isfunction(call) or inspect.ismethod(call) else type(call).__call__
     return inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
 
 

@@ -220,6 +220,57 @@ async def test_etag_cache_reuses_fresh_copies_then_revalidates() -> None:
     await client.aclose()
 
 
+async def test_etag_cache_parses_a_representation_once_and_asks_once_for_concurrent_readers() -> None:
+    import asyncio
+
+    from fastapi import Request, Response
+
+    from shared.caching import cached_json
+    from shared.http import ETagCache, make_client
+    from shared.problems import UpstreamError
+
+    seen: list[str | None] = []
+    parsed: list[object] = []
+    upstream = FastAPI()
+    state: dict[str, object] = {"version": 1, "fail": False}
+
+    @upstream.get("/thing")
+    async def thing(request: Request) -> Response:
+        seen.append(request.headers.get("if-none-match"))
+        await asyncio.sleep(0.01)  # long enough for every reader below to be waiting on it
+        if state["fail"]:
+            return Response(status_code=503)
+        return cached_json(request, {"version": state["version"]}, max_age=60)
+
+    def parse(data: object) -> tuple[str, object]:
+        parsed.append(data)
+        return ("parsed", data)
+
+    client = make_client("http://upstream", transport=httpx.ASGITransport(app=upstream), retries=0)
+    cache = ETagCache(client, "upstream", max_fresh_seconds=0.2)
+    answers = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(10)))
+    assert answers == [(200, ("parsed", {"version": 1}))] * 10
+    assert len(seen) == 1 and len(parsed) == 1  # ten readers: one request, one parse
+    assert answers[0][1] is answers[9][1]  # the very same parsed value
+    assert await cache.get_json("/thing") == (200, {"version": 1})  # the raw JSON is still there
+
+    await asyncio.sleep(0.25)
+    again = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(10)))
+    assert again == answers and len(seen) == 2 and seen[1] is not None  # one revalidation, a 304
+    assert len(parsed) == 1  # the same representation (ETag): not parsed again
+
+    state["version"] = 2
+    await asyncio.sleep(0.25)
+    assert await cache.get_parsed("/thing", parse) == (200, ("parsed", {"version": 2}))
+    assert len(parsed) == 2  # a new representation is parsed once
+
+    state["fail"] = True
+    await asyncio.sleep(0.25)
+    failed = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(f, UpstreamError) for f in failed) and len(seen) == 4  # nothing stale, one request
+    await client.aclose()
+
+
 async def test_cors_only_for_allowed_origins_and_security_headers_everywhere(tmp_path: object) -> None:
     from shared.app import build_app
 

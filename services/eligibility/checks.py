@@ -1,23 +1,22 @@
 """A check: choose the rule set for an application, fetch the reference data its rules read from the
 catalogue, and evaluate every rule into a report. Side-effect free.
 
-The rule set is read in a short read-only session of its own (on SQLite a plain BEGIN: no write lock)
-that is closed before the catalogue is asked, so no database transaction is held while waiting on the
-network; a version's rules are read once per process (`rule_set_cache.py`), and the catalogue's reference
-data comes through the client's ETag cache (`shared.clients.catalogue`).
+The database is normally not asked at all: which rule set and version a check uses comes from the
+in-process `RuleSetIndex` (revalidated against the rule sets' data version, `rule_set_cache.py`) and a
+version's rules are read once per process. When they must be read, it is in a short read-only session of
+its own (on SQLite a plain BEGIN: no write lock) that is closed before the catalogue is asked, so no
+database transaction is held while waiting on the network. The catalogue's reference data comes from the
+client's ETag cache, parsed once per answer (`shared.clients.catalogue`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.eligibility import repository as repo
 from services.eligibility.errors import RuleSetMismatch, RuleSetNotFound, UnknownProgramme
-from services.eligibility.rule_set_cache import RuleSetVersions
+from services.eligibility.rule_set_cache import RuleSetIndex, RuleSetVersions
 from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, evaluate, needs
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database
@@ -26,7 +25,8 @@ from shared.schemas.eligibility import Report
 
 
 async def resolve_rule_set(
-    session: AsyncSession,
+    db: Database,
+    index: RuleSetIndex,
     application: CheckRequest,
     *,
     rule_set_id: str | None,
@@ -34,26 +34,30 @@ async def resolve_rule_set(
     versions: RuleSetVersions | None = None,
 ) -> RuleSet:
     """The rule set a check uses: the one given, else the call's own set, else the programme's; its latest
-    version unless one is given. A version already in `versions` is not read again (versions are immutable)."""
+    version unless one is given (both as `index` knows them). A version already in `versions` is not read
+    again (versions are immutable); another is read from `db` in a read-only session of its own."""
     if rule_set_id is not None:
-        header = await repo.get_rule_set(session, rule_set_id)
+        header = index.by_id.get(rule_set_id)
         if header is None:
             raise RuleSetNotFound(f"there is no rule set {rule_set_id!r}")
         if header.programme != application.programme:
             raise RuleSetMismatch(
                 f"the rule set {rule_set_id!r} is for programme {header.programme!r}, not {application.programme!r}"
             )
-        number = version or await repo.latest_version(session, header.id)
     else:
-        found = await repo.find_rule_set_for_check(session, application.programme, str(application.call_id))
+        found = index.for_check(application.programme, str(application.call_id))
         if found is None:
             raise UnknownProgramme(f"there are no eligibility rules for the programme {application.programme!r}")
-        header, latest = found
-        number = version or latest
+        header = found
+    number = version or header.latest
     kept = versions.get(header.id, number) if versions is not None and number else None
     if kept is not None:
         return kept
-    row = await repo.get_version(session, header.id, number) if number else None
+    if number:
+        async with db.reader() as session:  # read-only (no write lock): closed before the catalogue is asked
+            row = await repo.get_version(session, header.id, number)
+    else:
+        row = None
     if row is None:
         raise RuleSetNotFound(f"the rule set {header.id!r} has no version {number}")
     rule_set = RuleSet(
@@ -71,26 +75,23 @@ async def resolve_rule_set(
     return rule_set
 
 
-async def _nothing() -> None:
-    return None
-
-
 async def reference_data(catalogue: CatalogueClient, rule_set: RuleSet, application: CheckRequest) -> ReferenceData:
-    """Fetch, concurrently, the reference data the set's rules read."""
+    """Fetch the reference data the set's rules read, one read after the other: they are answered from the
+    client's cache almost always (fresh for up to 10 s, and one request per stale URL however many checks
+    wait for it), where running them as concurrent tasks cost more than the reads themselves."""
     wanted = needs(rule_set)
     programme_code = application.programme
-
-    programme, regions, org_types, project_types, call = await asyncio.gather(
-        catalogue.programme(programme_code),
-        catalogue.regions(programme_code) if "regions" in wanted else _nothing(),
-        catalogue.organisation_types(programme_code) if "organisation_types" in wanted else _nothing(),
-        catalogue.project_types(programme_code) if "project_types" in wanted else _nothing(),
-        catalogue.call(application.call_id) if "call" in wanted else _nothing(),
-    )
+    programme = await catalogue.programme(programme_code)
     if programme is None:
         raise UnknownProgramme(f"the catalogue does not know the programme {programme_code!r}")
     return ReferenceData(
-        programme=programme, regions=regions, organisation_types=org_types, project_types=project_types, call=call
+        programme=programme,
+        regions=await catalogue.regions(programme_code) if "regions" in wanted else None,
+        organisation_types=await catalogue.organisation_types(programme_code)
+        if "organisation_types" in wanted
+        else None,
+        project_types=await catalogue.project_types(programme_code) if "project_types" in wanted else None,
+        call=await catalogue.call(application.call_id) if "call" in wanted else None,
     )
 
 
@@ -112,16 +113,16 @@ async def check(
     language: str,
     timezone: ZoneInfo,
     now: dt.datetime,
+    index: RuleSetIndex,
     rule_set_id: str | None = None,
     version: int | None = None,
     versions: RuleSetVersions | None = None,
 ) -> Report:
     """The eligibility report of `application` at the instant `at` (`check_instant`): the check date
-    `as_of` is that instant's day in `timezone`."""
-    async with db.reader() as session:  # read-only (no write lock): closed before the catalogue is asked
-        rule_set = await resolve_rule_set(
-            session, application, rule_set_id=rule_set_id, version=version, versions=versions
-        )
+    `as_of` is that instant's day in `timezone`; the rule set is resolved with `index`."""
+    rule_set = await resolve_rule_set(
+        db, index, application, rule_set_id=rule_set_id, version=version, versions=versions
+    )
     reference = await reference_data(catalogue, rule_set, application)
     at = check_instant(application, timezone=timezone, now=now)
     as_of = application.as_of or at.astimezone(timezone).date()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,10 +17,11 @@ from services.eligibility import seeds
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
-from services.eligibility.rule_set_cache import RuleSetVersions
+from services.eligibility.rule_set_cache import RuleSetIndexCache, RuleSetVersions, data_version
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
+from shared.data_version import ExpireOnWriteMiddleware
 from shared.db import session_scope
 from shared.http import upstream_client
 
@@ -61,6 +64,9 @@ def create_app(
     async def setup(app: FastAPI) -> AsyncIterator[None]:
         app.state.timezone = ZoneInfo(settings.timezone)
         app.state.rule_set_versions = RuleSetVersions()
+        check_every = dt.timedelta(milliseconds=settings.data_version_check_ms)
+        app.state.data_version = data_version(app.state.db, app.state.clock, check_every)
+        app.state.rule_set_index = RuleSetIndexCache(app.state.db, app.state.data_version)
         if settings.load_rules_on_startup:
             await seed_if_empty(app, settings)
         async with upstream_client(settings, settings.catalogue_url, transports.get("catalogue")) as client:
@@ -76,4 +82,7 @@ def create_app(
         setup=setup,
         openapi_tags=TAGS,
         clock=clock,
+        # A rule-set write of this replica is used by its very next check (other replicas': within
+        # ELIGIBILITY_DATA_VERSION_CHECK_MS); a check itself writes nothing and expires nothing.
+        middleware=[partial(ExpireOnWriteMiddleware, read_only_paths={"/v1/checks"})],
     )

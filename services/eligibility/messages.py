@@ -9,9 +9,10 @@ figures stay typed until then, so each language gets its own number format (sv/n
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from services.eligibility.templates import COUNTRIES, MESSAGES
@@ -72,42 +73,92 @@ def _group(value: Decimal, places: int, language: str) -> str:
     return text.replace(",", "\u00a0").replace(".", ",")
 
 
+@lru_cache(maxsize=64)
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def _format_msg(value: Msg, language: str) -> str:
+    return render_one(value, language)
+
+
+def _format_amount(value: Amount, language: str) -> str:
+    minor = minor_units(value.currency)
+    return f"{_group(round_minor(value.value, value.currency), minor, language)} {value.currency}"
+
+
+def _format_percent(value: Percent, language: str) -> str:
+    pct = value.share * 100
+    if value.places is not None:
+        places = value.places
+    else:
+        exponent = pct.normalize().as_tuple().exponent
+        places = max(0, -exponent) if isinstance(exponent, int) else 0
+    number = _group(pct.quantize(_quantum(places), rounding=ROUND_HALF_UP), places, language)
+    return f"{number}%" if language == "en" else f"{number}\u00a0%"
+
+
+def _format_country(value: Country, language: str) -> str:
+    return pick(COUNTRIES.get(value.code), language) or value.code
+
+
+def _format_text(value: Text, language: str) -> str:
+    return pick(dict(value.text), language)
+
+
+def _format_tuple(value: tuple[Any, ...], language: str) -> str:
+    if len(value) == 2:
+        return f"{format_value(value[0], language)}: {format_value(value[1], language)}"
+    return str(value)
+
+
+def _format_list(value: list[Any], language: str) -> str:
+    return ", ".join([format_value(v, language) for v in value]) or "–"
+
+
+def _format_decimal(value: Decimal, language: str) -> str:
+    exponent = value.as_tuple().exponent
+    return _group(value, max(0, -exponent) if isinstance(exponent, int) else 0, language)
+
+
+_FORMATS: dict[type, Callable[[Any, str], str]] = {
+    Msg: _format_msg,
+    Amount: _format_amount,
+    Percent: _format_percent,
+    Country: _format_country,
+    Text: _format_text,
+    tuple: _format_tuple,
+    list: _format_list,
+    Decimal: _format_decimal,
+}
+"""The formatting of each kind of figure, by exact type (a lookup instead of a chain of isinstance)."""
+
+
 def format_value(value: Any, language: str) -> str:
     """One figure in `language`."""
-    if isinstance(value, Msg):
-        return render_one(value, language)
-    if isinstance(value, Amount):
-        minor = minor_units(value.currency)
-        return f"{_group(round_minor(value.value, value.currency), minor, language)} {value.currency}"
-    if isinstance(value, Percent):
-        pct = value.share * 100
-        if value.places is not None:
-            places = value.places
-        else:
-            exponent = pct.normalize().as_tuple().exponent
-            places = max(0, -exponent) if isinstance(exponent, int) else 0
-        number = _group(pct.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), places, language)
-        return f"{number}%" if language == "en" else f"{number}\u00a0%"
-    if isinstance(value, Country):
-        return pick(COUNTRIES.get(value.code), language) or value.code
-    if isinstance(value, Text):
-        return pick(dict(value.text), language)
-    if isinstance(value, tuple) and len(value) == 2:
-        return f"{format_value(value[0], language)}: {format_value(value[1], language)}"
-    if isinstance(value, list):
-        return ", ".join(format_value(v, language) for v in value) or "–"
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        return _group(value, max(0, -exponent) if isinstance(exponent, int) else 0, language)
+    kind = type(value)
+    if kind is str:
+        return value
+    found = _FORMATS.get(kind)
+    if found is not None:
+        return found(value, language)
+    # A subclass of one of the kinds above formats as that kind; anything else as its str().
+    for base, format_as in _FORMATS.items():
+        if isinstance(value, base):
+            return format_as(value, language)
     return str(value)
 
 
 def render_one(msg: Msg, language: str) -> str:
     lang = language if language in MESSAGE_LANGUAGES else "en"
     template = MESSAGES[msg.key][lang]
+    if not msg.args:
+        return template.format()
     return template.format(**{k: format_value(v, lang) for k, v in msg.args.items()})
 
 
 def render(msgs: list[Msg], language: str) -> str:
     """The messages of one rule outcome as one text."""
-    return " ".join(render_one(m, language) for m in msgs)
+    if len(msgs) == 1:
+        return render_one(msgs[0], language)
+    return " ".join([render_one(m, language) for m in msgs])

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
@@ -87,6 +88,17 @@ class RuleRow(Base):
     source: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     """Where the rule comes from (seed and quote, derived, or outside the seeds)."""
     param_sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
+
+
+class DataVersion(Base):
+    """The rule sets' data version: one row that database triggers bump on every insert, update and delete
+    of `rule_sets`, `rule_set_versions` and `rule_set_rules`, whoever writes (the API of any replica,
+    `load-rules`). Replicas key what they keep of the rule sets by it (services/eligibility/rule_set_cache.py)."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 idempotency_keys = idempotency_table(Base.metadata)

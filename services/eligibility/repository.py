@@ -9,7 +9,7 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from services.eligibility.models import PROGRAMME_WIDE, RuleRow, RuleSetRow, RuleSetVersionRow
+from services.eligibility.models import PROGRAMME_WIDE, DataVersion, RuleRow, RuleSetRow, RuleSetVersionRow
 
 
 async def get_rule_set(session: AsyncSession, rule_set_id: str, *, lock: bool = False) -> RuleSetRow | None:
@@ -27,20 +27,20 @@ async def find_rule_set(session: AsyncSession, programme: str, call_id: str | No
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def find_rule_set_for_check(
-    session: AsyncSession, programme: str, call_id: str | None
-) -> tuple[RuleSetRow, int | None] | None:
-    """In one round trip: the call's own set if it has one, else the programme-wide set, with its latest
-    version number (what every check reads first)."""
+async def data_version(session: AsyncSession) -> int:
+    """The rule sets' data version (bumped by triggers on every write of a rule-set table; 0 before any)."""
+    stmt = select(DataVersion.version).where(DataVersion.id == 1)
+    return int((await session.execute(stmt)).scalar_one_or_none() or 0)
+
+
+async def rule_sets_with_latest(session: AsyncSession) -> list[tuple[RuleSetRow, int | None]]:
+    """Every rule set with its latest version number (None when it has none), in one round trip."""
     latest = (
         select(func.max(RuleSetVersionRow.version))
         .where(RuleSetVersionRow.rule_set_id == RuleSetRow.id)
         .scalar_subquery()
     )
-    scopes = [call_id, PROGRAMME_WIDE] if call_id else [PROGRAMME_WIDE]
-    stmt = select(RuleSetRow, latest).where(RuleSetRow.programme == programme, RuleSetRow.scope_key.in_(scopes))
-    rows = {row.scope_key: (row, number) for row, number in (await session.execute(stmt)).all()}
-    return next((rows[s] for s in scopes if s in rows), None)
+    return [(row, number) for row, number in (await session.execute(select(RuleSetRow, latest))).all()]
 
 
 async def latest_version(session: AsyncSession, rule_set_id: str) -> int | None:

@@ -1,13 +1,30 @@
-"""Rule-set versions kept in process: a version is immutable once stored (rule_sets.py only ever inserts
-the next one), so a check reads its rules from the database once per process and version. Which version
-a check uses (the latest of the set, unless one is named) is still read from the database on every check,
-so a new version is used from the moment it is stored, by every replica."""
+"""What a check needs of the rule sets, kept in process, so that a check asks the database nothing.
+
+- `RuleSetVersions`: a version is immutable once stored (rule_sets.py only ever inserts the next one),
+  so a check reads its rules from the database once per process and version.
+- `RuleSetIndex`: which rule sets exist (programme, call) and the latest version of each: what a check
+  resolves its rule set with. It is kept per *data version* of the rule sets (`DataVersion`: the
+  `data_version` row that database triggers bump on every write of a rule-set table, whoever writes:
+  the API of any replica or `load-rules`), re-read at most every `ELIGIBILITY_DATA_VERSION_CHECK_MS` of
+  the app clock. A new version stored through another replica or by `load-rules` is therefore used
+  within that bound, one stored through this replica by the very next check (`ExpireOnWriteMiddleware`
+  expires the version once the write has committed).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
 
+from services.eligibility import repository as repo
+from services.eligibility.models import PROGRAMME_WIDE
 from services.eligibility.rules import RuleSet
+from shared.clock import Clock
+from shared.data_version import DataVersion
+from shared.db import Database
 
 
 class RuleSetVersions:
@@ -28,3 +45,78 @@ class RuleSetVersions:
         self._entries.move_to_end((rule_set.id, rule_set.version))
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class RuleSetHeader:
+    """A rule set as a check resolves it: its scope and its latest version (None: it has none)."""
+
+    id: str
+    programme: str
+    call_id: str | None
+    latest: int | None
+
+
+@dataclass(frozen=True)
+class RuleSetIndex:
+    """Every rule set, by id and by (programme, scope key), as of one data version."""
+
+    version: Hashable
+    by_id: dict[str, RuleSetHeader]
+    by_scope: dict[tuple[str, str], RuleSetHeader]
+
+    def for_check(self, programme: str, call_id: str | None) -> RuleSetHeader | None:
+        """The call's own set if it has one, else the programme-wide set."""
+        if call_id:
+            found = self.by_scope.get((programme, call_id))
+            if found is not None:
+                return found
+        return self.by_scope.get((programme, PROGRAMME_WIDE))
+
+
+async def read_index(db: Database) -> RuleSetIndex:
+    """The index from the database, tagged with the data version read *before* it (in the same read-only
+    session): the tag is never newer than what was read, so a write in between is read again later."""
+    async with db.reader() as session:
+        version = await repo.data_version(session)
+        rows = await repo.rule_sets_with_latest(session)
+    by_id: dict[str, RuleSetHeader] = {}
+    by_scope: dict[tuple[str, str], RuleSetHeader] = {}
+    for row, latest in rows:
+        header = RuleSetHeader(id=row.id, programme=row.programme, call_id=row.call_id, latest=latest)
+        by_id[row.id] = header
+        by_scope[(row.programme, row.scope_key)] = header
+    return RuleSetIndex(version=version, by_id=by_id, by_scope=by_scope)
+
+
+def data_version(db: Database, clock: Clock, check_every: dt.timedelta) -> DataVersion:
+    """The rule sets' data version, re-read at most every `check_every` of `clock`."""
+
+    async def read(_now: dt.datetime) -> tuple[Hashable, dt.datetime | None]:
+        async with db.reader() as session:
+            return await repo.data_version(session), None
+
+    return DataVersion(read, clock, check_every)
+
+
+class RuleSetIndexCache:
+    """The current `RuleSetIndex`: read again from the database only when the data version has changed
+    (concurrent checks that find it stale share one read)."""
+
+    def __init__(self, db: Database, version: DataVersion) -> None:
+        self.db = db
+        self.version = version
+        self._index: RuleSetIndex | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> RuleSetIndex:
+        version = await self.version.current()
+        index = self._index
+        if index is not None and index.version == version:
+            return index
+        async with self._lock:
+            index = self._index
+            if index is not None and index.version == version:  # read meanwhile by another check
+                return index
+            index = self._index = await read_index(self.db)
+            return index

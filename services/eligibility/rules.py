@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -83,12 +84,22 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of a stored rule-set version."""
+    """One rule of a stored rule-set version. Immutable: its parameters are validated into its kind's model
+    once (`parsed_params`), not on every check."""
 
     code: str
     kind: str
     severity: Severity
     params: dict[str, Any]
+    _parsed: Params | None = field(default=None, init=False, repr=False, compare=False)
+
+    def parsed_params(self, kind: CheckKind) -> Params:
+        """`params` validated by `kind`'s model (frozen), made on first use."""
+        parsed = self._parsed
+        if parsed is None or type(parsed) is not kind.params:
+            parsed = kind.params.model_validate(self.params)
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
 
 
 @dataclass(frozen=True)
@@ -658,7 +669,10 @@ def _call_facts(call: Call, ctx: Context) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1024)
 def _local_time(at: dt.datetime, tz: ZoneInfo) -> str:
+    """The instant as a wall-clock time in `tz` (the same instant always gives the same text: a call's
+    opening and closing are formatted once)."""
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -1263,9 +1277,12 @@ def evaluate(rule_set: RuleSet, ctx: Context, language: str) -> Report:
     """Run every rule of the set, in its order, and build the report (`eligible` unless an error-severity
     rule failed)."""
     results = []
+    eligible = True
     for rule in rule_set.rules:
         kind = REGISTRY[rule.kind]
-        outcome = kind.run(kind.params.model_validate(rule.params), ctx)
+        outcome = kind.run(rule.parsed_params(kind), ctx)
+        if not outcome.passed and rule.severity == "error":
+            eligible = False
         results.append(
             RuleResult(
                 rule=rule.code,
@@ -1275,7 +1292,6 @@ def evaluate(rule_set: RuleSet, ctx: Context, language: str) -> Report:
                 facts=outcome.facts,
             )
         )
-    eligible = not any(not r.passed and r.severity == "error" for r in results)
     return Report(
         eligible=eligible,
         rule_set=RuleSetRef(id=rule_set.id, version=rule_set.version),

@@ -3,15 +3,18 @@
 Reads are reference data: each GET goes through an `ETagCache` (fresh for the catalogue's
 `Cache-Control: max-age`, at most 10 s, then revalidated with `If-None-Match`), lists are read to the
 end page by page (500 a page, at most `MAX_PAGES`), and every answer is parsed into the wire models of
-`shared.schemas.catalogue`. A missing item is `None` where the caller must judge it (a call the
+`shared.schemas.catalogue` — once per representation (ETag): the cache keeps the parsed models, so a
+fresh or revalidated answer is not validated again. The models answered are shared by every reader and
+must not be changed (a list answered is the caller's own). A missing item is `None` where the caller must judge it (a call the
 applicant named); everything else that is not a usable answer is an `UpstreamError` (503 naming the
 catalogue), so nothing downstream passes silently on missing reference data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import httpx
@@ -42,6 +45,49 @@ def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+class _Unreadable(Exception):
+    """An answer the wire model cannot read."""
+
+
+class _NotAPage(Exception):
+    """A list answer that is not a page (an object with items)."""
+
+
+@lru_cache(maxsize=32)
+def _one_parser(model: type[BaseModel]) -> Callable[[Any], BaseModel]:
+    """The parser of one item's answer: one per model, so the cache keeps its result per answer."""
+
+    def parse(data: Any) -> BaseModel:
+        try:
+            return model.model_validate(data)
+        except ValidationError:
+            raise _Unreadable from None
+
+    return parse
+
+
+Page = tuple[list[Any], str | None]
+"""A page of a list: its items (wire models) and the next page's cursor."""
+
+
+@lru_cache(maxsize=32)
+def _page_parser(model: type[BaseModel]) -> Callable[[Any], Page]:
+    """The parser of one page of a list answer: one per model."""
+    adapter = _list_adapter(model)
+
+    def parse(data: Any) -> Page:
+        if not isinstance(data, dict):
+            raise _NotAPage
+        try:
+            items = adapter.validate_python(data.get("items"))
+        except ValidationError:
+            raise _Unreadable from None
+        cursor = data.get("next_cursor")
+        return items, cursor if cursor else None
+
+    return parse
+
+
 class CatalogueClient:
     """Typed reads of `GET /v1/programmes…` and `GET /v1/calls/{id}` of the catalogue."""
 
@@ -49,39 +95,37 @@ class CatalogueClient:
         self.client = client
         self.cache = ETagCache(client, SERVICE, max_fresh_seconds=max_fresh_seconds)
 
-    @staticmethod
-    def _parse(model: type[M], data: Any, what: str) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError:
-            raise UpstreamError(f"the catalogue answered a {what} this service cannot read", service=SERVICE) from None
-
     async def _one(self, url: str, model: type[M], what: str) -> M | None:
-        status, data = await self.cache.get_json(url)
+        try:
+            status, found = await self.cache.get_parsed(url, _one_parser(model))
+        except _Unreadable:
+            raise UpstreamError(f"the catalogue answered a {what} this service cannot read", service=SERVICE) from None
         if status == 404:
             return None
         if status != 200:
             raise UpstreamError(f"the catalogue answered {status} for {what}", service=SERVICE)
-        return self._parse(model, data, what)
+        return cast(M, found)
 
     async def _list(self, url: str, model: type[M], what: str) -> list[M]:
-        adapter: TypeAdapter[list[M]] = _list_adapter(model)
+        parse = _page_parser(model)
         items: list[M] = []
         cursor: str | None = None
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_SIZE}
             if cursor:
                 params["cursor"] = cursor
-            status, data = await self.cache.get_json(url, params)
-            if status != 200 or not isinstance(data, dict):
-                raise UpstreamError(f"the catalogue answered {status} for the {what}", service=SERVICE)
             try:
-                items.extend(adapter.validate_python(data.get("items")))
-            except ValidationError:
+                status, page = await self.cache.get_parsed(url, parse, params)
+            except _NotAPage:
+                raise UpstreamError(f"the catalogue answered 200 for the {what}", service=SERVICE) from None
+            except _Unreadable:
                 raise UpstreamError(
                     f"the catalogue answered a {what} this service cannot read", service=SERVICE
                 ) from None
-            cursor = data.get("next_cursor")
+            if status != 200:
+                raise UpstreamError(f"the catalogue answered {status} for the {what}", service=SERVICE)
+            found, cursor = cast(Page, page)
+            items.extend(found)
             if not cursor:
                 return items
         raise UpstreamError(f"the catalogue's {what} did not end after {MAX_PAGES} pages", service=SERVICE)

@@ -11,10 +11,10 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.balances import balance_view, ordered_balances
 from services.budget.programmes import require_programme
+from services.budget.reports import repository as report_repo
 from shared.money import Money
 from shared.schemas import budget as wire
 
@@ -37,7 +37,7 @@ async def by_specific_objective(session: AsyncSession, programme_code: str) -> s
             committed=Money.of(amt - rel, cur),
             paid=Money.of(paid, cur),
         )
-        for so, prio, fund, amt, rel, paid in await repo.committed_by_specific_objective(session, programme.code)
+        for so, prio, fund, amt, rel, paid in await report_repo.committed_by_specific_objective(session, programme.code)
     ]
     rows.sort(key=lambda r: (r.priority, r.specific_objective or "", r.fund))
     return s.SpecificObjectiveReport(programme=programme.code, currency=cur, rows=rows)
@@ -48,7 +48,7 @@ async def by_call(session: AsyncSession, programme_code: str) -> s.CallReport:
     cur = programme.currency
     rows = [
         s.CallRow(call_id=call, fund=fund, committed=Money.of(amt - rel, cur), paid=Money.of(paid, cur))
-        for call, fund, amt, rel, paid in await repo.committed_by_call(session, programme.code)
+        for call, fund, amt, rel, paid in await report_repo.committed_by_call(session, programme.code)
     ]
     rows.sort(key=lambda r: (str(r.call_id or ""), r.fund))
     return s.CallReport(programme=programme.code, currency=cur, rows=rows)
@@ -65,7 +65,7 @@ async def timeseries(
     sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
         lambda: {"commitment": Decimal(0), "release": Decimal(0)}
     )
-    for month, fund, kind, total in await repo.ledger_by_month(session, programme.code):
+    for month, fund, kind, total in await report_repo.ledger_by_month(session, programme.code):
         period = month if interval == "month" else month[:4]
         sums[(period, fund)][kind] += total
     points = [

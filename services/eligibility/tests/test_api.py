@@ -530,9 +530,14 @@ async def test_an_upgraded_rule_set_is_a_new_version_and_reports_under_the_first
         async for session in session_scope(app.state.db):  # what `eligibility load-rules` does
             loaded = await seeds.load_rule_files(session, DATA_DIR, now=CLOCK_START)
         assert [(r.id, r.version, r.created) for r in loaded if r.id == SE_NO] == [(SE_NO, 2, True)]
+        # Written by another process: checks use it within ELIGIBILITY_DATA_VERSION_CHECK_MS (app clock).
+        assert (await check(client, app_body, "nb"))["rule_set"] == {"id": SE_NO, "version": 1}
+        clock: FixedClock = app.state.clock
+        clock.advance(dt.timedelta(milliseconds=settings.data_version_check_ms))
         after = await check(client, app_body, "nb")
         assert after["rule_set"] == {"id": SE_NO, "version": 2} and after["eligible"] is False
         assert rule(after, "fund-country")["passed"] is False
+        clock.set(CLOCK_START)  # the report of `before` was made at this instant
         replayed = await check(client, app_body, "nb", rule_set=SE_NO, rule_set_version=1)
         assert replayed == before
         v2 = (await client.get(f"/v1/rule-sets/{SE_NO}")).json()

@@ -99,3 +99,54 @@ async def test_rules_are_read_once_and_nothing_is_held_across_catalogue_calls(
         )
         assert older.json() == first.json()
     assert dt.datetime.fromisoformat(posted.json()["created_at"]) == CLOCK_START
+
+
+async def test_a_check_asks_the_database_nothing_and_other_replicas_use_a_new_version_within_the_bound(
+    eligibility_database_url: str, catalogue_app: FastAPI
+) -> None:
+    """Which rule set and version a check uses is kept in process per data version: a warm check sends
+    no statement at all; a version stored through one replica is used by that replica's next check and
+    by another replica once its ELIGIBILITY_DATA_VERSION_CHECK_MS has passed (app clock)."""
+    settings = Settings(database_url=eligibility_database_url, http_retries=0)
+    interval = dt.timedelta(milliseconds=settings.data_version_check_ms)
+    clocks = [FixedClock(CLOCK_START), FixedClock(CLOCK_START)]
+    one, two = (
+        create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=c) for c in clocks
+    )
+    body = gron(call_id=await _call_id(catalogue_app))
+    sent: list[str] = []
+    async with (
+        LifespanManager(one, startup_timeout=30),
+        LifespanManager(two, startup_timeout=30),
+        httpx.AsyncClient(transport=httpx.ASGITransport(one), base_url="http://one") as first,
+        httpx.AsyncClient(transport=httpx.ASGITransport(two), base_url="http://two") as second,
+    ):
+        assert (await first.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 1}
+        assert (await second.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 1}
+        event.listen(two.state.db.engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+        for language in ("en", "sv", "nb"):
+            r = await second.post("/v1/checks", json=body, headers={"Accept-Language": language})
+            assert r.status_code == 200 and r.json()["eligible"] is True
+        assert sent == []
+
+        current = (await first.get(f"/v1/rule-sets/{SE_NO}")).json()
+        rules = [
+            {k: r[k] for k in ("code", "kind", "severity", "params", "source", "param_sources")}
+            for r in current["rules"]
+        ]
+        rules[0]["severity"] = "warning" if rules[0]["severity"] == "error" else "error"
+        posted = await first.post(
+            "/v1/rule-sets",
+            json={"id": SE_NO, "programme": SE_NO, "name": current["name"], "rules": rules},
+            headers=auth("admin", "ada"),
+        )
+        assert posted.status_code == 201, posted.text
+        assert (await first.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 2}
+
+        assert (await second.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 1}
+        clocks[1].advance(interval - dt.timedelta(milliseconds=1))
+        assert (await second.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 1}
+        clocks[1].advance(dt.timedelta(milliseconds=1))
+        newer = (await second.post("/v1/checks", json=body)).json()
+        assert newer["rule_set"] == {"id": SE_NO, "version": 2}
+        assert newer["results"][0]["severity"] == rules[0]["severity"]
