@@ -124,22 +124,17 @@ async def _run_collectors(app: FastAPI) -> None:
             structlog.get_logger("metrics").exception("collector failed", collector=name)
 
 
-def _orjson_dumps(event: Any, **_: Any) -> str:
-    return orjson.dumps(event, default=str).decode()
-
-
 class JSONLogFormatter(logging.Formatter):
     """One JSON object per record, `service` first. A structlog record carries its processed event dict
     (`wrap_for_formatter`): it is rendered as it is. A standard-library record (uvicorn, SQLAlchemy,
     the services' `logging` loggers) gets the same fields: message as `event`, the request context
-    (request and trace ids), level and UTC time. Rendering in one step, without copying the record or
-    running a second processor chain, keeps the access line (one per request) cheap."""
+    (request and trace ids), level and UTC time. Rendering in one step (orjson; `str()` of anything it
+    cannot encode), without copying the record or running a second processor chain, keeps the access
+    line, written once per request, cheap."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
-        # orjson: the encoder every line pays for (one access line per request); str() for the rest.
-        self.render = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
 
     def format(self, record: logging.LogRecord) -> str:
         if isinstance(record.msg, dict) and not record.args:  # from structlog, processed already
@@ -150,10 +145,25 @@ class JSONLogFormatter(logging.Formatter):
             _add_trace_ids(None, "", event)
             event["level"] = record.levelname.lower()
         if "timestamp" not in event:
-            event["timestamp"] = dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat().replace("+00:00", "Z")
+            event["timestamp"] = _utc_iso(record.created)
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
-        return str(self.render(None, "", dict(structlog.processors.format_exc_info(None, "", event))))
+        elif "exc_info" in event:  # structlog's `log.exception(…)`: render the exception it names
+            event = dict(structlog.processors.format_exc_info(None, "", event))
+        return orjson.dumps(event, default=str).decode()
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def _utc_iso(created: float) -> str:
+    """`created` (seconds since the epoch) as ISO 8601 UTC with microseconds and a `Z`, as structlog's
+    TimeStamper writes it; the part up to the second is formatted once per second."""
+    global _second
+    whole = int(created)
+    if _second[0] != whole:
+        _second = (whole, dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{int((created - whole) * 1e6):06d}Z"  # microseconds, truncated
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -26,7 +29,13 @@ from opentelemetry.trace import SpanKind
 
 from services.applications.tests.helpers import ALICE, OLGA, create, gron, key, open_call
 from shared.http import make_client
-from shared.observability import current_request_id, current_traceparent, request_context
+from shared.observability import (
+    JSONLogFormatter,
+    configure_logging,
+    current_request_id,
+    current_traceparent,
+    request_context,
+)
 from shared.tracing import tracer_provider
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -222,3 +231,39 @@ async def test_background_work_joins_the_request_that_left_it(spans: InMemorySpa
     assert sent[0].headers["traceparent"].split("-")[1] == trace_id
     assert sent[1].headers["x-request-id"] == fresh
     assert sent[1].headers.get("traceparent", "").split("-")[1:2] != [trace_id]
+
+
+def test_every_log_line_is_one_json_object_with_the_same_fields() -> None:
+    """structlog lines, standard-library lines and exceptions of either: one JSON object per line, with
+    service, event, level, an ISO 8601 UTC timestamp, the request context, and the traceback when any."""
+    configure_logging("budget")  # what every service's lifespan does
+    formatter = JSONLogFormatter("budget")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with request_context("req-1", service="budget"):
+            structlog.get_logger("test").info("a structlog line", amount=Decimal("1.50"))
+            logging.getLogger("test").warning("a stdlib line: %s", Decimal("2.50"))
+            try:
+                raise ValueError("boom")
+            except ValueError:
+                structlog.get_logger("test").exception("structlog caught it")
+                logging.getLogger("test").exception("stdlib caught it")
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == [
+        "a structlog line",
+        "a stdlib line: 2.50",
+        "structlog caught it",
+        "stdlib caught it",
+    ]
+    for line in lines:
+        assert line["service"] == "budget" and line["request_id"] == "req-1"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", line["timestamp"])
+    assert [line["level"] for line in lines] == ["info", "warning", "error", "error"]
+    assert lines[0]["amount"] == "1.50"
+    assert all("ValueError: boom" in line["exception"] for line in lines[2:])
