@@ -12,16 +12,16 @@ client's ETag cache, parsed once per answer (`shared.clients.catalogue`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.eligibility import repository as repo
 from services.eligibility.errors import RuleSetMismatch, RuleSetNotFound, UnknownProgramme
 from services.eligibility.rule_set_cache import RuleSetIndex, RuleSetVersions
-from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, evaluate, needs
+from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, needs, report_of
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database
 from shared.schemas.applications import CheckRequest
-from shared.schemas.eligibility import Report
 
 
 async def resolve_rule_set(
@@ -117,9 +117,10 @@ async def check(
     rule_set_id: str | None = None,
     version: int | None = None,
     versions: RuleSetVersions | None = None,
-) -> Report:
-    """The eligibility report of `application` at the instant `at` (`check_instant`): the check date
-    `as_of` is that instant's day in `timezone`; the rule set is resolved with `index`."""
+) -> dict[str, Any]:
+    """The eligibility report of `application` at the instant `at` (`check_instant`), as plain data shaped as
+    `Report` (`rules.report_of`; encoded by `rules.report_json`): the check date `as_of` is that instant's
+    day in `timezone`; the rule set is resolved with `index`."""
     rule_set = await resolve_rule_set(
         db, index, application, rule_set_id=rule_set_id, version=version, versions=versions
     )
@@ -127,4 +128,4 @@ async def check(
     at = check_instant(application, timezone=timezone, now=now)
     as_of = application.as_of or at.astimezone(timezone).date()
     ctx = Context(application=application, reference=reference, as_of=as_of, timezone=timezone, at=at)
-    return evaluate(rule_set, ctx, language)
+    return report_of(rule_set, ctx, language)

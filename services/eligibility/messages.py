@@ -56,10 +56,27 @@ class Text:
     """A multilingual name (e.g. an organisation type's name from the catalogue)."""
 
     text: tuple[tuple[str, str], ...]
+    picked: dict[str, str] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    """Its text in each language asked for so far (`_format_text`)."""
 
     @classmethod
     def of(cls, text: Mapping[Any, str] | None, fallback: str) -> Text | str:
-        return cls(tuple(sorted((str(k), v) for k, v in text.items()))) if text else fallback
+        if not text:
+            return fallback
+        # The catalogue's names are parsed once per answer (the same dict on every check): each is made a
+        # Text once, kept with the dict itself so that its id is never another's.
+        kept = _TEXTS.get(id(text))
+        if kept is not None and kept[0] is text:
+            return kept[1]
+        made = cls(tuple(sorted((str(k), v) for k, v in text.items())))
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            _TEXTS.clear()
+        _TEXTS[id(text)] = (text, made)
+        return made
+
+
+_TEXTS: dict[int, tuple[Mapping[Any, str], Text]] = {}
+_TEXTS_KEPT = 2048
 
 
 def placeholders(template: str) -> set[str]:
@@ -78,13 +95,36 @@ def _quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
+_TEMPLATES: dict[str, dict[str, str]] = {
+    lang: {key: texts[lang] for key, texts in MESSAGES.items() if lang in texts} for lang in MESSAGE_LANGUAGES
+}
+"""The templates of each message language, by key (one lookup per message instead of two)."""
+
+_COUNTRY_NAMES: dict[str, dict[str, str]] = {
+    lang: {code: pick(names, lang) or code for code, names in COUNTRIES.items()} for lang in MESSAGE_LANGUAGES
+}
+"""Each country's name in each message language (`pick`'s fallbacks applied once)."""
+
+_AMOUNT_FORMATS: dict[int, str] = {}
+
+
+def _amount_format(places: int) -> str:
+    spec = _AMOUNT_FORMATS.get(places)
+    if spec is None:
+        spec = _AMOUNT_FORMATS[places] = f",.{places}f"
+    return spec
+
+
 def _format_msg(value: Msg, language: str) -> str:
     return render_one(value, language)
 
 
 def _format_amount(value: Amount, language: str) -> str:
-    minor = minor_units(value.currency)
-    return f"{_group(round_minor(value.value, value.currency), minor, language)} {value.currency}"
+    currency = value.currency
+    text = format(round_minor(value.value, currency), _amount_format(minor_units(currency)))
+    if language != "en":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return f"{text} {currency}"
 
 
 def _format_percent(value: Percent, language: str) -> str:
@@ -99,11 +139,17 @@ def _format_percent(value: Percent, language: str) -> str:
 
 
 def _format_country(value: Country, language: str) -> str:
+    names = _COUNTRY_NAMES.get(language)
+    if names is not None:
+        return names.get(value.code, value.code)
     return pick(COUNTRIES.get(value.code), language) or value.code
 
 
 def _format_text(value: Text, language: str) -> str:
-    return pick(dict(value.text), language)
+    found = value.picked.get(language)
+    if found is None:
+        found = value.picked[language] = pick(dict(value.text), language)
+    return found
 
 
 def _format_tuple(value: tuple[Any, ...], language: str) -> str:
@@ -113,12 +159,16 @@ def _format_tuple(value: tuple[Any, ...], language: str) -> str:
 
 
 def _format_list(value: list[Any], language: str) -> str:
-    return ", ".join([format_value(v, language) for v in value]) or "–"
+    return ", ".join([v if type(v) is str else format_value(v, language) for v in value]) or "–"
 
 
 def _format_decimal(value: Decimal, language: str) -> str:
     exponent = value.as_tuple().exponent
     return _group(value, max(0, -exponent) if isinstance(exponent, int) else 0, language)
+
+
+def _format_str(value: Any, language: str) -> str:
+    return str(value)
 
 
 _FORMATS: dict[type, Callable[[Any, str], str]] = {
@@ -133,13 +183,21 @@ _FORMATS: dict[type, Callable[[Any, str], str]] = {
 }
 """The formatting of each kind of figure, by exact type (a lookup instead of a chain of isinstance)."""
 
+_EXACT: dict[type, Callable[[Any, str], str]] = {
+    **_FORMATS,
+    int: _format_str,
+    bool: _format_str,
+    type(None): _format_str,
+}
+"""`_FORMATS` and the plain figures (counts, flags, nothing) that show as their str(), by exact type."""
+
 
 def format_value(value: Any, language: str) -> str:
     """One figure in `language`."""
     kind = type(value)
     if kind is str:
         return value
-    found = _FORMATS.get(kind)
+    found = _EXACT.get(kind)
     if found is not None:
         return found(value, language)
     # A subclass of one of the kinds above formats as that kind; anything else as its str().
@@ -149,12 +207,20 @@ def format_value(value: Any, language: str) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=512)
+def _fixed(key: str, language: str) -> str:
+    """A message without arguments (the same text every time)."""
+    return _TEMPLATES[language][key].format()
+
+
 def render_one(msg: Msg, language: str) -> str:
     lang = language if language in MESSAGE_LANGUAGES else "en"
-    template = MESSAGES[msg.key][lang]
-    if not msg.args:
-        return template.format()
-    return template.format(**{k: format_value(v, lang) for k, v in msg.args.items()})
+    args = msg.args
+    if not args:
+        return _fixed(msg.key, lang)
+    return _TEMPLATES[lang][msg.key].format_map(
+        {k: v if type(v) is str else format_value(v, lang) for k, v in args.items()}
+    )
 
 
 def render(msgs: list[Msg], language: str) -> str:

@@ -8,17 +8,16 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from services.eligibility import checks
 from services.eligibility.examples import CHECK_EXAMPLES, REPORT_EXAMPLE
+from services.eligibility.rules import report_json
 from services.eligibility.schemas import SLUG
 from shared.auth import OptionalPrincipal
-from shared.clock import Now
+from shared.clock import clock_of
 from shared.i18n import negotiate
 from shared.problems import problem_responses
 from shared.schemas.applications import CheckRequest
 from shared.schemas.eligibility import Report
 
 router = APIRouter(prefix="/v1", tags=["checks"])
-
-_REPORT_JSON = Report.__pydantic_serializer__
 
 
 @router.post(
@@ -35,7 +34,6 @@ _REPORT_JSON = Report.__pydantic_serializer__
 )
 async def post_check(
     request: Request,
-    now: Now,
     _caller: OptionalPrincipal,
     application: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
     rule_set: Annotated[
@@ -57,6 +55,9 @@ async def post_check(
     cannot be reached the answer is 503, never a silent pass. An unknown programme is a 422; an unknown call
     fails the `call-open` rule. No token is needed; a token that is sent must be valid (401 otherwise)."""
     language = negotiate(accept_language)
+    # The app's clock read here rather than through the `Now` dependency: one dependency less to solve on
+    # the hottest route (the same instant: read once, for this request).
+    now = clock_of(request)()
     # No request transaction: the check reads its rule set in a short session of its own, so nothing is
     # held open while the catalogue answers.
     report = await checks.check(
@@ -71,10 +72,10 @@ async def post_check(
         version=rule_set_version,
         versions=request.app.state.rule_set_versions,
     )
-    # The report is built from validated parts (rules.evaluate): encoded by pydantic-core directly, not
-    # validated and serialised again through `response_model` (which still documents it).
+    # The report is plain data built from validated parts (rules.report_of), encoded once (rules.report_json):
+    # no models are built to be serialised, and `response_model` only documents it.
     return Response(
-        content=_REPORT_JSON.to_json(report),
+        content=report_json(report),
         media_type="application/json",
         headers={"Content-Language": language, "Vary": "Accept-Language", "Cache-Control": "no-store"},
     )
