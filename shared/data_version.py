@@ -80,15 +80,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class ExpireOnWriteMiddleware:
     """After a request that may write (not GET/HEAD/OPTIONS), expire `app.state.data_version` when the
     answer starts: the request's transaction has committed by then (`shared.app.DbSession`), so the
-    client's next read, on this replica, sees its write. `read_only_paths`: paths whose other methods
-    write nothing either (a side-effect-free POST such as the eligibility check) and expire nothing."""
+    client's next read, on this replica, sees its write. `unversioned_paths`: paths whose writes change
+    none of the versioned data (the eligibility check writes nothing; a commitment writes no programme
+    reference data): they expire nothing."""
 
-    def __init__(self, app: ASGIApp, *, read_only_paths: Collection[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, *, unversioned_paths: Collection[str] = ()) -> None:
         self.app = app
-        self.read_only_paths = frozenset(read_only_paths)
+        self.unversioned_paths = frozenset(unversioned_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in SAFE_METHODS or scope.get("path") in self.read_only_paths:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") in SAFE_METHODS
+            or scope.get("path") in self.unversioned_paths
+        ):
             await self.app(scope, receive, send)
             return
         version: DataVersion | None = getattr(scope["app"].state, "data_version", None)

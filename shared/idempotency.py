@@ -6,6 +6,10 @@ returns its result: the key is claimed (its row inserted) BEFORE the work, so Po
 second request wait on the key's primary key until the first commits (then it replays the answer) or
 rolls back (then it does the work itself); SQLite serialises writers anyway. The claim is one statement
 (`INSERT … ON CONFLICT DO NOTHING RETURNING`): no savepoint, and a lookup only when the key was used.
+A work that only reads until its last step (`reads_only`, e.g. a new commitment) is done first and the
+key claimed with its answer in one statement, before that last step writes anything (on PostgreSQL as
+part of the last step's own statement); a racing request waits on that claim the same way, and a request
+that finds the key taken rolls back and replays the recorded answer.
 
 The key row is written in the same transaction as the work, so the work and its recorded result
 commit together or not at all: a request that failed can be retried with its key and is done once.
@@ -31,7 +35,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PrimaryKeyCons
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import Insert, ReturningInsert, Update
 
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
@@ -108,26 +112,40 @@ async def run_idempotent(
     work: Callable[[], Awaitable[BaseModel | dict[str, Any] | Answer]],
     status_code: int = 200,
     headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+    reads_only: bool = False,
 ) -> JSONResponse:
     """Do `work()` once per (caller, endpoint, key) and answer with its JSON; replay it for a retry.
 
     Without a key the work is simply done. Errors raised by `work` are not recorded: the transaction
     rolls back and a retry with the same key tries again.
+
+    `reads_only`: the work writes nothing before its `Answer.finish` (it may read). The key is then
+    claimed after the work, together with its answer, in one statement (which the finish may make part
+    of its own): a retry or a concurrent request with the key does the reading again, then finds the key
+    taken (on PostgreSQL its claim waits until the other transaction ends), rolls back whatever its
+    finish wrote and replays the recorded answer. A work that fails claims the key before it answers
+    with its error, so that a used key is still replayed (or refused with 422 for another body).
     """
     if key is None:
         result = await work()
         body, status = _answer(result, status_code)
         if isinstance(result, Answer) and result.finish is not None:
-            await result.finish()
+            await result.finish(Recording(session, None, {}))
         return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
 
     scope = key_scope(caller, request)
     digest = await fingerprint(request)
+    claim = {"i_scope": scope, "i_key": key, "i_hash": digest, "i_status": 0, "i_response": {}, "i_at": at}
 
-    async def _lookup() -> Any:
-        return (await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))).one_or_none()
-
-    def _replay(row: Any) -> JSONResponse:
+    async def replay() -> JSONResponse:
+        # The key was used: by an earlier request, or by a concurrent one that has committed by now
+        # (PostgreSQL held the claim until then; had it rolled back, the claim would have succeeded).
+        row = (await session.execute(_lookup_statement(table), {"l_scope": scope, "l_key": key})).one_or_none()
+        if row is None or row.status_code == 0:
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry to get its result",
+                slug="idempotency-race",
+            )
         if row.request_hash != digest:
             raise Unprocessable(
                 "this Idempotency-Key was already used with a different request body",
@@ -139,24 +157,38 @@ async def run_idempotent(
             headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})},
         )
 
-    if not await _claim(session, table, scope=scope, key=key, digest=digest, at=at):
-        # The key was used: by an earlier request, or by a concurrent one that has committed by now
-        # (PostgreSQL held the claim until then; had it rolled back, the claim would have succeeded).
-        existing = await _lookup()
-        if existing is None or existing.status_code == 0:
-            raise Conflict(
-                "a request with this Idempotency-Key is still being processed; retry to get its result",
-                slug="idempotency-race",
-            )
-        return _replay(existing)
-
-    result = await work()
-    body, status = _answer(result, status_code)
-    await session.execute(
-        table.update().where(table.c.scope == scope, table.c.key == key).values(status_code=status, response=body)
-    )
+    if reads_only:
+        try:
+            result = await work()
+        except Exception as error:
+            try:
+                free = await _claim(session, table, claim)
+            except Exception:
+                raise error from None  # the claim failed too (e.g. the database): the work's error stands
+            if free:
+                raise  # the error is the answer (the rollback frees the key again)
+            return await replay()
+        body, status = _answer(result, status_code)
+        recording = Recording(
+            session, _claim_statement(session, table), {**claim, "i_status": status, "i_response": body}
+        )
+    else:
+        if not await _claim(session, table, claim):
+            return await replay()
+        result = await work()
+        body, status = _answer(result, status_code)
+        recording = Recording(
+            session, _record_statement(table), {"r_scope": scope, "r_key": key, "r_status": status, "r_response": body}
+        )
     if isinstance(result, Answer) and result.finish is not None:
-        await result.finish()
+        await result.finish(recording)
+        if recording.recorded is None:
+            raise RuntimeError("an Answer.finish must record the answer (Recording.run, or done after folding it)")
+    else:
+        await recording.run()
+    if not recording.recorded:
+        await session.rollback()  # the key was taken meanwhile: undo what the finish wrote
+        return await replay()
     return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
 
 
@@ -164,9 +196,11 @@ _CLAIMS: dict[tuple[Table, str], ReturningInsert[Any]] = {}
 """The claim statement per (table, dialect), built once."""
 
 
-async def _claim(session: AsyncSession, table: Table, *, scope: str, key: str, digest: str, at: datetime) -> bool:
-    """Record the key (answer still empty) unless it is recorded already: True when this request claimed it.
-    On PostgreSQL a concurrent claim of the same key waits here until the other transaction ends."""
+def _claim_statement(session: AsyncSession, table: Table) -> ReturningInsert[Any]:
+    """Insert the key's row unless the key is recorded already, returning the key when this request
+    claimed it. On PostgreSQL a concurrent claim of the same key waits until the other transaction ends.
+    Parameters `i_scope`, `i_key`, `i_hash`, `i_status`, `i_response`, `i_at` (status 0 and an empty
+    answer while the work is still to be done)."""
     dialect = session.get_bind().dialect.name
     stmt = _CLAIMS.get((table, dialect))
     if stmt is None:
@@ -177,7 +211,7 @@ async def _claim(session: AsyncSession, table: Table, *, scope: str, key: str, d
                 scope=bindparam("i_scope"),
                 key=bindparam("i_key"),
                 request_hash=bindparam("i_hash"),
-                status_code=0,
+                status_code=bindparam("i_status", type_=table.c.status_code.type),
                 response=bindparam("i_response", type_=table.c.response.type),
                 created_at=bindparam("i_at", type_=table.c.created_at.type),
             )
@@ -185,27 +219,104 @@ async def _claim(session: AsyncSession, table: Table, *, scope: str, key: str, d
             .returning(table.c.key)
         )
         _CLAIMS[(table, dialect)] = stmt
-    params = {"i_scope": scope, "i_key": key, "i_hash": digest, "i_response": {}, "i_at": at}
-    return (await session.execute(stmt, params)).first() is not None
+    return stmt
+
+
+async def _claim(session: AsyncSession, table: Table, params: dict[str, Any]) -> bool:
+    """Record the key (answer still empty) unless it is recorded already: True when this request claimed it."""
+    return (await session.execute(_claim_statement(session, table), params)).first() is not None
+
+
+_LOOKUPS: dict[Table, Any] = {}
+
+
+def _lookup_statement(table: Table) -> Any:
+    stmt = _LOOKUPS.get(table)
+    if stmt is None:
+        stmt = _LOOKUPS[table] = select(table).where(
+            table.c.scope == bindparam("l_scope"), table.c.key == bindparam("l_key")
+        )
+    return stmt
+
+
+_RECORDS: dict[Table, Update] = {}
+"""The UPDATE that records a claimed key's answer, per table, built once."""
+
+
+def _record_statement(table: Table) -> Update:
+    stmt = _RECORDS.get(table)
+    if stmt is None:
+        stmt = (
+            table.update()
+            .where(table.c.scope == bindparam("r_scope"), table.c.key == bindparam("r_key"))
+            .values(
+                status_code=bindparam("r_status"),
+                response=bindparam("r_response", type_=table.c.response.type),
+            )
+        )
+        _RECORDS[table] = stmt
+    return stmt
+
+
+class Recording:
+    """How the answer of the key is recorded: `statement` with `params`, or None when the request had no key
+    (nothing to record). Either the UPDATE that fills in the claimed key's row (`claims` False), or, for
+    a work that `reads_only`, the INSERT that claims the key with its answer (`claims` True; it inserts
+    nothing and returns no row when the key is taken: the request then replays the recorded answer).
+
+    `Answer.finish` gets it and records before anything else it writes (`await recording.run()`, which
+    says whether it recorded; when not, the finish writes nothing) or, to spare a round trip, makes
+    `statement` part of its own statement (a data-modifying CTE on PostgreSQL, parameters `params`) and
+    calls `done(recorded)`. A claim so folded must come before any row lock the statement takes (e.g. a
+    condition on the claim's CTE): two requests with one key must not each hold what the other waits for."""
+
+    __slots__ = ("claims", "params", "recorded", "session", "statement")
+
+    def __init__(self, session: AsyncSession, statement: Insert | Update | None, params: dict[str, Any]) -> None:
+        self.session = session
+        self.statement = statement
+        self.params = params
+        self.claims = isinstance(statement, Insert)
+        self.recorded: bool | None = True if statement is None else None
+        """Whether the answer is recorded by this request; None until it is run or folded."""
+
+    async def run(self) -> bool:
+        """Record the answer now, once: True when it is recorded (False: the key was taken meanwhile)."""
+        if self.recorded is None:
+            assert self.statement is not None
+            result = await self.session.execute(self.statement, self.params)
+            self.recorded = result.first() is not None if self.claims else True
+        return self.recorded
+
+    def done(self, recorded: bool = True) -> None:
+        """The finish has executed `statement` itself (with `params`); `recorded`: whether it recorded."""
+        self.recorded = recorded
 
 
 @dataclass(frozen=True)
 class Answer:
     """What `work` returns when its status is not the endpoint's usual one (e.g. 200 for an existing
-    resource at an endpoint that answers 201 when it creates)."""
+    resource at an endpoint that answers 201 when it creates), or when it has a last step."""
 
     body: BaseModel | dict[str, Any]
     status_code: int
-    finish: Callable[[], Awaitable[None]] | None = None
-    """The work's last step, run after its answer is recorded, in the same transaction: a row lock it
-    takes is then held only to the commit. If it raises, nothing is recorded (the transaction rolls
-    back), so the answer must not depend on it."""
+    finish: Callable[[Recording], Awaitable[None]] | None = None
+    """The work's last step, in the same transaction, given the `Recording` of the answer: it records the
+    answer first, or in its own statement, so that a row lock it takes is held only to the commit. If it
+    raises, nothing is recorded (the transaction rolls back), so the answer must not depend on it."""
+
+
+def _encode(body: BaseModel | dict[str, Any]) -> Any:
+    # A model's JSON form straight from pydantic (what `jsonable_encoder` makes of it, without its walk).
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json", by_alias=True)
+    return jsonable_encoder(body)
 
 
 def _answer(result: BaseModel | dict[str, Any] | Answer, status_code: int) -> tuple[Any, int]:
     if isinstance(result, Answer):
-        return jsonable_encoder(result.body), result.status_code
-    return jsonable_encoder(result), status_code
+        return _encode(result.body), result.status_code
+    return _encode(result), status_code
 
 
 @dataclass(frozen=True)
@@ -230,6 +341,7 @@ class Idempotent:
         work: Callable[[], Awaitable[BaseModel | dict[str, Any] | Answer]],
         status_code: int = 200,
         headers: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+        reads_only: bool = False,
     ) -> JSONResponse:
         return await run_idempotent(
             session=self.session,
@@ -241,6 +353,7 @@ class Idempotent:
             work=work,
             status_code=status_code,
             headers=headers,
+            reads_only=reads_only,
         )
 
 

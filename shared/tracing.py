@@ -156,14 +156,33 @@ class _TraceSwitch:
             otel_context.detach(token)
 
 
+class _EngineTracer(EngineTracer):
+    """OpenTelemetry's SQL tracer, whose per-statement hook returns at once while nothing exports the
+    provider's spans: it would otherwise read the connection's attributes and start a non-recording
+    span for every statement (an `after_cursor_execute` then finds no span and returns)."""
+
+    def __init__(self, switch: _RecordWhenExported | None, *args: Any) -> None:
+        self._switch = switch
+        super().__init__(*args)
+
+    def _before_cur_exec(
+        self, conn: Any, cursor: Any, statement: Any, params: Any, context: Any, executemany: bool
+    ) -> tuple[Any, Any]:
+        if self._switch is not None and not self._switch.exporting:
+            return statement, params
+        result: tuple[Any, Any] = super()._before_cur_exec(conn, cursor, statement, params, context, executemany)
+        return result
+
+
 def instrument_engine(engine: AsyncEngine, service: str) -> None:
     """A span per SQL statement of this engine (what `SQLAlchemyInstrumentor().instrument(engine=…)`
-    builds; called directly because the instrumentor instruments only once per process)."""
+    builds; called directly because the instrumentor instruments only once per process). While the
+    service's spans are not exported the statement hook costs one attribute test (`_EngineTracer`)."""
     meter = get_meter(__name__)
     usage = meter.create_up_down_counter("db.client.connections.usage", unit="connections")
-    EngineTracer(
-        tracer_provider(service).get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage
-    )
+    provider = tracer_provider(service)
+    switch = provider.switch if isinstance(provider, _Provider) else None
+    _EngineTracer(switch, provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage)
 
 
 def instrument_client(client: httpx.AsyncClient) -> None:

@@ -1,13 +1,13 @@
 """Commitments of approved applications: made all lines or none, never over-committed, read and listed.
 
 Each line is converted to the programme's currency (`rates`) and both amounts are kept. Creating a
-commitment is the hot path under concurrency, so the balance rows are locked as late as possible: one
-query for the reference data, the INSERTs of the commitment, its lines and its ledger entries (one
-statement on PostgreSQL), then the idempotency answer, and last one conditional UPDATE per fund in fund
-order (`repository.take_room`: `committed += x` only where `available >= x`), which takes the row lock
-held to the commit. No row updated means no room: the transaction rolls back and the 409 names what
-is available. Releases and payments against a
-commitment are in `releases.py`.
+commitment is the hot path under concurrency, so the balance rows are locked as late as possible: the
+reference data is checked from the in-process copy (`references`), then, once the answer is known, the
+INSERTs of the commitment, its lines and its ledger entries, the idempotency answer and last one
+conditional UPDATE per fund in fund order (`committed += x` only where `available >= x`), which takes
+the row lock held to the commit (`commitment_writes.repository.finish_commitment`: on PostgreSQL one
+statement when the commitment takes one fund). No row updated means no room: the transaction rolls back
+and the 409 names what is available. Releases and payments against a commitment are in `releases.py`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget.balances import insufficient
+from services.budget.commitment_writes import repository as writes
 from services.budget.errors import (
     CommitmentExists,
     CommitmentNotFound,
@@ -35,8 +36,10 @@ from services.budget.errors import (
 )
 from services.budget.programmes import unknown
 from services.budget.rates import Conversion, month_of, to_programme_currency
+from services.budget.references import Snapshot
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient
+from shared.idempotency import Recording
 from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
@@ -99,14 +102,16 @@ async def check_call(catalogue: CatalogueClient, body: wire.CommitmentRequest) -
 
 @dataclass(frozen=True)
 class Prepared:
-    """A commitment written but for its balances: `take_room` must run before the commit, as the
-    transaction's last statements (after the idempotency answer is recorded), so the balance rows are
-    locked only from there to the commit. It raises the 409 (and the transaction rolls back) when a fund
-    lacks room. An existing commitment asked again has no `take_room`."""
+    """A commitment checked and answered but not (or not wholly) written: `take_room` must run before the
+    commit, as the transaction's last statements, given the idempotency answer's `Recording`: it writes
+    the commitment (unless written already: an application version's, under its savepoint), records the
+    answer and takes the balances, so the balance rows are locked only from there to the commit. It raises
+    the 409 (and the transaction rolls back) when a fund lacks room. An existing commitment asked again
+    has no `take_room`."""
 
     commitment: wire.Commitment
     created: bool
-    take_room: Callable[[], Awaitable[None]] | None = None
+    take_room: Callable[[Recording], Awaitable[None]] | None = None
 
 
 async def create_commitment(
@@ -116,13 +121,13 @@ async def create_commitment(
     caller: Principal,
     application_services: Sequence[str],
     now: dt.datetime,
+    references: Snapshot,
 ) -> Prepared:
     """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room
     (raised by `Prepared.take_room`). Returns the commitment and whether it is made now: an application
     version that already has an active commitment gets that one back, whoever asks (its business key)."""
-    ref = await repo.reference(
-        session, body.programme, body.priority, body.specific_objective, sorted({ln.fund for ln in body.lines})
-    )
+    funds = sorted({ln.fund for ln in body.lines})
+    ref = references.reference(body.programme, body.priority, body.specific_objective, funds)
     if ref.currency is None:
         raise unknown("programme", f"the budget has no programme {body.programme!r}")
     if body.priority == m.UNALLOCATED:
@@ -205,15 +210,16 @@ async def create_commitment(
             reason=f"commitment for application {body.application_id}",
             actor=caller.sub,
             now=now,
+            month=month,
         )
         for line, conv in zip(body.lines, conversions, strict=True)
     ]
-    if body.application_version is None:
-        await repo.insert_commitment(session, document, line_rows, entries)
-    else:
+    inserts: writes.Inserts | None = (document, line_rows, entries)
+    if body.application_version is not None:
+        inserts = None
         try:
             async with session.begin_nested():
-                await repo.insert_commitment(session, document, line_rows, entries)
+                await writes.insert_commitment(session, document, line_rows, entries)
         except IntegrityError:
             # The same version committed concurrently (the active-version index): that one is the answer.
             existing = await repo.active_commitment_of(session, code, body.application_id, body.application_version)
@@ -222,9 +228,10 @@ async def create_commitment(
             lines = (await repo.lines(session, [existing.id]))[existing.id]
             return Prepared(_same_commitment(existing, lines, body), created=False)
 
-    async def take_room() -> None:
-        # Each fund only if it has room; the balance rows stay locked from here to the commit.
-        short = await repo.take_room(session, code, body.priority, needed)
+    async def take_room(recording: Recording) -> None:
+        # The inserts (unless made above), the answer, then each fund only if it has room; the balance
+        # rows stay locked from here to the commit.
+        short = await writes.finish_commitment(session, inserts, recording, code, body.priority, needed)
         if short is not None:
             available = await repo.available(session, code, body.priority, short)
             raise insufficient(

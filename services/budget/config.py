@@ -23,5 +23,10 @@ class Settings(ServiceSettings):
     """Token subjects of the applications service: the only callers that commit and release a project's
     money (on a priority with specific objectives). `BUDGET_APPLICATION_SERVICES='["client-id"]'` with an
     identity provider's client-credentials tokens."""
+    data_version_check_ms: int = Field(default=1000, ge=0, le=3_600_000)
+    """How often (at most) a replica re-reads the reference data's version: programmes, priorities,
+    specific objectives and funds synced through another replica or by `budget sync` are seen by
+    commitments within this many milliseconds (synced through this replica at once); in between, a
+    commitment asks the database nothing to check them (the balances it takes are always the database's)."""
     rate_timezone: str = "Europe/Brussels"
     """The clock that decides a commitment's month (the Commission's accounting rates are monthly)."""

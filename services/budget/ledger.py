@@ -66,11 +66,12 @@ def entry(
     commitment_id: uuid.UUID | None = None,
     specific_objective: str | None = None,
     call_id: uuid.UUID | None = None,
+    month: str | None = None,
 ) -> Entry:
     """One ledger entry of `amount` (signed, in the programme's `currency`) at the instant `now`.
 
     `original` is what the request stated (default: the amount itself) and `conversion` how it became
-    `amount` (default: identity, no rate).
+    `amount` (default: identity, no rate). `month`: the accounting month of `now`, when the caller has it.
     """
     conversion = conversion or Conversion(amount)
     return Entry(
@@ -84,7 +85,7 @@ def entry(
         original_currency=original.currency if original is not None else currency,
         rate=conversion.rate,
         rate_source=conversion.source,
-        month=month_of(now),
+        month=month if month is not None else month_of(now),
         commitment_id=commitment_id,
         specific_objective=specific_objective,
         call_id=call_id,

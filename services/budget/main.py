@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
 
-from services.budget import metrics
+from services.budget import metrics, references
 from services.budget.config import Settings
 from services.budget.routes import TAGS, routers
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
+from shared.data_version import ExpireOnWriteMiddleware
 from shared.http import upstream_client
 from shared.observability import register_collector
 
@@ -40,6 +43,9 @@ def create_app(
 
     @asynccontextmanager
     async def setup(app: FastAPI) -> AsyncIterator[None]:
+        check_every = dt.timedelta(milliseconds=settings.data_version_check_ms)
+        app.state.data_version = references.data_version(app.state.db, app.state.clock, check_every)
+        app.state.references = references.References(app.state.db, app.state.data_version)
         client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
         try:
@@ -56,6 +62,9 @@ def create_app(
         setup=setup,
         openapi_tags=TAGS,
         clock=clock,
+        # A sync of this replica is seen by its very next commitment (other replicas': within
+        # BUDGET_DATA_VERSION_CHECK_MS); a commitment writes no reference data and expires nothing.
+        middleware=[partial(ExpireOnWriteMiddleware, unversioned_paths={"/v1/commitments"})],
     )
     register_collector(app, metrics.collect)
     return app

@@ -246,4 +246,16 @@ class ProgrammeFixedRate(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
 
 
+class DataVersion(Base):
+    """The reference data's version: one row that database triggers bump on every insert, update and
+    delete of `budget_programmes`, `budget_priorities`, `budget_specific_objectives` and `budget_funds`,
+    whoever writes (`POST /v1/sync` of any replica, `budget sync`). Replicas key what they keep of the
+    reference data by it (services/budget/references.py)."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 idempotency_keys = idempotency_table(Base.metadata)

@@ -37,7 +37,8 @@ RATE_QUANTUM = Decimal(1).scaleb(-m.RATE_SCALE)
 
 def month_of(now: dt.datetime, tz: ZoneInfo = BRUSSELS) -> str:
     """The accounting month (yyyy-mm) of an aware instant, on the Commission's clock (Europe/Brussels)."""
-    return now.astimezone(tz).strftime("%Y-%m")
+    local = now.astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 @dataclass(frozen=True)

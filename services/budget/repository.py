@@ -1,21 +1,20 @@
-"""All SQL of the budget service, as module functions taking the session first. Never commits: the
+"""The SQL of the budget service (but the reports' and the writing of a commitment: `reports/repository.py`,
+`commitment_writes/repository.py`), as module functions taking the session first. Never commits: the
 request's session does (`shared.app.DbSession`), or a CLI command's `session_scope`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, literal, null, or_, select, tuple_, union_all, update
+from sqlalchemy import Table, and_, func, insert, literal, null, or_, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import exists
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from services.budget.models import (
@@ -27,6 +26,7 @@ from services.budget.models import (
     Commitment,
     CommitmentLine,
     CommitmentMove,
+    DataVersion,
     ExchangeRate,
     LedgerEntry,
     ProgrammeFixedRate,
@@ -35,7 +35,7 @@ from services.budget.models import (
 
 @dataclass
 class Reference:
-    """What a commitment must check of the programme, read in one round trip (`reference`)."""
+    """What a commitment must check of the programme (`ProgrammeReference.reference`)."""
 
     currency: str | None = None
     priority: bool = False
@@ -43,6 +43,27 @@ class Reference:
     """The priority has specific objectives: projects apply to it (its commitments come from applications)."""
     objective_priority: str | None = None
     funds: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ProgrammeReference:
+    """What commitments check of one programme, kept in process per data version (`references.py`)."""
+
+    currency: str | None = None
+    priorities: set[str] = field(default_factory=set)
+    objectives: dict[str, str] = field(default_factory=dict)
+    """Specific objective → its priority."""
+    funds: set[str] = field(default_factory=set)
+
+    def reference(self, priority: str, objective: str | None, funds: Iterable[str]) -> Reference:
+        """What `reference` answers, from this copy."""
+        return Reference(
+            currency=self.currency,
+            priority=priority in self.priorities,
+            funds_projects=priority in self.objectives.values(),
+            objective_priority=self.objectives.get(objective) if objective is not None else None,
+            funds={f for f in funds if f in self.funds},
+        )
 
 
 def _is_postgresql(session: AsyncSession) -> bool:
@@ -73,25 +94,26 @@ async def specific_objectives(session: AsyncSession, programme: str) -> Sequence
     return (await session.scalars(q)).all()
 
 
-async def reference(
-    session: AsyncSession, programme: str, priority: str, objective: str | None, funds: list[str]
-) -> Reference:
-    """What a commitment must check, in one round trip: the programme's currency, whether the priority
-    exists, the specific objective's priority and which of `funds` the programme has."""
-    params = {"programme": programme, "priority": priority, "objective": objective, "funds": funds}
-    ref = Reference()
-    for kind, code, extra in (await session.execute(_REFERENCE, params)).all():
+async def data_version(session: AsyncSession) -> int:
+    """The reference data's version (bumped by triggers on every write of a reference table; 0 before any)."""
+    return int((await session.execute(_DATA_VERSION)).scalar_one_or_none() or 0)
+
+
+async def all_references(session: AsyncSession) -> dict[str, ProgrammeReference]:
+    """What commitments check of every programme (`ProgrammeReference`), in one round trip."""
+    out: dict[str, ProgrammeReference] = {}
+    for kind, programme, code, extra in (await session.execute(_ALL_REFERENCES)).all():
         if kind == "programme":
-            ref.currency = extra
-        elif kind == "priority":
-            ref.priority = True
-        elif kind == "fund":
-            ref.funds.add(code)
-        elif kind == "projects":
-            ref.funds_projects = True
+            out.setdefault(programme, ProgrammeReference()).currency = extra
         else:
-            ref.objective_priority = extra
-    return ref
+            ref = out.setdefault(programme, ProgrammeReference())
+            if kind == "priority":
+                ref.priorities.add(code)
+            elif kind == "fund":
+                ref.funds.add(code)
+            else:
+                ref.objectives[code] = extra
+    return out
 
 
 async def funds(session: AsyncSession, programme: str) -> Sequence[BudgetFund]:
@@ -155,18 +177,6 @@ async def lock_balances(
     return {(b.fund, b.priority): b for b in (await session.scalars(q)).all()}
 
 
-async def take_room(session: AsyncSession, programme: str, priority: str, amounts: Mapping[str, Decimal]) -> str | None:
-    """committed += amount per fund, each only if the (fund, `priority`) row has that much available,
-    in fund order (the row lock is taken here and held to the commit: the last statements of a
-    commitment). None when every fund had room; else the first fund that had not (nothing is added
-    for it: the caller rolls back)."""
-    for fund, amount in sorted(amounts.items()):
-        params = {"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount}
-        if (await session.execute(_TAKE_ROOM, params)).first() is None:
-            return fund
-    return None
-
-
 async def available(session: AsyncSession, programme: str, priority: str, fund: str) -> Decimal:
     """What the (fund, priority) row has available now (0 without a row); read without a lock."""
     row = await session.get(BudgetBalance, (programme, fund, priority), populate_existing=True)
@@ -204,46 +214,6 @@ async def ledger_count(session: AsyncSession, programme: str) -> int:
 
 
 # commitments --------------------------------------------------------------------------------------
-async def insert_commitment(
-    session: AsyncSession,
-    commitment: Mapping[str, Any],
-    lines: Sequence[Mapping[str, Any]],
-    entries: Sequence[Mapping[str, Any]],
-) -> None:
-    """The commitment, its lines and its ledger entries (the hot path: no ORM unit of work). On
-    PostgreSQL one statement, one round trip (`_commitment_insert`); on SQLite, where a statement is
-    no round trip, three plain INSERTs."""
-    if not _is_postgresql(session):
-        await session.execute(_INSERT_COMMITMENT, [dict(commitment)])
-        await session.execute(_INSERT_LINES, list(lines))
-        await append_ledger(session, entries)
-        return
-    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
-    params = {f"c_{k}": v for k, v in commitment.items()}
-    for i, ln in enumerate(lines):
-        params.update({f"l{i}_{k}": v for k, v in ln.items()})
-    for i, e in enumerate(entries):
-        params.update({f"e{i}_{k}": v for k, v in e.items()})
-    await session.execute(_commitment_insert(shape), params)
-
-
-@functools.lru_cache(maxsize=64)
-def _commitment_insert(shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> Any:
-    """One INSERT of a commitment, its lines and ledger entries on PostgreSQL: each line and entry is a
-    data-modifying CTE of the commitment's INSERT (the lines' foreign key is checked at the end of the
-    statement, when the commitment row is there; nothing reads meaning into the order of ledger ids). One row per CTE, with bound parameters, so that
-    SQLAlchemy caches its compiled form (a multi-row VALUES is compiled anew on every execution); built
-    once per shape (which columns, how many lines and entries)."""
-    commitment_keys, line_keys, entry_keys = shape
-
-    def row(table: Table, prefix: str, keys: tuple[str, ...]) -> Any:
-        return insert(table).values({k: bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys})
-
-    ctes = [row(_lines, f"l{i}", keys).cte(f"new_line_{i}") for i, keys in enumerate(line_keys)]
-    ctes += [row(_ledger, f"e{i}", keys).cte(f"new_entry_{i}") for i, keys in enumerate(entry_keys)]
-    return row(_commitment_table, "c", commitment_keys).add_cte(*ctes)
-
-
 async def commitment(session: AsyncSession, commitment_id: uuid.UUID, *, lock: bool = False) -> Commitment | None:
     q = select(Commitment).where(Commitment.id == commitment_id).execution_options(populate_existing=True)
     if lock and _is_postgresql(session):
@@ -340,44 +310,17 @@ async def monthly_rates(
     return (await session.scalars(q)).all()
 
 
-# The commitment path's statements, built once (SQLAlchemy then reuses their compiled form).
-_b = cast(Table, BudgetBalance.__table__)
-_REFERENCE: CompoundSelect[Any] = union_all(
-    select(literal("programme").label("kind"), BudgetProgramme.code, BudgetProgramme.currency.label("extra")).where(
-        BudgetProgramme.code == bindparam("programme")
-    ),
-    select(literal("priority"), BudgetPriority.code, null()).where(
-        BudgetPriority.programme == bindparam("programme"), BudgetPriority.code == bindparam("priority")
-    ),
-    select(literal("fund"), BudgetFund.code, null()).where(
-        BudgetFund.programme == bindparam("programme"), BudgetFund.code.in_(bindparam("funds", expanding=True))
-    ),
-    select(literal("objective"), BudgetSpecificObjective.code, BudgetSpecificObjective.priority).where(
-        BudgetSpecificObjective.programme == bindparam("programme"),
-        BudgetSpecificObjective.code == bindparam("objective"),
-    ),
-    select(literal("projects"), literal(""), null()).where(
-        exists().where(
-            BudgetSpecificObjective.programme == bindparam("programme"),
-            BudgetSpecificObjective.priority == bindparam("priority"),
-        )
+# Statements built once (SQLAlchemy then reuses their compiled form).
+_ALL_REFERENCES: CompoundSelect[Any] = union_all(
+    select(literal("programme").label("kind"), BudgetProgramme.code, BudgetProgramme.code, BudgetProgramme.currency),
+    select(literal("priority"), BudgetPriority.programme, BudgetPriority.code, null()),
+    select(literal("fund"), BudgetFund.programme, BudgetFund.code, null()),
+    select(
+        literal("objective"),
+        BudgetSpecificObjective.programme,
+        BudgetSpecificObjective.code,
+        BudgetSpecificObjective.priority,
     ),
 )
-_AMOUNT = bindparam("b_amount", type_=_b.c.committed.type)
-_TAKE_ROOM = (
-    update(_b)
-    .where(
-        _b.c.programme == bindparam("b_programme"),
-        _b.c.priority == bindparam("b_priority"),
-        _b.c.fund == bindparam("b_fund"),
-        _b.c.allocated - (_b.c.committed - _b.c.released) >= _AMOUNT,
-    )
-    .values(committed=_b.c.committed + _AMOUNT)
-    .returning(_b.c.fund)
-)
-_commitment_table = cast(Table, Commitment.__table__)
-_lines = cast(Table, CommitmentLine.__table__)
-_ledger = cast(Table, LedgerEntry.__table__)
-_INSERT_COMMITMENT = insert(_commitment_table)
-_INSERT_LINES = insert(_lines)
-_INSERT_LEDGER = insert(_ledger)
+_DATA_VERSION = select(DataVersion.version).where(DataVersion.id == 1)
+_INSERT_LEDGER = insert(cast(Table, LedgerEntry.__table__))

@@ -84,5 +84,5 @@ def create_app(
         clock=clock,
         # A rule-set write of this replica is used by its very next check (other replicas': within
         # ELIGIBILITY_DATA_VERSION_CHECK_MS); a check itself writes nothing and expires nothing.
-        middleware=[partial(ExpireOnWriteMiddleware, read_only_paths={"/v1/checks"})],
+        middleware=[partial(ExpireOnWriteMiddleware, unversioned_paths={"/v1/checks"})],
     )

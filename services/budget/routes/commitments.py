@@ -8,7 +8,14 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import commitments, releases
 from services.budget import schemas as s
-from services.budget.routes.dependencies import BudgetSettings, Catalogue, CommitmentId, Idempotency, Staff
+from services.budget.routes.dependencies import (
+    BudgetSettings,
+    Catalogue,
+    CommitmentId,
+    Idempotency,
+    ReferenceData,
+    Staff,
+)
 from shared.app import DbSession
 from shared.clock import Now
 from shared.idempotency import Answer
@@ -58,6 +65,7 @@ async def create_commitment(
     principal: Staff,
     settings: BudgetSettings,
     catalogue: Catalogue,
+    references: ReferenceData,
     now: Now,
     body: Annotated[
         wire.CommitmentRequest,
@@ -89,12 +97,24 @@ async def create_commitment(
     async def work() -> Answer:
         await commitments.check_call(catalogue, body)
         prepared = await commitments.create_commitment(
-            session, body, caller=principal, application_services=settings.application_services, now=now
+            session,
+            body,
+            caller=principal,
+            application_services=settings.application_services,
+            now=now,
+            references=references,
         )
         # The balances are taken last, after the answer is recorded: their rows are locked to the commit only.
         return Answer(prepared.commitment, 201 if prepared.created else 200, finish=prepared.take_room)
 
-    return await idempotent(status_code=201, headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"}, work=work)
+    # A new commitment (not an application version's, which its savepoint INSERT writes in `work`) is
+    # only read for until its last step: its key is claimed with its answer, in that step's statement.
+    return await idempotent(
+        status_code=201,
+        headers=lambda b: {"Location": f"/v1/commitments/{b['id']}"},
+        work=work,
+        reads_only=body.application_version is None,
+    )
 
 
 @router.get("/commitments", response_model=Page[wire.Commitment], responses=problem_responses(401, 403, 422))

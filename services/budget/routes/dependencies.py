@@ -12,6 +12,7 @@ from fastapi import Depends, Path, Request
 from services.budget import schemas as s
 from services.budget.config import Settings
 from services.budget.models import idempotency_keys
+from services.budget.references import References, Snapshot
 from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.idempotency import Idempotent, idempotency
@@ -38,6 +39,16 @@ async def _catalogue(request: Request) -> CatalogueClient:
 
 Catalogue = Annotated[CatalogueClient, Depends(_catalogue)]
 """The catalogue client opened in the app's setup."""
+
+
+async def _references(request: Request) -> Snapshot:
+    references: References = request.app.state.references
+    return await references.current()
+
+
+ReferenceData = Annotated[Snapshot, Depends(_references)]
+"""What commitments check of the programmes, at the current data version (`references.py`); taken
+before the request's session holds a connection (a dependency runs before the endpoint)."""
 
 
 async def _settings(request: Request) -> Settings:

@@ -42,6 +42,7 @@ async def sync_definitions(app: FastAPI, definitions: list[Definition]) -> None:
     for programme, priorities, objectives in definitions:
         async for session in session_scope(app.state.db):
             await sync_programme(session, programme, priorities, objectives, now=app.state.clock())
+    app.state.data_version.expire()  # what a sync through the app's own API does (ExpireOnWriteMiddleware)
 
 
 @pytest.fixture(scope="session")

@@ -301,3 +301,34 @@ async def test_a_commitment_names_a_call_the_catalogue_has(budget_live_client: A
     known = {**unknown, "call_id": str(call_id(SE_NO, "2022-1"))}
     r = await budget_live_client.post("/v1/commitments", json=known, headers={**APPLICATIONS, **key()})
     assert r.status_code == 201 and r.json()["call_id"] == known["call_id"]
+
+
+async def test_a_technical_assistance_replay_returns_the_first_result_even_when_the_body_now_fails(
+    budget_app: FastAPI, budget_client: AsyncClient
+) -> None:
+    """A commitment without an application version claims its key with its answer, after checking the
+    body: a replay still returns the first result, and the key reused with a body that would itself be
+    refused (an unknown fund) gets the key's 422, not the body's."""
+    body = commitment(SE_NO, "TA", ("ERDF", "100.00", "EUR"), version=None)
+    headers = {**OFFICER, "Idempotency-Key": "ta-invoice-7"}
+    first = await budget_client.post("/v1/commitments", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    state = await ledger_state(budget_app, SE_NO)
+    again = await budget_client.post("/v1/commitments", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    other = await budget_client.post(
+        "/v1/commitments", json={**body, "lines": [{"fund": "NOPE", "amount": money("1.00")}]}, headers=headers
+    )
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    too_much = await budget_client.post(
+        "/v1/commitments", json={**body, "lines": [{"fund": "ERDF", "amount": money("999999999.00")}]}, headers=headers
+    )
+    assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert await ledger_state(budget_app, SE_NO) == state
+    # A refused request records nothing: its key is free for the corrected request.
+    key_of_refused = {**OFFICER, "Idempotency-Key": "ta-invoice-8"}
+    bad = {**body, "lines": [{"fund": "NOPE", "amount": money("1.00")}]}
+    assert (await budget_client.post("/v1/commitments", json=bad, headers=key_of_refused)).status_code == 422
+    fixed = await budget_client.post("/v1/commitments", json=body, headers=key_of_refused)
+    assert fixed.status_code == 201 and fixed.json()["id"] != first.json()["id"]

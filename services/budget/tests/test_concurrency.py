@@ -13,7 +13,7 @@ from decimal import Decimal
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from services.budget.tests.helpers import ADMIN, APPLICATIONS, add_programme, cell
+from services.budget.tests.helpers import ADMIN, APPLICATIONS, OFFICER, SE_NO, add_programme, cell
 
 
 async def _round(app: FastAPI, client: AsyncClient, n: int, rng: random.Random) -> None:
@@ -117,4 +117,34 @@ async def test_racing_requests_with_one_idempotency_key_commit_once(
     report = (await budget_client.get(f"/v1/programmes/{code}/budget")).json()
     assert cell(report, "F1", "P", "committed") == Decimal("30.00")
     rec = (await budget_client.get(f"/v1/programmes/{code}/budget/reconcile", headers=ADMIN)).json()
+    assert rec["consistent"] is True
+
+
+async def test_racing_copies_of_a_technical_assistance_commitment_commit_once(
+    budget_app: FastAPI, budget_client: AsyncClient
+) -> None:
+    """The same race for a commitment without an application version, whose key is claimed with its
+    answer in the statement that takes the room: one commitment, one ledger entry, every copy its answer."""
+    before = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget")).json()
+    body = {
+        "programme": SE_NO,
+        "application_id": f"TA-{uuid.uuid4()}",
+        "priority": "TA",
+        "specific_objective": None,
+        "lines": [{"fund": "ERDF", "amount": {"amount": "12.34", "currency": "EUR"}}],
+    }
+    headers = {**OFFICER, "Idempotency-Key": f"resent-{uuid.uuid4()}"}
+    answers = await asyncio.gather(
+        *(budget_client.post("/v1/commitments", json=body, headers=headers) for _ in range(8))
+    )
+    assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 7
+    after = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget")).json()
+    assert cell(after, "ERDF", "TA", "committed") - cell(before, "ERDF", "TA", "committed") == Decimal("12.34")
+    listed = await budget_client.get(
+        "/v1/commitments", params={"application_id": body["application_id"]}, headers=ADMIN
+    )
+    assert len(listed.json()["items"]) == 1
+    rec = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget/reconcile", headers=ADMIN)).json()
     assert rec["consistent"] is True

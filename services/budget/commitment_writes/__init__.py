@@ -1,0 +1,1 @@
+"""The statements that write a commitment (`repository`): the hot path of the budget, kept apart."""

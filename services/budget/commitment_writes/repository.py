@@ -1,0 +1,176 @@
+"""The SQL that writes a commitment (the hot path): the commitment, its lines and ledger entries, the
+idempotency answer and the room taken from the balances; on PostgreSQL in one statement. Module functions
+taking the session first; never commits (the request's session does)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert, Update
+
+from services.budget.models import BudgetBalance, Commitment, CommitmentLine, LedgerEntry
+from services.budget.repository import append_ledger
+from shared.idempotency import Recording
+
+
+async def take_room(session: AsyncSession, programme: str, priority: str, amounts: Mapping[str, Decimal]) -> str | None:
+    """committed += amount per fund, each only if the (fund, `priority`) row has that much available,
+    in fund order (the row lock is taken here and held to the commit: the last statements of a
+    commitment). None when every fund had room; else the first fund that had not (nothing is added
+    for it: the caller rolls back)."""
+    for fund, amount in sorted(amounts.items()):
+        params = {"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount}
+        if (await session.execute(_TAKE_ROOM, params)).first() is None:
+            return fund
+    return None
+
+
+async def insert_commitment(
+    session: AsyncSession,
+    commitment: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
+) -> None:
+    """The commitment, its lines and its ledger entries (the hot path: no ORM unit of work). On
+    PostgreSQL one statement, one round trip (`_commitment_insert`); on SQLite, where a statement is
+    no round trip, three plain INSERTs."""
+    if not session.get_bind().dialect.name == "postgresql":
+        await session.execute(_INSERT_COMMITMENT, [dict(commitment)])
+        await session.execute(_INSERT_LINES, list(lines))
+        await append_ledger(session, entries)
+        return
+    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
+    params = {f"c_{k}": v for k, v in commitment.items()}
+    for i, ln in enumerate(lines):
+        params.update({f"l{i}_{k}": v for k, v in ln.items()})
+    for i, e in enumerate(entries):
+        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    await session.execute(_commitment_insert(shape), params)
+
+
+Inserts = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
+"""A commitment, its lines and its ledger entries, to be written (`finish_commitment`)."""
+
+
+async def finish_commitment(
+    session: AsyncSession,
+    inserts: Inserts | None,
+    recording: Recording,
+    programme: str,
+    priority: str,
+    amounts: Mapping[str, Decimal],
+) -> str | None:
+    """The last statements of a commitment: its `inserts` (unless written already), the idempotency
+    answer (`recording`) and then the room per fund (`take_room`; the balance rows stay locked from there
+    to the commit). None when every fund had room (or the key was taken: `recording.recorded` is False,
+    and the caller's transaction is rolled back); else the first fund that had not (the caller rolls back).
+
+    On PostgreSQL, for a new commitment, one statement, one round trip: the commitment's INSERT with the
+    rest as data-modifying CTEs. The room is part of it when the commitment takes one fund (one balance
+    row: no lock order to keep), and when the answer is the key's claim, the room's UPDATE is made only
+    if the claim inserted its row (so the claim is made before the row lock is taken); the rows of several
+    funds are taken one statement each, in fund order (`take_room`). Otherwise (SQLite, where a statement
+    is no round trip; a commitment written already) plain statements, the answer first."""
+    one_fund = len(amounts) == 1
+    if inserts is None or not session.get_bind().dialect.name == "postgresql":
+        if not await recording.run():
+            return None
+        if inserts is not None:
+            await insert_commitment(session, *inserts)
+        return await take_room(session, programme, priority, amounts)
+    commitment, lines, entries = inserts
+    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
+    params: dict[str, Any] = dict(recording.params) if recording.statement is not None else {}
+    params.update({f"c_{k}": v for k, v in commitment.items()})
+    for i, ln in enumerate(lines):
+        params.update({f"l{i}_{k}": v for k, v in ln.items()})
+    for i, e in enumerate(entries):
+        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    if one_fund:
+        ((fund, amount),) = amounts.items()
+        params.update({"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount})
+    claims = recording.claims
+    row = (await session.execute(_finishing(shape, recording.statement, one_fund, claims), params)).one()
+    if claims and not row.claimed:
+        recording.done(False)
+        return None
+    recording.done()
+    if one_fund:
+        return None if row.taken else fund
+    return await take_room(session, programme, priority, amounts)
+
+
+@functools.lru_cache(maxsize=64)
+def _finishing(
+    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    record: Insert | Update | None,
+    room: bool,
+    claims: bool,
+) -> Any:
+    """The one statement of `finish_commitment` on PostgreSQL, built once per shape (which columns, how
+    many lines and entries; how the answer is recorded; whether the room is taken), so that SQLAlchemy
+    caches its compiled form. The main statement and its CTEs touch different tables; the lines'
+    foreign key is checked at the end of the statement, when the commitment row is there. It returns
+    one row: `claimed` (1 when the key's claim inserted its row) and `taken` (rows the room's UPDATE took)."""
+    ctes = []
+    claimed: Any = literal(1)
+    taken: Any = literal(0)
+    recorded = None
+    if record is not None:
+        recorded = record.cte("recorded_answer")
+        ctes.append(recorded)
+        if claims:
+            claimed = select(func.count()).select_from(recorded).scalar_subquery()
+    if room:
+        take = _TAKE_ROOM
+        if claims and recorded is not None:
+            # Only for a claimed key, and after the claim: the claim may wait for a racing request with
+            # the key, which must not be waiting for the balance row in turn.
+            take = take.where(select(literal(1)).select_from(recorded).exists())
+        room_cte = take.cte("taken_room")
+        ctes.append(room_cte)
+        taken = select(func.count()).select_from(room_cte).scalar_subquery()
+    return _commitment_insert(shape).add_cte(*ctes).returning(claimed.label("claimed"), taken.label("taken"))
+
+
+@functools.lru_cache(maxsize=64)
+def _commitment_insert(shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> Any:
+    """One INSERT of a commitment, its lines and ledger entries on PostgreSQL: each line and entry is a
+    data-modifying CTE of the commitment's INSERT (the lines' foreign key is checked at the end of the
+    statement, when the commitment row is there; nothing reads meaning into the order of ledger ids). One row per CTE, with bound parameters, so that
+    SQLAlchemy caches its compiled form (a multi-row VALUES is compiled anew on every execution); built
+    once per shape (which columns, how many lines and entries)."""
+    commitment_keys, line_keys, entry_keys = shape
+
+    def row(table: Table, prefix: str, keys: tuple[str, ...]) -> Any:
+        return insert(table).values({k: bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys})
+
+    ctes = [row(_lines, f"l{i}", keys).cte(f"new_line_{i}") for i, keys in enumerate(line_keys)]
+    ctes += [row(_ledger, f"e{i}", keys).cte(f"new_entry_{i}") for i, keys in enumerate(entry_keys)]
+    return row(_commitment_table, "c", commitment_keys).add_cte(*ctes)
+
+
+# Built once (SQLAlchemy then reuses their compiled form).
+_b = cast(Table, BudgetBalance.__table__)
+_AMOUNT = bindparam("b_amount", type_=_b.c.committed.type)
+_TAKE_ROOM = (
+    update(_b)
+    .where(
+        _b.c.programme == bindparam("b_programme"),
+        _b.c.priority == bindparam("b_priority"),
+        _b.c.fund == bindparam("b_fund"),
+        _b.c.allocated - (_b.c.committed - _b.c.released) >= _AMOUNT,
+    )
+    .values(committed=_b.c.committed + _AMOUNT)
+    .returning(_b.c.fund)
+)
+_commitment_table = cast(Table, Commitment.__table__)
+_lines = cast(Table, CommitmentLine.__table__)
+_ledger = cast(Table, LedgerEntry.__table__)
+_INSERT_COMMITMENT = insert(_commitment_table)
+_INSERT_LINES = insert(_lines)
