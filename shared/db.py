@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -163,6 +163,39 @@ class _WriterTurns:
 
 _TURN = "interreg_writer_turn"
 log = logging.getLogger("db")
+
+
+_HOT_ROWS: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, Hashable], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
+async def hot_row_turn(session: AsyncSession, key: Hashable, *, wait_seconds: float = 60.0) -> None:
+    """Wait, in arrival order, for this process's turn at the hot row `key` (e.g. one balance every
+    commitment of a priority updates), held until `session`'s transaction commits or rolls back.
+
+    On PostgreSQL many transactions waiting for one row lock are not served in the order they came:
+    each commit wakes every waiter and they race for the row, so under a burst a few wait many times as
+    long as the rest. Queued here first, the requests of a process reach the row one at a time, in
+    order; several replicas each send one. A turn not given back within `wait_seconds` (it cannot
+    happen while transactions end) lets the request go on to the database's own lock."""
+    loop = asyncio.get_running_loop()
+    lock = _HOT_ROWS.get((loop, key))
+    if lock is None:
+        lock = _HOT_ROWS[(loop, key)] = asyncio.Lock()
+    try:
+        await asyncio.wait_for(lock.acquire(), wait_seconds)
+    except TimeoutError:
+        log.warning("no turn at hot row %r within %s s; waiting on the database's lock instead", key, wait_seconds)
+        return
+    held = [lock]  # the session's events keep the lock alive (the registry holds it weakly)
+
+    def give_back(*_args: Any) -> None:
+        if held:  # once: a later transaction of the same session has no turn
+            held.pop().release()
+
+    event.listen(session.sync_session, "after_commit", give_back)
+    event.listen(session.sync_session, "after_soft_rollback", give_back)
 
 
 def create_engine(

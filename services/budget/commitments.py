@@ -39,6 +39,7 @@ from services.budget.rates import Conversion, month_of, to_programme_currency
 from services.budget.references import Snapshot
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient
+from shared.db import hot_row_turn
 from shared.idempotency import Recording
 from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
@@ -230,7 +231,11 @@ async def create_commitment(
 
     async def take_room(recording: Recording) -> None:
         # The inserts (unless made above), the answer, then each fund only if it has room; the balance
-        # rows stay locked from here to the commit.
+        # rows stay locked from here to the commit. On PostgreSQL the commitments of one priority take
+        # turns at its balance rows in arrival order (`hot_row_turn`), not in the order the database's
+        # waiters happen to win the row.
+        if session.get_bind().dialect.name == "postgresql":
+            await hot_row_turn(session, ("budget_balances", code, body.priority))
         short = await writes.finish_commitment(session, inserts, recording, code, body.priority, needed)
         if short is not None:
             available = await repo.available(session, code, body.priority, short)

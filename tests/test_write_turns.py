@@ -1,6 +1,7 @@
-"""The embedded default's writers: on SQLite the writers of one process take the write lock in the order
+"""Turns taken in arrival order. On SQLite the writers of one process take the write lock in the order
 they asked for it (a FIFO turn before BEGIN IMMEDIATE), give it back when their transaction ends, commit
-or rollback, and never make a reader wait."""
+or rollback, and never make a reader wait. A hot row (`hot_row_turn`, the budget's balance rows on
+PostgreSQL) is reached the same way: in arrival order, the turn held until the transaction ends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shared.db import Database
+from shared.db import Database, hot_row_turn
 
 
 @pytest.fixture
@@ -74,3 +75,32 @@ async def _insert(db: Database, n: int) -> None:
     async with db.sessionmaker() as session:
         await session.execute(text("INSERT INTO entries (n) VALUES (:n)"), {"n": n})
         await session.commit()
+
+
+async def test_a_hot_row_is_reached_in_arrival_order_and_given_back_when_the_transaction_ends(db: Database) -> None:
+    reached: list[int] = []
+
+    async def commitment(n: int, *, fail: bool = False, priority: str = "TA") -> None:
+        async with db.reader() as session:
+            try:
+                await hot_row_turn(session, ("balance", priority))
+                reached.append(n)
+                await session.execute(text("SELECT 1"))
+                if fail:
+                    raise RuntimeError("no room")
+                await session.commit()
+            except RuntimeError:
+                await session.rollback()
+
+    async with db.reader() as first:
+        await hot_row_turn(first, ("balance", "TA"))
+        queued = []
+        for n in range(1, 6):  # n = 2 fails: its rollback gives the turn back too
+            queued.append(asyncio.create_task(commitment(n, fail=n == 2)))
+            await asyncio.sleep(0.02)
+        other = asyncio.create_task(commitment(99, priority="1"))  # another row: no turn to wait for
+        await asyncio.wait_for(other, timeout=5)
+        assert reached == [99]
+        await first.commit()
+    await asyncio.wait_for(asyncio.gather(*queued), timeout=10)
+    assert reached == [99, 1, 2, 3, 4, 5]
