@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shared.db import Database, hot_row_turn
+from shared.db import Database
+from shared.turns import hot_row_turn
 
 
 @pytest.fixture

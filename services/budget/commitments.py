@@ -39,12 +39,12 @@ from services.budget.rates import Conversion, month_of, to_programme_currency
 from services.budget.references import Snapshot
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient
-from shared.db import hot_row_turn
 from shared.idempotency import Recording
 from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire
+from shared.turns import hot_row_turn
 
 
 class CommitmentsAfter(Keyset):
