@@ -17,11 +17,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Hashable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.clock import Clock
+from shared.db import Database
+
+T = TypeVar("T")
 
 Reader = Callable[[dt.datetime], Awaitable[tuple[Hashable, dt.datetime | None]]]
 """Reads (version, valid until or None) at an instant; `DataVersion` calls it in a read-only session."""
@@ -74,6 +78,44 @@ class DataVersion:
         self._reading = None
 
 
+def version_row(
+    db: Database, read: Callable[[AsyncSession], Awaitable[Hashable]], clock: Clock, interval: dt.timedelta
+) -> DataVersion:
+    """The `DataVersion` of a version row that `read` returns (in a read-only session of `db`), re-read at
+    most every `interval` of `clock`."""
+
+    async def reader(_now: dt.datetime) -> tuple[Hashable, dt.datetime | None]:
+        async with db.reader() as session:
+            return await read(session), None
+
+    return DataVersion(reader, clock, interval)
+
+
+class PerVersion(Generic[T]):
+    """A value `load` reads from the database, read again only when `version` has changed. Concurrent
+    callers that find it stale share one read. It is tagged with the version known *before* the read, so
+    a write that lands during the read makes the next caller read again rather than keep the older tag."""
+
+    def __init__(self, version: DataVersion, load: Callable[[], Awaitable[T]]) -> None:
+        self.version = version
+        self.load = load
+        self._kept: tuple[Hashable, T] | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> T:
+        version = await self.version.current()
+        kept = self._kept
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        async with self._lock:
+            kept = self._kept
+            if kept is not None and kept[0] == version:  # read meanwhile by another caller
+                return kept[1]
+            value = await self.load()
+            self._kept = (version, value)
+            return value
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -108,6 +150,27 @@ class ExpireOnWriteMiddleware:
         finally:
             if version is not None:
                 version.expire()
+
+
+def create_data_version(op: Any, tables: list[str]) -> None:
+    """Migration step: the `data_version` table (one row, id 1, version 1) and the triggers that bump it on
+    every write of `tables` (`create_version_triggers`). `op` is `alembic.op`."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        "data_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
+    )
+    op.execute("INSERT INTO data_version (id, version) VALUES (1, 1)")
+    create_version_triggers(op, "data_version", tables)
+
+
+def drop_data_version(op: Any, tables: list[str]) -> None:
+    """The downgrade of `create_data_version`."""
+    drop_version_triggers(op, "data_version", tables)
+    op.drop_table("data_version")
 
 
 def create_version_triggers(op: Any, version_table: str, tables: list[str]) -> None:

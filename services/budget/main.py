@@ -10,13 +10,13 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
-from services.budget import metrics, references
+from services.budget import metrics, references, repository
 from services.budget.config import Settings
 from services.budget.routes import TAGS, routers
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
-from shared.data_version import ExpireOnWriteMiddleware
+from shared.data_version import ExpireOnWriteMiddleware, version_row
 from shared.http import upstream_client
 from shared.observability import register_collector
 
@@ -44,8 +44,8 @@ def create_app(
     @asynccontextmanager
     async def setup(app: FastAPI) -> AsyncIterator[None]:
         check_every = dt.timedelta(milliseconds=settings.data_version_check_ms)
-        app.state.data_version = references.data_version(app.state.db, app.state.clock, check_every)
-        app.state.references = references.References(app.state.db, app.state.data_version)
+        app.state.data_version = version_row(app.state.db, repository.data_version, app.state.clock, check_every)
+        app.state.references = references.references(app.state.db, app.state.data_version)
         client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
         try:

@@ -13,31 +13,17 @@ balance row itself (a fund or priority without a balance row has no room).
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 
 from services.budget import repository as repo
-from shared.clock import Clock
-from shared.data_version import DataVersion
+from shared.data_version import DataVersion, PerVersion
 from shared.db import Database
-
-
-def data_version(db: Database, clock: Clock, check_every: dt.timedelta) -> DataVersion:
-    """The reference data's version, re-read at most every `check_every` of `clock`."""
-
-    async def read(_now: dt.datetime) -> tuple[Hashable, dt.datetime | None]:
-        async with db.reader() as session:
-            return await repo.data_version(session), None
-
-    return DataVersion(read, clock, check_every)
 
 
 class Snapshot:
     """The reference data of every programme at one data version."""
 
-    def __init__(self, version: Hashable, programmes: dict[str, repo.ProgrammeReference]) -> None:
-        self.version = version
+    def __init__(self, programmes: dict[str, repo.ProgrammeReference]) -> None:
         self.programmes = programmes
 
     def reference(self, programme: str, priority: str, objective: str | None, funds: Iterable[str]) -> repo.Reference:
@@ -46,28 +32,13 @@ class Snapshot:
         return ref.reference(priority, objective, funds) if ref is not None else repo.Reference()
 
 
-class References:
-    """The `Snapshot` at the current data version (concurrent requests that find it stale share one read).
+def references(db: Database, version: DataVersion) -> PerVersion[Snapshot]:
+    """The `Snapshot` at the current data version. It reads in sessions of its own, so a request takes its
+    snapshot before its own session holds a connection (`routes.dependencies.ReferenceData`): a request
+    that held one while waiting for another could, with every pooled connection so held, wait for ever."""
 
-    It reads in sessions of its own, so a request takes its snapshot before its own session holds a
-    connection (`routes.dependencies.ReferenceData`): a request that held one while waiting for another
-    could, with every pooled connection so held, wait for ever."""
+    async def load() -> Snapshot:
+        async with db.reader() as session:
+            return Snapshot(await repo.all_references(session))
 
-    def __init__(self, db: Database, version: DataVersion) -> None:
-        self.db = db
-        self.version = version
-        self._snapshot: Snapshot | None = None
-        self._lock = asyncio.Lock()
-
-    async def current(self) -> Snapshot:
-        version = await self.version.current()
-        snapshot = self._snapshot
-        if snapshot is not None and snapshot.version == version:
-            return snapshot
-        async with self._lock:
-            snapshot = self._snapshot
-            if snapshot is not None and snapshot.version == version:  # read meanwhile by another request
-                return snapshot
-            async with self.db.reader() as session:
-                snapshot = self._snapshot = Snapshot(version, await repo.all_references(session))
-            return snapshot
+    return PerVersion(version, load)

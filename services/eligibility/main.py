@@ -13,15 +13,15 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from services.eligibility import seeds
+from services.eligibility import repository, seeds
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
-from services.eligibility.rule_set_cache import RuleSetIndexCache, RuleSetVersions, data_version
+from services.eligibility.rule_set_cache import RuleSetVersions, read_index
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
-from shared.data_version import ExpireOnWriteMiddleware
+from shared.data_version import ExpireOnWriteMiddleware, PerVersion, version_row
 from shared.db import session_scope
 from shared.http import upstream_client
 
@@ -65,8 +65,8 @@ def create_app(
         app.state.timezone = ZoneInfo(settings.timezone)
         app.state.rule_set_versions = RuleSetVersions()
         check_every = dt.timedelta(milliseconds=settings.data_version_check_ms)
-        app.state.data_version = data_version(app.state.db, app.state.clock, check_every)
-        app.state.rule_set_index = RuleSetIndexCache(app.state.db, app.state.data_version)
+        app.state.data_version = version_row(app.state.db, repository.data_version, app.state.clock, check_every)
+        app.state.rule_set_index = PerVersion(app.state.data_version, partial(read_index, app.state.db))
         if settings.load_rules_on_startup:
             await seed_if_empty(app, settings)
         async with upstream_client(settings, settings.catalogue_url, transports.get("catalogue")) as client:

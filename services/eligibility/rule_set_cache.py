@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -22,8 +20,6 @@ from dataclasses import dataclass
 from services.eligibility import repository as repo
 from services.eligibility.models import PROGRAMME_WIDE
 from services.eligibility.rules import RuleSet
-from shared.clock import Clock
-from shared.data_version import DataVersion
 from shared.db import Database
 
 
@@ -87,36 +83,3 @@ async def read_index(db: Database) -> RuleSetIndex:
         by_id[row.id] = header
         by_scope[(row.programme, row.scope_key)] = header
     return RuleSetIndex(version=version, by_id=by_id, by_scope=by_scope)
-
-
-def data_version(db: Database, clock: Clock, check_every: dt.timedelta) -> DataVersion:
-    """The rule sets' data version, re-read at most every `check_every` of `clock`."""
-
-    async def read(_now: dt.datetime) -> tuple[Hashable, dt.datetime | None]:
-        async with db.reader() as session:
-            return await repo.data_version(session), None
-
-    return DataVersion(read, clock, check_every)
-
-
-class RuleSetIndexCache:
-    """The current `RuleSetIndex`: read again from the database only when the data version has changed
-    (concurrent checks that find it stale share one read)."""
-
-    def __init__(self, db: Database, version: DataVersion) -> None:
-        self.db = db
-        self.version = version
-        self._index: RuleSetIndex | None = None
-        self._lock = asyncio.Lock()
-
-    async def current(self) -> RuleSetIndex:
-        version = await self.version.current()
-        index = self._index
-        if index is not None and index.version == version:
-            return index
-        async with self._lock:
-            index = self._index
-            if index is not None and index.version == version:  # read meanwhile by another check
-                return index
-            index = self._index = await read_index(self.db)
-            return index

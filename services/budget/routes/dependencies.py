@@ -12,9 +12,10 @@ from fastapi import Depends, Path, Request
 from services.budget import schemas as s
 from services.budget.config import Settings
 from services.budget.models import idempotency_keys
-from services.budget.references import References, Snapshot
+from services.budget.references import Snapshot
 from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
+from shared.data_version import PerVersion
 from shared.idempotency import Idempotent, idempotency
 from shared.money import CURRENCY_PATTERN
 from shared.text import Bounded
@@ -42,7 +43,7 @@ Catalogue = Annotated[CatalogueClient, Depends(_catalogue)]
 
 
 async def _references(request: Request) -> Snapshot:
-    references: References = request.app.state.references
+    references: PerVersion[Snapshot] = request.app.state.references
     return await references.current()
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-from shared.data_version import create_version_triggers, drop_version_triggers
+from shared.data_version import create_data_version, drop_data_version
 
 revision: str = "20261201_reference_version"
 down_revision: str | None = "20261130_business_keys"
@@ -29,16 +28,8 @@ TABLES = ["budget_programmes", "budget_priorities", "budget_specific_objectives"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "data_version",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
-    )
-    op.execute("INSERT INTO data_version (id, version) VALUES (1, 1)")
-    create_version_triggers(op, "data_version", TABLES)
+    create_data_version(op, TABLES)
 
 
 def downgrade() -> None:
-    drop_version_triggers(op, "data_version", TABLES)
-    op.drop_table("data_version")
+    drop_data_version(op, TABLES)

@@ -12,10 +12,9 @@ every catalogue table but the idempotency keys; a table added later gets them in
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-from shared.data_version import create_version_triggers, drop_version_triggers
+from shared.data_version import create_data_version, drop_data_version
 
 revision: str = "20261201_data_version"
 down_revision: str | None = "20261130_sources"
@@ -38,16 +37,8 @@ TABLES = [
 
 
 def upgrade() -> None:
-    op.create_table(
-        "data_version",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
-    )
-    op.execute("INSERT INTO data_version (id, version) VALUES (1, 1)")
-    create_version_triggers(op, "data_version", TABLES)
+    create_data_version(op, TABLES)
 
 
 def downgrade() -> None:
-    drop_version_triggers(op, "data_version", TABLES)
-    op.drop_table("data_version")
+    drop_data_version(op, TABLES)
