@@ -409,17 +409,7 @@ def run_backend(backend: str, workdir: Path, profiles: list[str]) -> tuple[list[
     rows: list[Row] = []
     try:
         cat, elig, bud = (stack.url(s) for s in ("catalogue", "eligibility", "budget"))
-        now = dt.datetime.now(dt.UTC)
-        call = {
-            "number": f"bench-{uuid.uuid4().hex[:6]}",
-            "name": {"en": "Bench"},
-            "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-            "closes_at": (now + dt.timedelta(days=9)).isoformat(),
-            "specific_objectives": ["1B"],
-            "project_types": ["main-project"],
-        }
-        r = httpx.post(f"{cat}/v1/programmes/{PROGRAMME}/calls", json=call, headers=ADMIN)
-        call_id = r.json()["id"]
+        call_id = stack.open_call("bench")["id"]
         objectives = f"/v1/programmes/{PROGRAMME}/specific-objectives"
         listed = httpx.get(cat + objectives)
         check_body = {**gron_industrivaxt(call_id), "as_of": dt.date.today().isoformat()}

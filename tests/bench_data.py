@@ -164,7 +164,6 @@ async def _fill_small(stack: Stack, call_id: str) -> None:
 def growth() -> tuple[list[Row], list[str], dict[str, float]]:
     """Load the report and the list at the small and the large size; answers the rows, the findings and
     each service's peak RSS."""
-    import datetime as dt
     import tempfile
 
     from tests.bench import ADMIN, LOG_LEVEL, Row, compare, lua_get, rss_mb, service_pids
@@ -179,18 +178,7 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
         ).start()
         try:
             pids = service_pids(stack)
-            now = dt.datetime.now(dt.UTC)
-            call = {
-                "number": f"growth-{uuid.uuid4().hex[:6]}",
-                "name": {"en": "Growth"},
-                "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-                "closes_at": (now + dt.timedelta(days=9)).isoformat(),
-                "specific_objectives": ["1B"],
-                "project_types": ["main-project"],
-            }
-            call_id = httpx.post(
-                f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=ADMIN
-            ).json()["id"]
+            call_id = stack.open_call("growth")["id"]
             asyncio.run(_fill_small(stack, call_id))
             report = lua_get(f"/v1/programmes/{PROGRAMME}/budget", OFFICER)
             listing = lua_get("/v1/applications?limit=50", OFFICER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -16,9 +17,11 @@ from typing import Any
 
 import httpx
 
-from shared.testing import _admin, _with_database, postgres_admin_url
+from shared.testing import _admin, _with_database, auth, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[2]
+STACK_PROGRAMME = "interreg-se-no-2021-2027"
+"""The programme `Stack.open_call` opens calls of."""
 SERVICES = ("catalogue", "eligibility", "budget", "applications")
 
 
@@ -45,6 +48,27 @@ class Stack:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def open_call(self, prefix: str) -> dict[str, Any]:
+        """A new call of Interreg Sverige–Norge for specific objective 1B, open from yesterday for 30 days,
+        made by an admin through the catalogue's API; its JSON."""
+        now = dt.datetime.now(dt.UTC)
+        call = {
+            "number": f"{prefix}-{uuid.uuid4().hex[:8]}",
+            "name": {"sv": "Testutlysning", "en": "Test call"},
+            "opens_at": (now - dt.timedelta(days=1)).isoformat(),
+            "closes_at": (now + dt.timedelta(days=30)).isoformat(),
+            "specific_objectives": ["1B"],
+            "project_types": ["main-project"],
+        }
+        r = httpx.post(
+            f"{self.url('catalogue')}/v1/programmes/{STACK_PROGRAMME}/calls",
+            json=call,
+            headers=auth("admin", "stack-admin"),
+        )
+        assert r.status_code == 201, r.text
+        made: dict[str, Any] = r.json()
+        return made
 
     def _database_url(self, service: str) -> str:
         if self.backend == "sqlite":

@@ -32,19 +32,9 @@ def available(stack: Stack, fund: str, priority: str) -> Decimal:
 def test_from_call_to_committed_budget(stack: Stack) -> None:
     admin, officer = auth("admin", "e2e-admin"), auth("officer", "e2e-olga")
     anna = auth("applicant", "e2e-anna")
-    now = dt.datetime.now(dt.UTC)
-    call = {
-        "number": f"e2e-{uuid.uuid4().hex[:8]}",
-        "name": {"sv": "Testutlysning", "en": "Test call"},
-        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
-        "specific_objectives": ["1B"],
-        "project_types": ["main-project"],
-    }
-    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=admin)
-    assert r.status_code == 201, r.text
-    call_id = r.json()["id"]
-    assert r.json()["status"] == "open"
+    call = stack.open_call("e2e")
+    call_id = call["id"]
+    assert call["status"] == "open"
 
     apps = stack.url("applications") + "/v1/applications"
     r = httpx.post(apps, json=gron_industrivaxt(call_id), headers=anna)

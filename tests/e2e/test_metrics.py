@@ -4,7 +4,6 @@ fund and priority (budget service)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
@@ -51,23 +50,13 @@ def until(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
 
 
 def test_the_business_metrics_follow_an_application_to_its_committed_budget(stack: Stack) -> None:
-    admin, officer, anna = auth("admin", "e2e-admin"), auth("officer", "e2e-olga"), auth("applicant", "e2e-metrics")
-    now = dt.datetime.now(dt.UTC)
-    call = {
-        "number": f"e2e-m-{uuid.uuid4().hex[:8]}",
-        "name": {"sv": "Testutlysning", "en": "Test call"},
-        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
-        "specific_objectives": ["1B"],
-        "project_types": ["main-project"],
-    }
-    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=admin)
-    assert r.status_code == 201, r.text
+    officer, anna = auth("officer", "e2e-olga"), auth("applicant", "e2e-metrics")
+    call = stack.open_call("e2e-m")
     before = {s: applications(stack, s) for s in ("draft", "eligible", "approved")}
     allocated, committed, available = (budget(stack, f, "ERDF", "1") for f in ("allocated", "committed", "available"))
 
     apps = stack.url("applications") + "/v1/applications"
-    r = httpx.post(apps, json=gron_industrivaxt(r.json()["id"]), headers=anna)
+    r = httpx.post(apps, json=gron_industrivaxt(call["id"]), headers=anna)
     assert r.status_code == 201, r.text
     app_id = r.json()["id"]
     assert applications(stack, "draft") == before["draft"] + 1

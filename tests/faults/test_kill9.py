@@ -12,7 +12,6 @@ Run with `pytest -m faults` (part of `make test` whenever PostgreSQL answers, an
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 import uuid
@@ -79,18 +78,7 @@ def application(call_id: str, i: int) -> tuple[dict[str, Any], dict[str, Decimal
 
 
 def open_call(stack: Stack) -> str:
-    now = dt.datetime.now(dt.UTC)
-    call = {
-        "number": f"fault-{uuid.uuid4().hex[:8]}",
-        "name": {"sv": "Feltest", "en": "Fault test"},
-        "opens_at": (now - dt.timedelta(days=1)).isoformat(),
-        "closes_at": (now + dt.timedelta(days=30)).isoformat(),
-        "specific_objectives": ["1B"],
-        "project_types": ["main-project"],
-    }
-    r = httpx.post(f"{stack.url('catalogue')}/v1/programmes/{PROGRAMME}/calls", json=call, headers=ADMIN)
-    assert r.status_code == 201, r.text
-    call_id: str = r.json()["id"]
+    call_id: str = stack.open_call("fault")["id"]
     return call_id
 
 
