@@ -1,19 +1,19 @@
 """Turns taken in arrival order, where the database's own waiting is not fair: SQLite's write lock (its
 busy timeout polls, so a late writer may win while an early one sleeps) and a hot row on PostgreSQL (every
 commit wakes all the row's waiters, who race for it). A request waits its turn on a FIFO asyncio lock and
-gives it back when its transaction ends; the database's lock still decides between processes."""
+gives it back when its transaction ends (SQLite) or once it holds the row's lock (a hot row); the
+database's lock still decides between processes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import weakref
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import await_only
 
 log = logging.getLogger("db")
@@ -45,9 +45,7 @@ class WriterTurns:
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
-        try:
-            await_only(asyncio.wait_for(lock.acquire(), self.WAIT_SECONDS))
-        except TimeoutError:
+        if not await_only(_acquire(lock, self.WAIT_SECONDS)):
             log.warning("no SQLite writer turn within %s s; waiting on SQLite's lock instead", self.WAIT_SECONDS)
             return
         conn.info[_TURN] = lock
@@ -61,34 +59,47 @@ class WriterTurns:
 _TURN = "interreg_writer_turn"
 
 
+async def _acquire(lock: asyncio.Lock, seconds: float) -> bool:
+    """True once `lock` is had, False if not within `seconds` (in the caller's task: `asyncio.wait_for`
+    would make a task of its own for every turn, a hop through the event loop even for a free lock)."""
+    try:
+        async with asyncio.timeout(seconds):
+            await lock.acquire()
+    except TimeoutError:
+        return False
+    return True
+
+
 _HOT_ROWS: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, Hashable], asyncio.Lock] = (
     weakref.WeakValueDictionary()
 )
 
 
-async def hot_row_turn(session: AsyncSession, key: Hashable, *, wait_seconds: float = 60.0) -> None:
+@asynccontextmanager
+async def hot_row_turn(key: Hashable, *, wait_seconds: float = 60.0) -> AsyncIterator[None]:
     """Wait, in arrival order, for this process's turn at the hot row `key` (e.g. one balance every
-    commitment of a priority updates), held until `session`'s transaction commits or rolls back.
+    commitment of a priority updates); the block is the statements that take the row's lock.
 
     On PostgreSQL many transactions waiting for one row lock are not served in the order they came:
     each commit wakes every waiter and they race for the row, so under a burst a few wait many times as
     long as the rest. Queued here first, the requests of a process reach the row one at a time, in
-    order; several replicas each send one. A turn not given back within `wait_seconds` (it cannot
-    happen while transactions end) lets the request go on to the database's own lock."""
+    order. The turn is handed on when the block ends, once the row's lock is the transaction's (not
+    when the transaction ends): the next request's statement then waits for that lock in the database,
+    the only one of this process waiting there, so the database serves them in arrival order too, and
+    the row is taken again as soon as the holder commits, with no hop through the event loop between
+    (handing the turn on at the commit made the row wait for the next request to be scheduled, send its
+    statement and be answered: a commitment's throughput halved). Several replicas each send one
+    waiter. A turn not had within `wait_seconds` (it cannot happen while statements end) lets the
+    request go on to the database's own lock; that is logged."""
     loop = asyncio.get_running_loop()
     lock = _HOT_ROWS.get((loop, key))
     if lock is None:
         lock = _HOT_ROWS[(loop, key)] = asyncio.Lock()
-    try:
-        await asyncio.wait_for(lock.acquire(), wait_seconds)
-    except TimeoutError:
+    if not await _acquire(lock, wait_seconds):
         log.warning("no turn at hot row %r within %s s; waiting on the database's lock instead", key, wait_seconds)
+        yield
         return
-    held = [lock]  # the session's events keep the lock alive (the registry holds it weakly)
-
-    def give_back(*_args: Any) -> None:
-        if held:  # once: a later transaction of the same session has no turn
-            held.pop().release()
-
-    event.listen(session.sync_session, "after_commit", give_back)
-    event.listen(session.sync_session, "after_soft_rollback", give_back)
+    try:
+        yield
+    finally:
+        lock.release()

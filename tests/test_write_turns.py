@@ -1,17 +1,20 @@
 """Turns taken in arrival order. On SQLite the writers of one process take the write lock in the order
 they asked for it (a FIFO turn before BEGIN IMMEDIATE), give it back when their transaction ends, commit
 or rollback, and never make a reader wait. A hot row (`hot_row_turn`, the budget's balance rows on
-PostgreSQL) is reached the same way: in arrival order, the turn held until the transaction ends."""
+PostgreSQL) is reached the same way: in arrival order, the turn handed on once its holder has the row's
+lock, so the next request waits for that lock in the database while the holder commits."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from shared.db import Database
+from shared.testing import fresh_database
 from shared.turns import hot_row_turn
 
 
@@ -78,30 +81,93 @@ async def _insert(db: Database, n: int) -> None:
         await session.commit()
 
 
-async def test_a_hot_row_is_reached_in_arrival_order_and_given_back_when_the_transaction_ends(db: Database) -> None:
+async def test_a_hot_row_turn_is_had_in_arrival_order_and_handed_on_when_its_block_ends() -> None:
     reached: list[int] = []
+    release_first = asyncio.Event()
 
     async def commitment(n: int, *, fail: bool = False, priority: str = "TA") -> None:
-        async with db.reader() as session:
-            try:
-                await hot_row_turn(session, ("balance", priority))
+        try:
+            async with hot_row_turn(("balance", priority)):
                 reached.append(n)
-                await session.execute(text("SELECT 1"))
+                await asyncio.sleep(0)
                 if fail:
                     raise RuntimeError("no room")
-                await session.commit()
-            except RuntimeError:
-                await session.rollback()
+        except RuntimeError:
+            pass
 
-    async with db.reader() as first:
-        await hot_row_turn(first, ("balance", "TA"))
-        queued = []
-        for n in range(1, 6):  # n = 2 fails: its rollback gives the turn back too
-            queued.append(asyncio.create_task(commitment(n, fail=n == 2)))
-            await asyncio.sleep(0.02)
-        other = asyncio.create_task(commitment(99, priority="1"))  # another row: no turn to wait for
-        await asyncio.wait_for(other, timeout=5)
-        assert reached == [99]
-        await first.commit()
-    await asyncio.wait_for(asyncio.gather(*queued), timeout=10)
+    async def first() -> None:
+        async with hot_row_turn(("balance", "TA")):
+            await release_first.wait()
+
+    holder = asyncio.create_task(first())
+    await asyncio.sleep(0.01)
+    queued = []
+    for n in range(1, 6):  # n = 2 fails inside its block: the turn is handed on all the same
+        queued.append(asyncio.create_task(commitment(n, fail=n == 2)))
+        await asyncio.sleep(0.01)
+    other = asyncio.create_task(commitment(99, priority="1"))  # another row: no turn to wait for
+    await asyncio.wait_for(other, timeout=5)
+    assert reached == [99]
+    release_first.set()
+    await asyncio.wait_for(asyncio.gather(holder, *queued), timeout=10)
     assert reached == [99, 1, 2, 3, 4, 5]
+
+
+@pytest.fixture
+def postgres_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(backend, "turns", tmp_path) as url:
+        yield url
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_hot_row_is_updated_in_arrival_order_after_its_holder_commits(postgres_url: str) -> None:
+    """The turn is handed on once the holder has the row's lock, before it commits: the next statement
+    waits for the lock in the database (one waiter of this process at a time), so the row is updated in
+    the order the requests came, and each waits for the commit before it, never for a turn."""
+    db = Database(postgres_url)
+    try:
+        async with db.sessionmaker() as session:
+            await session.execute(text("CREATE TABLE balance (id INTEGER PRIMARY KEY, seen TEXT NOT NULL)"))
+            await session.execute(text("INSERT INTO balance VALUES (1, '')"))
+            await session.commit()
+        update = text("UPDATE balance SET seen = seen || :n || ' ' WHERE id = 1")
+
+        async def commitment(n: int) -> None:
+            async with db.sessionmaker() as session:
+                async with hot_row_turn(("balance", 1)):
+                    await session.execute(update, {"n": str(n)})
+                await session.commit()
+
+        async with db.sessionmaker() as holder:
+            async with hot_row_turn(("balance", 1)):
+                await holder.execute(update, {"n": "0"})
+            queued = []
+            for n in range(1, 6):  # each arrives while the holder has the row, one after the other
+                queued.append(asyncio.create_task(commitment(n)))
+                await asyncio.sleep(0.05)
+            assert not any(task.done() for task in queued)  # the first waits for the row, the rest for it
+            await holder.commit()
+        await asyncio.wait_for(asyncio.gather(*queued), timeout=10)
+        async with db.sessionmaker() as session:
+            assert (await session.execute(text("SELECT seen FROM balance"))).scalar_one() == "0 1 2 3 4 5 "
+    finally:
+        await db.dispose()
+
+
+async def test_a_turn_not_had_in_time_lets_the_request_go_on_to_the_database(caplog: pytest.LogCaptureFixture) -> None:
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with hot_row_turn(("balance", "stuck")):
+            await release.wait()
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0.01)
+    went_on = False
+    async with hot_row_turn(("balance", "stuck"), wait_seconds=0.05):
+        went_on = True
+    assert went_on and "no turn at hot row" in caplog.text
+    release.set()
+    await held
+    async with hot_row_turn(("balance", "stuck"), wait_seconds=0.05):  # the holder's turn was handed on
+        pass

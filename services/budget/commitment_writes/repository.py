@@ -10,11 +10,13 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert, Update
 
 from services.budget.models import BudgetBalance, Commitment, CommitmentLine, LedgerEntry
 from services.budget.repository import append_ledger
+from shared.db import Precompiled
 from shared.idempotency import Recording
 
 
@@ -95,7 +97,8 @@ async def finish_commitment(
         ((fund, amount),) = amounts.items()
         params.update({"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount})
     claims = recording.claims
-    row = (await session.execute(_finishing(shape, recording.statement, one_fund, claims), params)).one()
+    statement = _precompiled(shape, recording.statement, one_fund, claims, session.get_bind().dialect)
+    row = (await statement.execute(session, params)).one()
     if claims and not row.claimed:
         recording.done(False)
         return None
@@ -106,15 +109,27 @@ async def finish_commitment(
 
 
 @functools.lru_cache(maxsize=64)
+def _precompiled(
+    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    record: Insert | Update | None,
+    room: bool,
+    claims: bool,
+    dialect: Dialect,
+) -> Precompiled:
+    """`_finishing`, compiled once for the dialect: the hot path's one statement is large, and
+    `session.execute` would walk it on every call to find its compiled form (`shared.db.Precompiled`)."""
+    return Precompiled(_finishing(shape, record, room, claims), dialect)
+
+
 def _finishing(
     shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
     record: Insert | Update | None,
     room: bool,
     claims: bool,
 ) -> Any:
-    """The one statement of `finish_commitment` on PostgreSQL, built once per shape (which columns, how
-    many lines and entries; how the answer is recorded; whether the room is taken), so that SQLAlchemy
-    caches its compiled form. The main statement and its CTEs touch different tables; the lines'
+    """The one statement of `finish_commitment` on PostgreSQL, built (and compiled: `_precompiled`) once
+    per shape (which columns, how many lines and entries; how the answer is recorded; whether the room is
+    taken). The main statement and its CTEs touch different tables; the lines'
     foreign key is checked at the end of the statement, when the commitment row is there. It returns
     one row: `claimed` (1 when the key's claim inserted its row) and `taken` (rows the room's UPDATE took)."""
     ctes = []
