@@ -17,7 +17,7 @@ from typing import Any
 
 from services.eligibility.templates import COUNTRIES, MESSAGES
 from shared.i18n import MESSAGE_LANGUAGES, pick
-from shared.money import minor_units, round_minor
+from shared.money import minor_units, quantum
 
 __all__ = ["COUNTRIES", "MESSAGES", "Amount", "Country", "Msg", "Percent", "Text", "placeholders", "render"]
 
@@ -105,14 +105,15 @@ _COUNTRY_NAMES: dict[str, dict[str, str]] = {
 }
 """Each country's name in each message language (`pick`'s fallbacks applied once)."""
 
-_AMOUNT_FORMATS: dict[int, str] = {}
+_CURRENCY_FORMATS: dict[str, tuple[Decimal, str]] = {}
+"""Per currency: its minor unit and the format spec of its amounts (made on first use)."""
 
 
-def _amount_format(places: int) -> str:
-    spec = _AMOUNT_FORMATS.get(places)
-    if spec is None:
-        spec = _AMOUNT_FORMATS[places] = f",.{places}f"
-    return spec
+def _currency_format(currency: str) -> tuple[Decimal, str]:
+    found = _CURRENCY_FORMATS.get(currency)
+    if found is None:
+        found = _CURRENCY_FORMATS[currency] = (quantum(currency), f",.{minor_units(currency)}f")
+    return found
 
 
 def _format_msg(value: Msg, language: str) -> str:
@@ -121,17 +122,35 @@ def _format_msg(value: Msg, language: str) -> str:
 
 def _format_amount(value: Amount, language: str) -> str:
     currency = value.currency
-    text = format(round_minor(value.value, currency), _amount_format(minor_units(currency)))
+    unit, spec = _currency_format(currency)
+    # `round_minor` (half up to the minor unit), then grouped in the language's style.
+    text = format(value.value.quantize(unit, rounding=ROUND_HALF_UP), spec)
     if language != "en":
         text = text.replace(",", "\u00a0").replace(".", ",")
     return f"{text} {currency}"
 
 
+_HUNDRED = Decimal(100)
+_PERCENT_PLACES: dict[tuple[Decimal, str], str] = {}
+"""`Percent(share, None)` texts by (share, language): only rule parameters (a limit, a floor) are shown with
+as many decimals as they have, so this holds a few entries per rule-set version."""
+
+
 def _format_percent(value: Percent, language: str) -> str:
-    pct = value.share * 100
-    if value.places is not None:
-        places = value.places
-    else:
+    if value.places is None:
+        key = (value.share, language)
+        found = _PERCENT_PLACES.get(key)
+        if found is None:
+            if len(_PERCENT_PLACES) >= 1024:
+                _PERCENT_PLACES.clear()
+            found = _PERCENT_PLACES[key] = _percent_text(value.share, None, language)
+        return found
+    return _percent_text(value.share, value.places, language)
+
+
+def _percent_text(share: Decimal, places: int | None, language: str) -> str:
+    pct = share * _HUNDRED
+    if places is None:
         exponent = pct.normalize().as_tuple().exponent
         places = max(0, -exponent) if isinstance(exponent, int) else 0
     number = _group(pct.quantize(_quantum(places), rounding=ROUND_HALF_UP), places, language)
@@ -159,7 +178,16 @@ def _format_tuple(value: tuple[Any, ...], language: str) -> str:
 
 
 def _format_list(value: list[Any], language: str) -> str:
-    return ", ".join([v if type(v) is str else format_value(v, language) for v in value]) or "–"
+    exact = _EXACT
+    parts = []
+    for v in value:
+        kind = type(v)
+        if kind is str:
+            parts.append(v)
+        else:
+            found = exact.get(kind)
+            parts.append(found(v, language) if found is not None else format_value(v, language))
+    return ", ".join(parts) or "–"
 
 
 def _format_decimal(value: Decimal, language: str) -> str:
@@ -218,9 +246,16 @@ def render_one(msg: Msg, language: str) -> str:
     args = msg.args
     if not args:
         return _fixed(msg.key, lang)
-    return _TEMPLATES[lang][msg.key].format_map(
-        {k: v if type(v) is str else format_value(v, lang) for k, v in args.items()}
-    )
+    exact = _EXACT
+    values = {}
+    for name, v in args.items():
+        kind = type(v)
+        if kind is str:
+            values[name] = v
+        else:
+            found = exact.get(kind)  # `format_value`, without its call for the usual kinds
+            values[name] = found(v, lang) if found is not None else format_value(v, lang)
+    return _TEMPLATES[lang][msg.key].format_map(values)
 
 
 def render(msgs: list[Msg], language: str) -> str:

@@ -115,6 +115,22 @@ class RuleSet:
     programme: str
     call_id: str | None
     rules: tuple[Rule, ...]
+    _runnable: tuple[tuple[str, Severity, Callable[[Any, Context], Outcome], Params], ...] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _needs: frozenset[Need] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def runnable(self) -> tuple[tuple[str, Severity, Callable[[Any, Context], Outcome], Params], ...]:
+        """Each rule as (code, severity, its kind's function, its parsed parameters), made on first use: a
+        version is immutable, so a check does not look up kinds and parameters rule by rule."""
+        found = self._runnable
+        if found is None:
+            found = tuple(
+                (rule.code, rule.severity, REGISTRY[rule.kind].run, rule.parsed_params(REGISTRY[rule.kind]))
+                for rule in self.rules
+            )
+            object.__setattr__(self, "_runnable", found)
+        return found
 
 
 # --------------------------------------------------------------------------- helpers
@@ -191,6 +207,11 @@ def money_str(value: Decimal, currency: str) -> str:
 
 def share_str(value: Decimal) -> str:
     return decimal_str(value.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _money_json(value: Money) -> dict[str, str]:
+    """`value.model_dump(mode="json")`, without pydantic's serializer: a new dict of the same two strings."""
+    return {"amount": decimal_str(value.amount), "currency": value.currency}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -519,7 +540,9 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
 
 def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
     key = params.source.lower().replace("-", "_")
+    share_key = f"{key}_share"
     limit = params.max_share
+    limit_text = dec(limit)
     msgs: list[Msg] = []
     rows = []
     shares = []
@@ -539,8 +562,8 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
                 "country": p.country,
                 key: money_str(funding, currency),
                 "eligible_costs": money_str(eligible, currency),
-                f"{key}_share": share_str(share) if share is not None else None,
-                "limit": dec(limit),
+                share_key: share_str(share) if share is not None else None,
+                "limit": limit_text,
                 "excess": money_str(excess, currency),
                 "currency": currency,
                 "passed": ok,
@@ -570,7 +593,7 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
                     },
                 )
             )
-    facts = {"source": params.source, "country": params.country, "limit": dec(limit), "partners": rows}
+    facts = {"source": params.source, "country": params.country, "limit": limit_text, "partners": rows}
     if msgs:
         return Outcome(False, msgs, facts)
     if not concerned:
@@ -634,7 +657,7 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
         "project_type": params.project_type,
         "country": params.country,
         "source": params.source,
-        "cap": cap.model_dump(mode="json"),
+        "cap": _money_json(cap),
         "per_partner": params.per_partner,
     }
     type_names = {t.code: t.name for t in ctx.reference.project_types or []}
@@ -708,13 +731,49 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
     return Outcome(True, msgs, facts)
 
 
-def _call_facts(call: Call, ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _CallTexts:
+    """What `call-open` shows of a call in one time zone: the same for every check of that call."""
+
+    call: Call
+    timezone: ZoneInfo
+    call_id: str
+    opens_at: str
+    closes_at: str | None
+    opens_local: str
+    closes_local: str | None
+
+
+_CALL_TEXTS: dict[tuple[int, str], _CallTexts] = {}
+
+
+def _call_texts(call: Call, tz: ZoneInfo) -> _CallTexts:
+    """The call's texts, made once per call object (the catalogue client parses a call once per answer) and
+    time zone; kept with the call itself, so that its id is never another's."""
+    key = (id(call), tz.key)
+    found = _CALL_TEXTS.get(key)
+    if found is None or found.call is not call or found.timezone is not tz:
+        if len(_CALL_TEXTS) >= 256:
+            _CALL_TEXTS.clear()
+        found = _CALL_TEXTS[key] = _CallTexts(
+            call=call,
+            timezone=tz,
+            call_id=str(call.id),
+            opens_at=call.opens_at.isoformat(),
+            closes_at=call.closes_at.isoformat() if call.closes_at else None,
+            opens_local=_local_time(call.opens_at, tz),
+            closes_local=_local_time(call.closes_at, tz) if call.closes_at else None,
+        )
+    return found
+
+
+def _call_facts(call: Call, texts: _CallTexts, ctx: Context) -> dict[str, Any]:
     return {
-        "call_id": str(call.id),
+        "call_id": texts.call_id,
         "number": call.number,
         "programme": call.programme,
-        "opens_at": call.opens_at.isoformat(),
-        "closes_at": call.closes_at.isoformat() if call.closes_at else None,
+        "opens_at": texts.opens_at,
+        "closes_at": texts.closes_at,
         "rolling": call.closes_at is None,
         "as_of": ctx.as_of.isoformat(),
         "timezone": ctx.timezone.key,
@@ -737,7 +796,9 @@ def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
             [Msg("call.not-found", {"call_id": str(app.call_id)})],
             {"call_id": str(app.call_id), "found": False, "as_of": ctx.as_of.isoformat()},
         )
-    facts = {**_call_facts(call, ctx), "at": ctx.at.isoformat()}
+    texts = _call_texts(call, ctx.timezone)
+    facts = _call_facts(call, texts, ctx)
+    facts["at"] = ctx.at.isoformat()
     if call.programme != app.programme:
         return Outcome(
             False,
@@ -751,8 +812,8 @@ def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
     args = {
         "number": call.number,
         "date": _local_time(ctx.at, ctx.timezone),
-        "opens": _local_time(call.opens_at, ctx.timezone),
-        "closes": _local_time(call.closes_at, ctx.timezone) if call.closes_at else None,
+        "opens": texts.opens_local,
+        "closes": texts.closes_local,
     }
     if status == "planned":
         return Outcome(False, [Msg("call.not-yet", args)], facts)
@@ -895,6 +956,7 @@ def check_fund_country(params: FundCountryParams, ctx: Context) -> Outcome:
 
 def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
     floor = params.min_share
+    floor_text = dec(floor)
     msgs: list[Msg] = []
     rows = []
     concerned = _partners_of(ctx.application.partners, params.country)
@@ -914,7 +976,7 @@ def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
                 "own_financing": money_str(own, currency),
                 "eligible_costs": money_str(eligible, currency),
                 "own_share": share_str(share) if share is not None else None,
-                "floor": dec(floor),
+                "floor": floor_text,
                 "shortfall": money_str(shortfall, currency),
                 "currency": currency,
                 "passed": ok,
@@ -934,7 +996,7 @@ def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
                     },
                 )
             )
-    facts = {"country": params.country, "sources": list(params.sources), "floor": dec(floor), "partners": rows}
+    facts = {"country": params.country, "sources": list(params.sources), "floor": floor_text, "partners": rows}
     if msgs:
         return Outcome(False, msgs, facts)
     scope = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
@@ -1063,7 +1125,7 @@ def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
     (`granted_aid`, sent by the applications service), together at most the cap."""
     day, cap = ctx.as_of, params.cap
     regulation = params.regulation
-    facts: dict[str, Any] = {"regulation": regulation, "cap": cap.model_dump(mode="json"), "as_of": day.isoformat()}
+    facts: dict[str, Any] = {"regulation": regulation, "cap": _money_json(cap), "as_of": day.isoformat()}
     outside = (params.applies_from is not None and day < params.applies_from) or (
         params.applies_until is not None and day > params.applies_until
     )
@@ -1152,7 +1214,7 @@ def check_aid_per_project_cap(params: AidPerProjectCapParams, ctx: Context) -> O
     facts: dict[str, Any] = {
         "regime": params.regime,
         "regulation": params.regulation,
-        "cap": cap.model_dump(mode="json"),
+        "cap": _money_json(cap),
     }
     groups = _declaring(ctx, params.regime)
     if not groups:
@@ -1324,11 +1386,15 @@ def validate_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def needs(rule_set: RuleSet) -> frozenset[Need]:
-    """The reference data the rules of a set read."""
-    out: set[Need] = set()
-    for rule in rule_set.rules:
-        out |= REGISTRY[rule.kind].needs
-    return frozenset(out)
+    """The reference data the rules of a set read (made once per version: it is immutable)."""
+    found = rule_set._needs
+    if found is None:
+        out: set[Need] = set()
+        for rule in rule_set.rules:
+            out |= REGISTRY[rule.kind].needs
+        found = frozenset(out)
+        object.__setattr__(rule_set, "_needs", found)
+    return found
 
 
 def report_of(rule_set: RuleSet, ctx: Context, language: str) -> dict[str, Any]:
@@ -1337,18 +1403,16 @@ def report_of(rule_set: RuleSet, ctx: Context, language: str) -> dict[str, Any]:
     inputs, so the route encodes it as it is (`report_json`) instead of building models to encode."""
     results = []
     eligible = True
-    registry = REGISTRY
-    for rule in rule_set.rules:
-        kind = registry[rule.kind]
-        outcome = kind.run(rule.parsed_params(kind), ctx)
+    for code, severity, run, params in rule_set.runnable():
+        outcome = run(params, ctx)
         passed = outcome.passed
-        if not passed and rule.severity == "error":
+        if not passed and severity == "error":
             eligible = False
         results.append(
             {
-                "rule": rule.code,
+                "rule": code,
                 "passed": passed,
-                "severity": rule.severity,
+                "severity": severity,
                 "message": render(outcome.messages, language),
                 "facts": outcome.facts,
             }

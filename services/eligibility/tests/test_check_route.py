@@ -1,0 +1,62 @@
+"""`POST /v1/checks` answers the same whichever way FastAPI is spared: the route's direct path (a JSON body,
+no query string, no `Authorization`) and FastAPI's general handler (taken for anything else) give the very
+same bytes, and what only the general handler reads (query parameters, a token) is still read."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from services.eligibility.routes.checks import CheckRoute, router
+from services.eligibility.tests.helpers import SE_NO, gron
+
+
+@pytest.fixture
+async def call_id(catalogue_client: httpx.AsyncClient) -> str:
+    r = await catalogue_client.get(f"/v1/programmes/{SE_NO}/calls", params={"limit": 100})
+    return str(next(c["id"] for c in r.json()["items"] if c["number"] == "2022-1"))
+
+
+async def test_the_direct_path_and_the_general_handler_answer_the_same_bytes(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    assert [type(r) for r in router.routes] == [CheckRoute]
+    for body, language in ((gron(call_id=call_id), "sv"), (gron(call_id=call_id, erdf="396000.00"), "nb")):
+        content = json.dumps(body).encode()
+        plain = {"Content-Type": "application/json", "Accept-Language": language}
+        direct = await eligibility_client.post("/v1/checks", content=content, headers=plain)
+        variants = [
+            # A scheme other than Bearer: no caller, as without the header, but the general handler reads it.
+            {**plain, "Authorization": "Basic abc"},
+            # Another spelling of JSON: the general handler parses the media type.
+            {**plain, "Content-Type": "application/json; charset=utf-8"},
+        ]
+        assert direct.status_code == 200, direct.text
+        assert direct.json()["language"] == language
+        for headers in variants:
+            general = await eligibility_client.post("/v1/checks", content=content, headers=headers)
+            assert (general.status_code, general.content) == (200, direct.content)
+            assert general.headers["content-language"] == direct.headers["content-language"]
+        latest = await eligibility_client.post("/v1/checks?rule_set_version=1", content=content, headers=plain)
+        assert latest.content == direct.content
+
+
+async def test_what_the_direct_path_does_not_read_is_still_read(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    body = gron(call_id=call_id)
+    bad_version = await eligibility_client.post("/v1/checks?rule_set_version=0", json=body)
+    assert bad_version.status_code == 422
+    assert [e["field"] for e in bad_version.json()["errors"]] == ["query.rule_set_version"]
+    both = await eligibility_client.post("/v1/checks?rule_set_version=0", json={**body, "partners": "x"})
+    assert [e["field"] for e in both.json()["errors"]] == ["query.rule_set_version", "partners"]
+    missing = await eligibility_client.post("/v1/checks?rule_set=no-such-set", json=body)
+    assert missing.status_code == 404
+    token = await eligibility_client.post("/v1/checks", json=body, headers={"Authorization": "Bearer not-a-token"})
+    assert token.status_code == 401
+    not_json = await eligibility_client.post("/v1/checks", content=b"{", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 422
+    invalid = await eligibility_client.post("/v1/checks", json={**body, "partners": "x"})
+    assert invalid.status_code == 422 and [e["field"] for e in invalid.json()["errors"]] == ["partners"]
