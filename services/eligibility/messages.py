@@ -19,36 +19,74 @@ from services.eligibility.templates import COUNTRIES, MESSAGES
 from shared.i18n import MESSAGE_LANGUAGES, pick
 from shared.money import minor_units, quantum
 
-__all__ = ["COUNTRIES", "MESSAGES", "Amount", "Country", "Msg", "Percent", "Text", "placeholders", "render"]
+__all__ = [
+    "COUNTRIES",
+    "MESSAGES",
+    "Amount",
+    "Country",
+    "Msg",
+    "Percent",
+    "Text",
+    "message_language",
+    "placeholders",
+    "render",
+    "render_in",
+]
 
 
-@dataclass(frozen=True)
-class Msg:
+class _Figure:
+    """A typed figure of a message: plain slots (it is made many times per check), compared by value."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Figure) and type(other) is type(self) and self._values() == other._values()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self._values()!r}"
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+class Msg(_Figure):
     """A message to be rendered: a template key and its arguments (figures may be typed values)."""
 
-    key: str
-    args: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("args", "key")
+
+    def __init__(self, key: str, args: dict[str, Any] | None = None) -> None:
+        self.key = key
+        self.args: dict[str, Any] = {} if args is None else args
 
 
-@dataclass(frozen=True)
-class Amount:
+class Amount(_Figure):
     """A money figure, rendered with the currency's minor units and the language's separators."""
 
-    value: Decimal
-    currency: str
+    __slots__ = ("currency", "value")
+
+    def __init__(self, value: Decimal, currency: str) -> None:
+        self.value = value
+        self.currency = currency
 
 
-@dataclass(frozen=True)
-class Percent:
+class Percent(_Figure):
     """A share (0.65) rendered as a percentage; `places=None` shows as many decimals as it has."""
 
-    share: Decimal
-    places: int | None = 2
+    __slots__ = ("places", "share")
+
+    def __init__(self, share: Decimal, places: int | None = 2) -> None:
+        self.share = share
+        self.places = places
 
 
-@dataclass(frozen=True)
-class Country:
-    code: str
+class Country(_Figure):
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -241,8 +279,8 @@ def _fixed(key: str, language: str) -> str:
     return _TEMPLATES[language][key].format()
 
 
-def render_one(msg: Msg, language: str) -> str:
-    lang = language if language in MESSAGE_LANGUAGES else "en"
+def render_in(msg: Msg, lang: str, templates: dict[str, str]) -> str:
+    """`msg` in the message language `lang`, whose templates are `templates`."""
     args = msg.args
     if not args:
         return _fixed(msg.key, lang)
@@ -255,11 +293,24 @@ def render_one(msg: Msg, language: str) -> str:
         else:
             found = exact.get(kind)  # `format_value`, without its call for the usual kinds
             values[name] = found(v, lang) if found is not None else format_value(v, lang)
-    return _TEMPLATES[lang][msg.key].format_map(values)
+    return templates[msg.key].format_map(values)
+
+
+def message_language(language: str) -> tuple[str, dict[str, str]]:
+    """The message language `language` is shown in (en when there are no messages in it) and its templates."""
+    lang = language if language in MESSAGE_LANGUAGES else "en"
+    return lang, _TEMPLATES[lang]
+
+
+def render_one(msg: Msg, language: str) -> str:
+    lang = language if language in MESSAGE_LANGUAGES else "en"
+    return render_in(msg, lang, _TEMPLATES[lang])
 
 
 def render(msgs: list[Msg], language: str) -> str:
     """The messages of one rule outcome as one text."""
+    lang = language if language in MESSAGE_LANGUAGES else "en"
+    templates = _TEMPLATES[lang]
     if len(msgs) == 1:
-        return render_one(msgs[0], language)
-    return " ".join([render_one(m, language) for m in msgs])
+        return render_in(msgs[0], lang, templates)
+    return " ".join([render_in(m, lang, templates) for m in msgs])

@@ -89,7 +89,12 @@ async def post_check(
         Query(pattern=SLUG, description="Use this rule set (default: the call's own set, else the programme's)"),
     ] = None,
     rule_set_version: Annotated[
-        int | None, Query(ge=1, description="Use this version (default: the latest), e.g. to reproduce an old report")
+        int | None,
+        Query(
+            ge=1,
+            le=2**31 - 1,  # the column's range: a larger number is a 422, not a database error
+            description="Use this version (default: the latest), e.g. to reproduce an old report",
+        ),
     ] = None,
     accept_language: Annotated[str | None, Header(description="sv, nb or en (default en)")] = None,
 ) -> Response:

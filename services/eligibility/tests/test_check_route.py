@@ -60,3 +60,15 @@ async def test_what_the_direct_path_does_not_read_is_still_read(
     assert not_json.status_code == 422
     invalid = await eligibility_client.post("/v1/checks", json={**body, "partners": "x"})
     assert invalid.status_code == 422 and [e["field"] for e in invalid.json()["errors"]] == ["partners"]
+
+
+@pytest.mark.parametrize("version", ["2147483647", "2147483648", "99999999999999999999999"])
+async def test_a_version_beyond_the_column_is_a_422_not_a_database_error(
+    eligibility_client: httpx.AsyncClient, call_id: str, version: str
+) -> None:
+    answer = await eligibility_client.post(f"/v1/checks?rule_set_version={version}", json=gron(call_id=call_id))
+    if version == "2147483647":  # the largest version the column holds: looked up, and not found
+        assert answer.status_code == 404, answer.text
+    else:
+        assert answer.status_code == 422, answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["query.rule_set_version"]

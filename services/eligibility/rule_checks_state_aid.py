@@ -1,0 +1,205 @@
+"""The state-aid check kinds: de minimis aid per undertaking over a window, and the aid of one regime per
+undertaking and project (e.g. GBER Art. 20a), each against a ceiling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from services.eligibility.messages import Amount, Msg
+from services.eligibility.rule_context import (
+    Context,
+    Outcome,
+    add_months,
+    currency_of,
+    money_json,
+    money_str,
+    partner_sums,
+    to_currency,
+)
+from services.eligibility.rule_params import (
+    AidPerProjectCapParams,
+    DeMinimisParams,
+)
+from shared.money import Money
+from shared.schemas.applications import FinancingSource, Partner
+
+
+def _aid_window(params: DeMinimisParams, day: dt.date) -> tuple[dt.date, dt.date]:
+    if params.window == "fiscal-years":
+        return dt.date(day.year - params.years + 1, 1, 1), day
+    return add_months(day, -12 * params.years) + dt.timedelta(days=1), day
+
+
+def _in_cap(amount: Decimal, currency: str, cap: Money, ctx: Context, partner: Partner, missing: list[Msg]) -> Decimal:
+    """`amount` in the cap's currency (the programme's fixed rate); 0 and a `no-rate` message when it has none."""
+    converted = to_currency(amount, currency, cap.currency, ctx.reference.programme)
+    if converted is None:
+        args = {"partner": partner.name, "currency": currency, "cap_currency": cap.currency}
+        if not any(m.args == args for m in missing):
+            missing.append(Msg("deminimis.no-rate", args))
+        return Decimal(0)
+    return converted
+
+
+def _declaring(ctx: Context, regime: str) -> dict[str, list[Partner]]:
+    """The partners that declare aid under `regime`, by organisation number."""
+    out: dict[str, list[Partner]] = {}
+    for p in ctx.application.partners:
+        if p.state_aid is not None and p.state_aid.regime == regime:
+            out.setdefault(p.organisation_number, []).append(p)
+    return out
+
+
+def _aid_here(
+    partners: list[Partner], sources: list[FinancingSource], cap: Money, ctx: Context, missing: list[Msg]
+) -> Decimal:
+    return sum(
+        (
+            _in_cap(partner_sums(ctx, p).financed(s), currency_of(p, ctx), cap, ctx, p, missing)
+            for p in partners
+            for s in sources
+        ),
+        Decimal(0),
+    )
+
+
+def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
+    """De minimis aid per undertaking (organisation number) over the window: this application's aid, the
+    aid declared as received before, and the aid this programme's approved applications granted
+    (`granted_aid`, sent by the applications service), together at most the cap."""
+    day, cap = ctx.as_of, params.cap
+    regulation = params.regulation
+    facts: dict[str, Any] = {"regulation": regulation, "cap": money_json(cap), "as_of": day.isoformat()}
+    outside = (params.applies_from is not None and day < params.applies_from) or (
+        params.applies_until is not None and day > params.applies_until
+    )
+    if outside:
+        start, end = params.applies_from, params.applies_until
+        if start and end:
+            period = Msg("deminimis.period", {"start": start.isoformat(), "end": end.isoformat()})
+        elif start:
+            period = Msg("deminimis.period-from", {"start": start.isoformat()})
+        else:
+            period = Msg("deminimis.period-until", {"end": end.isoformat() if end else ""})
+        facts["applies"] = False
+        msg = Msg("deminimis.not-applicable", {"regulation": regulation, "period": period, "date": day.isoformat()})
+        return Outcome(True, [msg], facts)
+    start, end = _aid_window(params, day)
+    facts.update({"applies": True, "window_start": start.isoformat(), "window_end": end.isoformat()})
+    window = Msg(
+        f"deminimis.window.{params.window}", {"years": params.years, "start": start.isoformat(), "end": end.isoformat()}
+    )
+    groups = _declaring(ctx, "de-minimis")
+    if not groups:
+        facts["organisations"] = []
+        return Outcome(True, [Msg("deminimis.none", {"regulation": regulation})], facts)
+    missing: list[Msg] = []
+    msgs: list[Msg] = []
+    rows = []
+    for number, partners in groups.items():
+        first = partners[0]
+        here = _aid_here(partners, params.aid_sources, cap, ctx, missing)
+        declared_items = {
+            (a.granted_on, a.amount.amount, a.amount.currency, a.granted_by)
+            for p in partners
+            for a in (p.state_aid.previous_de_minimis if p.state_aid else [])
+            if start <= a.granted_on <= end
+        }
+        declared = sum((_in_cap(a, c, cap, ctx, first, missing) for _, a, c, _ in declared_items), Decimal(0))
+        granted_items = [
+            g
+            for g in ctx.application.granted_aid
+            if g.organisation_number == number and g.regime == "de-minimis" and start <= g.granted_on <= end
+        ]
+        granted = sum(
+            (_in_cap(g.amount.amount, g.amount.currency, cap, ctx, first, missing) for g in granted_items), Decimal(0)
+        )
+        total = here + declared + granted
+        excess = total - cap.amount
+        rows.append(
+            {
+                "partner": first.name,
+                "organisation_number": number,
+                "this_application": money_str(here, cap.currency),
+                "declared": money_str(declared, cap.currency),
+                "programme_granted": money_str(granted, cap.currency),
+                "granted_by_programme": [g.reference for g in granted_items],
+                "total": money_str(total, cap.currency),
+                "excess": money_str(max(excess, Decimal(0)), cap.currency),
+                "currency": cap.currency,
+                "passed": excess <= 0,
+            }
+        )
+        args = {
+            "partner": first.name,
+            "organisation": number,
+            "total": Amount(total, cap.currency),
+            "window": window,
+            "this": Amount(here, cap.currency),
+            "declared": Amount(declared, cap.currency),
+            "granted": Amount(granted, cap.currency),
+            "cap": Amount(cap.amount, cap.currency),
+            "regulation": regulation,
+        }
+        if excess > 0:
+            msgs.append(Msg("deminimis.over", {**args, "excess": Amount(excess, cap.currency)}))
+        else:
+            msgs.append(Msg("deminimis.ok", args))
+    facts["organisations"] = rows
+    failed = bool(missing) or any(not r["passed"] for r in rows)
+    if failed:
+        return Outcome(False, missing + [m for m in msgs if m.key != "deminimis.ok"], facts)
+    return Outcome(True, msgs, facts)
+
+
+def check_aid_per_project_cap(params: AidPerProjectCapParams, ctx: Context) -> Outcome:
+    """The aid of one regime per undertaking (organisation number) in this project at most the cap."""
+    cap = params.cap
+    facts: dict[str, Any] = {
+        "regime": params.regime,
+        "regulation": params.regulation,
+        "cap": money_json(cap),
+    }
+    groups = _declaring(ctx, params.regime)
+    if not groups:
+        facts["organisations"] = []
+        return Outcome(True, [Msg("aidcap.none", {"regulation": params.regulation})], facts)
+    missing: list[Msg] = []
+    msgs: list[Msg] = []
+    rows = []
+    shown = []
+    for number, partners in groups.items():
+        here = _aid_here(partners, params.aid_sources, cap, ctx, missing)
+        excess = here - cap.amount
+        rows.append(
+            {
+                "partner": partners[0].name,
+                "organisation_number": number,
+                "amount": money_str(here, cap.currency),
+                "excess": money_str(max(excess, Decimal(0)), cap.currency),
+                "currency": cap.currency,
+                "passed": excess <= 0,
+            }
+        )
+        shown.append((partners[0].name, Amount(here, cap.currency)))
+        if excess > 0:
+            msgs.append(
+                Msg(
+                    "aidcap.over",
+                    {
+                        "partner": partners[0].name,
+                        "organisation": number,
+                        "amount": Amount(here, cap.currency),
+                        "cap": Amount(cap.amount, cap.currency),
+                        "regulation": params.regulation,
+                        "excess": Amount(excess, cap.currency),
+                    },
+                )
+            )
+    facts["organisations"] = rows
+    if missing or msgs:
+        return Outcome(False, missing + msgs, facts)
+    ok = Msg("aidcap.ok", {"regulation": params.regulation, "cap": Amount(cap.amount, cap.currency), "amounts": shown})
+    return Outcome(True, [ok], facts)
