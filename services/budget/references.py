@@ -34,7 +34,7 @@ class Snapshot:
 
 def references(db: Database, version: DataVersion) -> PerVersion[Snapshot]:
     """The `Snapshot` at the current data version. It reads in sessions of its own, so a request takes its
-    snapshot before its own session holds a connection (`routes.dependencies.ReferenceData`): a request
+    snapshot before its own session holds a connection (`routes.dependencies.Service`): a request
     that held one while waiting for another could, with every pooled connection so held, wait for ever."""
 
     async def load() -> Snapshot:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from services.budget import schemas as s
 from services.budget.allocations import reallocate as reallocate_fund
 from services.budget.reconcile import reconcile as reconcile_programme
-from services.budget.routes.dependencies import Admin, Catalogue, Idempotency, ProgrammeCode
+from services.budget.routes.dependencies import Admin, BudgetService, Idempotency, ProgrammeCode
 from services.budget.sync import sync_catalogue
 from shared.app import DbSession
 from shared.clock import Now
@@ -17,14 +17,14 @@ router = APIRouter(prefix="/v1", tags=["allocations"])
 
 
 @router.post("/sync", response_model=s.SyncReport, responses=problem_responses(401, 403, 503))
-async def sync(session: DbSession, principal: Admin, catalogue: Catalogue, now: Now) -> s.SyncReport:
+async def sync(session: DbSession, principal: Admin, service: BudgetService, now: Now) -> s.SyncReport:
     """Sync every programme's funds, allocations and fixed rates from the catalogue (admin).
 
     The same as `python -m services.budget sync`. Idempotent: funds already recorded are left as they
     are (an admin's reallocations survive); new funds are allocated by the programme's explicit
     allocations, else by priority shares (largest remainder), else to the `unallocated` reserve.
     """
-    return await sync_catalogue(session, catalogue, now=now)
+    return await sync_catalogue(session, service.catalogue, now=now)
 
 
 @router.post(

@@ -8,14 +8,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import commitments, releases
 from services.budget import schemas as s
-from services.budget.routes.dependencies import (
-    BudgetSettings,
-    Catalogue,
-    CommitmentId,
-    Idempotency,
-    ReferenceData,
-    Staff,
-)
+from services.budget.routes.dependencies import BudgetService, CommitmentId, Idempotency, Staff
 from shared.app import DbSession
 from shared.clock import Now
 from shared.idempotency import Answer
@@ -63,9 +56,7 @@ async def create_commitment(
     session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
-    settings: BudgetSettings,
-    catalogue: Catalogue,
-    references: ReferenceData,
+    service: BudgetService,
     now: Now,
     body: Annotated[
         wire.CommitmentRequest,
@@ -94,13 +85,15 @@ async def create_commitment(
     returns the first result and changes nothing; the same key with another body gets 422.
     """
 
+    references = await service.references.current()  # before the session holds a connection
+
     async def work() -> Answer:
-        await commitments.check_call(catalogue, body)
+        await commitments.check_call(service.catalogue, body)
         prepared = await commitments.create_commitment(
             session,
             body,
             caller=principal,
-            application_services=settings.application_services,
+            application_services=service.settings.application_services,
             now=now,
             references=references,
         )
@@ -148,7 +141,7 @@ async def release_commitment(
     session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
-    settings: BudgetSettings,
+    service: BudgetService,
     now: Now,
     commitment_id: CommitmentId,
     body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],
@@ -169,7 +162,7 @@ async def release_commitment(
             commitment_id,
             body,
             actor=principal.sub,
-            application_services=settings.application_services,
+            application_services=service.settings.application_services,
             now=now,
         ),
     )
