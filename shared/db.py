@@ -12,9 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, String, event, pool
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -285,6 +286,29 @@ class Precompiled:
         """Run it in `session`'s transaction (begun if need be); the `CursorResult`."""
         connection = await session.connection()
         return await connection.exec_driver_sql(self.sql, self.parameters(params))
+
+    async def run_alone(self, engine: AsyncEngine, params: Mapping[str, Any]) -> Any:
+        """Run it as a transaction of its own: one statement outside any transaction (PostgreSQL commits
+        it when it ends, or undoes all of it if it fails), on a pooled connection of its own, straight on
+        the driver: no BEGIN and COMMIT round trips, no session (on a commitment, a fifth of its CPU).
+        The driver's row (asyncpg: a `Record`). The caller's session must hold no connection meanwhile (a
+        request holding two could, with every pooled connection so held, wait for ever). The driver's
+        errors come wrapped as `session.execute` wraps them (`DBAPIError`, the original as `orig`), with
+        a connection that broke or was abandoned mid-statement (cancelled, timed out) invalidated: its
+        state is unknown, so the pool replaces it."""
+        raw = await engine.raw_connection()
+        try:
+            return await raw.driver_connection.fetchrow(self.sql, *self.parameters(params))  # type: ignore[union-attr]
+        except asyncpg.PostgresError as exc:  # the server refused the statement: the connection is fine
+            raise DBAPIError(self.sql, None, exc) from exc
+        except asyncpg.InterfaceError as exc:
+            raw.invalidate(exc)
+            raise DBAPIError(self.sql, None, exc, connection_invalidated=True) from exc
+        except BaseException as exc:  # OSError, TimeoutError, cancellation: the statement's fate is unknown
+            raw.invalidate(exc if isinstance(exc, Exception) else None)
+            raise
+        finally:
+            raw.close()  # back to the pool (an invalidated connection is discarded)
 
 
 async def session_scope(db: Database, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:

@@ -150,3 +150,40 @@ async def _nul_byte() -> None:
         assert not database_unavailable(caught.value)
     finally:
         await engine.dispose()
+
+
+def test_a_statement_run_alone_fails_as_a_session_statement_would_and_leaves_the_pool_sound() -> None:
+    """`Precompiled.run_alone` (a commitment's one statement on PostgreSQL, straight on the driver): a
+    statement over its timeout is unavailable (503), one the server refuses is the statement's fault,
+    and one abandoned mid-way (cancelled) has its connection replaced; the pool serves the next."""
+    if not postgres_available():
+        pytest.skip("no PostgreSQL")
+    asyncio.run(_run_alone_faults())
+
+
+async def _run_alone_faults() -> None:
+    from sqlalchemy import Integer, bindparam, func, literal, select
+
+    from shared.db import Precompiled
+
+    engine = create_engine(postgres_admin_url(), connect_timeout=2, statement_timeout=0.2)
+    try:
+        slow = Precompiled(select(func.pg_sleep(bindparam("s"))), engine.dialect)
+        with pytest.raises(Exception) as caught:
+            await slow.run_alone(engine, {"s": 5})
+        assert database_unavailable(caught.value), repr(caught.value)
+        refused = Precompiled(select(literal(1) / bindparam("zero")), engine.dialect)
+        with pytest.raises(Exception) as caught:
+            await refused.run_alone(engine, {"zero": 0})
+        assert not database_unavailable(caught.value)
+        assert getattr(caught.value, "orig", None) is not None  # wrapped as SQLAlchemy wraps it
+        abandoned = asyncio.create_task(slow.run_alone(engine, {"s": 0.1}))
+        await asyncio.sleep(0.02)
+        abandoned.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await abandoned
+        one = Precompiled(select(bindparam("v", type_=Integer)), engine.dialect)
+        for _ in range(3):  # the pool hands out sound connections afterwards
+            assert (await one.run_alone(engine, {"v": 1}))[0] == 1
+    finally:
+        await engine.dispose()

@@ -1,6 +1,7 @@
 """The SQL that writes a commitment (the hot path): the commitment, its lines and ledger entries, the
 idempotency answer and the room taken from the balances; on PostgreSQL in one statement. Module functions
-taking the session first; never commits (the request's session does)."""
+taking the session first; they never commit (the request's session does), except a new commitment of one
+fund made before its session began a transaction, whose one statement is its own transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import String, Table, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.dml import Insert, Update
 
 from services.budget.models import BudgetBalance, Commitment, CommitmentLine, LedgerEntry
@@ -76,8 +78,11 @@ async def finish_commitment(
     rest as data-modifying CTEs. The room is part of it when the commitment takes one fund (one balance
     row: no lock order to keep), and when the answer is the key's claim, the room's UPDATE is made only
     if the claim inserted its row (so the claim is made before the row lock is taken); the rows of several
-    funds are taken one statement each, in fund order (`take_room`). Otherwise (SQLite, where a statement
-    is no round trip; a commitment written already) plain statements, the answer first."""
+    funds are taken one statement each, in fund order (`take_room`). A new commitment of one fund whose
+    session has begun no transaction (nothing was read through it: its rates and reference data came from
+    memory) is that statement as a transaction of its own (`_finish_alone`): no BEGIN and COMMIT round
+    trips, the row's lock held only while the statement runs. Otherwise (SQLite, where a statement is no
+    round trip; a commitment written already) plain statements, the answer first."""
     one_fund = len(amounts) == 1
     if inserts is None or not session.get_bind().dialect.name == "postgresql":
         if not await recording.run():
@@ -97,6 +102,10 @@ async def finish_commitment(
         ((fund, amount),) = amounts.items()
         params.update({"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount})
     claims = recording.claims
+    engine = session.bind
+    if one_fund and (claims or recording.statement is None) and isinstance(engine, AsyncEngine):
+        if not session.in_transaction():  # nothing read or written in the session: one statement alone
+            return await _finish_alone(engine, shape, recording, params, fund)
     statement = _precompiled(shape, recording.statement, one_fund, claims, session.get_bind().dialect)
     row = (await statement.execute(session, params)).one()
     if claims and not row.claimed:
@@ -106,6 +115,69 @@ async def finish_commitment(
     if one_fund:
         return None if row.taken else fund
     return await take_room(session, programme, priority, amounts)
+
+
+_REFUSAL = "no room in the balance: the commitment undoes itself"
+
+
+async def _finish_alone(
+    engine: AsyncEngine,
+    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    recording: Recording,
+    params: Mapping[str, Any],
+    fund: str,
+) -> str | None:
+    """`finish_commitment` as a transaction of its own, when the request's session has not begun one
+    (`_alone`, run by `Precompiled.run_alone`): a new commitment of one fund, whose key (if any) is
+    claimed with its answer. None when it is made (or the key was taken: `recording.recorded` False);
+    `fund` when the balance lacks the room, the statement then undone as a whole, the claim included."""
+    statement = _alone(shape, recording.statement, engine.dialect)
+    try:
+        row = await statement.run_alone(engine, params)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "P0001" and getattr(exc.orig, "message", None) == _REFUSAL:
+            return fund
+        raise
+    recording.done(bool(row["claimed"]))
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _alone(
+    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    record: Insert | None,
+    dialect: Dialect,
+) -> Precompiled:
+    """A new commitment of one fund as one statement that is its own transaction (PostgreSQL): the key's
+    claim with its answer (`record`, unless the request has no key), then the room taken from the
+    balance only if the claim inserted its row (the claim before the row lock, as in `_finishing`), then
+    the commitment, its lines and ledger entries, each inserted only if the room was taken. Its one row:
+    `claimed` (1 without a key), `taken`. A claim made without the room would stay, the statement
+    committing as it ends: then `budget_refuse` (migration 20261204_commitment_refusal) raises and the
+    whole statement is undone. Compiled once per shape (`Precompiled`)."""
+    commitment_keys, line_keys, entry_keys = shape
+    ctes: list[Any] = []
+    claimed: Any = literal(1)
+    take = _TAKE_ROOM
+    if record is not None:
+        recorded = record.cte("recorded_answer")
+        ctes.append(recorded)
+        claimed = select(func.count()).select_from(recorded).scalar_subquery()
+        take = take.where(select(literal(1)).select_from(recorded).exists())
+    room = take.cte("taken_room")
+    ctes.append(room)
+
+    def row_if_taken(table: Table, prefix: str, keys: tuple[str, ...], name: str) -> Any:
+        values = select(*(bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys)).select_from(room)
+        return insert(table).from_select(list(keys), values).cte(name)
+
+    ctes.append(row_if_taken(_commitment_table, "c", commitment_keys, "new_commitment"))
+    ctes += [row_if_taken(_lines, f"l{i}", keys, f"new_line_{i}") for i, keys in enumerate(line_keys)]
+    ctes += [row_if_taken(_ledger, f"e{i}", keys, f"new_entry_{i}") for i, keys in enumerate(entry_keys)]
+    taken = select(func.count()).select_from(room).scalar_subquery()
+    refused = case((claimed > taken, func.budget_refuse(literal(_REFUSAL, type_=String))), else_=literal(0))
+    statement = select(claimed.label("claimed"), taken.label("taken"), refused.label("refused")).add_cte(*ctes)
+    return Precompiled(statement, dialect)
 
 
 @functools.lru_cache(maxsize=64)

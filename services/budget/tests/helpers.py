@@ -74,8 +74,11 @@ def make_programme(
     shares: dict[str, str | None],
     allocations: list[tuple[str, str, str]] | None = None,
     fixed: dict[str, str] | None = None,
+    technical: tuple[str, ...] = (),
 ) -> tuple[cat.Programme, list[cat.Priority], list[cat.SpecificObjective]]:
-    """An in-memory programme definition, as the catalogue would serve it."""
+    """An in-memory programme definition, as the catalogue would serve it. Each priority has one specific
+    objective (`<code>A`: it funds projects) unless it is `technical` (none: technical assistance, which
+    an officer commits directly)."""
     programme = cat.Programme(
         code=code,
         kind="interreg",
@@ -94,11 +97,16 @@ def make_programme(
     )
     priorities = [
         cat.Priority(
-            code=p, name={"en": p}, share=Decimal(sh) if sh is not None else None, specific_objectives=[f"{p}A"]
+            code=p,
+            name={"en": p},
+            share=Decimal(sh) if sh is not None else None,
+            specific_objectives=[] if p in technical else [f"{p}A"],
         )
         for p, sh in shares.items()
     ]
-    objectives = [cat.SpecificObjective(code=f"{p}A", priority=p, title={"en": p}) for p in shares]
+    objectives = [
+        cat.SpecificObjective(code=f"{p}A", priority=p, title={"en": p}) for p in shares if p not in technical
+    ]
     return programme, priorities, objectives
 
 

@@ -148,3 +148,65 @@ async def test_racing_copies_of_a_technical_assistance_commitment_commit_once(
     assert len(listed.json()["items"]) == 1
     rec = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget/reconcile", headers=ADMIN)).json()
     assert rec["consistent"] is True
+
+
+async def test_racing_technical_assistance_commitments_with_keys_never_over_commit_and_a_refusal_keeps_no_key(
+    budget_client: AsyncClient, budget_app: FastAPI
+) -> None:
+    """Commitments of one fund without an application version, each with its own key, racing for a
+    balance with room for about half of them. On PostgreSQL each is one statement that is its own
+    transaction: its key's claim, the room and the rows. A refused one (409) must leave no claim behind:
+    its retry with the same key is tried again (409 again; a 201 once room is freed), never a replay of
+    an answer that was not given."""
+    code = f"ta-race-{uuid.uuid4().hex[:8]}"
+    await add_programme(budget_app, code, funds={"F1": "100.00"}, shares={"TA": "1"}, technical=("TA",))
+    rng = random.Random(7)
+    requests = [
+        (
+            {
+                "programme": code,
+                "application_id": f"TA-{i}",
+                "priority": "TA",
+                "specific_objective": None,
+                "lines": [
+                    {"fund": "F1", "amount": {"amount": f"{rng.randint(200, 800) / 100:.2f}", "currency": "EUR"}}
+                ],
+            },
+            {**OFFICER, "Idempotency-Key": f"ta-{uuid.uuid4()}"},
+        )
+        for i in range(30)
+    ]
+    answers = await asyncio.gather(*(budget_client.post("/v1/commitments", json=b, headers=h) for b, h in requests))
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) == {201, 409}, [a.text for a in answers if a.status_code not in (201, 409)]
+    made = [(r, a.json()) for r, a in zip(requests, answers, strict=True) if a.status_code == 201]
+    refused = [r for r, a in zip(requests, answers, strict=True) if a.status_code == 409]
+    committed = sum(Decimal(b["lines"][0]["amount"]["amount"]) for (b, _), _ in made)
+    report = (await budget_client.get(f"/v1/programmes/{code}/budget")).json()
+    assert committed <= Decimal("100.00") and cell(report, "F1", "TA", "committed") == committed
+
+    for (body, headers), first in made:  # a made one's retry replays it
+        again = await budget_client.post("/v1/commitments", json=body, headers=headers)
+        assert again.status_code == 201 and again.json()["id"] == first["id"]
+        assert again.headers.get("idempotent-replayed") == "true"
+    for body, headers in refused:  # a refused one's retry is tried again: still no room
+        again = await budget_client.post("/v1/commitments", json=body, headers=headers)
+        assert again.status_code == 409 and again.headers.get("idempotent-replayed") is None
+
+    def amount(body: dict) -> Decimal:
+        return Decimal(body["lines"][0]["amount"]["amount"])
+
+    body, headers = min(refused, key=lambda r: amount(r[0]))
+    room = Decimal("100.00") - committed
+    for (made_body, _), first in sorted(made, key=lambda m: -amount(m[0][0])):  # free room, largest first
+        if room >= amount(body):
+            break
+        released = await budget_client.post(
+            f"/v1/commitments/{first['id']}/release", json={"reason": "room for the test"}, headers=OFFICER
+        )
+        assert released.status_code == 200, released.text
+        room += amount(made_body)
+    retried = await budget_client.post("/v1/commitments", json=body, headers=headers)
+    assert retried.status_code == 201 and retried.headers.get("idempotent-replayed") is None
+    rec = (await budget_client.get(f"/v1/programmes/{code}/budget/reconcile", headers=ADMIN)).json()
+    assert rec["consistent"] is True and rec["differences"] == []
