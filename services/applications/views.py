@@ -7,32 +7,34 @@ import uuid
 from services.applications.models import Application, StatusChange
 from services.applications.schemas import ApplicationOut, HistoryEntry
 from services.applications.workflow import WHO, Status, allowed_actions
-from shared.schemas.applications import ApplicationContent
 
 
 def application_out(app: Application) -> ApplicationOut:
     """The body as last saved, its status, reference and the moves the workflow allows next (the
     service's own moves, the assessments, are not offered)."""
-    content = ApplicationContent.model_validate(app.content)
-    return ApplicationOut(
-        **content.model_dump(),
-        id=uuid.UUID(app.id),
-        reference=app.reference,
-        status=Status(app.status),
-        version=app.version,
-        owner=app.owner_sub,
-        organisation=app.owner_org,
-        commitment_id=uuid.UUID(app.commitment_id) if app.commitment_id else None,
-        commitment_status=app.commitment_status,
-        allowed_actions=[a for a in allowed_actions(Status(app.status), app.kind) if WHO[a] != "system"],
-        created_at=app.created_at,
-        updated_at=app.updated_at,
-        submitted_at=app.submitted_at if app.submitted_at else None,
-        decided_at=app.decided_at if app.decided_at else None,
-        kind="concept-note" if app.kind == "concept-note" else "full",
-        concept_note_id=uuid.UUID(app.concept_note_id) if app.concept_note_id else None,
-        return_deadline=app.return_deadline if app.status == Status.RETURNED else None,
-        reserve_rank=app.reserve_rank if app.status == Status.RESERVE else None,
+    # One validation of the stored body with the workflow state (ApplicationOut is the content and more):
+    # validating the content, dumping it and validating the dump again cost twice as much per row of a list.
+    return ApplicationOut.model_validate(
+        {
+            **app.content,
+            "id": uuid.UUID(app.id),
+            "reference": app.reference,
+            "status": Status(app.status),
+            "version": app.version,
+            "owner": app.owner_sub,
+            "organisation": app.owner_org,
+            "commitment_id": uuid.UUID(app.commitment_id) if app.commitment_id else None,
+            "commitment_status": app.commitment_status,
+            "allowed_actions": [a for a in allowed_actions(Status(app.status), app.kind) if WHO[a] != "system"],
+            "created_at": app.created_at,
+            "updated_at": app.updated_at,
+            "submitted_at": app.submitted_at if app.submitted_at else None,
+            "decided_at": app.decided_at if app.decided_at else None,
+            "kind": "concept-note" if app.kind == "concept-note" else "full",
+            "concept_note_id": uuid.UUID(app.concept_note_id) if app.concept_note_id else None,
+            "return_deadline": app.return_deadline if app.status == Status.RETURNED else None,
+            "reserve_rank": app.reserve_rank if app.status == Status.RESERVE else None,
+        }
     )
 
 
