@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -287,7 +288,9 @@ class Precompiled:
         connection = await session.connection()
         return await connection.exec_driver_sql(self.sql, self.parameters(params))
 
-    async def run_alone(self, engine: AsyncEngine, params: Mapping[str, Any]) -> Any:
+    async def run_alone(
+        self, engine: AsyncEngine, params: Mapping[str, Any], *, turn: AbstractAsyncContextManager[None] | None = None
+    ) -> Any:
         """Run it as a transaction of its own: one statement outside any transaction (PostgreSQL commits
         it when it ends, or undoes all of it if it fails), on a pooled connection of its own, straight on
         the driver: no BEGIN and COMMIT round trips, no session (on a commitment, a fifth of its CPU).
@@ -295,10 +298,13 @@ class Precompiled:
         request holding two could, with every pooled connection so held, wait for ever). The driver's
         errors come wrapped as `session.execute` wraps them (`DBAPIError`, the original as `orig`), with
         a connection that broke or was abandoned mid-statement (cancelled, timed out) invalidated: its
-        state is unknown, so the pool replaces it."""
+        state is unknown, so the pool replaces it. `turn` (e.g. `shared.turns.hot_row_turn`) is waited for
+        once the connection is in hand, and held while the statement runs: whoever holds the turn never
+        waits for a pooled connection that the requests queued behind it hold."""
         raw = await engine.raw_connection()
         try:
-            return await raw.driver_connection.fetchrow(self.sql, *self.parameters(params))  # type: ignore[union-attr]
+            async with turn or nullcontext():
+                return await raw.driver_connection.fetchrow(self.sql, *self.parameters(params))  # type: ignore[union-attr]
         except asyncpg.PostgresError as exc:  # the server refused the statement: the connection is fine
             raise DBAPIError(self.sql, None, exc) from exc
         except asyncpg.InterfaceError as exc:

@@ -44,7 +44,6 @@ from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire
-from shared.turns import hot_row_turn
 
 
 class CommitmentsAfter(Keyset):
@@ -231,14 +230,8 @@ async def create_commitment(
 
     async def take_room(recording: Recording) -> None:
         # The inserts (unless made above), the answer, then each fund only if it has room; the balance
-        # rows stay locked from here to the commit. On PostgreSQL the commitments of one priority take
-        # turns at its balance rows in arrival order (`hot_row_turn`, handed on once this one holds the
-        # rows' locks), not in the order the database's waiters happen to win the row.
-        if session.get_bind().dialect.name == "postgresql":
-            async with hot_row_turn(("budget_balances", code, body.priority)):
-                short = await writes.finish_commitment(session, inserts, recording, code, body.priority, needed)
-        else:
-            short = await writes.finish_commitment(session, inserts, recording, code, body.priority, needed)
+        # rows stay locked from here to the commit, reached in arrival order (`finish_commitment`).
+        short = await writes.finish_commitment(session, inserts, recording, code, body.priority, needed)
         if short is not None:
             available = await repo.available(session, code, body.priority, short)
             raise insufficient(

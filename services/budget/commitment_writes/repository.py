@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from typing import Any, cast
 
@@ -20,6 +21,7 @@ from services.budget.models import BudgetBalance, Commitment, CommitmentLine, Le
 from services.budget.repository import append_ledger
 from shared.db import Precompiled
 from shared.idempotency import Recording
+from shared.turns import hot_row_turn
 
 
 async def take_room(session: AsyncSession, programme: str, priority: str, amounts: Mapping[str, Decimal]) -> str | None:
@@ -81,15 +83,20 @@ async def finish_commitment(
     funds are taken one statement each, in fund order (`take_room`). A new commitment of one fund whose
     session has begun no transaction (nothing was read through it: its rates and reference data came from
     memory) is that statement as a transaction of its own (`_finish_alone`): no BEGIN and COMMIT round
-    trips, the row's lock held only while the statement runs. Otherwise (SQLite, where a statement is no
-    round trip; a commitment written already) plain statements, the answer first."""
+    trips, the row's lock held only while the statement runs. The commitments of one priority reach its
+    balance rows in arrival order (`hot_row_turn`, handed on once this one holds the rows' locks), each
+    with its connection in hand before it waits: a request holding the turn never waits for a pooled
+    connection that the requests queued behind it hold. Otherwise (SQLite, where a statement is no round
+    trip and writers take turns at BEGIN; a commitment written already) plain statements, the answer
+    first."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await _finish_in_statements(session, inserts, recording, programme, priority, amounts)
+    turn = hot_row_turn(("budget_balances", programme, priority))
+    if inserts is None:  # written already (an application version's, under its savepoint)
+        await session.connection()  # in hand before the turn
+        async with turn:
+            return await _finish_in_statements(session, inserts, recording, programme, priority, amounts)
     one_fund = len(amounts) == 1
-    if inserts is None or not session.get_bind().dialect.name == "postgresql":
-        if not await recording.run():
-            return None
-        if inserts is not None:
-            await insert_commitment(session, *inserts)
-        return await take_room(session, programme, priority, amounts)
     commitment, lines, entries = inserts
     shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
     params: dict[str, Any] = dict(recording.params) if recording.statement is not None else {}
@@ -105,15 +112,34 @@ async def finish_commitment(
     engine = session.bind
     if one_fund and (claims or recording.statement is None) and isinstance(engine, AsyncEngine):
         if not session.in_transaction():  # nothing read or written in the session: one statement alone
-            return await _finish_alone(engine, shape, recording, params, fund)
+            return await _finish_alone(engine, shape, recording, params, fund, turn)
     statement = _precompiled(shape, recording.statement, one_fund, claims, session.get_bind().dialect)
-    row = (await statement.execute(session, params)).one()
-    if claims and not row.claimed:
-        recording.done(False)
+    await session.connection()  # in hand before the turn
+    async with turn:
+        row = (await statement.execute(session, params)).one()
+        if claims and not row.claimed:
+            recording.done(False)
+            return None
+        recording.done()
+        if one_fund:
+            return None if row.taken else fund
+        return await take_room(session, programme, priority, amounts)
+
+
+async def _finish_in_statements(
+    session: AsyncSession,
+    inserts: Inserts | None,
+    recording: Recording,
+    programme: str,
+    priority: str,
+    amounts: Mapping[str, Decimal],
+) -> str | None:
+    """`finish_commitment` in plain statements: the answer first, then the inserts (unless written
+    already), then the room per fund."""
+    if not await recording.run():
         return None
-    recording.done()
-    if one_fund:
-        return None if row.taken else fund
+    if inserts is not None:
+        await insert_commitment(session, *inserts)
     return await take_room(session, programme, priority, amounts)
 
 
@@ -126,6 +152,7 @@ async def _finish_alone(
     recording: Recording,
     params: Mapping[str, Any],
     fund: str,
+    turn: AbstractAsyncContextManager[None],
 ) -> str | None:
     """`finish_commitment` as a transaction of its own, when the request's session has not begun one
     (`_alone`, run by `Precompiled.run_alone`): a new commitment of one fund, whose key (if any) is
@@ -133,7 +160,7 @@ async def _finish_alone(
     `fund` when the balance lacks the room, the statement then undone as a whole, the claim included."""
     statement = _alone(shape, recording.statement, engine.dialect)
     try:
-        row = await statement.run_alone(engine, params)
+        row = await statement.run_alone(engine, params, turn=turn)
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "P0001" and getattr(exc.orig, "message", None) == _REFUSAL:
             return fund
