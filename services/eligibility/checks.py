@@ -12,7 +12,8 @@ client's ETag cache, parsed once per answer (`shared.clients.catalogue`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import operator
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from services.eligibility import repository as repo
@@ -22,6 +23,8 @@ from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, ne
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database
 from shared.schemas.applications import CheckRequest
+
+T = TypeVar("T")
 
 
 async def resolve_rule_set(
@@ -86,13 +89,37 @@ async def reference_data(catalogue: CatalogueClient, rule_set: RuleSet, applicat
         raise UnknownProgramme(f"the catalogue does not know the programme {programme_code!r}")
     return ReferenceData(
         programme=programme,
-        regions=await catalogue.regions(programme_code) if "regions" in wanted else None,
-        organisation_types=await catalogue.organisation_types(programme_code)
+        regions=_kept("regions", programme_code, await catalogue.regions(programme_code))
+        if "regions" in wanted
+        else None,
+        organisation_types=_kept(
+            "organisation_types", programme_code, await catalogue.organisation_types(programme_code)
+        )
         if "organisation_types" in wanted
         else None,
-        project_types=await catalogue.project_types(programme_code) if "project_types" in wanted else None,
+        project_types=_kept("project_types", programme_code, await catalogue.project_types(programme_code))
+        if "project_types" in wanted
+        else None,
         call=await catalogue.call(application.call_id) if "call" in wanted else None,
     )
+
+
+_LISTS: dict[tuple[str, str], list[Any]] = {}
+"""The last list of each kind and programme the catalogue client answered."""
+
+
+def _kept(kind: str, programme: str, items: list[T]) -> list[T]:
+    """`items`, or the list answered before when it holds the very same items. The client makes a new list on
+    every call from the items it parsed once per answer; handing the rules one list per answer lets them
+    index it once per answer too (`rule_context.by_code`) instead of on every check."""
+    key = (kind, programme)
+    kept = _LISTS.get(key)
+    if kept is not None and len(kept) == len(items) and all(map(operator.is_, kept, items)):
+        return kept
+    if len(_LISTS) >= 256:
+        _LISTS.clear()
+    _LISTS[key] = items
+    return items
 
 
 def check_instant(application: CheckRequest, *, timezone: ZoneInfo, now: dt.datetime) -> dt.datetime:

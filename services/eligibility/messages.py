@@ -1,7 +1,7 @@
 """Message templates of every rule outcome in Swedish, Norwegian Bokmål and English, and the
 language-aware formatting of the figures in them (amounts, shares, countries, names).
 
-A check returns `Msg(key, args)`; `render(msgs, language)` turns them into one sentence or more. The
+A check returns `Msg(key, args)` (`figures`); `render(msgs, language)` turns them into one sentence or more. The
 figures stay typed until then, so each language gets its own number format (sv/nb: `396 000,00 EUR`,
 `66,00 %`; en: `396,000.00 EUR`, `66.00%`).
 """
@@ -9,12 +9,12 @@ figures stay typed until then, so each language gets its own number format (sv/n
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
+from services.eligibility.figures import Amount, ConstMsg, Country, Msg, Percent, Shown, Text, const_msg, shown
 from services.eligibility.templates import COUNTRIES, MESSAGES
 from shared.i18n import MESSAGE_LANGUAGES, pick
 from shared.money import minor_units, quantum
@@ -23,98 +23,19 @@ __all__ = [
     "COUNTRIES",
     "MESSAGES",
     "Amount",
+    "ConstMsg",
     "Country",
     "Msg",
     "Percent",
+    "Shown",
     "Text",
+    "const_msg",
     "message_language",
     "placeholders",
     "render",
     "render_in",
+    "shown",
 ]
-
-
-class _Figure:
-    """A typed figure of a message: plain slots (it is made many times per check), compared by value."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Figure) and type(other) is type(self) and self._values() == other._values()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}{self._values()!r}"
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-
-class Msg(_Figure):
-    """A message to be rendered: a template key and its arguments (figures may be typed values)."""
-
-    __slots__ = ("args", "key")
-
-    def __init__(self, key: str, args: dict[str, Any] | None = None) -> None:
-        self.key = key
-        self.args: dict[str, Any] = {} if args is None else args
-
-
-class Amount(_Figure):
-    """A money figure, rendered with the currency's minor units and the language's separators."""
-
-    __slots__ = ("currency", "value")
-
-    def __init__(self, value: Decimal, currency: str) -> None:
-        self.value = value
-        self.currency = currency
-
-
-class Percent(_Figure):
-    """A share (0.65) rendered as a percentage; `places=None` shows as many decimals as it has."""
-
-    __slots__ = ("places", "share")
-
-    def __init__(self, share: Decimal, places: int | None = 2) -> None:
-        self.share = share
-        self.places = places
-
-
-class Country(_Figure):
-    __slots__ = ("code",)
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Text:
-    """A multilingual name (e.g. an organisation type's name from the catalogue)."""
-
-    text: tuple[tuple[str, str], ...]
-    picked: dict[str, str] = field(default_factory=dict, compare=False, repr=False, hash=False)
-    """Its text in each language asked for so far (`_format_text`)."""
-
-    @classmethod
-    def of(cls, text: Mapping[Any, str] | None, fallback: str) -> Text | str:
-        if not text:
-            return fallback
-        # The catalogue's names are parsed once per answer (the same dict on every check): each is made a
-        # Text once, kept with the dict itself so that its id is never another's.
-        kept = _TEXTS.get(id(text))
-        if kept is not None and kept[0] is text:
-            return kept[1]
-        made = cls(tuple(sorted((str(k), v) for k, v in text.items())))
-        if len(_TEXTS) >= _TEXTS_KEPT:
-            _TEXTS.clear()
-        _TEXTS[id(text)] = (text, made)
-        return made
-
-
-_TEXTS: dict[int, tuple[Mapping[Any, str], Text]] = {}
-_TEXTS_KEPT = 2048
 
 
 def placeholders(template: str) -> set[str]:
@@ -155,7 +76,10 @@ def _currency_format(currency: str) -> tuple[Decimal, str]:
 
 
 def _format_msg(value: Msg, language: str) -> str:
-    return render_one(value, language)
+    templates = _TEMPLATES.get(language)
+    if templates is None:
+        return render_one(value, language)
+    return render_in(value, language, templates)
 
 
 def _format_amount(value: Amount, language: str) -> str:
@@ -174,7 +98,15 @@ _PERCENT_PLACES: dict[tuple[Decimal, str], str] = {}
 as many decimals as they have, so this holds a few entries per rule-set version."""
 
 
+_TWO_PLACES = Decimal("0.01")
+
+
 def _format_percent(value: Percent, language: str) -> str:
+    if value.places == 2:  # a share found in the application: `_percent_text(share, 2, language)`, inline
+        text = format((value.share * _HUNDRED).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP), ",.2f")
+        if language == "en":
+            return f"{text}%"
+        return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0%"
     if value.places is None:
         key = (value.share, language)
         found = _PERCENT_PLACES.get(key)
@@ -209,9 +141,23 @@ def _format_text(value: Text, language: str) -> str:
     return found
 
 
+def _format_shown(value: Shown, language: str) -> str:
+    found = value.texts.get(language)
+    if found is None:
+        found = value.texts[language] = format_value(value.figure, language)
+    return found
+
+
 def _format_tuple(value: tuple[Any, ...], language: str) -> str:
     if len(value) == 2:
-        return f"{format_value(value[0], language)}: {format_value(value[1], language)}"
+        first, second = value
+        if type(first) is not str:
+            first = format_value(first, language)
+        kind = type(second)
+        if kind is not str:
+            found = _EXACT.get(kind)
+            second = found(second, language) if found is not None else format_value(second, language)
+        return f"{first}: {second}"
     return str(value)
 
 
@@ -239,6 +185,8 @@ def _format_str(value: Any, language: str) -> str:
 
 _FORMATS: dict[type, Callable[[Any, str], str]] = {
     Msg: _format_msg,
+    ConstMsg: _format_msg,
+    Shown: _format_shown,
     Amount: _format_amount,
     Percent: _format_percent,
     Country: _format_country,
@@ -281,6 +229,16 @@ def _fixed(key: str, language: str) -> str:
 
 def render_in(msg: Msg, lang: str, templates: dict[str, str]) -> str:
     """`msg` in the message language `lang`, whose templates are `templates`."""
+    if type(msg) is ConstMsg:
+        texts = msg.texts
+        found_text: str | None = texts.get(lang)
+        if found_text is None:
+            found_text = texts[lang] = _render_args(msg, lang, templates)
+        return found_text
+    return _render_args(msg, lang, templates)
+
+
+def _render_args(msg: Msg, lang: str, templates: dict[str, str]) -> str:
     args = msg.args
     if not args:
         return _fixed(msg.key, lang)

@@ -1,52 +1,83 @@
 """The check kinds about the project and its partners: the partnership, the organisation types, the programme
-area, the duration, the call and its specific objectives, the required texts. Each is a pure function of
-its parameters and a `Context` (no I/O) returning an `Outcome`."""
+area, the duration, the required texts (the call's own checks are in `rule_checks_call`). Each is a pure
+function of its parameters and a `Context` (no I/O) returning an `Outcome`."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from services.eligibility.messages import Country, Msg, Text
+from services.eligibility.messages import Country, Msg, Text, const_msg
 from services.eligibility.rule_context import (
     Context,
     Outcome,
     add_months,
+    by_code,
     months_spanned,
     owners_of,
 )
 from services.eligibility.rule_params import (
-    CallOpenParams,
     EligibleOrganisationParams,
     PartnershipParams,
     ProgrammeAreaParams,
     ProjectDurationParams,
     RequiredTextsParams,
-    SpecificObjectiveOpenParams,
 )
-from shared.schemas.catalogue import Call, Region
+from shared.schemas.catalogue import Region
+
+
+class _PartnershipPlan:
+    """What `partnership` reads of its parameters, worked out once per rule's parameters (they are frozen)."""
+
+    __slots__ = ("allowed", "allowed_countries", "leads_per_country", "params", "required")
+
+    def __init__(self, params: PartnershipParams) -> None:
+        self.params = params
+        self.required = tuple(params.countries)
+        self.leads_per_country = (
+            tuple(sorted(params.leads_per_country.items())) if params.leads_per_country is not None else None
+        )
+        self.allowed_countries = frozenset(params.allowed_countries) if params.allowed_countries is not None else None
+        self.allowed = [Country(c) for c in params.allowed_countries] if params.allowed_countries is not None else None
+
+
+_PARTNERSHIP_PLANS: dict[int, _PartnershipPlan] = {}
+
+
+def _partnership_plan(params: PartnershipParams) -> _PartnershipPlan:
+    found = _PARTNERSHIP_PLANS.get(id(params))
+    if found is None or found.params is not params:
+        if len(_PARTNERSHIP_PLANS) >= 256:
+            _PARTNERSHIP_PLANS.clear()
+        found = _PARTNERSHIP_PLANS[id(params)] = _PartnershipPlan(params)
+    return found
 
 
 def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
+    plan = _partnership_plan(params)
     partners = ctx.application.partners
     by_country: dict[str, int] = {}
+    leads: list[str] = []
+    rows = []
     for p in partners:
-        by_country[p.country] = by_country.get(p.country, 0) + 1
-    leads = [p.name for p in partners if p.role == "lead"]
+        country, role = p.country, p.role
+        by_country[country] = by_country.get(country, 0) + 1
+        if role == "lead":
+            leads.append(p.name)
+        rows.append({"partner": p.name, "country": country, "role": role})
     owners = owners_of(ctx, implicit=params.implicit_owner)
-    msgs: list[Msg] = []
-    for country in params.countries:
-        if not by_country.get(country):
-            msgs.append(Msg("partnership.missing-country", {"country": Country(country)}))
+    msgs: list[Msg] = [
+        Msg("partnership.missing-country", {"country": Country(country)})
+        for country in plan.required
+        if not by_country.get(country)
+    ]
     if params.lead_partners is not None and len(leads) != params.lead_partners:
         msgs.append(Msg("partnership.lead-count", {"expected": params.lead_partners, "count": len(leads)}))
     owners_by_country: dict[str, list[str]] = {}
-    if params.leads_per_country is not None:
+    leads_per_country = plan.leads_per_country
+    if leads_per_country is not None:
         for p in owners:
             owners_by_country.setdefault(p.country, []).append(p.name)
-        for country, expected in sorted(params.leads_per_country.items()):
+        for country, expected in leads_per_country:
             found = owners_by_country.get(country, [])
             if len(found) != expected and by_country.get(country, 0) > 0:
                 msgs.append(
@@ -55,13 +86,14 @@ def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
                         {"country": Country(country), "expected": expected, "count": len(found), "owners": found},
                     )
                 )
+        expected_by_country = params.leads_per_country or {}
         for country, found in sorted(owners_by_country.items()):
-            if country not in params.leads_per_country:
+            if country not in expected_by_country:
                 msgs.append(Msg("partnership.owner-country", {"country": Country(country), "owners": found}))
-    if params.allowed_countries is not None:
-        allowed = [Country(c) for c in params.allowed_countries]
+    if plan.allowed_countries is not None:
+        allowed = plan.allowed
         for p in partners:
-            if p.country not in params.allowed_countries:
+            if p.country not in plan.allowed_countries:
                 msgs.append(
                     Msg(
                         "partnership.country-not-allowed",
@@ -69,14 +101,14 @@ def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
                     )
                 )
     facts: dict[str, Any] = {
-        "required_countries": list(params.countries),
+        "required_countries": list(plan.required),
         "partners_per_country": dict(sorted(by_country.items())),
         "lead_partners": leads,
         "expected_lead_partners": params.lead_partners,
-        "partners": [{"partner": p.name, "country": p.country, "role": p.role} for p in partners],
+        "partners": rows,
     }
-    if params.leads_per_country is not None:
-        facts["expected_owners_per_country"] = dict(sorted(params.leads_per_country.items()))
+    if leads_per_country is not None:
+        facts["expected_owners_per_country"] = dict(leads_per_country)
         facts["owners_per_country"] = dict(sorted(owners_by_country.items()))
         facts["implicit_owners"] = [p.name for p in owners if p.role != "lead"]
     if params.allowed_countries is not None:
@@ -84,14 +116,14 @@ def check_partnership(params: PartnershipParams, ctx: Context) -> Outcome:
     if msgs:
         return Outcome(False, msgs, facts)
     countries = [Country(c) for c in sorted(by_country)]
-    if params.leads_per_country is not None:
+    if leads_per_country is not None:
         named = [f"{p.name} ({p.country})" for p in owners]
         return Outcome(True, [Msg("partnership.ok-owners", {"countries": countries, "owners": named})], facts)
     return Outcome(True, [Msg("partnership.ok", {"countries": countries, "leads": leads})], facts)
 
 
 def check_eligible_organisation(params: EligibleOrganisationParams, ctx: Context) -> Outcome:
-    types = {t.code: t for t in ctx.reference.organisation_types or []}
+    types = by_code(ctx.reference.organisation_types)
     msgs: list[Msg] = []
     rows = []
     for p in ctx.application.partners:
@@ -125,8 +157,27 @@ def _regions_by_code(ctx: Context) -> dict[str, Region]:
     """The catalogue's regions by code, made once per check (every programme-area rule reads them)."""
     found: dict[str, Region] | None = ctx.memo.get("regions")
     if found is None:
-        found = ctx.memo["regions"] = {r.code: r for r in ctx.reference.regions or []}
+        found = ctx.memo["regions"] = by_code(ctx.reference.regions)
     return found
+
+
+_VALIDITY: dict[int, tuple[Region, tuple[str | None, str | None]]] = {}
+
+
+def _validity_texts(region: Region) -> tuple[str | None, str | None]:
+    """A region's validity dates as ISO texts, made once per region object (the client parses the regions once
+    per answer); kept with the region itself, so that its id is never another's."""
+    kept = _VALIDITY.get(id(region))
+    if kept is not None and kept[0] is region:
+        return kept[1]
+    texts = (
+        region.valid_from.isoformat() if region.valid_from else None,
+        region.valid_to.isoformat() if region.valid_to else None,
+    )
+    if len(_VALIDITY) >= 4096:
+        _VALIDITY.clear()
+    _VALIDITY[id(region)] = (region, texts)
+    return texts
 
 
 def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
@@ -149,8 +200,7 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
         inside = region is not None and region.valid_on(day)
         row: dict[str, Any] = {"partner": p.name, "country": p.country, "region": p.region, "inside": inside}
         if region is not None:
-            row["valid_from"] = region.valid_from.isoformat() if region.valid_from else None
-            row["valid_to"] = region.valid_to.isoformat() if region.valid_to else None
+            row["valid_from"], row["valid_to"] = _validity_texts(region)
             if region.successors:
                 row["successors"] = list(region.successors)
         if not inside:
@@ -177,17 +227,18 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
     facts = {"date": day_text, "scope": params.scope, "partners": rows}
     if msgs:
         return Outcome(False, msgs, facts)
+    scope = const_msg(params, "scope", lambda: Msg(f"area.scope.{params.scope}"))
     if not checked:
-        return Outcome(True, [Msg("area.none", {"scope": Msg(f"area.scope.{params.scope}")})], facts)
+        return Outcome(True, [const_msg(params, "none", lambda: Msg("area.none", {"scope": scope}))], facts)
     if params.scope == "all":
         return Outcome(True, [Msg("area.ok", {"date": day_text})], facts)
-    return Outcome(True, [Msg("area.ok-scope", {"date": day_text, "scope": Msg(f"area.scope.{params.scope}")})], facts)
+    return Outcome(True, [Msg("area.ok-scope", {"date": day_text, "scope": scope})], facts)
 
 
 def check_project_duration(params: ProjectDurationParams, ctx: Context) -> Outcome:
     app = ctx.application
     start, end = app.start_date, app.end_date
-    known = {t.code: t for t in ctx.reference.project_types or []}
+    known = by_code(ctx.reference.project_types)
     pt = known.get(app.project_type)
     type_name = Text.of(pt.name if pt else None, app.project_type)
     limit: int | None = params.max_months.get(app.project_type)
@@ -218,146 +269,6 @@ def check_project_duration(params: ProjectDurationParams, ctx: Context) -> Outco
     return Outcome(True, [Msg("duration.ok", {**dates, "months": months})], facts)
 
 
-@dataclass(frozen=True)
-class _CallTexts:
-    """What `call-open` shows of a call in one time zone: the same for every check of that call."""
-
-    call: Call
-    timezone: ZoneInfo
-    call_id: str
-    opens_at: str
-    closes_at: str | None
-    opens_local: str
-    closes_local: str | None
-
-
-_CALL_TEXTS: dict[tuple[int, str], _CallTexts] = {}
-
-
-def _call_texts(call: Call, tz: ZoneInfo) -> _CallTexts:
-    """The call's texts, made once per call object (the catalogue client parses a call once per answer) and
-    time zone; kept with the call itself, so that its id is never another's."""
-    key = (id(call), tz.key)
-    found = _CALL_TEXTS.get(key)
-    if found is None or found.call is not call or found.timezone is not tz:
-        if len(_CALL_TEXTS) >= 256:
-            _CALL_TEXTS.clear()
-        found = _CALL_TEXTS[key] = _CallTexts(
-            call=call,
-            timezone=tz,
-            call_id=str(call.id),
-            opens_at=call.opens_at.isoformat(),
-            closes_at=call.closes_at.isoformat() if call.closes_at else None,
-            opens_local=_local_time(call.opens_at, tz),
-            closes_local=_local_time(call.closes_at, tz) if call.closes_at else None,
-        )
-    return found
-
-
-def _call_facts(call: Call, texts: _CallTexts, ctx: Context) -> dict[str, Any]:
-    return {
-        "call_id": texts.call_id,
-        "number": call.number,
-        "programme": call.programme,
-        "opens_at": texts.opens_at,
-        "closes_at": texts.closes_at,
-        "rolling": call.closes_at is None,
-        "as_of": ctx.as_of.isoformat(),
-        "timezone": ctx.timezone.key,
-    }
-
-
-def _local_time(at: dt.datetime, tz: ZoneInfo) -> str:
-    """The instant as a wall-clock time in `tz`, as `strftime("%Y-%m-%d %H:%M:%S")` writes it (the ISO text cut
-    before its offset is the same text for a four-digit year, at a fraction of strftime's cost)."""
-    local = at.astimezone(tz)
-    if local.year < 1000:  # strftime does not pad the year
-        return local.strftime("%Y-%m-%d %H:%M:%S")
-    return local.isoformat(" ", "seconds")[:19]
-
-
-def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
-    app = ctx.application
-    call = ctx.reference.call
-    if call is None:
-        return Outcome(
-            False,
-            [Msg("call.not-found", {"call_id": str(app.call_id)})],
-            {"call_id": str(app.call_id), "found": False, "as_of": ctx.as_of.isoformat()},
-        )
-    texts = _call_texts(call, ctx.timezone)
-    facts = _call_facts(call, texts, ctx)
-    facts["at"] = ctx.at.isoformat()
-    if call.programme != app.programme:
-        return Outcome(
-            False,
-            [Msg("call.other-programme", {"number": call.number, "other": call.programme, "programme": app.programme})],
-            facts,
-        )
-    # The catalogue's one definition of "open" (`call_status`), at the instant of the check: a call that
-    # closed at 12:00 is closed at 12:00:01 the same day, for the pre-check as for the submission.
-    status = call.status_at(ctx.at)
-    facts["status"] = status
-    args = {
-        "number": call.number,
-        "date": _local_time(ctx.at, ctx.timezone),
-        "opens": texts.opens_local,
-        "closes": texts.closes_local,
-    }
-    if status == "planned":
-        return Outcome(False, [Msg("call.not-yet", args)], facts)
-    if status == "closed":
-        return Outcome(False, [Msg("call.closed", args)], facts)
-    return Outcome(True, [Msg("call.open" if call.closes_at else "call.open-rolling", args)], facts)
-
-
-def check_specific_objective_open(params: SpecificObjectiveOpenParams, ctx: Context) -> Outcome:
-    app = ctx.application
-    call = ctx.reference.call
-    type_names = {t.code: t.name for t in ctx.reference.project_types or []}
-    type_name = Text.of(type_names.get(app.project_type), app.project_type)
-    facts: dict[str, Any] = {"specific_objective": app.specific_objective, "project_type": app.project_type}
-    if call is None or call.programme != app.programme:
-        facts["call_found"] = call is not None
-        return Outcome(
-            False, [Msg("objective.no-call", {"objective": app.specific_objective, "type": type_name})], facts
-        )
-    facts.update(
-        {
-            "call_id": _call_texts(call, ctx.timezone).call_id,  # str(call.id), made once per call
-            "number": call.number,
-            "call_specific_objectives": list(call.specific_objectives),
-            "call_project_types": list(call.project_types),
-        }
-    )
-    msgs: list[Msg] = []
-    if app.specific_objective not in call.specific_objectives:
-        msgs.append(
-            Msg(
-                "objective.closed",
-                {"number": call.number, "objective": app.specific_objective, "open": list(call.specific_objectives)},
-            )
-        )
-    if params.check_project_type and app.project_type not in call.project_types:
-        msgs.append(
-            Msg(
-                "objective.type-closed",
-                {
-                    "number": call.number,
-                    "type": type_name,
-                    "open": [Text.of(type_names.get(t), t) for t in call.project_types],
-                },
-            )
-        )
-    if msgs:
-        return Outcome(False, msgs, facts)
-    return Outcome(
-        True,
-        [Msg("objective.ok", {"number": call.number, "objective": app.specific_objective, "type": type_name})],
-        facts,
-    )
-
-
 def _text_length(value: Any) -> int:
     if isinstance(value, str):
         return len(value.strip())
@@ -380,4 +291,7 @@ def check_required_texts(params: RequiredTextsParams, ctx: Context) -> Outcome:
     facts = {"fields": rows}
     if msgs:
         return Outcome(False, msgs, facts)
-    return Outcome(True, [Msg("texts.ok", {"fields": [Msg(f"texts.name.{n}") for n in params.min_length]})], facts)
+    given = const_msg(
+        params, "ok", lambda: Msg("texts.ok", {"fields": [Msg(f"texts.name.{n}") for n in params.min_length]})
+    )
+    return Outcome(True, [given], facts)

@@ -4,13 +4,15 @@ financing. Shares are checked exactly (`funding <= limit * costs`), never by com
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from services.eligibility.messages import Amount, Country, Msg, Percent, Text
+from services.eligibility.messages import Amount, Country, Msg, Percent, Text, const_msg, shown
 from services.eligibility.rule_context import (
+    SHARE_PLACES,
     Context,
     Outcome,
+    by_code,
     currency_of,
     dec,
     money_json,
@@ -19,6 +21,7 @@ from services.eligibility.rule_context import (
     partners_of,
     share_str,
     to_currency,
+    zero_money_str,
 )
 from services.eligibility.rule_params import (
     CoFinancingParams,
@@ -30,6 +33,15 @@ from services.eligibility.rule_params import (
 from shared.schemas.applications import Partner
 
 
+def _scope(country: str | None, params: object) -> Msg:
+    """The partners a rule looks at (a country's, or all), made once per rule's parameters."""
+    return const_msg(
+        params,
+        "scope",
+        lambda: Msg("scope.country", {"country": Country(country)}) if country else Msg("scope.all"),
+    )
+
+
 def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
     key = params.source.lower().replace("-", "_")
     share_key = f"{key}_share"
@@ -39,11 +51,12 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
     rows = []
     shares = []
     concerned = partners_of(ctx.application.partners, params.country)
+    source = params.source
     for p in concerned:
-        currency = currency_of(p, ctx)
         sums = partner_sums(ctx, p)
+        currency = sums.currency
         eligible = sums.costs
-        funding = sums.financed(params.source)
+        funding = sums.financed(source)
         allowed = limit * eligible
         ok = funding <= allowed  # exact: never compare rounded shares
         share = funding / eligible if eligible else None
@@ -52,11 +65,11 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
             {
                 "partner": p.name,
                 "country": p.country,
-                key: money_str(funding, currency),
-                "eligible_costs": money_str(eligible, currency),
+                key: sums.financed_text(source),
+                "eligible_costs": sums.costs_text(),
                 share_key: share_str(share) if share is not None else None,
                 "limit": limit_text,
-                "excess": money_str(excess, currency),
+                "excess": zero_money_str(currency) if ok else money_str(excess, currency),
                 "currency": currency,
                 "passed": ok,
             }
@@ -80,7 +93,7 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
                         "amount": Amount(funding, currency),
                         "share": Percent(share),
                         "costs": Amount(eligible, currency),
-                        "limit": Percent(limit, None),
+                        "limit": shown(params, "limit", lambda: Percent(limit, None)),
                         "excess": Amount(excess, currency),
                     },
                 )
@@ -89,10 +102,20 @@ def check_co_financing(params: CoFinancingParams, ctx: Context) -> Outcome:
     if msgs:
         return Outcome(False, msgs, facts)
     if not concerned:
-        scope = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
-        return Outcome(True, [Msg("cofinancing.none", {"scope": scope})], facts)
+        return Outcome(True, [Msg("cofinancing.none", {"scope": _scope(params.country, params)})], facts)
     return Outcome(
-        True, [Msg("cofinancing.ok", {"source": params.source, "limit": Percent(limit, None), "shares": shares})], facts
+        True,
+        [
+            Msg(
+                "cofinancing.ok",
+                {
+                    "source": params.source,
+                    "limit": shown(params, "limit", lambda: Percent(limit, None)),
+                    "shares": shares,
+                },
+            )
+        ],
+        facts,
     )
 
 
@@ -106,14 +129,11 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
         "cap": money_json(cap),
         "per_partner": params.per_partner,
     }
-    type_names = {t.code: t.name for t in ctx.reference.project_types or []}
     if params.project_type is not None and app.project_type != params.project_type:
         facts["applies"] = False
-        return Outcome(
-            True,
-            [Msg("cap.not-applicable", {"type": Text.of(type_names.get(params.project_type), params.project_type)})],
-            facts,
-        )
+        known = by_code(ctx.reference.project_types).get(params.project_type)
+        name = Text.of(known.name if known is not None else None, params.project_type)
+        return Outcome(True, [Msg("cap.not-applicable", {"type": name})], facts)
     facts["applies"] = True
     msgs: list[Msg] = []
     rows = []
@@ -136,7 +156,7 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
         else:
             converted.append((p, in_cap))
     facts["partners"] = rows
-    scope_all = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
+    scope_all = _scope(params.country, params)
     groups: list[tuple[Any, Decimal]] = (
         [(p.name, amount) for p, amount in converted]
         if params.per_partner
@@ -149,7 +169,7 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
             "source": params.source,
             "scope": scope,
             "total": Amount(total, cap.currency),
-            "cap": Amount(cap.amount, cap.currency),
+            "cap": shown(params, "cap", lambda: Amount(cap.amount, cap.currency)),
         }
         if excess > 0:
             over = True
@@ -170,7 +190,7 @@ def check_funding_cap(params: FundingCapParams, ctx: Context) -> Outcome:
                     "source": params.source,
                     "scope": scope_all,
                     "total": Amount(sum((a for _, a in converted), Decimal(0)), cap.currency),
-                    "cap": Amount(cap.amount, cap.currency),
+                    "cap": shown(params, "cap", lambda: Amount(cap.amount, cap.currency)),
                 },
             )
         ]
@@ -181,14 +201,14 @@ def check_financing_balances(params: FinancingBalancesParams, ctx: Context) -> O
     msgs: list[Msg] = []
     rows = []
     for p in ctx.application.partners:
-        currency = currency_of(p, ctx)
         sums = partner_sums(ctx, p)
+        currency = sums.currency
         budget, financing = sums.costs, sums.financing
         difference = financing - budget
         rows.append(
             {
                 "partner": p.name,
-                "budget": money_str(budget, currency),
+                "budget": sums.costs_text(),
                 "financing": money_str(financing, currency),
                 "difference": money_str(difference, currency),
                 "currency": currency,
@@ -224,19 +244,20 @@ def check_fund_country(params: FundCountryParams, ctx: Context) -> Outcome:
     msgs: list[Msg] = []
     rows = []
     for p in ctx.application.partners:
-        currency = currency_of(p, ctx)
-        for source in dict.fromkeys(line.source for line in p.financing):
+        sums = partner_sums(ctx, p)
+        currency = sums.currency
+        for source in sums.by_source:  # the partner's sources, in the order of its lines
             allowed = funds.get(source)
             if allowed is None:
                 continue
-            amount = partner_sums(ctx, p).financed(source)
+            amount = sums.financed(source)
             ok = p.country in allowed or amount == 0
             rows.append(
                 {
                     "partner": p.name,
                     "country": p.country,
                     "fund": source,
-                    "amount": money_str(amount, currency),
+                    "amount": sums.financed_text(source),
                     "currency": currency,
                     "fund_countries": allowed,
                     "passed": ok,
@@ -258,8 +279,14 @@ def check_fund_country(params: FundCountryParams, ctx: Context) -> Outcome:
     facts = {"fund_countries": funds, "lines": rows}
     if msgs:
         return Outcome(False, msgs, facts)
+    # The pairs are the parameters' funds, else the catalogue's (one parsed answer): the same message for them.
+    owner = params if params.funds is not None else ctx.reference.programme
+    return Outcome(True, [const_msg(owner, "fund.ok", lambda: _funds_ok(funds))], facts)
+
+
+def _funds_ok(funds: dict[str, list[str]]) -> Msg:
     pairs = [Msg("fund.pair", {"fund": f, "countries": [Country(c) for c in cs]}) for f, cs in sorted(funds.items())]
-    return Outcome(True, [Msg("fund.ok", {"pairs": pairs})], facts)
+    return Msg("fund.ok", {"pairs": pairs})
 
 
 def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
@@ -267,25 +294,32 @@ def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
     floor_text = dec(floor)
     msgs: list[Msg] = []
     rows = []
+    shares: list[tuple[str, Percent]] = []
     concerned = partners_of(ctx.application.partners, params.country)
     for p in concerned:
-        currency = currency_of(p, ctx)
         sums = partner_sums(ctx, p)
+        currency = sums.currency
         eligible = sums.costs
         own = sum((sums.financed(source) for source in params.sources), Decimal(0))
         required = floor * eligible
         ok = own >= required  # exact: never compare rounded shares
         share = own / eligible if eligible else None
         shortfall = required - own if not ok else Decimal(0)
+        share_text = None
+        if share is not None:
+            # The share as the facts show it (four places), and as the message shows that figure.
+            rounded = share.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+            share_text = str(rounded)  # `share_str(share)`: its exponent is -4, so str() writes it plainly
+            shares.append((p.name, Percent(rounded)))
         rows.append(
             {
                 "partner": p.name,
                 "country": p.country,
                 "own_financing": money_str(own, currency),
-                "eligible_costs": money_str(eligible, currency),
-                "own_share": share_str(share) if share is not None else None,
+                "eligible_costs": sums.costs_text(),
+                "own_share": share_text,
                 "floor": floor_text,
-                "shortfall": money_str(shortfall, currency),
+                "shortfall": zero_money_str(currency) if ok else money_str(shortfall, currency),
                 "currency": currency,
                 "passed": ok,
             }
@@ -299,7 +333,7 @@ def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
                         "own": Amount(own, currency),
                         "share": Percent(share if share is not None else Decimal(0)),
                         "costs": Amount(eligible, currency),
-                        "floor": Percent(floor, None),
+                        "floor": shown(params, "floor", lambda: Percent(floor, None)),
                         "shortfall": Amount(shortfall, currency),
                     },
                 )
@@ -307,10 +341,16 @@ def check_own_financing(params: OwnFinancingParams, ctx: Context) -> Outcome:
     facts = {"country": params.country, "sources": list(params.sources), "floor": floor_text, "partners": rows}
     if msgs:
         return Outcome(False, msgs, facts)
-    scope = Msg("scope.country", {"country": Country(params.country)}) if params.country else Msg("scope.all")
+    scope = _scope(params.country, params)
     if not concerned:
         return Outcome(True, [Msg("own.none", {"scope": scope})], facts)
-    shares = [
-        (p.name, Percent(Decimal(r["own_share"]))) for p, r in zip(concerned, rows, strict=True) if r["own_share"]
-    ]
-    return Outcome(True, [Msg("own.ok", {"scope": scope, "floor": Percent(floor, None), "shares": shares})], facts)
+    return Outcome(
+        True,
+        [
+            Msg(
+                "own.ok",
+                {"scope": scope, "floor": shown(params, "floor", lambda: Percent(floor, None)), "shares": shares},
+            )
+        ],
+        facts,
+    )

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from services.eligibility.messages import Amount, Msg
+from services.eligibility.messages import Amount, Msg, const_msg
 from services.eligibility.rule_context import (
     Context,
     Outcome,
@@ -44,12 +44,17 @@ def _in_cap(amount: Decimal, currency: str, cap: Money, ctx: Context, partner: P
 
 
 def _declaring(ctx: Context, regime: str) -> dict[str, list[Partner]]:
-    """The partners that declare aid under `regime`, by organisation number."""
-    out: dict[str, list[Partner]] = {}
-    for p in ctx.application.partners:
-        if p.state_aid is not None and p.state_aid.regime == regime:
-            out.setdefault(p.organisation_number, []).append(p)
-    return out
+    """The partners that declare aid under `regime`, by organisation number (worked out once per check and
+    regime: several rules ask; read it, never change it)."""
+    key = ("declaring", regime)
+    found: dict[str, list[Partner]] | None = ctx.memo.get(key)
+    if found is None:
+        found = {}
+        for p in ctx.application.partners:
+            if p.state_aid is not None and p.state_aid.regime == regime:
+                found.setdefault(p.organisation_number, []).append(p)
+        ctx.memo[key] = found
+    return found
 
 
 def _aid_here(
@@ -65,6 +70,16 @@ def _aid_here(
     )
 
 
+def _period(params: DeMinimisParams) -> Msg:
+    """The period a de minimis regulation applies in (its parameters alone)."""
+    start, end = params.applies_from, params.applies_until
+    if start and end:
+        return Msg("deminimis.period", {"start": start.isoformat(), "end": end.isoformat()})
+    if start:
+        return Msg("deminimis.period-from", {"start": start.isoformat()})
+    return Msg("deminimis.period-until", {"end": end.isoformat() if end else ""})
+
+
 def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
     """De minimis aid per undertaking (organisation number) over the window: this application's aid, the
     aid declared as received before, and the aid this programme's approved applications granted
@@ -76,25 +91,20 @@ def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
         params.applies_until is not None and day > params.applies_until
     )
     if outside:
-        start, end = params.applies_from, params.applies_until
-        if start and end:
-            period = Msg("deminimis.period", {"start": start.isoformat(), "end": end.isoformat()})
-        elif start:
-            period = Msg("deminimis.period-from", {"start": start.isoformat()})
-        else:
-            period = Msg("deminimis.period-until", {"end": end.isoformat() if end else ""})
+        period = const_msg(params, "period", lambda: _period(params))
         facts["applies"] = False
         msg = Msg("deminimis.not-applicable", {"regulation": regulation, "period": period, "date": day.isoformat()})
         return Outcome(True, [msg], facts)
     start, end = _aid_window(params, day)
-    facts.update({"applies": True, "window_start": start.isoformat(), "window_end": end.isoformat()})
-    window = Msg(
-        f"deminimis.window.{params.window}", {"years": params.years, "start": start.isoformat(), "end": end.isoformat()}
-    )
+    start_text, end_text = start.isoformat(), end.isoformat()
+    facts.update({"applies": True, "window_start": start_text, "window_end": end_text})
     groups = _declaring(ctx, "de-minimis")
     if not groups:
         facts["organisations"] = []
-        return Outcome(True, [Msg("deminimis.none", {"regulation": regulation})], facts)
+        return Outcome(
+            True, [const_msg(params, "none", lambda: Msg("deminimis.none", {"regulation": regulation}))], facts
+        )
+    window = Msg(f"deminimis.window.{params.window}", {"years": params.years, "start": start_text, "end": end_text})
     missing: list[Msg] = []
     msgs: list[Msg] = []
     rows = []
@@ -165,7 +175,9 @@ def check_aid_per_project_cap(params: AidPerProjectCapParams, ctx: Context) -> O
     groups = _declaring(ctx, params.regime)
     if not groups:
         facts["organisations"] = []
-        return Outcome(True, [Msg("aidcap.none", {"regulation": params.regulation})], facts)
+        return Outcome(
+            True, [const_msg(params, "none", lambda: Msg("aidcap.none", {"regulation": params.regulation}))], facts
+        )
     missing: list[Msg] = []
     msgs: list[Msg] = []
     rows = []

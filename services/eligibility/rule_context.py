@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field
@@ -94,17 +94,34 @@ ZERO = Decimal(0)
 
 class PartnerSums:
     """A partner's budget and financing added up once per check (each in the order of its lines, as
-    `costs` and `financed` add them)."""
+    `costs` and `financed` add them), its currency (`currency_of`) and the texts of its sums, written once
+    per check however many rules show them (`money_str`)."""
 
-    __slots__ = ("by_source", "costs", "financing")
+    __slots__ = ("_texts", "by_source", "costs", "currency", "financing")
 
-    def __init__(self, costs: Decimal, financing: Decimal, by_source: dict[str, Decimal]) -> None:
+    def __init__(self, costs: Decimal, financing: Decimal, by_source: dict[str, Decimal], currency: str) -> None:
         self.costs = costs
         self.financing = financing
         self.by_source = by_source
+        self.currency = currency
+        self._texts: dict[str | None, str] = {}
 
     def financed(self, source: str) -> Decimal:
         return self.by_source.get(source, ZERO)
+
+    def costs_text(self) -> str:
+        """`money_str(self.costs, self.currency)`."""
+        found = self._texts.get(None)
+        if found is None:
+            found = self._texts[None] = money_str(self.costs, self.currency)
+        return found
+
+    def financed_text(self, source: str) -> str:
+        """`money_str(self.financed(source), self.currency)`."""
+        found = self._texts.get(source)
+        if found is None:
+            found = self._texts[source] = money_str(self.by_source.get(source, ZERO), self.currency)
+        return found
 
 
 def partner_sums(ctx: Context, partner: Partner) -> PartnerSums:
@@ -122,7 +139,8 @@ def partner_sums(ctx: Context, partner: Partner) -> PartnerSums:
             amount = fline.amount.amount
             total += amount
             by_source[fline.source] = by_source.get(fline.source, ZERO) + amount
-        found = ctx.memo[key] = PartnerSums(eligible, total, by_source)
+        currency = partner.currency or ctx.reference.programme.currency
+        found = ctx.memo[key] = PartnerSums(eligible, total, by_source, currency)
     return found
 
 
@@ -133,6 +151,31 @@ def owners_of(ctx: Context, *, implicit: bool) -> list[Partner]:
     if found is None:
         found = ctx.memo[key] = project_owners(ctx.application.partners, implicit=implicit)
     return list(found)
+
+
+class _Coded(Protocol):
+    code: str
+
+
+C = TypeVar("C", bound=_Coded)
+
+_BY_CODE: dict[int, tuple[list[Any], dict[str, Any]]] = {}
+
+
+def by_code(items: list[C] | None) -> dict[str, C]:
+    """A catalogue list by code (the last of a code wins). A check gets one list object per catalogue answer
+    (`checks._kept`), so the index is made once per list object, kept with the list itself so that its id is
+    never another's. Shared: read it, never change it."""
+    if not items:
+        return {}
+    kept = _BY_CODE.get(id(items))
+    if kept is not None and kept[0] is items:
+        return kept[1]
+    made = {t.code: t for t in items}
+    if len(_BY_CODE) >= 256:
+        _BY_CODE.clear()
+    _BY_CODE[id(items)] = (items, made)
+    return made
 
 
 def currency_of(partner: Partner, ctx: Context) -> str:
@@ -152,11 +195,24 @@ def money_str(value: Decimal, currency: str) -> str:
     unit = _QUANTA.get(currency)
     if unit is None:
         unit = _QUANTA[currency] = quantum(currency)
-    return format(value.quantize(unit, ROUND_HALF_UP), "f")
+    # A quantized finite value's exponent is the unit's (-2 for EUR): its str() is plain notation, as "f" writes it.
+    return str(value.quantize(unit, ROUND_HALF_UP))
+
+
+_ZERO_TEXTS: dict[str, str] = {}
+
+
+def zero_money_str(currency: str) -> str:
+    """`money_str(Decimal(0), currency)`, made once per currency."""
+    found = _ZERO_TEXTS.get(currency)
+    if found is None:
+        found = _ZERO_TEXTS[currency] = money_str(ZERO, currency)
+    return found
 
 
 def share_str(value: Decimal) -> str:
-    return decimal_str(value.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP))
+    """`decimal_str` of the share to four places: its exponent is -4, so its str() is the same plain text."""
+    return str(value.quantize(SHARE_PLACES, rounding=ROUND_HALF_UP))
 
 
 def money_json(value: Money) -> dict[str, str]:

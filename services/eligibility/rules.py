@@ -11,8 +11,8 @@ Amounts are compared exactly with `Decimal`: a share limit is checked as `fundin
 by comparing rounded shares, so 65.00 % passes and 65.01 % fails.
 
 This module holds the rules of a version, the registry and the report; the check kinds live by subject in
-`rule_checks` (project and partners), `rule_checks_money` and `rule_checks_state_aid`, their parameters in
-`rule_params`, and what they read and share in `rule_context`.
+`rule_checks` (project and partners), `rule_checks_call`, `rule_checks_money` and `rule_checks_state_aid`,
+their parameters in `rule_params`, and what they read and share in `rule_context`.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ from pydantic_core import to_json
 
 from services.eligibility.messages import message_language, render_in
 from services.eligibility.rule_checks import (
-    check_call_open,
     check_eligible_organisation,
     check_partnership,
     check_programme_area,
     check_project_duration,
     check_required_texts,
-    check_specific_objective_open,
 )
+from services.eligibility.rule_checks_call import check_call_open, check_specific_objective_open
 from services.eligibility.rule_checks_money import (
     check_co_financing,
     check_financing_balances,
