@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, bindparam, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,7 @@ from sqlalchemy.sql.dml import Insert, ReturningInsert, Update
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
+from shared.db import CompactJSON
 from shared.problems import Conflict, FieldError, Unprocessable
 
 IdempotencyKeyHeader = Annotated[
@@ -56,13 +58,22 @@ IdempotencyKeyHeader = Annotated[
 IDEMPOTENCY_TABLE = "idempotency_keys"
 
 
+class JSONAnswer(JSONResponse):
+    """An answer's JSON written by orjson: the bytes starlette's `JSONResponse` writes (compact, UTF-8)
+    for what an answer holds — model dumps and recorded answers: strings, integers, booleans, null, lists,
+    objects — at a fraction of the cost, on every idempotent POST."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _idempotency_columns() -> list[Any]:
     return [
         Column("scope", String(300), nullable=False),
         Column("key", String(200), nullable=False),
         Column("request_hash", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),
-        Column("response", JSON, nullable=False),
+        Column("response", CompactJSON, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         PrimaryKeyConstraint("scope", "key", name=f"pk_{IDEMPOTENCY_TABLE}"),
     ]
@@ -131,7 +142,7 @@ async def run_idempotent(
         body, status = _answer(result, status_code)
         if isinstance(result, Answer) and result.finish is not None:
             await result.finish(Recording(session, None, {}))
-        return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
+        return JSONAnswer(body, status_code=status, headers=headers(body) if headers else None)
 
     scope = key_scope(caller, request)
     digest = await fingerprint(request)
@@ -151,7 +162,7 @@ async def run_idempotent(
                 "this Idempotency-Key was already used with a different request body",
                 errors=[FieldError(field="header.Idempotency-Key", message="reused with another body")],
             )
-        return JSONResponse(
+        return JSONAnswer(
             row.response,
             status_code=row.status_code,
             headers={"Idempotent-Replayed": "true", **(headers(row.response) if headers else {})},
@@ -189,7 +200,7 @@ async def run_idempotent(
     if not recording.recorded:
         await session.rollback()  # the key was taken meanwhile: undo what the finish wrote
         return await replay()
-    return JSONResponse(body, status_code=status, headers=headers(body) if headers else None)
+    return JSONAnswer(body, status_code=status, headers=headers(body) if headers else None)
 
 
 _CLAIMS: dict[tuple[Table, str], ReturningInsert[Any]] = {}

@@ -164,7 +164,7 @@ def test_a_statement_run_alone_fails_as_a_session_statement_would_and_leaves_the
 async def _run_alone_faults() -> None:
     from sqlalchemy import Integer, bindparam, func, literal, select
 
-    from shared.db import Precompiled
+    from shared.precompiled import Precompiled
 
     engine = create_engine(postgres_admin_url(), connect_timeout=2, statement_timeout=0.2)
     try:

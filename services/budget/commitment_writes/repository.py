@@ -19,8 +19,8 @@ from sqlalchemy.sql.dml import Insert, Update
 
 from services.budget.models import BudgetBalance, Commitment, CommitmentLine, LedgerEntry
 from services.budget.repository import append_ledger
-from shared.db import Precompiled
 from shared.idempotency import Recording
+from shared.precompiled import Precompiled
 from shared.turns import hot_row_turn
 
 
