@@ -332,7 +332,10 @@ def _answer(result: BaseModel | dict[str, Any] | Answer, status_code: int) -> tu
 
 @dataclass(frozen=True)
 class Idempotent:
-    """The request's idempotency context: call it with the endpoint's work (see `run_idempotent`)."""
+    """The request's idempotency context: call it with the endpoint's work (see `run_idempotent`).
+    `session` is the request's session (`DbSession`) and `at` its instant (`Now`): an endpoint may take
+    them from here rather than declare them again (each dependency an endpoint declares is solved anew,
+    with its own dependencies, on every request)."""
 
     session: AsyncSession
     table: Table

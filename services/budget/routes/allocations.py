@@ -34,10 +34,8 @@ async def sync(session: DbSession, principal: Admin, service: BudgetService, now
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reallocate(
-    session: DbSession,
     idempotent: Idempotency,
     principal: Admin,
-    now: Now,
     programme: ProgrammeCode,
     body: s.ReallocationRequest,
 ) -> Response:
@@ -47,6 +45,7 @@ async def reallocate(
     the reason and the admin; the fund's allocations still sum to its amount. 409 when the source has
     less available (allocated − committed) than the amount. `Idempotency-Key` makes a retry safe.
     """
+    session, now = idempotent.session, idempotent.at
     return await idempotent(
         status_code=201,
         work=lambda: reallocate_fund(session, programme, body, actor=principal.sub, now=now),

@@ -10,7 +10,6 @@ from services.budget import commitments, releases
 from services.budget import schemas as s
 from services.budget.routes.dependencies import BudgetService, CommitmentId, Idempotency, Staff
 from shared.app import DbSession
-from shared.clock import Now
 from shared.idempotency import Answer
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
@@ -53,11 +52,9 @@ RELEASE_EXAMPLES = {
     },
 )
 async def create_commitment(
-    session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
     service: BudgetService,
-    now: Now,
     body: Annotated[
         wire.CommitmentRequest,
         Body(
@@ -84,6 +81,7 @@ async def create_commitment(
     is committed then. Never over-commits, whatever the concurrency. With an `Idempotency-Key` a retry
     returns the first result and changes nothing; the same key with another body gets 422.
     """
+    session, now = idempotent.session, idempotent.at
 
     references = await service.references.current()  # before the session holds a connection
 
@@ -138,11 +136,9 @@ async def get_commitment(session: DbSession, principal: Staff, commitment_id: Co
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def release_commitment(
-    session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
     service: BudgetService,
-    now: Now,
     commitment_id: CommitmentId,
     body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],
 ) -> Response:
@@ -156,6 +152,7 @@ async def release_commitment(
     service, when an officer terminates or closes the project (403 for anyone else); the secretariat's
     own commitments by an officer or admin. `Idempotency-Key` makes a retry safe too.
     """
+    session, now = idempotent.session, idempotent.at
     return await idempotent(
         work=lambda: releases.release_commitment(
             session,
@@ -174,10 +171,8 @@ async def release_commitment(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def pay_commitment(
-    session: DbSession,
     idempotent: Idempotency,
     principal: Staff,
-    now: Now,
     commitment_id: CommitmentId,
     body: s.PaymentRequest,
 ) -> Response:
@@ -186,6 +181,7 @@ async def pay_commitment(
     A payment in another currency converts like a commitment (fixed programme rate, else this month's
     rate). Never more than committed − released − paid per fund → 409. `Idempotency-Key` makes a retry safe.
     """
+    session, now = idempotent.session, idempotent.at
     return await idempotent(
         work=lambda: releases.pay_commitment(session, commitment_id, body, actor=principal.sub, now=now),
     )

@@ -90,10 +90,8 @@ async def list_rates(
 )
 async def import_rates(
     request: Request,
-    session: DbSession,
     idempotent: Idempotency,
     principal: Admin,
-    now: Now,
     month: Annotated[
         str | None, Query(pattern=s.MONTH_PATTERN, description="yyyy-mm of the rates, for a file that does not say")
     ] = None,
@@ -111,6 +109,7 @@ async def import_rates(
     `Country` and the currency's name are informational. A row for EUR (rate 1) is skipped. All rows or
     none: a bad row gets 422 naming its line. Rates already stored for the month are replaced.
     """
+    session, now = idempotent.session, idempotent.at
     content = await request.body()
     return await idempotent(
         work=lambda: rates.import_monthly_rates(session, content, month, actor=principal.sub, now=now)
