@@ -133,17 +133,25 @@ async def optional_principal(
     return await verifier.verify(credentials.credentials)
 
 
-async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
-    """The authenticated caller; 401 problem+json without a valid token."""
+def authenticated(principal: Principal | None) -> Principal:
+    """The caller, or 401 problem+json when the request has no valid token."""
     if principal is None:
         raise Unauthorized("this endpoint needs a bearer token", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
-def require_roles(*roles: str):  # type: ignore[no-untyped-def]
-    """Dependency factory: the caller must hold one of `roles` (403 otherwise)."""
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated caller; 401 problem+json without a valid token."""
+    return authenticated(principal)
 
-    async def _dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+
+def require_roles(*roles: str):  # type: ignore[no-untyped-def]
+    """Dependency factory: the caller must hold one of `roles` (401 without a valid token, 403 otherwise).
+    On `optional_principal` directly, not through `current_principal`: every level of dependencies is
+    solved anew for every endpoint parameter that reaches it."""
+
+    async def _dependency(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+        principal = authenticated(principal)
         if not principal.has(*roles):
             raise Forbidden(f"this needs the role {' or '.join(roles)}")
         return principal
