@@ -66,8 +66,10 @@ class Precompiled:
         once the connection is in hand, and held while the statement runs: whoever holds the turn never
         waits for a pooled connection that the requests queued behind it hold."""
         raw = await engine.raw_connection()
+        sent = False
         try:
             async with turn or nullcontext():
+                sent = True
                 return await raw.driver_connection.fetchrow(self.sql, *self.parameters(params))  # type: ignore[union-attr]
         except asyncpg.PostgresError as exc:  # the server refused the statement: the connection is fine
             raise DBAPIError(self.sql, None, exc) from exc
@@ -75,7 +77,8 @@ class Precompiled:
             raw.invalidate(exc)
             raise DBAPIError(self.sql, None, exc, connection_invalidated=True) from exc
         except BaseException as exc:  # OSError, TimeoutError, cancellation: the statement's fate is unknown
-            raw.invalidate(exc if isinstance(exc, Exception) else None)
+            if sent:  # (cancelled while waiting for the turn, the connection was never used)
+                raw.invalidate(exc if isinstance(exc, Exception) else None)
             raise
         finally:
             raw.close()  # back to the pool (an invalidated connection is discarded)
