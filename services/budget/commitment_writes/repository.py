@@ -36,6 +36,27 @@ async def take_room(session: AsyncSession, programme: str, priority: str, amount
     return None
 
 
+Inserts = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
+"""A commitment, its lines and its ledger entries, to be written (`finish_commitment`)."""
+
+Shape = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+"""Which columns a commitment, each of its lines and each of its ledger entries write: the key its
+statements are built and compiled once under."""
+
+
+def _shape_and_params(inserts: Inserts) -> tuple[Shape, dict[str, Any]]:
+    """The statements' `Shape` and their bound parameters: `c_<column>` for the commitment, `l<i>_<column>`
+    for its lines, `e<i>_<column>` for its ledger entries."""
+    commitment, lines, entries = inserts
+    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
+    params = {f"c_{k}": v for k, v in commitment.items()}
+    for i, ln in enumerate(lines):
+        params.update({f"l{i}_{k}": v for k, v in ln.items()})
+    for i, e in enumerate(entries):
+        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    return shape, params
+
+
 async def insert_commitment(
     session: AsyncSession,
     commitment: Mapping[str, Any],
@@ -50,17 +71,8 @@ async def insert_commitment(
         await session.execute(_INSERT_LINES, list(lines))
         await append_ledger(session, entries)
         return
-    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
-    params = {f"c_{k}": v for k, v in commitment.items()}
-    for i, ln in enumerate(lines):
-        params.update({f"l{i}_{k}": v for k, v in ln.items()})
-    for i, e in enumerate(entries):
-        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    shape, params = _shape_and_params((commitment, lines, entries))
     await session.execute(_commitment_insert(shape), params)
-
-
-Inserts = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
-"""A commitment, its lines and its ledger entries, to be written (`finish_commitment`)."""
 
 
 async def finish_commitment(
@@ -97,14 +109,9 @@ async def finish_commitment(
         async with turn:
             return await _finish_in_statements(session, inserts, recording, programme, priority, amounts)
     one_fund = len(amounts) == 1
-    commitment, lines, entries = inserts
-    shape = (tuple(commitment), tuple(tuple(ln) for ln in lines), tuple(tuple(e) for e in entries))
-    params: dict[str, Any] = dict(recording.params) if recording.statement is not None else {}
-    params.update({f"c_{k}": v for k, v in commitment.items()})
-    for i, ln in enumerate(lines):
-        params.update({f"l{i}_{k}": v for k, v in ln.items()})
-    for i, e in enumerate(entries):
-        params.update({f"e{i}_{k}": v for k, v in e.items()})
+    shape, params = _shape_and_params(inserts)
+    if recording.statement is not None:
+        params.update(recording.params)
     if one_fund:
         ((fund, amount),) = amounts.items()
         params.update({"b_programme": programme, "b_priority": priority, "b_fund": fund, "b_amount": amount})
@@ -148,7 +155,7 @@ _REFUSAL = "no room in the balance: the commitment undoes itself"
 
 async def _finish_alone(
     engine: AsyncEngine,
-    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    shape: Shape,
     recording: Recording,
     params: Mapping[str, Any],
     fund: str,
@@ -171,7 +178,7 @@ async def _finish_alone(
 
 @functools.lru_cache(maxsize=64)
 def _alone(
-    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    shape: Shape,
     record: Insert | None,
     dialect: Dialect,
 ) -> Precompiled:
@@ -183,14 +190,7 @@ def _alone(
     committing as it ends: then `budget_refuse` (migration 20261204_commitment_refusal) raises and the
     whole statement is undone. Compiled once per shape (`Precompiled`)."""
     commitment_keys, line_keys, entry_keys = shape
-    ctes: list[Any] = []
-    claimed: Any = literal(1)
-    take = _TAKE_ROOM
-    if record is not None:
-        recorded = record.cte("recorded_answer")
-        ctes.append(recorded)
-        claimed = select(func.count()).select_from(recorded).scalar_subquery()
-        take = take.where(select(literal(1)).select_from(recorded).exists())
+    ctes, claimed, take = _answer_then_room(record, claims=record is not None)
     room = take.cte("taken_room")
     ctes.append(room)
 
@@ -207,21 +207,38 @@ def _alone(
     return Precompiled(statement, dialect)
 
 
+def _answer_then_room(record: Insert | Update | None, *, claims: bool) -> tuple[list[Any], Any, Any]:
+    """The parts both one-statement forms share: the CTE recording the answer (`record`, if any), the
+    `claimed` column (1 when the key's claim inserted its row; 1 when nothing is claimed) and the room's
+    UPDATE, which for a claim is made only if the claim inserted its row, and after it: the claim may
+    wait for a racing request with the key, which must not be waiting for the balance row in turn."""
+    ctes: list[Any] = []
+    claimed: Any = literal(1)
+    take = _TAKE_ROOM
+    if record is not None:
+        recorded = record.cte("recorded_answer")
+        ctes.append(recorded)
+        if claims:
+            claimed = select(func.count()).select_from(recorded).scalar_subquery()
+            take = take.where(select(literal(1)).select_from(recorded).exists())
+    return ctes, claimed, take
+
+
 @functools.lru_cache(maxsize=64)
 def _precompiled(
-    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    shape: Shape,
     record: Insert | Update | None,
     room: bool,
     claims: bool,
     dialect: Dialect,
 ) -> Precompiled:
     """`_finishing`, compiled once for the dialect: the hot path's one statement is large, and
-    `session.execute` would walk it on every call to find its compiled form (`shared.db.Precompiled`)."""
+    `session.execute` would walk it on every call to find its compiled form (`shared.precompiled.Precompiled`)."""
     return Precompiled(_finishing(shape, record, room, claims), dialect)
 
 
 def _finishing(
-    shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]],
+    shape: Shape,
     record: Insert | Update | None,
     room: bool,
     claims: bool,
@@ -231,21 +248,9 @@ def _finishing(
     taken). The main statement and its CTEs touch different tables; the lines'
     foreign key is checked at the end of the statement, when the commitment row is there. It returns
     one row: `claimed` (1 when the key's claim inserted its row) and `taken` (rows the room's UPDATE took)."""
-    ctes = []
-    claimed: Any = literal(1)
+    ctes, claimed, take = _answer_then_room(record, claims=claims)
     taken: Any = literal(0)
-    recorded = None
-    if record is not None:
-        recorded = record.cte("recorded_answer")
-        ctes.append(recorded)
-        if claims:
-            claimed = select(func.count()).select_from(recorded).scalar_subquery()
     if room:
-        take = _TAKE_ROOM
-        if claims and recorded is not None:
-            # Only for a claimed key, and after the claim: the claim may wait for a racing request with
-            # the key, which must not be waiting for the balance row in turn.
-            take = take.where(select(literal(1)).select_from(recorded).exists())
         room_cte = take.cte("taken_room")
         ctes.append(room_cte)
         taken = select(func.count()).select_from(room_cte).scalar_subquery()
@@ -253,7 +258,7 @@ def _finishing(
 
 
 @functools.lru_cache(maxsize=64)
-def _commitment_insert(shape: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> Any:
+def _commitment_insert(shape: Shape) -> Any:
     """One INSERT of a commitment, its lines and ledger entries on PostgreSQL: each line and entry is a
     data-modifying CTE of the commitment's INSERT (the lines' foreign key is checked at the end of the
     statement, when the commitment row is there; nothing reads meaning into the order of ledger ids). One row per CTE, with bound parameters, so that
