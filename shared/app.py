@@ -40,12 +40,16 @@ def build_app(
     version: str = "1.0.0",
     clock: Clock | None = None,
     middleware: list[Callable[[ASGIApp], ASGIApp]] | None = None,
+    route_middleware: list[Callable[[ASGIApp], ASGIApp]] | None = None,
 ) -> FastAPI:
     """The one way every service builds its app. `setup` opens service-specific resources (HTTP
     clients to upstreams) inside the lifespan, after the database and before serving. `clock` is the
     app's source of "now" (`app.state.clock`, the system clock unless a test passes a `FixedClock`).
     `middleware`: the service's own ASGI middleware (outermost first), run inside the request context
-    (request id, security headers, access log, metrics) and outside the guards and the routes."""
+    (request id, security headers, access log, metrics) and outside the guards and the routes.
+    `route_middleware`: the service's own, inside the guards (body size, write rate), just in front of
+    the routes: where a service answers its hottest request itself
+    (`services.eligibility.routes.checks.CheckFastPath`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,6 +88,8 @@ def build_app(
     )
     install_problem_handlers(app)
     install_fault_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    for inner in reversed(route_middleware or []):
+        app.add_middleware(inner)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.write_rate_limit:
         app.add_middleware(

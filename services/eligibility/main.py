@@ -17,6 +17,7 @@ from services.eligibility import repository, seeds
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
+from services.eligibility.routes.checks import CHECKS_PATH, CheckFastPath
 from services.eligibility.rule_set_cache import RuleSetVersions, read_index
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
@@ -84,5 +85,6 @@ def create_app(
         clock=clock,
         # A rule-set write of this replica is used by its very next check (other replicas': within
         # ELIGIBILITY_DATA_VERSION_CHECK_MS); a check itself writes nothing and expires nothing.
-        middleware=[partial(ExpireOnWriteMiddleware, unversioned_paths={"/v1/checks"})],
+        middleware=[partial(ExpireOnWriteMiddleware, unversioned_paths={CHECKS_PATH})],
+        route_middleware=[CheckFastPath],
     )

@@ -1,15 +1,18 @@
-"""`POST /v1/checks` answers the same whichever way FastAPI is spared: the route's direct path (a JSON body,
-no query string, no `Authorization`) and FastAPI's general handler (taken for anything else) give the very
-same bytes, and what only the general handler reads (query parameters, a token) is still read."""
+"""`POST /v1/checks` answers the same whichever way it is served: the fast path in front of the routes (a JSON
+body with a length, no query string, no `Authorization`) and FastAPI's route (taken for anything else) give
+the very same bytes, errors included, and what only the route reads (query parameters, a token) is still
+read."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
-from services.eligibility.routes.checks import CheckRoute, router
+from services.eligibility.routes.checks import CheckFastPath
 from services.eligibility.tests.helpers import SE_NO, gron
 
 
@@ -19,10 +22,10 @@ async def call_id(catalogue_client: httpx.AsyncClient) -> str:
     return str(next(c["id"] for c in r.json()["items"] if c["number"] == "2022-1"))
 
 
-async def test_the_direct_path_and_the_general_handler_answer_the_same_bytes(
-    eligibility_client: httpx.AsyncClient, call_id: str
+async def test_the_fast_path_and_the_route_answer_the_same_bytes(
+    eligibility_app: Any, eligibility_client: httpx.AsyncClient, call_id: str
 ) -> None:
-    assert [type(r) for r in router.routes] == [CheckRoute]
+    assert CheckFastPath in [m.cls for m in eligibility_app.user_middleware]
     for body, language in ((gron(call_id=call_id), "sv"), (gron(call_id=call_id, erdf="396000.00"), "nb")):
         content = json.dumps(body).encode()
         plain = {"Content-Type": "application/json", "Accept-Language": language}
@@ -33,6 +36,8 @@ async def test_the_direct_path_and_the_general_handler_answer_the_same_bytes(
             # Another spelling of JSON: the general handler parses the media type.
             {**plain, "Content-Type": "application/json; charset=utf-8"},
         ]
+        chunked = await eligibility_client.post("/v1/checks", content=_chunks(content), headers=plain)
+        assert (chunked.status_code, chunked.content) == (200, direct.content)  # no length: the route's
         assert direct.status_code == 200, direct.text
         assert direct.json()["language"] == language
         for headers in variants:
@@ -43,7 +48,24 @@ async def test_the_direct_path_and_the_general_handler_answer_the_same_bytes(
         assert latest.content == direct.content
 
 
-async def test_what_the_direct_path_does_not_read_is_still_read(
+async def _chunks(content: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(content), 100):
+        yield content[start : start + 100]
+
+
+async def test_an_error_of_the_check_is_answered_as_the_route_answers_it(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    content = json.dumps({**gron(call_id=call_id), "programme": "no-such-programme"}).encode()
+    plain = {"Content-Type": "application/json"}
+    fast = await eligibility_client.post("/v1/checks", content=content, headers=plain)
+    route = await eligibility_client.post("/v1/checks", content=content, headers={**plain, "Authorization": "Basic x"})
+    assert fast.status_code == route.status_code == 422
+    assert fast.headers["content-type"] == "application/problem+json"
+    assert fast.content == route.content and "no-such-programme" in fast.json()["detail"]
+
+
+async def test_what_the_fast_path_does_not_read_is_still_read(
     eligibility_client: httpx.AsyncClient, call_id: str
 ) -> None:
     body = gron(call_id=call_id)
