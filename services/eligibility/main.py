@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from services.eligibility import repository, seeds
+from services.eligibility.checks import ReferenceSnapshots
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
@@ -72,6 +73,7 @@ def create_app(
             await seed_if_empty(app, settings)
         async with upstream_client(settings, settings.catalogue_url, transports.get("catalogue")) as client:
             app.state.catalogue = CatalogueClient(client)
+            app.state.reference = ReferenceSnapshots(app.state.catalogue)
             yield
 
     return build_app(

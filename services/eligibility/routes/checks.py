@@ -157,7 +157,7 @@ async def answer(
     # held open while the catalogue answers.
     report = await checks.check(
         state.db,
-        state.catalogue,
+        state.reference,
         application,
         language=language,
         timezone=state.timezone,

@@ -4,6 +4,7 @@ catalogue is asked."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,11 +15,15 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from services.eligibility.checks import ReferenceSnapshots
 from services.eligibility.config import Settings
 from services.eligibility.main import create_app
+from services.eligibility.rules import Rule, RuleSet
 from services.eligibility.tests.fixtures import CLOCK_START
 from services.eligibility.tests.helpers import SE_NO, gron
+from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock
+from shared.schemas.applications import CheckRequest
 from shared.testing import auth
 
 
@@ -150,3 +155,35 @@ async def test_a_check_asks_the_database_nothing_and_other_replicas_use_a_new_ve
         newer = (await second.post("/v1/checks", json=body)).json()
         assert newer["rule_set"] == {"id": SE_NO, "version": 2}
         assert newer["results"][0]["severity"] == rules[0]["severity"]
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """The catalogue, in-process, counting the requests it is sent."""
+
+    def __init__(self, catalogue: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(catalogue)
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        return await self.inner.handle_async_request(request)
+
+
+async def test_reference_data_is_assembled_once_a_window_and_asked_again_after_it(catalogue_app: FastAPI) -> None:
+    """Checks within the window share one assembly of the catalogue's reference data; after it (never
+    longer than the client keeps an answer fresh) the catalogue is asked again."""
+    transport = Counting(catalogue_app)
+    rule_set = RuleSet(
+        id="window", version=1, programme=SE_NO, call_id=None, rules=(Rule("open", "call-open", "error", {}),)
+    )
+    application = CheckRequest.model_validate(gron(call_id=await _call_id(catalogue_app)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
+        snapshots = ReferenceSnapshots(CatalogueClient(client, max_fresh_seconds=0.2))
+        assert snapshots.seconds == 0.2  # bounded by the client's freshness
+        first = await snapshots.of(rule_set, application)
+        asked = transport.sent
+        assert asked >= 2 and first.call is not None and first.regions is None  # only what the rule reads
+        assert await snapshots.of(rule_set, application) is first and transport.sent == asked
+        await asyncio.sleep(0.25)
+        again = await snapshots.of(rule_set, application)
+        assert transport.sent > asked and again is not first and again.call == first.call
