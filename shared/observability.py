@@ -17,8 +17,10 @@ import os
 import re
 import sys
 import time
+from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -26,20 +28,15 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry import context as otel_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector as PrometheusCollector
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import problem_response
 from shared.tracing import current_ids
 
-REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
-LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "HTTP request latency",
-    ["service", "method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
 READY = Gauge(
     "service_ready", "1 when the last readiness check (/readyz, probed by Kubernetes) passed, else 0", ["service"]
 )
@@ -215,28 +212,82 @@ _SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 _UNLOGGED_ROUTES = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
+class _RequestMetrics(PrometheusCollector):
+    """`http_requests_total` and `http_request_duration_seconds`, counted in plain numbers per (service,
+    method, route, status) and made into metric families only when scraped: a labelled prometheus_client
+    child takes a lock per update, and this is done twice on every request of every service."""
+
+    def __init__(self) -> None:
+        self.series: dict[tuple[str, str, str, str], list[Any]] = {}
+        """(service, method, route, status) -> [count, sum of seconds, count per bucket (the last: +Inf)]."""
+
+    def observe(self, key: tuple[str, str, str, str], seconds: float) -> None:
+        found = self.series.get(key)
+        if found is None:
+            found = self.series[key] = [0, 0.0, [0] * (len(_BUCKETS) + 1)]
+        found[0] += 1
+        found[1] += seconds
+        found[2][bisect_left(_BUCKETS, seconds)] += 1
+
+    @staticmethod
+    def _families() -> tuple[CounterMetricFamily, HistogramMetricFamily]:
+        return (
+            CounterMetricFamily("http_requests", "HTTP requests", labels=["service", "method", "route", "status"]),
+            HistogramMetricFamily(
+                "http_request_duration_seconds", "HTTP request latency", labels=["service", "method", "route"]
+            ),
+        )
+
+    def describe(self) -> Iterator[Metric]:
+        """The families without samples: what the registry indexes the names by."""
+        yield from self._families()
+
+    def collect(self) -> Iterator[Metric]:
+        requests, latency = self._families()
+        durations: dict[tuple[str, str, str], list[Any]] = {}
+        for (service, method, route, status), (count, total, buckets) in list(self.series.items()):
+            requests.add_metric([service, method, route, status], count)
+            summed = durations.setdefault((service, method, route), [0.0, [0] * len(buckets)])
+            summed[0] += total
+            summed[1] = [a + b for a, b in zip(summed[1], buckets, strict=True)]
+        for labels, (total, buckets) in durations.items():
+            cumulative = list(accumulate(buckets))
+            bounds = [*(repr(float(b)) for b in _BUCKETS), "+Inf"]
+            latency.add_metric(list(labels), list(zip(bounds, cumulative, strict=True)), total)
+        yield requests
+        yield latency
+
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+REQUEST_METRICS = _RequestMetrics()
+REGISTRY.register(REQUEST_METRICS)
+
+
 class RequestContextMiddleware:
     """Every request's context and edge: `X-Request-ID` echoed (or generated when absent or not a plain
     token of at most 128 characters), the security headers, one access-log line and the request metrics.
 
     One middleware (one wrapper around `send`) does all of it, since every request of every service
-    passes through it: it is a measurable share of a cached read (docs/performance.md)."""
+    passes through it: it is a measurable share of a cached read and of a check (docs/performance.md).
+    Hence the request id is bound to the log context directly (what `request_context` does), the metrics
+    are plain counts (`_RequestMetrics`) and the access line is a record made directly."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
         self.access = logging.getLogger("access")
-        self._metrics: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
-        with request_context(given, service=self.service) as request_id:
-            await self._handle(scope, receive, send, request_id)
-
-    async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        given = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        request_id = given if given and _VALID_REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+        log_tokens = structlog.contextvars.bind_contextvars(request_id=request_id, service=self.service)
         request_id_header = (b"x-request-id", request_id.encode("latin-1"))
         start = time.perf_counter()
         status = 500
@@ -246,7 +297,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
-                if not any(name.lower() in _SECURITY_HEADER_NAMES for name, _ in headers):
+                if _SECURITY_HEADER_NAMES.isdisjoint([name.lower() for name, _ in headers]):
                     headers += SECURITY_HEADERS
                 else:  # the answer set some of its own: add only the others
                     present = {name.lower() for name, _ in headers}
@@ -258,25 +309,19 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "")
-            if template == "/readyz":
-                READY.labels(self.service).set(1 if status == 200 else 0)
-            if template not in _UNLOGGED_ROUTES:
-                key = (method, template, str(status))
-                children = self._metrics.get(key)
-                if children is None:  # the labelled series, looked up once per (method, route, status)
-                    children = (
-                        REQUESTS.labels(self.service, method, template, key[2]),
-                        LATENCY.labels(self.service, method, template),
-                    )
-                    self._metrics[key] = children
-                children[0].inc()
-                children[1].observe(elapsed)
-                if self.access.isEnabledFor(logging.INFO):
-                    self._log(scope, request_id, method, template, status, elapsed)
+            try:
+                elapsed = time.perf_counter() - start
+                route = scope.get("route")
+                template = getattr(route, "path", None) or "unmatched"
+                method = scope.get("method", "")
+                if template == "/readyz":
+                    READY.labels(self.service).set(1 if status == 200 else 0)
+                if template not in _UNLOGGED_ROUTES:
+                    REQUEST_METRICS.observe((self.service, method, template, str(status)), elapsed)
+                    if self.access.isEnabledFor(logging.INFO):
+                        self._log(scope, request_id, method, template, status, elapsed)
+            finally:
+                structlog.contextvars.reset_contextvars(**log_tokens)
 
     def _log(self, scope: Scope, request_id: str, method: str, template: str, status: int, elapsed: float) -> None:
         """The access line: a record whose message is the finished event dict (what a structlog line

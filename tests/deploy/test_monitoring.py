@@ -44,6 +44,9 @@ def exported() -> dict[str, set[str]]:
     # prometheus_client keeps no public index of sample names; this one is what it checks duplicates with.
     for name, collector in REGISTRY._names_to_collectors.items():
         labels = set(getattr(collector, "_labelnames", ()))
+        describe = getattr(collector, "describe", None)
+        if not labels and describe is not None:  # a custom collector: the label names of its families
+            labels = {label for family in describe() if name.startswith(family.name) for label in family._labelnames}
         names[name] = labels | ({"le"} if name.endswith("_bucket") else set())
     return names
 
