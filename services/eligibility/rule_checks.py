@@ -12,6 +12,7 @@ from services.eligibility.rule_context import (
     Outcome,
     add_months,
     by_code,
+    iso,
     months_spanned,
     owners_of,
 )
@@ -171,8 +172,8 @@ def _validity_texts(region: Region) -> tuple[str | None, str | None]:
     if kept is not None and kept[0] is region:
         return kept[1]
     texts = (
-        region.valid_from.isoformat() if region.valid_from else None,
-        region.valid_to.isoformat() if region.valid_to else None,
+        iso(region.valid_from) if region.valid_from else None,
+        iso(region.valid_to) if region.valid_to else None,
     )
     if len(_VALIDITY) >= 4096:
         _VALIDITY.clear()
@@ -183,7 +184,7 @@ def _validity_texts(region: Region) -> tuple[str | None, str | None]:
 def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
     app = ctx.application
     day = app.start_date if params.date == "start_date" else ctx.as_of
-    day_text = day.isoformat()
+    day_text = iso(day)
     regions = _regions_by_code(ctx)
     owners = owners_of(ctx, implicit=True)
     if params.scope == "owners":
@@ -211,13 +212,13 @@ def check_programme_area(params: ProgrammeAreaParams, ctx: Context) -> Outcome:
                         "area.expired",
                         {
                             "region": p.region,
-                            "valid_to": region.valid_to.isoformat(),
+                            "valid_to": iso(region.valid_to),
                             "successors": list(region.successors),
                         },
                     )
                 )
             elif region is not None and region.valid_from is not None and day < region.valid_from:
-                msgs.append(Msg("area.not-yet", {"region": p.region, "valid_from": region.valid_from.isoformat()}))
+                msgs.append(Msg("area.not-yet", {"region": p.region, "valid_from": iso(region.valid_from)}))
             if params.justification_allowed:
                 given = bool(p.region_justification and p.region_justification.strip())
                 row["justification_needed"] = True
@@ -246,13 +247,13 @@ def check_project_duration(params: ProjectDurationParams, ctx: Context) -> Outco
     if limit is None and params.use_catalogue_default and pt is not None and pt.max_duration_months:
         limit, limit_from = pt.max_duration_months, "catalogue"
     facts: dict[str, Any] = {
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
+        "start_date": iso(start),
+        "end_date": iso(end),
         "project_type": app.project_type,
         "max_months": limit,
         "max_months_from": limit_from,
     }
-    dates = {"start": start.isoformat(), "end": end.isoformat()}
+    dates = {"start": iso(start), "end": iso(end)}
     if not start < end:
         facts["months"] = None
         return Outcome(False, [Msg("duration.order", dates)], facts)

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.eligibility.messages import Msg, Text
-from services.eligibility.rule_context import Context, Outcome, by_code
+from services.eligibility.rule_context import Context, Outcome, by_code, iso
 from services.eligibility.rule_params import CallOpenParams, SpecificObjectiveOpenParams
 from shared.schemas.catalogue import Call, ProjectType
 
@@ -43,8 +43,8 @@ def _call_texts(call: Call, tz: ZoneInfo) -> _CallTexts:
             call=call,
             timezone=tz,
             call_id=str(call.id),
-            opens_at=call.opens_at.isoformat(),
-            closes_at=call.closes_at.isoformat() if call.closes_at else None,
+            opens_at=iso(call.opens_at),
+            closes_at=iso(call.closes_at) if call.closes_at else None,
             opens_local=_local_time(call.opens_at, tz),
             closes_local=_local_time(call.closes_at, tz) if call.closes_at else None,
         )
@@ -59,7 +59,7 @@ def _call_facts(call: Call, texts: _CallTexts, ctx: Context) -> dict[str, Any]:
         "opens_at": texts.opens_at,
         "closes_at": texts.closes_at,
         "rolling": call.closes_at is None,
-        "as_of": ctx.as_of.isoformat(),
+        "as_of": iso(ctx.as_of),
         "timezone": ctx.timezone.key,
     }
 
@@ -80,7 +80,7 @@ def check_call_open(params: CallOpenParams, ctx: Context) -> Outcome:
         return Outcome(
             False,
             [Msg("call.not-found", {"call_id": str(app.call_id)})],
-            {"call_id": str(app.call_id), "found": False, "as_of": ctx.as_of.isoformat()},
+            {"call_id": str(app.call_id), "found": False, "as_of": iso(ctx.as_of)},
         )
     texts = _call_texts(call, ctx.timezone)
     facts = _call_facts(call, texts, ctx)

@@ -13,6 +13,7 @@ from services.eligibility.rule_context import (
     Outcome,
     add_months,
     currency_of,
+    iso,
     money_json,
     money_str,
     partner_sums,
@@ -74,10 +75,10 @@ def _period(params: DeMinimisParams) -> Msg:
     """The period a de minimis regulation applies in (its parameters alone)."""
     start, end = params.applies_from, params.applies_until
     if start and end:
-        return Msg("deminimis.period", {"start": start.isoformat(), "end": end.isoformat()})
+        return Msg("deminimis.period", {"start": iso(start), "end": iso(end)})
     if start:
-        return Msg("deminimis.period-from", {"start": start.isoformat()})
-    return Msg("deminimis.period-until", {"end": end.isoformat() if end else ""})
+        return Msg("deminimis.period-from", {"start": iso(start)})
+    return Msg("deminimis.period-until", {"end": iso(end) if end else ""})
 
 
 def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
@@ -86,17 +87,17 @@ def check_de_minimis(params: DeMinimisParams, ctx: Context) -> Outcome:
     (`granted_aid`, sent by the applications service), together at most the cap."""
     day, cap = ctx.as_of, params.cap
     regulation = params.regulation
-    facts: dict[str, Any] = {"regulation": regulation, "cap": money_json(cap), "as_of": day.isoformat()}
+    facts: dict[str, Any] = {"regulation": regulation, "cap": money_json(cap), "as_of": iso(day)}
     outside = (params.applies_from is not None and day < params.applies_from) or (
         params.applies_until is not None and day > params.applies_until
     )
     if outside:
         period = const_msg(params, "period", lambda: _period(params))
         facts["applies"] = False
-        msg = Msg("deminimis.not-applicable", {"regulation": regulation, "period": period, "date": day.isoformat()})
+        msg = Msg("deminimis.not-applicable", {"regulation": regulation, "period": period, "date": iso(day)})
         return Outcome(True, [msg], facts)
     start, end = _aid_window(params, day)
-    start_text, end_text = start.isoformat(), end.isoformat()
+    start_text, end_text = iso(start), iso(end)
     facts.update({"applies": True, "window_start": start_text, "window_end": end_text})
     groups = _declaring(ctx, "de-minimis")
     if not groups:

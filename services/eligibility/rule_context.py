@@ -186,6 +186,21 @@ def dec(value: Decimal) -> str:
     return decimal_str(value)
 
 
+_ISO_DATES: dict[dt.date, str] = {}
+"""ISO texts of the dates the checks show (a project's start and end, check dates, validity limits)."""
+
+
+def iso(day: dt.date) -> str:
+    """`day.isoformat()`, made once per date: CPython writes it with a printf-style format, which costs a
+    check more than its dictionary lookup (a dozen dates per report)."""
+    found = _ISO_DATES.get(day)
+    if found is None:
+        if len(_ISO_DATES) >= 4096:
+            _ISO_DATES.clear()
+        found = _ISO_DATES[day] = day.isoformat()
+    return found
+
+
 _QUANTA: dict[str, Decimal] = {}
 """Each currency's minor unit (`quantum`), made once per currency."""
 

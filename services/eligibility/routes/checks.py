@@ -151,21 +151,23 @@ async def answer(
     rule_set_version: int | None = None,
 ) -> tuple[bytes, str]:
     """The report of `application` as the JSON the endpoint answers, and its language."""
-    state = app.state
+    # The app state's values read from its dict: each `state.x` would first fail a plain attribute lookup,
+    # with an exception and its message made, before Starlette's `State.__getattr__` finds it.
+    state = app.state._state
     language = negotiate(accept_language)
     # No request transaction: the check reads its rule set in a short session of its own, so nothing is
     # held open while the catalogue answers.
     report = await checks.check(
-        state.db,
-        state.reference,
+        state["db"],
+        state["reference"],
         application,
         language=language,
-        timezone=state.timezone,
-        now=state.clock(),
-        index=await state.rule_set_index.current(),
+        timezone=state["timezone"],
+        now=state["clock"](),
+        index=await state["rule_set_index"].current(),
         rule_set_id=rule_set,
         version=rule_set_version,
-        versions=state.rule_set_versions,
+        versions=state["rule_set_versions"],
     )
     # The report is plain data built from validated parts (rules.report_of), encoded once (rules.report_json):
     # no models are built to be serialised, and `response_model` only documents it.
