@@ -94,3 +94,37 @@ async def test_a_version_beyond_the_column_is_a_422_not_a_database_error(
     else:
         assert answer.status_code == 422, answer.text
         assert [e["field"] for e in answer.json()["errors"]] == ["query.rule_set_version"]
+
+
+def _tricky(call_id: str) -> list[bytes]:
+    """Bodies a JSON parser may read differently: the fast path must answer each as the route does."""
+    body = gron(call_id=call_id)
+    text = json.dumps(body)
+    staff = '{"amount": "600000.00", "currency": "EUR"}'
+    assert staff in text
+    return [
+        text.replace('"programme": ', '"programme": "nope", "programme": ', 1).encode(),  # a key twice: the last
+        text.replace(staff, '{"amount": 600000, "currency": "EUR"}', 1).encode(),  # an integer amount
+        text.replace(staff, '{"amount": 600000.0, "currency": "EUR"}', 1).encode(),  # a float: refused
+        text.replace(staff, '{"amount": NaN, "currency": "EUR"}', 1).encode(),  # not JSON, Python reads it
+        text.replace('"acronym": "GIV"', '"acronym": "G\\u00cfV"', 1).encode(),  # an escape
+        text.replace('"acronym": "GIV"', '"acronym": "G\\ud800V"', 1).encode(),  # a lone surrogate
+        text.replace('"acronym": "GIV"', '"acronym": "GIV", "unknown": [1e400]', 1).encode(),  # beyond a double
+        b"\xef\xbb\xbf" + text.encode(),  # a byte-order mark
+        text.encode("utf-16"),  # not UTF-8
+        b"[]",
+        b"null",
+    ]
+
+
+async def test_bodies_read_differently_by_parsers_get_the_routes_answer(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    for content in _tricky(call_id):
+        plain = {"Content-Type": "application/json"}
+        fast = await eligibility_client.post("/v1/checks", content=content, headers=plain)
+        route = await eligibility_client.post(
+            "/v1/checks", content=content, headers={**plain, "Authorization": "Basic x"}
+        )
+        assert (fast.status_code, fast.content) == (route.status_code, route.content), content[:80]
+        assert fast.status_code in (200, 422), fast.text
