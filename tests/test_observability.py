@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from services.applications.tests.helpers import ALICE, OLGA, create, gron, key, 
 from shared.http import make_client
 from shared.observability import (
     JSONLogFormatter,
+    LineHandler,
     configure_logging,
     current_request_id,
     current_traceparent,
@@ -267,3 +269,27 @@ def test_every_log_line_is_one_json_object_with_the_same_fields() -> None:
     assert [line["level"] for line in lines] == ["info", "warning", "error", "error"]
     assert lines[0]["amount"] == "1.50"
     assert all("ValueError: boom" in line["exception"] for line in lines[2:])
+
+
+def test_info_lines_are_flushed_within_the_interval_and_warnings_at_once(tmp_path: Any) -> None:
+    """The services' log handler writes an info line without a system call of its own, and flushes it
+    within its interval even if nothing else is logged; a warning is flushed with its line."""
+    path = tmp_path / "service.log"
+    logger = logging.getLogger(f"line-handler-{uuid.uuid4().hex}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    with open(path, "w") as stream:
+        handler = LineHandler(stream, every=0.5)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        try:
+            logger.info("first")
+            assert path.read_text() == ""  # in the stream's buffer, not yet written
+            deadline = time.monotonic() + 5
+            while path.read_text() != "INFO first\n":
+                assert time.monotonic() < deadline, "the info line was never flushed"
+                time.sleep(0.05)
+            logger.warning("second")
+            assert path.read_text() == "INFO first\nWARNING second\n"
+        finally:
+            logger.removeHandler(handler)
