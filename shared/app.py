@@ -17,7 +17,8 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock, system_clock
 from shared.db import Database, session_scope
 from shared.guards import BodySizeLimitMiddleware, WriteRateLimitMiddleware, install_fault_handlers, rate_limit_storage
-from shared.observability import RequestContextMiddleware, configure_logging, health_router
+from shared.logs import configure_logging
+from shared.observability import RequestContextMiddleware, health_router
 from shared.openapi import document_common_answers
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings

@@ -11,20 +11,16 @@ that runs outside a request (a relay delivering what a request left behind) ente
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import os
 import re
-import sys
-import threading
 import time
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from itertools import accumulate
-from typing import Any, ClassVar
+from typing import Any
 
-import orjson
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from opentelemetry import context as otel_context
@@ -35,8 +31,8 @@ from prometheus_client.registry import Collector as PrometheusCollector
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.logs import AccessRecord, add_trace_ids
 from shared.problems import problem_response
-from shared.tracing import current_ids
 
 READY = Gauge(
     "service_ready", "1 when the last readiness check (/readyz, probed by Kubernetes) passed, else 0", ["service"]
@@ -93,14 +89,6 @@ def request_context(
             otel_context.detach(trace_token)
 
 
-def _add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    ids = current_ids()
-    if ids is not None:
-        event.setdefault("trace_id", ids[0])
-        event.setdefault("span_id", ids[1])
-    return event
-
-
 Collector = Callable[[FastAPI], Awaitable[None]]
 """Sets gauges from what the service holds (e.g. counts from its database); run at each scrape."""
 
@@ -120,119 +108,6 @@ async def _run_collectors(app: FastAPI) -> None:
         except Exception:
             COLLECTOR_ERRORS.labels(name).inc()
             structlog.get_logger("metrics").exception("collector failed", collector=name)
-
-
-class JSONLogFormatter(logging.Formatter):
-    """One JSON object per record, `service` first. A structlog record carries its processed event dict
-    (`wrap_for_formatter`): it is rendered as it is. A standard-library record (uvicorn, SQLAlchemy,
-    the services' `logging` loggers) gets the same fields: message as `event`, the request context
-    (request and trace ids), level and UTC time. Rendering in one step (orjson; `str()` of anything it
-    cannot encode), without copying the record or running a second processor chain, keeps the access
-    line, written once per request, cheap."""
-
-    def __init__(self, service: str) -> None:
-        super().__init__()
-        self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        if isinstance(record.msg, dict) and not record.args:  # from structlog, processed already
-            event: dict[str, Any] = {"service": self.service, **record.msg}
-        else:
-            event = {"service": self.service, "event": record.getMessage()}
-            event.update(structlog.contextvars.get_contextvars())
-            _add_trace_ids(None, "", event)
-            event["level"] = record.levelname.lower()
-        if "timestamp" not in event:
-            event["timestamp"] = _utc_iso(record.created)
-        if record.exc_info:
-            event["exception"] = self.formatException(record.exc_info)
-        elif "exc_info" in event:  # structlog's `log.exception(…)`: render the exception it names
-            event = dict(structlog.processors.format_exc_info(None, "", event))
-        return orjson.dumps(event, default=str).decode()
-
-
-_second: tuple[int, str] = (-1, "")
-
-
-def _utc_iso(created: float) -> str:
-    """`created` (seconds since the epoch) as ISO 8601 UTC with microseconds and a `Z`, as structlog's
-    TimeStamper writes it; the part up to the second is formatted once per second."""
-    global _second
-    whole = int(created)
-    if _second[0] != whole:
-        _second = (whole, dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{_second[1]}.{int((created - whole) * 1e6):06d}Z"  # microseconds, truncated
-
-
-class LineHandler(logging.StreamHandler):
-    """Lines to a stream, flushed at once for a warning or worse and otherwise at most `every` seconds
-    later (by a daemon thread), rather than with a write of its own for every line: the access line of
-    every request would otherwise cost a system call. At exit `logging.shutdown` flushes what is left;
-    a process killed outright loses at most `every` seconds of info lines, never an error."""
-
-    def __init__(self, stream: Any, every: float = 0.2) -> None:
-        super().__init__(stream)
-        self.every = every
-        self._pending = threading.Event()
-        threading.Thread(target=self._flusher, name="log-flush", daemon=True).start()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.stream.write(self.format(record) + self.terminator)
-        except RecursionError:  # as StreamHandler.emit
-            raise
-        except Exception:
-            self.handleError(record)
-            return
-        if record.levelno >= logging.WARNING:
-            self.flush()
-        elif not self._pending.is_set():
-            self._pending.set()
-
-    def _flusher(self) -> None:
-        while True:
-            self._pending.wait()
-            time.sleep(self.every)
-            self._pending.clear()
-            self.flush()  # under the handler's lock (StreamHandler.flush)
-
-
-def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
-    """One JSON object per line on stdout (or a readable console line when `json_logs` is off)."""
-    shared_processors: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        _add_trace_ids,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    structlog.configure(
-        processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    formatter: logging.Formatter = JSONLogFormatter(service)
-    if not json_logs:
-        formatter = structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared_processors,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.dev.ConsoleRenderer(),
-            ],
-        )
-    # The lines say nothing of source file, thread or process: the records need not look them up
-    # (the logging HOWTO's "Optimization"; findCaller walks the stack on every record otherwise).
-    logging._srcfile = None
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    handler = LineHandler(sys.stdout)
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers = []
-        logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request once
 
 
 SECURITY_HEADERS = (
@@ -370,42 +245,9 @@ class RequestContextMiddleware:
             "request_id": request_id,
             "service": self.service,
         }
-        _add_trace_ids(None, "", event)
+        add_trace_ids(None, "", event)
         event["level"] = "info"  # the record's time is the line's `timestamp` (JSONLogFormatter)
-        self.access.handle(_AccessRecord(event))
-
-
-class _AccessRecord(logging.LogRecord):
-    """An access line's record: a logging record like any (every handler and formatter can read it, in its
-    `__dict__` too), whose fields that do not vary — no source location, thread or process (see
-    `configure_logging`) — are copied in one step, so that making one computes only its time."""
-
-    _FIXED: ClassVar[dict[str, Any]] = {
-        "name": "access",
-        "args": (),
-        "levelname": "INFO",
-        "levelno": logging.INFO,
-        "pathname": "",
-        "filename": "",
-        "module": "",
-        "lineno": 0,
-        "funcName": None,
-        "exc_info": None,
-        "exc_text": None,
-        "stack_info": None,
-        "thread": None,
-        "threadName": None,
-        "processName": None,
-        "process": None,
-    }
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        fields = self.__dict__
-        fields.update(self._FIXED)
-        fields["msg"] = event
-        fields["created"] = created = time.time()
-        fields["msecs"] = int((created - int(created)) * 1000) + 0.0
-        fields["relativeCreated"] = (created - logging._startTime) * 1000  # type: ignore[attr-defined]
+        self.access.handle(AccessRecord(event))
 
 
 def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None) -> APIRouter:

@@ -30,10 +30,8 @@ from opentelemetry.trace import SpanKind
 
 from services.applications.tests.helpers import ALICE, OLGA, create, gron, key, open_call
 from shared.http import make_client
+from shared.logs import JSONLogFormatter, LineHandler, configure_logging
 from shared.observability import (
-    JSONLogFormatter,
-    LineHandler,
-    configure_logging,
     current_request_id,
     current_traceparent,
     request_context,
