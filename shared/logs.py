@@ -77,7 +77,9 @@ class LineHandler(logging.StreamHandler):
         super().__init__(stream)
         self.every = every
         self._pending = threading.Event()
-        threading.Thread(target=self._flusher, name="log-flush", daemon=True).start()
+        self._closed = False
+        self.flusher = threading.Thread(target=self._flusher, name="log-flush", daemon=True)
+        self.flusher.start()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -92,9 +94,18 @@ class LineHandler(logging.StreamHandler):
         elif not self._pending.is_set():
             self._pending.set()
 
+    def close(self) -> None:
+        """Flush what is written and let the flushing thread end."""
+        self._closed = True
+        self._pending.set()
+        self.flush()
+        super().close()
+
     def _flusher(self) -> None:
         while True:
             self._pending.wait()
+            if self._closed:
+                return
             time.sleep(self.every)
             self._pending.clear()
             self.flush()  # under the handler's lock (StreamHandler.flush)
@@ -130,6 +141,9 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
     handler = LineHandler(sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
+    for replaced in root.handlers:  # an app started again in the same process (tests) replaces its handler
+        if isinstance(replaced, LineHandler):
+            replaced.close()
     root.handlers = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):

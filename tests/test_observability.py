@@ -271,7 +271,8 @@ def test_every_log_line_is_one_json_object_with_the_same_fields() -> None:
 
 def test_info_lines_are_flushed_within_the_interval_and_warnings_at_once(tmp_path: Any) -> None:
     """The services' log handler writes an info line without a system call of its own, and flushes it
-    within its interval even if nothing else is logged; a warning is flushed with its line."""
+    within its interval even if nothing else is logged; a warning is flushed with its line; closing it
+    flushes the rest and ends its thread."""
     path = tmp_path / "service.log"
     logger = logging.getLogger(f"line-handler-{uuid.uuid4().hex}")
     logger.propagate = False
@@ -289,5 +290,10 @@ def test_info_lines_are_flushed_within_the_interval_and_warnings_at_once(tmp_pat
                 time.sleep(0.05)
             logger.warning("second")
             assert path.read_text() == "INFO first\nWARNING second\n"
+            logger.info("third")
         finally:
             logger.removeHandler(handler)
+            handler.close()  # flushes, and its thread ends
+        assert path.read_text() == "INFO first\nWARNING second\nINFO third\n"
+    handler.flusher.join(5)
+    assert not handler.flusher.is_alive()
