@@ -84,22 +84,30 @@ class LineHandler(logging.StreamHandler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.stream.write(self.format(record) + self.terminator)
+            if record.levelno >= logging.WARNING:
+                self.flush()
         except RecursionError:  # as StreamHandler.emit
             raise
         except Exception:
             self.handleError(record)
             return
-        if record.levelno >= logging.WARNING:
-            self.flush()
-        elif not self._pending.is_set():
+        if not self._pending.is_set():
             self._pending.set()
 
     def close(self) -> None:
         """Flush what is written and let the flushing thread end."""
         self._closed = True
         self._pending.set()
-        self.flush()
+        self._flush_quietly()
         super().close()
+
+    def _flush_quietly(self) -> None:
+        """Flush; a stream closed meanwhile (by its owner: a test's captured stdout) has nothing to flush,
+        as `logging.shutdown` also takes it."""
+        try:
+            self.flush()
+        except (OSError, ValueError):
+            pass
 
     def _flusher(self) -> None:
         while True:
@@ -108,7 +116,7 @@ class LineHandler(logging.StreamHandler):
                 return
             time.sleep(self.every)
             self._pending.clear()
-            self.flush()  # under the handler's lock (StreamHandler.flush)
+            self._flush_quietly()  # under the handler's lock (StreamHandler.flush)
 
 
 def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
