@@ -70,7 +70,7 @@ class CheckFastPath:
             try:
                 application = CheckRequest.model_validate_json(raw)
             except ValueError:  # not JSON, or not valid: the route answers it, with FastAPI's own errors
-                application = None
+                pass
         if application is None:
             await self.app(scope, replay, send)
             return
@@ -88,7 +88,10 @@ class CheckFastPath:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(content)).encode("latin-1")),
-            *_report_headers(chosen),
+            *(
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in report_headers(chosen).items()
+            ),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": content})
@@ -131,12 +134,9 @@ def _handler_for(app: Any, exc: Exception) -> Callable[..., Any] | None:
     return None
 
 
-def _report_headers(language: str) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"content-language", language.encode("latin-1")),
-        (b"vary", b"Accept-Language"),
-        (b"cache-control", b"no-store"),
-    ]
+def report_headers(language: str) -> dict[str, str]:
+    """A report's headers besides its type and length, on either way it is answered."""
+    return {"Content-Language": language, "Vary": "Accept-Language", "Cache-Control": "no-store"}
 
 
 async def answer(
@@ -217,7 +217,7 @@ async def post_check(
     return Response(
         content=content,
         media_type="application/json",
-        headers={"Content-Language": language, "Vary": "Accept-Language", "Cache-Control": "no-store"},
+        headers=report_headers(language),
     )
 
 
