@@ -110,7 +110,9 @@ class LineHandler(logging.StreamHandler):
             pass
 
     def _flusher(self) -> None:
-        while True:
+        # `close` sets `_closed` before `_pending`: whenever it comes (during the sleep too, whose
+        # `clear` would otherwise leave the thread waiting for good), the loop's test or the wait sees it.
+        while not self._closed:
             self._pending.wait()
             if self._closed:
                 return

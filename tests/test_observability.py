@@ -291,6 +291,7 @@ def test_info_lines_are_flushed_within_the_interval_and_warnings_at_once(tmp_pat
             logger.warning("second")
             assert path.read_text() == "INFO first\nWARNING second\n"
             logger.info("third")
+            time.sleep(0.1)  # the thread, woken by these lines, is in its sleep when it is closed
         finally:
             logger.removeHandler(handler)
             handler.close()  # flushes, and its thread ends
