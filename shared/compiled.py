@@ -1,0 +1,127 @@
+"""The modules built as C extensions with mypyc: the eligibility rule engine's pure functions, which every
+check runs (17 rules, their facts and messages). Compiled, a check costs about a seventh fewer instructions
+(docs/performance.md). The modules are typed and mypy-clean like all code here; mypyc compiles them as they
+are, and the source stays the truth: without a C compiler or mypyc they run as Python, with the same answers.
+
+- `python -m shared.compiled [--config-file FILE]` builds them in place, next to their sources: in the
+  checkout (`make venv`, again whenever one of them changes), and in the image's source tree before the
+  project is installed with its extensions (deploy/Dockerfile; `*.so` is package data).
+- `check_fresh()` (on importing `services.eligibility`) refuses an extension older than its source, which
+  the interpreter would otherwise import in its place, running the code as it was before an edit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.machinery
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+MODULES = (
+    "services.eligibility.figures",
+    "services.eligibility.messages",
+    "services.eligibility.rule_context",
+    "services.eligibility.rule_checks",
+    "services.eligibility.rule_checks_call",
+    "services.eligibility.rule_checks_money",
+    "services.eligibility.rule_checks_state_aid",
+)
+"""Pure, synchronous modules only: what runs per check and reads nothing but its arguments."""
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The directory that holds the `shared` and `services` packages (the checkout, or site-packages)."""
+
+
+def source(module: str, root: Path = ROOT) -> Path:
+    return root.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def _extensions(module: str, root: Path = ROOT) -> list[Path]:
+    py = source(module, root)
+    return [p for s in importlib.machinery.EXTENSION_SUFFIXES if (p := py.with_suffix(s)).exists()]
+
+
+def stale(root: Path = ROOT, modules: Sequence[str] = MODULES) -> list[str]:
+    """The compiled modules whose extension is older than their source, in a checkout (where sources are
+    edited; an installed package's files all date from its installation, in no particular order)."""
+    found: list[str] = []
+    if not (root / "pyproject.toml").exists():
+        return found
+    for module in modules:
+        py = source(module, root)
+        if py.exists() and any(e.stat().st_mtime < py.stat().st_mtime for e in _extensions(module, root)):
+            found.append(module)
+    return found
+
+
+def check_fresh(root: Path = ROOT, modules: Sequence[str] = MODULES) -> None:
+    """Raise ImportError when an extension is older than its source (an edit not yet compiled)."""
+    old = stale(root, modules)
+    if old:
+        raise ImportError(
+            f"compiled {', '.join(old)} older than the source: run `make venv` (or `python -m shared.compiled`) "
+            "to compile it again, or delete its .so file to run the source"
+        )
+
+
+def compiled() -> list[str]:
+    """The modules that run compiled in this process (imported already, from an extension)."""
+    return [
+        m
+        for m in MODULES
+        if (loaded := sys.modules.get(m)) is not None
+        and str(getattr(loaded, "__file__", "")).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    ]
+
+
+GROUP = "services.eligibility.compiled_rules"
+"""The modules' group: mypyc puts their common code in the extension `services/eligibility/compiled_rules__mypyc`,
+inside the package, so that installing the package installs it too."""
+
+_SETUP = """
+import sys
+from mypyc.build import mypycify
+from setuptools import setup
+setup(name="interreg-rules", ext_modules=mypycify(sys.argv.pop(1).split(), opt_level="3", group_name=sys.argv.pop(1)))
+"""
+
+
+def clean(root: Path = ROOT) -> None:
+    """Remove the extensions of `MODULES` and of their group: the sources run."""
+    for module in MODULES:
+        for extension in _extensions(module, root):
+            extension.unlink()
+    group = root.joinpath(*f"{GROUP}__mypyc".split("."))
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        group.with_name(group.name + suffix).unlink(missing_ok=True)
+
+
+def build(config_file: Path | None = None) -> None:
+    """Compile `MODULES` in place with mypyc (its C sources and objects in `build/`, removed after). What was
+    compiled before is removed first, so that a failed build leaves the sources to run, not old extensions."""
+    clean()
+    paths = [str(source(m).relative_to(ROOT)) for m in MODULES]
+    options = ["--config-file", str(config_file)] if config_file is not None else []
+    subprocess.run(
+        [sys.executable, "-c", _SETUP, " ".join([*options, *paths]), GROUP, "build_ext", "--inplace"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m shared.compiled", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config-file", type=Path, help="mypy's configuration (default: pyproject.toml beside)")
+    options = parser.parse_args()
+    config = options.config_file or (ROOT / "pyproject.toml" if (ROOT / "pyproject.toml").exists() else None)
+    build(config)
+    print(f"compiled {len(MODULES)} modules with mypyc in {ROOT}")
+
+
+if __name__ == "__main__":
+    main()
