@@ -83,9 +83,9 @@ MESSAGES: dict[str, T] = {
         "en": "The regions of {scope} lie in the programme area on {date}.",
     },
     "area.none": {
-        "sv": "Det finns inga {scope} att pröva.",
-        "nb": "Det finnes ingen {scope} å prøve.",
-        "en": "There are no {scope} to check.",
+        "sv": "Regeln gäller {scope}, och det finns inga att pröva.",
+        "nb": "Regelen gjelder {scope}, og det finnes ingen å prøve.",
+        "en": "The rule concerns {scope}, and there are none to check.",
     },
     "area.scope.all": {"sv": "alla partner", "nb": "alle partnere", "en": "all partners"},
     "area.scope.owners": {"sv": "projektägarna", "nb": "prosjekteierne", "en": "the project owners"},

@@ -195,6 +195,16 @@ def test_a_project_owner_inside_one_sub_area_is_enough() -> None:
     assert result(app, "programme-area").passed
 
 
+def test_a_project_of_only_its_two_owners_has_no_other_partners_to_place_in_the_area() -> None:
+    r = result(owners(), "programme-area-partners")
+    assert r.passed and r.facts["partners"] == []
+    assert messages(owners(), "programme-area-partners") == {
+        "sv": "Regeln gäller övriga partner, och det finns inga att pröva.",
+        "nb": "Regelen gjelder øvrige partnere, og det finnes ingen å prøve.",
+        "en": "The rule concerns the other partners, and there are none to check.",
+    }
+
+
 # Seed 001: «Hva er den grenseoverskridende merverdien? Prosjekter som mottar støtte må: – bidra til å løse
 # felles utfordringer i regionen – utnytte felles muligheter og ressurser – og/eller redusere
 # grensebarrierer i form av lover og regler.»
