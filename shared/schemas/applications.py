@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.money import ExactDecimal, NonNegativeMoney
 from shared.schemas.cost_options import OPTION_CODE, Computation, CostCategory
@@ -27,6 +27,26 @@ PARTNER_CURRENCIES = ("EUR", "SEK", "NOK")
 
 def _unset(value: object) -> bool:
     return value is None
+
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+DATE_RANGE = (
+    f"between {EARLIEST_DATE} and {LATEST_DATE}: a bound of this API, not of the programmes (a date outside it "
+    "is a typing error, and the rules' date arithmetic — windows of years back, durations forward — stays "
+    "inside the calendar)"
+)
+
+
+def _in_range(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+ProjectDate = Annotated[dt.date, AfterValidator(_in_range), Field(description=f"A date {DATE_RANGE}")]
+ProjectInstant = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class BudgetLine(BaseModel):
@@ -123,24 +143,24 @@ class ApplicationContent(BaseModel):
     cross_border_added_value: Annotated[str, Bounded(20000)] = Field(
         default="", description="Why across the border, and why this programme"
     )
-    start_date: dt.date
-    end_date: dt.date
+    start_date: ProjectDate
+    end_date: ProjectDate
     partners: list[Partner] = Field(default_factory=list, max_length=100)
 
 
 class CheckRequest(ApplicationContent):
     """`POST /v1/checks`: an application, optionally with the date to check it on."""
 
-    as_of: dt.date | None = Field(
+    as_of: ProjectDate | None = Field(
         default=None,
         description="Check date (default: the day of `at`, else today, in the programme's time zone); "
-        "the date rules (e.g. partner registration) are read on it",
+        f"the date rules (e.g. partner registration) are read on it; {DATE_RANGE}",
     )
-    at: AwareDatetime | None = Field(
+    at: ProjectInstant | None = Field(
         default=None,
         description="The instant checked (rule `call-open`: the call must be open at it). Default: now when "
         "`as_of` is absent or today, else the first instant of `as_of` in the programme's time zone. The "
-        "applications service sends the instant of the submission",
+        f"applications service sends the instant of the submission; its day (as written) {DATE_RANGE}",
         examples=["2022-06-15T12:00:00+02:00"],
     )
     granted_aid: list[GrantedAid] = Field(

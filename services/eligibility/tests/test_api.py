@@ -160,6 +160,37 @@ async def test_invalid_application_is_422(eligibility_client: httpx.AsyncClient,
     assert r.status_code == 422 and r.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("as_of", "0001-01-01"),
+        ("as_of", "1899-12-31"),
+        ("at", "9999-12-31T23:59:59+00:00"),
+        ("at", "0001-01-01T00:00:00+00:00"),
+        ("start_date", "0001-01-01"),
+        ("end_date", "9999-12-31"),
+        ("end_date", "2200-01-01"),
+    ],
+)
+async def test_a_date_outside_the_calendar_of_the_api_is_422(
+    eligibility_client: httpx.AsyncClient, first_call: str, field: str, value: str
+) -> None:
+    """Dates far outside any programme's (year 1, year 9999) made the rules' date arithmetic fail: a 500."""
+    r = await eligibility_client.post("/v1/checks", json={**gron(call_id=first_call), field: value})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert field in r.json()["detail"] and "between 1900-01-01 and 2199-12-31" in r.json()["detail"]
+
+
+async def test_the_first_and_last_days_of_the_calendar_of_the_api_are_checked(
+    eligibility_client: httpx.AsyncClient, first_call: str
+) -> None:
+    early = await check(eligibility_client, gron(call_id=first_call, as_of="1900-01-01", start_date="1900-01-01"))
+    assert early["as_of"] == "1900-01-01" and rule(early, "project-duration")["passed"] is False
+    late = gron(call_id=first_call, as_of="2199-12-31", end_date="2199-12-31", at="2199-12-31T23:59:59-12:00")
+    report = await check(eligibility_client, late)
+    assert report["as_of"] == "2199-12-31" and rule(report, "call-open")["passed"] is False
+
+
 async def test_norra_mellansverige_rule_set(eligibility_client: httpx.AsyncClient) -> None:
     app = gron(programme=NMS, call_id=uuid.uuid4())
     app["partners"][1].update(country="SE", region="SE313")
