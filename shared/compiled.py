@@ -105,13 +105,18 @@ def build(config_file: Path | None = None) -> None:
     clean()
     paths = [str(source(m).relative_to(ROOT)) for m in MODULES]
     options = ["--config-file", str(config_file)] if config_file is not None else []
-    subprocess.run(
-        [sys.executable, "-c", _SETUP, " ".join([*options, *paths]), GROUP, "build_ext", "--inplace"],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    try:
+        subprocess.run(
+            [sys.executable, "-c", _SETUP, " ".join([*options, *paths]), GROUP, "build_ext", "--inplace"],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        clean()  # no half of a build: a module's extension without its group's would not import
+        raise
+    finally:
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
 
 
 def main() -> None:
@@ -119,7 +124,12 @@ def main() -> None:
     parser.add_argument("--config-file", type=Path, help="mypy's configuration (default: pyproject.toml beside)")
     options = parser.parse_args()
     config = options.config_file or (ROOT / "pyproject.toml" if (ROOT / "pyproject.toml").exists() else None)
-    build(config)
+    try:
+        build(config)
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"mypyc failed (exit status {exc.returncode}, its messages above): the rule engine runs as Python")
+    except OSError as exc:
+        sys.exit(f"mypyc could not run ({exc}): the rule engine runs as Python")
     print(f"compiled {len(MODULES)} modules with mypyc in {ROOT}")
 
 
