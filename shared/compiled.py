@@ -85,7 +85,7 @@ _SETUP = """
 import sys
 from mypyc.build import mypycify
 from setuptools import setup
-setup(name="interreg-rules", ext_modules=mypycify(sys.argv.pop(1).split(), opt_level="3", group_name=sys.argv.pop(1)))
+setup(name="interreg-rules", ext_modules=mypycify(sys.argv.pop(1).split("\\n"), opt_level="3", group_name=sys.argv.pop(1)))
 """
 
 
@@ -107,7 +107,7 @@ def build(config_file: Path | None = None) -> None:
     options = ["--config-file", str(config_file)] if config_file is not None else []
     try:
         subprocess.run(
-            [sys.executable, "-c", _SETUP, " ".join([*options, *paths]), GROUP, "build_ext", "--inplace"],
+            [sys.executable, "-c", _SETUP, "\n".join([*options, *paths]), GROUP, "build_ext", "--inplace"],
             cwd=ROOT,
             check=True,
             stdout=subprocess.DEVNULL,
