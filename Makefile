@@ -32,12 +32,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The rule engine's modules compiled with mypyc (shared/compiled.py), again whenever one of them changes;
-# without a C compiler they run as Python.
-COMPILED := $(shell sed -n 's/^    "\(services\.eligibility\.[a-z_]*\)",$$/\1/p' shared/compiled.py | tr . / | sed 's/$$/.py/')
+# The rule engine's modules compiled with mypyc (shared/compiled.py), again whenever a module of the
+# eligibility service changes; without a C compiler they run as Python.
 BUILT := $(VENV)/.compiled
 
-$(BUILT): $(STAMP) shared/compiled.py $(COMPILED)
+$(BUILT): $(STAMP) shared/compiled.py $(wildcard services/eligibility/*.py)
 	$(BIN)/python -m shared.compiled || true
 	touch $(BUILT)
 
