@@ -19,11 +19,11 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
-from services.applications import reconciliation
 from services.applications.config import Settings
 from services.applications.main import create_app
 from services.applications.models import outbox
-from services.applications.schemas import Reconciliation
+from services.applications.outbound import reconciliation
+from services.applications.schemas.applications import Reconciliation
 from shared.cli import Command, service_cli
 from shared.outbox import Relay, backlog
 from shared.problems import ProblemError

@@ -10,12 +10,12 @@ from fastapi import FastAPI
 
 from services.applications import metrics
 from services.applications.config import Settings
-from services.applications.deliveries import handlers
 from services.applications.models import outbox
-from services.applications.reconciliation import repair_periodically
+from services.applications.outbound.deliveries import handlers
+from services.applications.outbound.reconciliation import repair_periodically
+from services.applications.outbound.upstreams import Upstreams
 from services.applications.routes import TAGS, routers
-from services.applications.state_aid import AidAwareEligibility
-from services.applications.upstreams import Upstreams
+from services.applications.state_aid.granted import AidAwareEligibility
 from shared.app import build_app
 from shared.clients.budget import BudgetClient
 from shared.clients.catalogue import CatalogueClient

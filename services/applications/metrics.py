@@ -8,7 +8,7 @@ from prometheus_client import Gauge
 
 from services.applications import repository as repo
 from services.applications.models import outbox
-from services.applications.workflow import Status
+from services.applications.workflow.transitions import Status
 from shared.db import session_scope
 from shared.outbox import observe_backlog
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.applications import costs, drafts, queries
+from services.applications.intake import costs, drafts
+from services.applications.reads import queries
 from services.applications.routes.dependencies import (
     READ,
     Applicant,
@@ -17,7 +18,7 @@ from services.applications.routes.dependencies import (
     Up,
     location,
 )
-from services.applications.schemas import ApplicationOut
+from services.applications.schemas.applications import ApplicationOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.applications import assessments
+from services.applications.assessment import assessors
 from services.applications.routes.dependencies import ApplicationId, Db, Idempotency, Staff, Up, key_scope
-from services.applications.schemas_assessment import AssessmentOut, AssignRequest, DeclarationRequest, ScoresRequest
+from services.applications.schemas.assessment import AssessmentOut, AssignRequest, DeclarationRequest, ScoresRequest
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
@@ -42,10 +42,8 @@ async def assign_assessors(
     first set) is read from the catalogue and kept with the application, so every assessor scores the same
     criteria. 409 when the application is not `eligible` (or is a concept note); 409
     `no-assessment-criteria` when the catalogue publishes none."""
-    plan = await assessments.prepare_assignment(
-        db, up, principal, str(application_id), idempotency=key_scope(idempotent)
-    )
-    return await idempotent(work=lambda: assessments.assign(session, principal, plan, body, now=now))
+    plan = await assessors.prepare_assignment(db, up, principal, str(application_id), idempotency=key_scope(idempotent))
+    return await idempotent(work=lambda: assessors.assign(session, principal, plan, body, now=now))
 
 
 @router.post("/applications/{application_id}/assessments/declaration", response_model=AssessmentOut, responses=MOVE)
@@ -61,7 +59,7 @@ async def declare_interests(
     they have a conflict of interest with its partner organisations, naming them if so (each must be a
     partner's organisation number: 422 otherwise). With a conflict they may not assess it. 403
     `not-assessor` for an officer not assigned; 409 when already declared."""
-    return await idempotent(work=lambda: assessments.declare(session, principal, str(application_id), body, now=now))
+    return await idempotent(work=lambda: assessors.declare(session, principal, str(application_id), body, now=now))
 
 
 @router.post("/applications/{application_id}/assessments/scores", response_model=AssessmentOut, responses=MOVE)
@@ -78,7 +76,7 @@ async def submit_scores(
     interests, 403 `conflict-of-interest` for an assessor who declared a conflict with a partner, 403
     `not-assessor` for an officer not assigned; 422 naming a missing, repeated, unknown or out-of-scale
     score. The answer shows the others' scores too, now that the caller's are in."""
-    return await idempotent(work=lambda: assessments.score(session, principal, str(application_id), body, now=now))
+    return await idempotent(work=lambda: assessors.score(session, principal, str(application_id), body, now=now))
 
 
 @router.get(
@@ -91,4 +89,4 @@ async def get_assessment(session: DbSession, principal: Staff, application_id: A
     consolidated score once complete, computed exactly and explained per criterion (mean of the assessors,
     × weight, against the minimum; the weighted total against its minimum). An assessor who has not
     submitted their own scores sees nobody's (`scores_hidden`)."""
-    return await assessments.read(session, principal, str(application_id))
+    return await assessors.read(session, principal, str(application_id))

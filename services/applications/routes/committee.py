@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
-from services.applications import committee, decisions
+from services.applications.committee import sessions
 from services.applications.routes.dependencies import (
     ApplicationId,
     AppSettings,
@@ -20,8 +20,8 @@ from services.applications.routes.dependencies import (
     WakeRelay,
     key_scope,
 )
-from services.applications.schemas import ApplicationOut, RevertRequest
-from services.applications.schemas_assessment import (
+from services.applications.schemas.applications import ApplicationOut, RevertRequest
+from services.applications.schemas.assessment import (
     ConditionOut,
     FulfilRequest,
     RankingOut,
@@ -29,6 +29,7 @@ from services.applications.schemas_assessment import (
     SessionOut,
     SessionRequest,
 )
+from services.applications.workflow import decisions
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
@@ -53,7 +54,7 @@ async def get_ranking(db: Db, up: Up, principal: Staff, call_id: CallId, now: No
     programme's currency, converted as the budget converts), whether it fits, and what would remain per fund
     of its priority if the list were approved in that order. The figures are the budget's available money
     now, less what approvals still owe it; 503 when the budget or catalogue cannot answer."""
-    return await committee.ranking(db, up, str(call_id), now=now)
+    return await sessions.ranking(db, up, str(call_id), now=now)
 
 
 def _location(body: dict[str, Any]) -> dict[str, str]:
@@ -85,9 +86,9 @@ async def record_session(
     `pending`, then `active`). 409 for an application whose status does not allow its decision, whose
     assessment is not complete (`assessment-incomplete`) or which misses the quality thresholds
     (`below-quality-threshold`)."""
-    plan = await committee.prepare_session(db, up, body, idempotency=key_scope(idempotent), now=now)
+    plan = await sessions.prepare_session(db, up, body, idempotency=key_scope(idempotent), now=now)
     return await idempotent(
-        work=lambda: committee.record_session(session, principal, body, plan, now=now, wake=wake),
+        work=lambda: sessions.record_session(session, principal, body, plan, now=now, wake=wake),
         status_code=201,
         headers=_location,
     )
@@ -98,7 +99,7 @@ async def get_session(
     session: DbSession, principal: Staff, session_id: Annotated[UUID, Path(description="The session's id")]
 ) -> SessionOut:
     """A recorded session: its minutes reference and each decision with its conditions."""
-    return await committee.read_session(session, str(session_id))
+    return await sessions.read_session(session, str(session_id))
 
 
 @router.get("/committee/reserve", response_model=ReserveOut, responses=problem_responses(401, 403, 404, 409, 422, 503))
@@ -106,7 +107,7 @@ async def get_reserve(db: Db, up: Up, principal: Staff, call_id: CallId, now: No
     """The call's reserve list by rank, whether each project's money is available now (what approvals
     still owe counted as taken; a release counts once the budget has it), and the first that fits as
     `proposal`: the officer approves it with `POST /v1/applications/{id}/decision`, which commits its money."""
-    return await committee.reserve_list(db, up, str(call_id), now=now)
+    return await sessions.reserve_list(db, up, str(call_id), now=now)
 
 
 @router.post(
@@ -145,7 +146,7 @@ async def list_conditions(
     session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging
 ) -> Page[ConditionOut]:
     """The conditions of the application's approvals (`approval` numbers them), fulfilled or not."""
-    return paginate_sequence(await committee.conditions(session, principal, str(application_id)), params)
+    return paginate_sequence(await sessions.conditions(session, principal, str(application_id)), params)
 
 
 @router.post(
@@ -164,4 +165,4 @@ async def fulfil_condition(
     """An officer marks a condition of the current approval fulfilled (with a note); marking it again
     changes nothing."""
     note = body.note if body else None
-    return await committee.fulfil(session, principal, str(application_id), number, note, now=now)
+    return await sessions.fulfil(session, principal, str(application_id), number, note, now=now)

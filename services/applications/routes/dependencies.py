@@ -10,14 +10,14 @@ from uuid import UUID
 
 from fastapi import Body, Depends, Header, Path, Query, Request
 
-from services.applications import queries
 from services.applications.config import Settings
 from services.applications.models import idempotency_keys
-from services.applications.moves import KeyScope
+from services.applications.outbound.upstreams import Upstreams
+from services.applications.reads import queries
 from services.applications.repository import ListFilters
-from services.applications.schemas import GRON_INDUSTRIVAXT
-from services.applications.upstreams import Upstreams
-from services.applications.workflow import Status
+from services.applications.schemas.applications import GRON_INDUSTRIVAXT
+from services.applications.workflow.moves import KeyScope
+from services.applications.workflow.transitions import Status
 from shared.auth import Principal, require_roles
 from shared.db import Database
 from shared.idempotency import Idempotent, idempotency

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.applications import reconciliation
+from services.applications.outbound import reconciliation
 from services.applications.routes.dependencies import AppSettings, Db, Up
-from services.applications.schemas import Reconciliation
+from services.applications.schemas.applications import Reconciliation
 from shared.auth import Principal, require_roles
 from shared.problems import problem_responses
 from shared.text import Bounded

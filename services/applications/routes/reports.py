@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 
-from services.applications import state_aid
 from services.applications.routes.dependencies import AppSettings, Staff
+from services.applications.state_aid import granted
 from shared.app import DbSession
 from shared.problems import problem_responses
 
@@ -24,19 +24,19 @@ OrganisationNumber = Annotated[
 ]
 
 
-@router.get("/state-aid", response_model=state_aid.StateAidReport, responses=problem_responses(401, 403, 422))
+@router.get("/state-aid", response_model=granted.StateAidReport, responses=problem_responses(401, 403, 422))
 async def state_aid_report(
     session: DbSession,
     principal: Staff,
     settings: AppSettings,
     programme: Programme = None,
     organisation_number: OrganisationNumber = None,
-) -> state_aid.StateAidReport:
+) -> granted.StateAidReport:
     """Per partner of every approved application, the aid granted under the regime it declared (`not-aid`,
     `de-minimis`, `gber-20a`, `other`, or null when it declared none): its programme money (ERDF,
     NO-STATE) on the day of the approval; and the totals per organisation number, regime and currency
     (officers, admins)."""
-    return await state_aid.report(
+    return await granted.report(
         session, programme=programme, organisation_number=organisation_number, timezone=ZoneInfo(settings.timezone)
     )
 
@@ -59,11 +59,11 @@ async def state_aid_csv(
     """The rows of the State aid report as CSV for the secretariat (reference, acronym, programme, day
     granted, partner, organisation number, country, economic activity, regime, amount, currency), every
     cell safe to open in a spreadsheet."""
-    answer = await state_aid.report(
+    answer = await granted.report(
         session, programme=programme, organisation_number=organisation_number, timezone=ZoneInfo(settings.timezone)
     )
     return Response(
-        state_aid.report_csv(answer),
+        granted.report_csv(answer),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="state-aid.csv"'},
     )

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from services.applications import queries
+from services.applications.reads import queries
 from services.applications.routes.dependencies import JSON_VERBATIM, READ, ApplicationId
-from services.applications.schemas import VersionOut
+from services.applications.schemas.applications import VersionOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.pagination import Page, Paging

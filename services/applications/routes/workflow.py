@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from services.applications import decisions, queries, steps, submission
+from services.applications.intake import steps
+from services.applications.reads import queries
 from services.applications.routes.dependencies import (
     AcceptLanguage,
     ApplicationId,
@@ -21,7 +22,7 @@ from services.applications.routes.dependencies import (
     key_scope,
     location,
 )
-from services.applications.schemas import (
+from services.applications.schemas.applications import (
     ApplicationOut,
     DecisionRequest,
     EndRequest,
@@ -33,7 +34,8 @@ from services.applications.schemas import (
     SubmitRequest,
     WithdrawRequest,
 )
-from services.applications.workflow import Action
+from services.applications.workflow import decisions, submission
+from services.applications.workflow.transitions import Action
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now

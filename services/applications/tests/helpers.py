@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 
-from services.applications.schemas import GRON_INDUSTRIVAXT
+from services.applications.schemas.applications import GRON_INDUSTRIVAXT
 from shared.outbox import Relay
 from shared.testing import auth
 

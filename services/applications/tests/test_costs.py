@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.applications.costs import price
 from services.applications.errors import InvalidApplication
+from services.applications.intake.costs import price
 from services.applications.tests.helpers import ALICE, A, create, gron, open_call
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.cost_options import CostOption

@@ -14,8 +14,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from services.applications import reconciliation
 from services.applications.main import create_app
+from services.applications.outbound import reconciliation
 from services.applications.tests.fixtures import _settings
 from services.applications.tests.helpers import (
     ADMIN,

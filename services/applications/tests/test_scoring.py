@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.applications.scoring import consolidate, shown
+from services.applications.assessment.scoring import consolidate, shown
 from shared.schemas.assessment import CriteriaSet
 
 

@@ -39,7 +39,7 @@ from services.applications.tests.helpers import (
     scores,
     submit,
 )
-from services.applications.workflow import Action, Status
+from services.applications.workflow.transitions import Action, Status
 from shared.testing import auth
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.applications.content import commitment_lines, totals, validate_content
 from services.applications.errors import InvalidApplication, TransitionNotAllowed
+from services.applications.intake.content import commitment_lines, totals, validate_content
 from services.applications.tests.helpers import CONCEPT_NOTE_ONLY, DOCUMENTED, FULL_ONLY, gron
-from services.applications.workflow import TRANSITIONS, Action, Status, allowed_actions, next_status
+from services.applications.workflow.transitions import TRANSITIONS, Action, Status, allowed_actions, next_status
 from shared.schemas.applications import ApplicationContent
 
 ALL = list(itertools.product(Status, [a for a in Action if a is not Action.CREATE]))

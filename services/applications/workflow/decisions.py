@@ -28,14 +28,20 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible, require_rights
-from services.applications.content import commitment_lines
 from services.applications.errors import InvalidApplication, RevertPeriodOver, VersionNotFound
+from services.applications.intake.content import commitment_lines
 from services.applications.models import Application
-from services.applications.moves import move, transition
-from services.applications.schemas import ApplicationOut, DecisionRequest, EndRequest, ReturnRequest, WithdrawRequest
-from services.applications.views import application_out
-from services.applications.workflow import Action, next_status
+from services.applications.reads.views import application_out
+from services.applications.schemas.applications import (
+    ApplicationOut,
+    DecisionRequest,
+    EndRequest,
+    ReturnRequest,
+    WithdrawRequest,
+)
+from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.moves import move, transition
+from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
 from shared.outbox import Wake
 from shared.problems import FieldError

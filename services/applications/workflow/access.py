@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.errors import ApplicationNotFound
 from services.applications.models import Application
-from services.applications.workflow import WHO, Action, Actor
+from services.applications.workflow.transitions import WHO, Action, Actor
 from shared.auth import Principal
 from shared.problems import Forbidden
 

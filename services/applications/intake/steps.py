@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.applications import drafts
 from services.applications import repository as repo
-from services.applications.access import owns
 from services.applications.errors import ApplicationNotFound, ConceptNoteRequired, InvalidApplication
+from services.applications.intake import drafts
 from services.applications.models import Application
-from services.applications.moves import KeyScope, planned, snapshot
-from services.applications.schemas import ApplicationOut, FullApplicationRequest
-from services.applications.upstreams import Upstreams
-from services.applications.workflow import Status
+from services.applications.outbound.upstreams import Upstreams
+from services.applications.schemas.applications import ApplicationOut, FullApplicationRequest
+from services.applications.workflow.access import owns
+from services.applications.workflow.moves import KeyScope, planned, snapshot
+from services.applications.workflow.transitions import Status
 from shared.auth import Principal
 from shared.db import Database
 from shared.problems import FieldError, Forbidden

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.content import REQUESTED_FUNDS
+from services.applications.intake.content import REQUESTED_FUNDS
 from services.applications.models import Application
 from shared.clients.eligibility import EligibilityClient
 from shared.csv_export import to_csv

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from services.applications.content import commitment_lines
 from services.applications.errors import ExchangeRateMissing
+from services.applications.intake.content import commitment_lines
 from services.applications.models import Application
-from services.applications.schemas_assessment import FundFigure, RequestedLine
-from services.applications.upstreams import Upstreams
+from services.applications.outbound.upstreams import Upstreams
+from services.applications.schemas.assessment import FundFigure, RequestedLine
 from shared.money import Money, cross_convert
 from shared.schemas.applications import ApplicationContent
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.applications.workflow import Action, Status
+from services.applications.workflow.transitions import Action, Status
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import gron_industrivaxt
 from shared.text import Bounded

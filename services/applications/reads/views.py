@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from services.applications.models import Application, StatusChange
-from services.applications.schemas import ApplicationOut, HistoryEntry
-from services.applications.workflow import WHO, Status, allowed_actions
+from services.applications.schemas.applications import ApplicationOut, HistoryEntry
+from services.applications.workflow.transitions import WHO, Status, allowed_actions
 
 
 def application_out(app: Application) -> ApplicationOut:

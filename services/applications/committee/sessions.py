@@ -30,9 +30,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible, require_rights
-from services.applications.assessments import consolidated
-from services.applications.decisions import owe_commitment
+from services.applications.assessment.assessors import consolidated
+from services.applications.assessment.scoring import Consolidated, shown
+from services.applications.committee.ranking import ROUNDING, Figures, fits, needs, read_figures, take
 from services.applications.errors import (
     ApplicationNotFound,
     AssessmentIncomplete,
@@ -45,9 +45,8 @@ from services.applications.errors import (
     InvalidApplication,
 )
 from services.applications.models import Application, CommitteeDecision, CommitteeSession, Condition
-from services.applications.moves import planned, transition
-from services.applications.ranking import ROUNDING, Figures, fits, needs, read_figures, take
-from services.applications.schemas_assessment import (
+from services.applications.outbound.upstreams import Upstreams
+from services.applications.schemas.assessment import (
     ConditionOut,
     RankedOut,
     RankingOut,
@@ -58,9 +57,10 @@ from services.applications.schemas_assessment import (
     SessionOut,
     SessionRequest,
 )
-from services.applications.scoring import Consolidated, shown
-from services.applications.upstreams import Upstreams
-from services.applications.workflow import Action, Status, next_status
+from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.decisions import owe_commitment
+from services.applications.workflow.moves import planned, transition
+from services.applications.workflow.transitions import Action, Status, next_status
 from shared.auth import Principal
 from shared.db import Database
 from shared.money import decimal_str

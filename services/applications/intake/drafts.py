@@ -10,13 +10,13 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible, require_rights
-from services.applications.content import countries_of, validate_content
 from services.applications.errors import InvalidApplication
+from services.applications.intake.content import countries_of, validate_content
 from services.applications.models import Application, StatusChange
-from services.applications.schemas import ApplicationOut
-from services.applications.views import application_out
-from services.applications.workflow import Action, Status, next_status
+from services.applications.reads.views import application_out
+from services.applications.schemas.applications import ApplicationOut
+from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.transitions import Action, Status, next_status
 from shared.auth import Principal
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent

@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.config import Settings
-from services.applications.content import commitment_lines
-from services.applications.schemas import Difference, Reconciliation
-from services.applications.upstreams import Upstreams, service_bearer
-from services.applications.workflow import Status
+from services.applications.intake.content import commitment_lines
+from services.applications.outbound.upstreams import Upstreams, service_bearer
+from services.applications.schemas.applications import Difference, Reconciliation
+from services.applications.workflow.transitions import Status
 from shared.db import Database
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.budget import Commitment

@@ -26,7 +26,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible, require_rights
+from services.applications.assessment.scoring import ROUNDING, Consolidated, consolidate, exact, shown
 from services.applications.errors import (
     AssessmentSubmitted,
     ConflictOfInterest,
@@ -36,8 +36,8 @@ from services.applications.errors import (
     NotAssessor,
 )
 from services.applications.models import Application, Assessment
-from services.applications.moves import KeyScope, locked, planned, snapshot
-from services.applications.schemas_assessment import (
+from services.applications.outbound.upstreams import Upstreams
+from services.applications.schemas.assessment import (
     AssessmentOut,
     AssessorOut,
     AssignRequest,
@@ -47,9 +47,9 @@ from services.applications.schemas_assessment import (
     ScoreIn,
     ScoresRequest,
 )
-from services.applications.scoring import ROUNDING, Consolidated, consolidate, exact, shown
-from services.applications.upstreams import Upstreams
-from services.applications.workflow import Action, next_status
+from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.moves import KeyScope, locked, planned, snapshot
+from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
 from shared.db import Database
 from shared.problems import FieldError, UpstreamError

@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.config import Settings
-from services.applications.decisions import COMMIT, RELEASE
-from services.applications.moves import transition
-from services.applications.submission import ASSESS, assess
-from services.applications.upstreams import Upstreams, priority_of, service_bearer
-from services.applications.workflow import Action, Status
+from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
+from services.applications.workflow.decisions import COMMIT, RELEASE
+from services.applications.workflow.moves import transition
+from services.applications.workflow.submission import ASSESS, assess
+from services.applications.workflow.transitions import Action, Status
 from shared.clients.budget import CommitmentRefused
 from shared.clock import Clock
 from shared.db import Database

@@ -14,10 +14,10 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible, require_rights
 from services.applications.errors import ApplicationNotFound, ConcurrentChange
 from services.applications.models import Application, StatusChange
-from services.applications.workflow import Action, next_status
+from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
 from shared.db import Database
 from shared.problems import ProblemError

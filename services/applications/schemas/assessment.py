@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.applications.examples import (
+from services.applications.schemas.examples import (
     ASSESSMENT,
     CONDITION,
     RANKING,

@@ -24,17 +24,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications import steps
-from services.applications.access import require_rights
 from services.applications.config import Settings
-from services.applications.content import canonical_json
 from services.applications.errors import CallNotOpen, DeadlinePassed, InvalidApplication
+from services.applications.intake import steps
+from services.applications.intake.content import canonical_json
 from services.applications.models import ApplicationVersion
-from services.applications.moves import KeyScope, locked, planned, snapshot, transition
-from services.applications.schemas import ApplicationOut
-from services.applications.upstreams import Upstreams, reference_prefix
-from services.applications.views import application_out
-from services.applications.workflow import Action, Status
+from services.applications.outbound.upstreams import Upstreams, reference_prefix
+from services.applications.reads.views import application_out
+from services.applications.schemas.applications import ApplicationOut
+from services.applications.workflow.access import require_rights
+from services.applications.workflow.moves import KeyScope, locked, planned, snapshot, transition
+from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.db import Database
 from shared.outbox import Wake

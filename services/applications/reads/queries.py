@@ -12,14 +12,14 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
-from services.applications.access import load_visible
 from services.applications.config import Settings
-from services.applications.content import REQUESTED_FUNDS, totals
 from services.applications.errors import ReportNotFound, VersionNotFound
+from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
-from services.applications.schemas import ApplicationOut, HistoryEntry
-from services.applications.views import application_out, history_entry
-from services.applications.workflow import Status
+from services.applications.reads.views import application_out, history_entry
+from services.applications.schemas.applications import ApplicationOut, HistoryEntry
+from services.applications.workflow.access import load_visible
+from services.applications.workflow.transitions import Status
 from shared.auth import Principal
 from shared.csv_export import to_csv
 from shared.money import decimal_str
