@@ -45,7 +45,8 @@ class Application(Base):
     commitment_status: Mapped[str | None] = mapped_column(String(20))
     """Where the budget side of a decision stands: `pending` (the outbox still owes the commitment),
     `active`, `refused` (the budget had no room; the application went back to eligible), `releasing`
-    (a termination or closure owes the release), `released`."""
+    (a termination or closure owes the release), `released`; it moves only through the table of
+    `workflow/commitment.py` (`move_commitment`)."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)

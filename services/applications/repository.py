@@ -23,6 +23,8 @@ from services.applications.models import (
     idempotency_keys,
     outbox,
 )
+from services.applications.workflow.commitment import CommitmentStatus
+from services.applications.workflow.transitions import Status
 from shared import outbox as messages
 from shared.auth import Principal
 
@@ -49,7 +51,7 @@ def add(session: AsyncSession, application: Application) -> None:
 
 async def approved(session: AsyncSession, *, programme: str | None = None) -> list[Application]:
     """The approved applications (of one programme, or all), in the order they were decided."""
-    stmt = select(Application).where(Application.status == "approved")
+    stmt = select(Application).where(Application.status == Status.APPROVED)
     if programme is not None:
         stmt = stmt.where(Application.programme == programme)
     stmt = stmt.order_by(Application.decided_at, Application.id)
@@ -196,7 +198,7 @@ async def holding_money(session: AsyncSession, programme: str, also: list[str]) 
     stmt = select(Application).where(
         Application.programme == programme,
         or_(
-            Application.status == "approved",
+            Application.status == Status.APPROVED,
             Application.commitment_status.is_not(None),
             Application.id.in_(also),
         ),
@@ -221,7 +223,7 @@ async def programmes_holding_money(session: AsyncSession) -> list[str]:
     """Programmes with an application that holds or owes project money."""
     stmt = (
         select(Application.programme)
-        .where(or_(Application.status == "approved", Application.commitment_status.is_not(None)))
+        .where(or_(Application.status == Status.APPROVED, Application.commitment_status.is_not(None)))
         .distinct()
     )
     return list((await session.execute(stmt)).scalars())
@@ -265,8 +267,8 @@ async def owing_commitment(session: AsyncSession, programme: str) -> list[Applic
     """The programme's approved applications whose commitment the outbox still owes the budget."""
     stmt = select(Application).where(
         Application.programme == programme,
-        Application.status == "approved",
-        Application.commitment_status == "pending",
+        Application.status == Status.APPROVED,
+        Application.commitment_status == CommitmentStatus.PENDING,
     )
     return list((await session.execute(stmt)).scalars())
 

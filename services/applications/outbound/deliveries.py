@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.config import Settings
 from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
+from services.applications.workflow.commitment import CommitmentEvent, move_commitment
 from services.applications.workflow.decisions import COMMIT, RELEASE
 from services.applications.workflow.moves import transition
 from services.applications.workflow.submission import ASSESS, assess
@@ -98,7 +99,7 @@ class Commit:
         if app is None:
             return "gone"
         if isinstance(result, CommitmentRefused):
-            app.commitment_status = "refused"
+            move_commitment(app, CommitmentEvent.REFUSE)
             if app.status == Status.APPROVED:
                 facts = ", ".join(f"{k} {v}" for k, v in result.facts.items())
                 transition(
@@ -115,8 +116,7 @@ class Commit:
             await session.flush()
             return "refused"
         app.commitment_id = str(result.id)
-        if app.commitment_status == "pending":
-            app.commitment_status = "active"
+        move_commitment(app, CommitmentEvent.ACCEPT)
         await session.flush()
         return "delivered"
 
@@ -140,8 +140,8 @@ class Release:
 
     async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
         app = await repo.get(session, message.payload["application_id"], for_update=True)
-        if app is not None and app.commitment_status == "releasing":
-            app.commitment_status = "released" if result else None
+        if app is not None:
+            move_commitment(app, CommitmentEvent.RELEASE if result else CommitmentEvent.NOTHING_TO_RELEASE)
         await session.flush()
         return "delivered"
 

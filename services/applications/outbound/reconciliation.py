@@ -33,6 +33,7 @@ from services.applications.config import Settings
 from services.applications.intake.content import commitment_lines
 from services.applications.outbound.upstreams import Upstreams, service_bearer
 from services.applications.schemas.applications import Difference, Reconciliation
+from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Status
 from shared.db import Database
 from shared.schemas.applications import ApplicationContent
@@ -85,7 +86,7 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                 pending[app.id] = owed[app.id]
             held = active.get(app.id, [])
             mine = [c for c in held if app.status == Status.APPROVED and c.application_version == app.version]
-            if app.status == Status.APPROVED and app.commitment_status == "active":
+            if app.status == Status.APPROVED and app.commitment_status == CommitmentStatus.ACTIVE:
                 expected = await _expected(session, app.id, app.version)
                 if not mine:
                     differences.append(
@@ -125,7 +126,10 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                     continue
                 if c in mine or (app.status == Status.APPROVED and c.application_version == app.version):
                     kind, detail = "duplicate-commitment", "a second active commitment of the approved version"
-                elif app.status in (Status.TERMINATED, Status.CLOSED) and app.commitment_status == "released":
+                elif (
+                    app.status in (Status.TERMINATED, Status.CLOSED)
+                    and app.commitment_status == CommitmentStatus.RELEASED
+                ):
                     if _remaining(c) == 0:
                         continue
                     kind, detail = "unreleased", f"the project is {app.status}; {_remaining(c)} remains committed"

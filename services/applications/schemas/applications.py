@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Action, Status
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import gron_industrivaxt
@@ -58,7 +59,7 @@ class ApplicationOut(ApplicationContent):
     owner: str = Field(description="The applicant (token subject) who created it")
     organisation: str | None = Field(description="The applicant's organisation (token claim `org`), if any")
     commitment_id: UUID | None = Field(description="The budget commitment made at approval")
-    commitment_status: Literal["pending", "active", "refused", "releasing", "released"] | None = Field(
+    commitment_status: CommitmentStatus | None = Field(
         default=None,
         description="The budget side of the decision: `pending` until the budget has the commitment the "
         "approval owes (delivered by the outbox), `active`; `refused` when the budget had no room (the "

@@ -40,6 +40,7 @@ from services.applications.schemas.applications import (
     WithdrawRequest,
 )
 from services.applications.workflow.access import load_visible, require_rights
+from services.applications.workflow.commitment import CommitmentEvent, may, move_commitment
 from services.applications.workflow.moves import move, transition
 from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
@@ -97,7 +98,7 @@ async def owe_commitment(session: AsyncSession, app: Application, *, at: dt.date
         at=at,
         wake=wake,
     )
-    app.commitment_status = "pending"
+    move_commitment(app, CommitmentEvent.OWE)
 
 
 async def decide(
@@ -142,7 +143,7 @@ async def _owe_release(
     session: AsyncSession, app: Application, reason: str | None, *, at: dt.datetime, wake: Wake
 ) -> None:
     """Record the release of what the current approval's commitment holds (if it holds or owes one)."""
-    if app.commitment_status not in ("pending", "active"):
+    if not may(app.commitment_status, CommitmentEvent.OWE_RELEASE):
         return
     await repo.enqueue(
         session,
@@ -157,7 +158,7 @@ async def _owe_release(
         at=at,
         wake=wake,
     )
-    app.commitment_status = "releasing"
+    move_commitment(app, CommitmentEvent.OWE_RELEASE)
 
 
 async def revert(
