@@ -14,9 +14,15 @@ as the state change that owes them, and delivered by a relay until they are sett
   PostgreSQL it skips rows another relay holds (`FOR UPDATE SKIP LOCKED`), on SQLite (one process)
   writers are serialised anyway. A relay that dies loses its lease, and the message is claimed again
   after `lease_seconds`.
-- **Retry.** A transient failure (the receiver cannot be reached, answers 5xx, times out) is retried with
-  exponential back-off (`backoff_seconds` × 2^attempts, capped at `max_backoff_seconds`), for ever: the
-  message is owed. A final answer (accepted or refused) is settled by the handler.
+- **Retry.** A failed attempt — a transient failure of the receiver (cannot be reached, answers 5xx,
+  times out: `Retry`/`UpstreamError`), a kind this relay has no handler for, or any other exception of
+  `send` or `settle` — records its error on the message and is retried with exponential back-off
+  (`backoff_seconds` × 2^attempts, capped at `max_backoff_seconds`); the relay goes on with the other
+  messages of its batch. A final answer (accepted or refused) is settled by the handler.
+- **Dead letters.** After `max_attempts` failed attempts a message is `dead`: never claimed again until an
+  admin replays it (`replay`, which gives it a fresh count of attempts), listed with its last error
+  (`list_messages`) and counted (`outbox_dead_messages`). It still holds back the later messages of its
+  aggregate, which say so (`held_back_by`): a release never overtakes a commitment that died.
 - **Wake-up.** A commit that enqueued something wakes the relay at once (`after_commit`); otherwise it
   polls every `poll_seconds`.
 """
@@ -28,7 +34,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import structlog
 from prometheus_client import Counter
@@ -58,6 +64,7 @@ from shared.clock import Clock
 from shared.db import Database, UTCDateTime
 from shared.observability import (
     OUTBOX_BACKLOG,
+    OUTBOX_DEAD,
     OUTBOX_OLDEST_AGE,
     current_request_id,
     current_traceparent,
@@ -69,12 +76,14 @@ OUTBOX_TABLE = "outbox"
 log = structlog.get_logger("outbox")
 
 DELIVERIES = Counter("outbox_deliveries_total", "Outbox messages settled", ["service", "kind", "outcome"])
-FAILURES = Counter(
-    "outbox_failures_total", "Outbox delivery attempts that failed and will be retried", ["service", "kind"]
+FAILURES = Counter("outbox_failures_total", "Outbox delivery attempts that failed", ["service", "kind"])
+DEAD = Counter(
+    "outbox_dead_letters_total", "Outbox messages that became dead after their last attempt", ["service", "kind"]
 )
 
 
 def _columns() -> list[Any]:
+    """The table as its first migration created it (kept as it was: that migration calls this)."""
     return [
         Column("id", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
         Column("kind", String(40), nullable=False),
@@ -96,9 +105,31 @@ def _columns() -> list[Any]:
     ]
 
 
+def _dead_letter_columns() -> list[Any]:
+    """Added by the dead-letter migration (`add_dead_letter_columns`)."""
+    return [
+        Column("dead_at", UTCDateTime(), nullable=True),
+        Column("replayed_at", UTCDateTime(), nullable=True),
+        Column("replayed_by", String(200), nullable=True),
+    ]
+
+
 def outbox_table(md: MetaData) -> Table:
     """The service's outbox, in the service's metadata (`models.py`)."""
-    return Table(OUTBOX_TABLE, md, *_columns())
+    return Table(OUTBOX_TABLE, md, *_columns(), *_dead_letter_columns())
+
+
+def add_dead_letter_columns(op: Any) -> None:
+    """The migration step that adds `dead_at`, `replayed_at` and `replayed_by` (`op` is `alembic.op`)."""
+    with op.batch_alter_table(OUTBOX_TABLE) as batch:
+        for column in _dead_letter_columns():
+            batch.add_column(column)
+
+
+def drop_dead_letter_columns(op: Any) -> None:
+    with op.batch_alter_table(OUTBOX_TABLE) as batch:
+        for column in _dead_letter_columns():
+            batch.drop_column(column.name)
 
 
 def create_outbox_table(op: Any) -> None:
@@ -179,23 +210,168 @@ async def enqueue(
 
 
 async def observe_backlog(service: str, db: Database, table: Table, now: dt.datetime) -> None:
-    """Set the outbox gauges (`outbox_backlog_messages`, `outbox_oldest_message_age_seconds`) of a
-    service: the scrape-time collector of every service with an outbox."""
+    """Set the outbox gauges (`outbox_backlog_messages`, `outbox_oldest_message_age_seconds`,
+    `outbox_dead_messages`) of a service: the scrape-time collector of every service with an outbox."""
     async with db.sessionmaker() as session:
         count, oldest = await backlog(session, table)
+        dead = await dead_count(session, table)
     OUTBOX_BACKLOG.labels(service).set(count)
     OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    OUTBOX_DEAD.labels(service).set(dead)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 async def backlog(session: AsyncSession, table: Table) -> tuple[int, dt.datetime | None]:
-    """How many messages are owed, and when the oldest of them was recorded."""
+    """How many messages are owed and still tried (not dead), and when the oldest of them was recorded."""
     row = (
-        await session.execute(select(func.count(), func.min(table.c.created_at)).where(table.c.delivered_at.is_(None)))
+        await session.execute(
+            select(func.count(), func.min(table.c.created_at)).where(
+                table.c.delivered_at.is_(None), table.c.dead_at.is_(None)
+            )
+        )
     ).one()
-    oldest = row[1]
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    return int(row[0]), oldest
+    return int(row[0]), _aware(row[1])
+
+
+async def dead_count(session: AsyncSession, table: Table) -> int:
+    """How many messages are dead (waiting for an admin's replay)."""
+    stmt = select(func.count()).where(table.c.delivered_at.is_(None), table.c.dead_at.is_not(None))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+MessageState = Literal["owed", "failing", "dead", "delivered"]
+STATES: tuple[MessageState, ...] = ("owed", "failing", "dead", "delivered")
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One message as an admin sees it (`list_messages`): no payload, which may carry business data."""
+
+    id: int
+    kind: str
+    key: str
+    aggregate: str
+    state: MessageState
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    available_at: dt.datetime
+    delivered_at: dt.datetime | None
+    dead_at: dt.datetime | None
+    outcome: str | None
+    replayed_at: dt.datetime | None
+    replayed_by: str | None
+    held_back_by: int | None
+    """The id of an earlier undelivered message of the same aggregate that is dead: this one waits for it."""
+
+
+def _state_filter(table: Table, state: MessageState) -> Any:
+    t = table.c
+    return {
+        "owed": and_(t.delivered_at.is_(None), t.dead_at.is_(None), t.last_error.is_(None)),
+        "failing": and_(t.delivered_at.is_(None), t.dead_at.is_(None), t.last_error.is_not(None)),
+        "dead": and_(t.delivered_at.is_(None), t.dead_at.is_not(None)),
+        "delivered": t.delivered_at.is_not(None),
+    }[state]
+
+
+def _state_of(row: Any) -> MessageState:
+    if row.delivered_at is not None:
+        return "delivered"
+    if row.dead_at is not None:
+        return "dead"
+    return "failing" if row.last_error is not None else "owed"
+
+
+async def list_messages(
+    session: AsyncSession,
+    table: Table,
+    *,
+    state: MessageState | None,
+    aggregate: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[MessageRow]:
+    """Messages by id (oldest first), of one state and one aggregate if given, after `after_id`."""
+    t = table.c
+    stmt = select(table).order_by(t.id).limit(limit)
+    if state is not None:
+        stmt = stmt.where(_state_filter(table, state))
+    if aggregate is not None:
+        stmt = stmt.where(t.aggregate == aggregate)
+    if after_id is not None:
+        stmt = stmt.where(t.id > after_id)
+    rows = (await session.execute(stmt)).all()
+    waiting = [r.aggregate for r in rows if r.delivered_at is None]
+    dead_by_aggregate: dict[str, list[int]] = {}
+    if waiting:
+        dead = select(t.aggregate, t.id).where(
+            t.aggregate.in_(sorted(set(waiting))), t.delivered_at.is_(None), t.dead_at.is_not(None)
+        )
+        for aggregate_of, dead_id in (await session.execute(dead.order_by(t.id))).all():
+            dead_by_aggregate.setdefault(aggregate_of, []).append(dead_id)
+    return [
+        MessageRow(
+            id=r.id,
+            kind=r.kind,
+            key=r.key,
+            aggregate=r.aggregate,
+            state=_state_of(r),
+            attempts=r.attempts,
+            last_error=r.last_error,
+            created_at=_aware(r.created_at) or r.created_at,
+            available_at=_aware(r.available_at) or r.available_at,
+            delivered_at=_aware(r.delivered_at),
+            dead_at=_aware(r.dead_at),
+            outcome=r.outcome,
+            replayed_at=_aware(r.replayed_at),
+            replayed_by=r.replayed_by,
+            held_back_by=(
+                next((d for d in dead_by_aggregate.get(r.aggregate, []) if d < r.id), None)
+                if r.delivered_at is None
+                else None
+            ),
+        )
+        for r in rows
+    ]
+
+
+async def get_message(session: AsyncSession, table: Table, message_id: int) -> MessageRow | None:
+    rows = await list_messages(session, table, state=None, after_id=message_id - 1, limit=1)
+    return rows[0] if rows and rows[0].id == message_id else None
+
+
+class NotDead(Exception):
+    """`replay` of a message that is not dead (delivered, or still being tried)."""
+
+    def __init__(self, state: MessageState) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+async def replay(
+    session: AsyncSession, table: Table, message_id: int, *, by: str, at: dt.datetime, wake: Wake | None = None
+) -> MessageRow | None:
+    """An admin gives a dead message a fresh count of attempts, due now (None: no such message;
+    `NotDead` when it is not dead, so a second replay of one that is being tried again is refused)."""
+    t = table.c
+    row = (await session.execute(select(table).where(t.id == message_id).with_for_update())).one_or_none()
+    if row is None:
+        return None
+    if _state_of(row) != "dead":
+        raise NotDead(_state_of(row))
+    await session.execute(
+        update(table)
+        .where(t.id == message_id)
+        .values(dead_at=None, attempts=0, available_at=at, claimed_until=None, replayed_at=at, replayed_by=by)
+    )
+    if wake is not None:
+        event.listen(session.sync_session, "after_commit", lambda _s: wake(), once=True)
+    log.info("outbox message replayed", kind=row.kind, key=row.key, by=by)
+    return await get_message(session, table, message_id)
 
 
 class Relay:
@@ -215,6 +391,7 @@ class Relay:
         backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 300.0,
         poll_seconds: float = 1.0,
+        max_attempts: int = 100,
     ) -> None:
         self.service = service
         self.db = db
@@ -226,6 +403,7 @@ class Relay:
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.poll_seconds = poll_seconds
+        self.max_attempts = max_attempts
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -243,9 +421,10 @@ class Relay:
             select(t.c.id)
             .where(
                 t.c.delivered_at.is_(None),
+                t.c.dead_at.is_(None),
                 t.c.available_at <= now,
                 (t.c.claimed_until.is_(None)) | (t.c.claimed_until < now),
-                # one message per aggregate at a time, oldest first
+                # one message per aggregate at a time, oldest first (a dead one holds back the later ones)
                 ~exists().where(
                     and_(earlier.c.aggregate == t.c.aggregate, earlier.c.delivered_at.is_(None), earlier.c.id < t.c.id)
                 ),
@@ -289,43 +468,57 @@ class Relay:
             if handler is None:
                 raise Retry(f"no handler for messages of kind {message.kind!r}")
             result = await handler.send(message)
-        except (Retry, UpstreamError) as exc:
-            FAILURES.labels(self.service, message.kind).inc()
-            log.warning(
-                "outbox delivery failed; will retry",
-                kind=message.kind,
-                key=message.key,
-                attempts=message.attempts,
-                error=str(exc),
-            )
+        except Exception as exc:  # whatever the handler raises fails this message only, never the batch
+            await self._failed(message, exc)
+            return False
+        try:
             async with self.db.sessionmaker.begin() as session:
+                row = (
+                    await session.execute(select(t.c.delivered_at).where(t.c.id == message.id).with_for_update())
+                ).one_or_none()
+                if row is None or row.delivered_at is not None:
+                    return True  # settled by another relay meanwhile
+                outcome = await handler.settle(session, message, result)
                 await session.execute(
                     update(t)
-                    .where(t.c.id == message.id, t.c.delivered_at.is_(None))
-                    .values(
-                        claimed_until=None,
-                        available_at=self.clock() + self._backoff(message.attempts),
-                        last_error=str(exc)[:2000],
-                    )
+                    .where(t.c.id == message.id)
+                    .values(delivered_at=self.clock(), outcome=outcome, claimed_until=None, last_error=None)
                 )
+        except Exception as exc:  # the local effect failed and was rolled back: try the message again later
+            await self._failed(message, exc)
             return False
-        async with self.db.sessionmaker.begin() as session:
-            row = (
-                await session.execute(select(t.c.delivered_at).where(t.c.id == message.id).with_for_update())
-            ).one_or_none()
-            if row is None or row.delivered_at is not None:
-                return True  # settled by another relay meanwhile
-            outcome = await handler.settle(session, message, result)
-            await session.execute(
-                update(t)
-                .where(t.c.id == message.id)
-                .values(delivered_at=self.clock(), outcome=outcome, claimed_until=None)
-            )
         DELIVERIES.labels(self.service, message.kind, outcome).inc()
         log.info(
             "outbox message settled", kind=message.kind, key=message.key, outcome=outcome, attempts=message.attempts
         )
         return True
+
+    async def _failed(self, message: Message, exc: Exception) -> None:
+        """Record a failed attempt: retried after its back-off, or dead after `max_attempts`."""
+        expected = isinstance(exc, Retry | UpstreamError)
+        error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+        dead = message.attempts >= self.max_attempts
+        FAILURES.labels(self.service, message.kind).inc()
+        fields = {"kind": message.kind, "key": message.key, "attempts": message.attempts, "error": error}
+        if dead:
+            DEAD.labels(self.service, message.kind).inc()
+            log.error("outbox message dead after its last attempt; an admin may replay it", **fields)
+        elif expected:
+            log.warning("outbox delivery failed; will retry", **fields)
+        else:
+            log.error("outbox delivery raised; will retry", exc_info=exc, **fields)
+        now = self.clock()
+        async with self.db.sessionmaker.begin() as session:
+            await session.execute(
+                update(self.table)
+                .where(self.table.c.id == message.id, self.table.c.delivered_at.is_(None))
+                .values(
+                    claimed_until=None,
+                    available_at=now + self._backoff(message.attempts),
+                    last_error=error[:2000],
+                    dead_at=now if dead else None,
+                )
+            )
 
     async def deliver_due(self) -> int:
         """Claim one batch and try each message once; the number claimed."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -30,10 +31,13 @@ class Settings(ServiceSettings):
     """First retry delay of a failed delivery; doubled per attempt up to `outbox_max_backoff_seconds`."""
     outbox_max_backoff_seconds: float = 60.0
     outbox_lease_seconds: float = 30.0
+    """How long a claimed message is another relay's: a relay that died releases it after this."""
+    outbox_max_attempts: int = Field(default=100, ge=1, le=10_000)
+    """Failed attempts after which a message is dead: no more tries until an admin replays it
+    (`POST /v1/outbox/{id}/replay`). With the default back-off, 100 attempts are about 1 h 40 min."""
     reconcile_interval_seconds: float = 600.0
     """Every so often (with the relay), reconcile each programme with the budget and give back what no
     approved application holds (`reconciliation.repair`); 0 turns it off."""
-    """How long a claimed message is another relay's: a relay that died releases it after this."""
     revert_period_days: int = 30
     """How long after an approval an admin may revert it (`POST /v1/applications/{id}/revert`)."""
     timezone: str = "Europe/Stockholm"

@@ -55,6 +55,7 @@ def relay_of(app: FastAPI, settings: Settings) -> Relay:
         backoff_seconds=settings.outbox_backoff_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,
         poll_seconds=settings.outbox_poll_seconds,
+        max_attempts=settings.outbox_max_attempts,
     )
 
 

@@ -25,11 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.config import Settings
+from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
 from services.applications.workflow.commitment import CommitmentEvent, move_commitment
-from services.applications.workflow.decisions import COMMIT, RELEASE
 from services.applications.workflow.moves import transition
-from services.applications.workflow.submission import ASSESS, assess
+from services.applications.workflow.submission import assess
 from services.applications.workflow.transitions import Action, Status
 from shared.clients.budget import CommitmentRefused
 from shared.clock import Clock
@@ -147,8 +147,13 @@ class Release:
 
 
 def handlers(db: Database, up: Upstreams, settings: Settings, clock: Clock) -> dict[str, Handler]:
-    return {
-        ASSESS: Assess(db, up, clock),
-        COMMIT: Commit(db, up, settings, clock),
-        RELEASE: Release(db, up, settings),
+    """The one registry of message kinds: what the relay does with each (`kinds.MessageKind`)."""
+    registry: dict[str, Handler] = {
+        MessageKind.ASSESS: Assess(db, up, clock),
+        MessageKind.COMMIT: Commit(db, up, settings, clock),
+        MessageKind.RELEASE: Release(db, up, settings),
     }
+    missing = set(MessageKind) - set(registry)
+    if missing:
+        raise RuntimeError(f"message kinds without a handler: {sorted(missing)}")
+    return registry

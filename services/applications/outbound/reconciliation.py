@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.config import Settings
 from services.applications.intake.content import commitment_lines
+from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, service_bearer
 from services.applications.schemas.applications import Difference, Reconciliation
 from services.applications.workflow.commitment import CommitmentStatus
@@ -133,7 +134,7 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                     if _remaining(c) == 0:
                         continue
                     kind, detail = "unreleased", f"the project is {app.status}; {_remaining(c)} remains committed"
-                elif "budget.release" in owed.get(app.id, []) or "budget.commit" in owed.get(app.id, []):
+                elif MessageKind.RELEASE in owed.get(app.id, []) or MessageKind.COMMIT in owed.get(app.id, []):
                     continue  # on its way
                 else:
                     kind, detail = "orphan-commitment", f"the application is {app.status} (version {app.version})"

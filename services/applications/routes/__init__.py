@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from services.applications.models import idempotency_keys, outbox
 from services.applications.routes import (
     applications,
     assessments,
@@ -17,6 +18,15 @@ from services.applications.routes import (
     versions,
     workflow,
 )
+from shared import outbox_admin
+from shared.idempotency import idempotency
+from shared.outbox import Wake
+
+
+def _wake(request: Request) -> Wake:
+    wake: Wake = request.app.state.relay.wake
+    return wake
+
 
 routers: list[APIRouter] = [
     applications.router,
@@ -26,6 +36,7 @@ routers: list[APIRouter] = [
     versions.router,
     reports.router,
     reconciliation.router,
+    outbox_admin.outbox_router(outbox, idempotency(idempotency_keys), _wake),
 ]
 TAGS: list[dict[str, Any]] = [
     applications.TAG,
@@ -35,4 +46,5 @@ TAGS: list[dict[str, Any]] = [
     versions.TAG,
     reports.TAG,
     reconciliation.TAG,
+    outbox_admin.TAG,
 ]

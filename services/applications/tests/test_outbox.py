@@ -276,3 +276,88 @@ async def test_the_reconciler_finds_money_no_approved_application_holds_and_repa
     assert again.consistent is True and again.differences == []
     released = (await budget_client.get(f"/v1/commitments/{made.json()['id']}", headers=OLGA)).json()
     assert released["status"] == "released" and released["lines"][0]["released"]["amount"] == "1000.00"
+
+
+@pytest.fixture
+async def fragile(
+    applications_database_url: str,
+    applications_clock: FixedClock,
+    catalogue_app: FastAPI,
+    eligibility_app: FastAPI,
+    budget_live_app: FastAPI,
+) -> AsyncIterator[tuple[FastAPI, Switch, httpx.AsyncClient]]:
+    """The applications app with `APPLICATIONS_OUTBOX_MAX_ATTEMPTS=2`, its line to the budget, a client."""
+    budget = Switch(httpx.ASGITransport(app=budget_live_app))
+    transports: dict[str, httpx.AsyncBaseTransport] = {
+        "catalogue": httpx.ASGITransport(app=catalogue_app),
+        "eligibility": httpx.ASGITransport(app=eligibility_app),
+        "budget": budget,
+    }
+    settings = _settings(applications_database_url).model_copy(update={"outbox_max_attempts": 2})
+    app = create_app(settings, transports=transports, clock=applications_clock)
+    async with LifespanManager(app, startup_timeout=30):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://applications", timeout=60
+        ) as c:
+            yield app, budget, c
+
+
+async def test_a_commitment_dead_after_its_attempts_is_listed_replayed_once_by_an_admin_and_delivered(
+    fragile: tuple[FastAPI, Switch, httpx.AsyncClient],
+    budget_client: httpx.AsyncClient,
+    applications_clock: FixedClock,
+    call_id: str,
+) -> None:
+    app, line, client = fragile
+    aid = (await create(client, gron(call_id)))["id"]
+    other = (await create(client, gron(call_id)))["id"]
+    assert (await assessed(client, app, aid))["status"] == "eligible"
+    await assessed(client, app, other)
+    line.down = True
+    r = await client.post(f"{A}/{aid}/decision", json={"decision": "approved"}, headers={**OLGA, **key()})
+    assert r.status_code == 200 and r.json()["commitment_status"] == "pending"
+    await delivered(app)
+    applications_clock.advance(dt.timedelta(minutes=5))
+    await delivered(app)  # the second failed attempt: dead
+
+    r = await client.get("/v1/outbox", params={"state": "dead"}, headers=OLGA)
+    assert r.status_code == 403  # an officer does not mend deliveries
+    r = await client.get("/v1/outbox", params={"state": "dead"}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    [dead] = r.json()["items"]
+    assert (dead["kind"], dead["aggregate"], dead["state"], dead["attempts"]) == ("budget.commit", aid, "dead", 2)
+    assert dead["last_error"] == "the budget service could not be reached: ConnectError"
+    assert dead["key"] == f"budget.commit:{aid}:v1"
+    metrics = (await client.get("/metrics")).text
+    assert 'outbox_dead_messages{service="applications"} 1.0' in metrics
+
+    # A later message of the same application waits behind the dead one, and says so; another
+    # application's commitment does not (the budget is back).
+    r = await client.post(f"{A}/{aid}/terminate", json={"reason": "Ended early."}, headers={**OLGA, **key()})
+    assert r.status_code == 200 and r.json()["commitment_status"] == "releasing"
+    line.down = False
+    await decided(client, app, other, {"decision": "approved"})
+    assert (await client.get(f"{A}/{other}", headers=OLGA)).json()["commitment_status"] == "active"
+    held = (await client.get("/v1/outbox", params={"aggregate": aid, "state": "owed"}, headers=ADMIN)).json()
+    assert [(m["kind"], m["held_back_by"]) for m in held["items"]] == [("budget.release", dead["id"])]
+    assert await commitments_of(budget_client, aid) == []
+
+    replay = {**ADMIN, **key()}
+    first = await client.post(f"/v1/outbox/{dead['id']}/replay", headers=replay)
+    assert first.status_code == 200, first.text
+    assert first.json()["attempts"] == 0 and first.json()["replayed_by"] == "root" and first.json()["dead_at"] is None
+    again = await client.post(f"/v1/outbox/{dead['id']}/replay", headers=replay)
+    assert (again.status_code, again.json()) == (200, first.json())  # the same request: the first answer
+    other_request = await client.post(f"/v1/outbox/{dead['id']}/replay", headers={**ADMIN, **key()})
+    assert other_request.status_code == 409 and other_request.json()["state"] == "failing"
+    r = await client.post("/v1/outbox/999999/replay", headers={**ADMIN, **key()})
+    assert r.status_code == 404
+
+    await delivered(app)
+    ended = (await client.get(f"{A}/{aid}", headers=OLGA)).json()
+    assert ended["commitment_status"] == "released"  # committed once, then released, in order
+    [made] = await commitments_of(budget_client, aid)
+    assert made["status"] == "released"
+    r = await client.get(f"/v1/outbox/{dead['id']}", headers=ADMIN)
+    assert r.json()["state"] == "delivered" and r.json()["outcome"] == "delivered"
+    assert 'outbox_dead_messages{service="applications"} 0.0' in (await client.get("/metrics")).text

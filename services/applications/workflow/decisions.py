@@ -31,6 +31,7 @@ from services.applications import repository as repo
 from services.applications.errors import InvalidApplication, RevertPeriodOver, VersionNotFound
 from services.applications.intake.content import commitment_lines
 from services.applications.models import Application
+from services.applications.outbound.kinds import MessageKind
 from services.applications.reads.views import application_out
 from services.applications.schemas.applications import (
     ApplicationOut,
@@ -47,9 +48,6 @@ from shared.auth import Principal
 from shared.outbox import Wake
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
-
-COMMIT = "budget.commit"
-RELEASE = "budget.release"
 
 
 def _reason(text: str | None, *, required: bool, action: Action) -> str | None:
@@ -83,8 +81,8 @@ async def owe_commitment(session: AsyncSession, app: Application, *, at: dt.date
         return
     await repo.enqueue(
         session,
-        kind=COMMIT,
-        key=decision_key(COMMIT, app),
+        kind=MessageKind.COMMIT,
+        key=decision_key(MessageKind.COMMIT, app),
         aggregate=app.id,
         payload={
             "programme": app.programme,
@@ -147,8 +145,8 @@ async def _owe_release(
         return
     await repo.enqueue(
         session,
-        kind=RELEASE,
-        key=decision_key(RELEASE, app),
+        kind=MessageKind.RELEASE,
+        key=decision_key(MessageKind.RELEASE, app),
         aggregate=app.id,
         payload={
             "application_id": app.id,

@@ -29,6 +29,7 @@ from services.applications.errors import CallNotOpen, DeadlinePassed, InvalidApp
 from services.applications.intake import steps
 from services.applications.intake.content import canonical_json
 from services.applications.models import ApplicationVersion
+from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, reference_prefix
 from services.applications.reads.views import application_out
 from services.applications.schemas.applications import ApplicationOut
@@ -45,7 +46,6 @@ from shared.schemas.eligibility import Report
 
 SYSTEM_ELIGIBILITY = "system:eligibility"
 """The actor recorded for the assessment that follows a submission."""
-ASSESS = "eligibility.assess"
 """The outbox message a submission owes: the eligibility check of the version."""
 
 
@@ -201,8 +201,8 @@ async def submit(
     app.return_deadline = None
     await repo.enqueue(
         session,
-        kind=ASSESS,
-        key=f"{ASSESS}:{app.id}:v{version}",
+        kind=MessageKind.ASSESS,
+        key=f"{MessageKind.ASSESS}:{app.id}:v{version}",
         aggregate=app.id,
         payload={
             "application_id": app.id,

@@ -1,0 +1,15 @@
+"""The kinds of message this service's outbox carries: the one list, which `deliveries.handlers` maps
+to what each sends and settles (a kind without a handler fails its build and its test)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    ASSESS = "eligibility.assess"
+    """A submitted version owes its eligibility check (`POST /v1/checks`)."""
+    COMMIT = "budget.commit"
+    """An approval owes the budget its commitment (`POST /v1/commitments`)."""
+    RELEASE = "budget.release"
+    """A termination, closure or revert owes the release of what was not paid."""
