@@ -1,7 +1,7 @@
-"""Root of the test suite: the shared harness and each service's fixtures (see shared/testing.py)."""
+"""Root of the test suite: the shared harness and each service's fixtures (see tests/harness.py)."""
 
 pytest_plugins = [
-    "shared.testing",
+    "tests.harness",
     "services.catalogue.tests.fixtures",
     "services.applications.tests.fixtures",
     "services.eligibility.tests.fixtures",

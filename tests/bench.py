@@ -49,9 +49,9 @@ from pathlib import Path
 
 import httpx
 
-from shared.testing import _admin, _with_database, auth, postgres_admin_url, postgres_available
 from tests.e2e.stack import ROOT, Stack, free_port
 from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
+from tests.harness import _admin, _with_database, auth, postgres_admin_url, postgres_available
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))

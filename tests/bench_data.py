@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 import httpx
 
-from shared.testing import auth
 from tests.e2e.stack import Stack
+from tests.harness import auth
 
 if TYPE_CHECKING:
     from tests.bench import Row

@@ -22,7 +22,7 @@ from services.catalogue.main import create_app as catalogue_app
 from shared.db import create_engine
 from shared.guards import database_unavailable
 from shared.schemas.examples import gron_industrivaxt
-from shared.testing import auth, postgres_admin_url, postgres_available
+from tests.harness import auth, postgres_admin_url, postgres_available
 
 HANG_GUARD = 10.0
 """Seconds after which a request is taken to hang (far above every timeout configured here)."""

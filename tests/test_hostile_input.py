@@ -28,7 +28,7 @@ from services.catalogue.schemas import CALL_EXAMPLE
 from services.eligibility.schemas import SE_NO_RULES_EXAMPLE
 from shared.schemas.examples import FIRST_CALL_2022, PROGRAMME, gron_industrivaxt
 from shared.settings import DEV_SECRET
-from shared.testing import auth
+from tests.harness import auth
 
 ADMIN = auth("admin", "root")
 ALICE = auth("applicant", "alice")

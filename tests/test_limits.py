@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from services.catalogue.config import Settings
 from services.catalogue.main import create_app
-from shared.testing import auth
+from tests.harness import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
 CALLS = f"/v1/programmes/{PROGRAMME}/calls"

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 from shared.db import create_engine, upgrade
-from shared.testing import fresh_database
+from tests.harness import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("catalogue", "applications", "eligibility", "budget")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import outbox
 from shared.clock import FixedClock
 from shared.db import Database
-from shared.testing import fresh_database
+from tests.harness import fresh_database
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 MAX_ATTEMPTS = 3

@@ -38,7 +38,7 @@ from services.eligibility.config import Settings as EligibilitySettings
 from services.eligibility.main import create_app as eligibility_app
 from shared.clock import FixedClock
 from shared.db import Database
-from shared.testing import auth
+from tests.harness import auth
 
 MAX_EXAMPLES = 4
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

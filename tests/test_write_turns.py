@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from shared.db import Database
-from shared.testing import fresh_database
 from shared.turns import hot_row_turn
+from tests.harness import fresh_database
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from shared.testing import _admin, _with_database, auth, postgres_admin_url
+from tests.harness import _admin, _with_database, auth, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_PROGRAMME = "interreg-se-no-2021-2027"

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from shared.schemas.examples import gron_industrivaxt as example
-from shared.testing import auth
 from tests.e2e.stack import Stack, settled
+from tests.harness import auth
 
 pytestmark = pytest.mark.e2e
 PROGRAMME = "interreg-se-no-2021-2027"

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.testing import auth
 from tests.e2e.stack import Stack
 from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
+from tests.harness import auth
 
 pytestmark = pytest.mark.e2e
 

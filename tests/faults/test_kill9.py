@@ -26,8 +26,8 @@ import httpx
 import pytest
 
 from shared.schemas.examples import gron_industrivaxt
-from shared.testing import auth
 from tests.e2e.stack import Stack
+from tests.harness import auth
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 

@@ -23,7 +23,7 @@ from services.applications.main import create_app
 from services.applications.models import Base
 from services.applications.tests.helpers import NOW
 from shared.clock import FixedClock
-from shared.testing import database_fixture
+from tests.harness import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 UPSTREAMS = ("catalogue", "eligibility", "budget")

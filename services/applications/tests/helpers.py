@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from services.applications.schemas.applications import GRON_INDUSTRIVAXT
 from shared.outbox import Relay
-from shared.testing import auth
+from tests.harness import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
 A = "/v1/applications"

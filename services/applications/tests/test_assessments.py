@@ -29,7 +29,7 @@ from services.applications.tests.helpers import (
     submit,
 )
 from shared.clock import FixedClock
-from shared.testing import auth
+from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
 

@@ -15,7 +15,7 @@ import pytest
 
 from services.applications.tests.helpers import ADMIN, ALICE, BOB, OLGA, A, create, gron, history, key
 from shared.clock import FixedClock
-from shared.testing import auth
+from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
 

@@ -40,7 +40,7 @@ from services.applications.tests.helpers import (
     submit,
 )
 from services.applications.workflow.transitions import Action, Status
-from shared.testing import auth
+from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
 

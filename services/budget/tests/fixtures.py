@@ -26,7 +26,7 @@ from services.budget.sync import Definition, fetch_definitions, sync_all, sync_p
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock
 from shared.db import session_scope
-from shared.testing import database_fixture
+from tests.harness import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 

@@ -13,7 +13,7 @@ from services.budget import repository
 from services.budget.tests.fixtures import sync_definitions
 from shared.money import Money
 from shared.schemas import catalogue as cat
-from shared.testing import auth
+from tests.harness import auth
 
 SE_NO = "interreg-se-no-2021-2027"
 NMS = "erdf-norra-mellansverige-2021-2027"

@@ -28,7 +28,7 @@ from services.catalogue.main import create_app
 from services.catalogue.models import Base
 from shared.clock import FixedClock
 from shared.db import Database
-from shared.testing import database_fixture
+from tests.harness import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 

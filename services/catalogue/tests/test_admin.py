@@ -14,7 +14,7 @@ from services.catalogue import models
 from services.catalogue.calls import CALL_NAMESPACE
 from services.catalogue.tests.fixtures import NOW
 from shared.clock import FixedClock
-from shared.testing import auth
+from tests.harness import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
 CALLS = f"/v1/programmes/{PROGRAMME}/calls"

@@ -20,7 +20,7 @@ from services.catalogue.config import DATA_DIR, Settings
 from services.catalogue.datafile import DataFileError, DataFilesError, read, read_dir
 from services.catalogue.loader import load_dir, load_files
 from services.catalogue.tests.fixtures import NOW
-from shared.testing import auth
+from tests.harness import auth
 
 NAME = "interreg-se-no-2021-2027.yaml"
 TABLES = [

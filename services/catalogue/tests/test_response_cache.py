@@ -22,7 +22,7 @@ from services.catalogue.models import Base
 from services.catalogue.response_cache import Entry, ResponseCache
 from services.catalogue.tests.fixtures import NOW, programme_files
 from shared.clock import FixedClock
-from shared.testing import auth
+from tests.harness import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
 OBJECTIVES = f"/v1/programmes/{PROGRAMME}/specific-objectives"

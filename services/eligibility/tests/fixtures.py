@@ -21,7 +21,7 @@ from services.eligibility.config import Settings
 from services.eligibility.main import create_app
 from services.eligibility.models import Base
 from shared.clock import FixedClock
-from shared.testing import database_fixture
+from tests.harness import database_fixture
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 CLOCK_START = dt.datetime(2022, 6, 1, 8, 0, tzinfo=dt.UTC)

@@ -23,7 +23,7 @@ from services.eligibility.config import DATA_DIR, Settings
 from services.eligibility.main import create_app
 from shared.clock import FixedClock
 from shared.db import session_scope
-from shared.testing import auth
+from tests.harness import auth
 
 from .fixtures import CLOCK_START
 from .helpers import NMS, SE_NO, gron, m

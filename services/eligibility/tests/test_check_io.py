@@ -24,7 +24,7 @@ from services.eligibility.tests.helpers import SE_NO, gron
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock
 from shared.schemas.applications import CheckRequest
-from shared.testing import auth
+from tests.harness import auth
 
 
 class Watching(httpx.AsyncBaseTransport):

@@ -10,7 +10,7 @@ import httpx
 
 from services.eligibility.rules import evaluate
 from shared.schemas.eligibility import Report, RuleResult
-from shared.testing import auth
+from tests.harness import auth
 
 from .helpers import SE_NO, context, gron, m, seeded_rule_set
 

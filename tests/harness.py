@@ -1,5 +1,8 @@
 """Test harness shared by every service's tests (a pytest plugin, listed in the root conftest).
 
+It lives under tests/, not in the `shared` package, so that the package (and the image, which leaves
+tests/ out) never needs pytest.
+
 - `backend`: every database test runs twice, on SQLite and on a real PostgreSQL server. PostgreSQL
   gets a throwaway database per service and run (`test_<service>_<random>`), dropped at the end.
   Set `TEST_POSTGRES_URL` to point elsewhere; with `REQUIRE_POSTGRES=1` (CI) an unreachable server
