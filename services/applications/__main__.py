@@ -5,7 +5,10 @@
   (`APPLICATIONS_OUTBOX_RELAY=false`). Prints how many messages were tried and how many are still owed.
 - `reconcile --programme P [--repair]` compares approved applications with the budget's project
   commitments amount by amount and prints every difference as JSON (exit 1 when one is left);
-  `--repair`, run periodically, releases what no application holds (keyed: never twice).
+  `--repair` releases what no application holds (keyed: never twice). `--all` takes every programme
+  with an application holding money. The repair is the one place that gives money back on its own: it
+  runs as its own process — the Kubernetes CronJob `applications-reconcile` (`reconcile --all --repair`)
+  or the compose service of that name (`--every 600`: again every 600 s) — never inside the API.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
+from services.applications import repository as repo
 from services.applications.config import Settings
 from services.applications.main import create_app
 from services.applications.models import outbox
@@ -49,24 +53,56 @@ def relay(settings: Settings, _args: argparse.Namespace) -> None:
     print(asyncio.run(_in_app(settings, work)))
 
 
-def reconcile(settings: Settings, args: argparse.Namespace) -> None:
-    async def work(app: FastAPI) -> Reconciliation:
-        run = reconciliation.repair if args.repair else reconciliation.reconcile
-        return await run(app.state.db, app.state.upstreams, settings, args.programme)
+async def _reconciled(app: FastAPI, settings: Settings, args: argparse.Namespace) -> list[Reconciliation]:
+    db, up = app.state.db, app.state.upstreams
+    if args.all:
+        if args.repair:
+            return await reconciliation.repair_all(db, up, settings)
+        async with db.sessionmaker() as session:
+            programmes = await repo.programmes_holding_money(session)
+        return [await reconciliation.reconcile(db, up, settings, p) for p in programmes]
+    run = reconciliation.repair if args.repair else reconciliation.reconcile
+    return [await run(db, up, settings, args.programme)]
 
+
+def _report(found: list[Reconciliation], *, every: bool) -> bool:
+    """Print the reconciliations (JSON; one line each when repeating); True when a difference is left."""
+    for one in found:
+        print(one.model_dump_json() if every else one.model_dump_json(indent=2), flush=True)
+    return any(not d.repaired for one in found for d in one.differences)
+
+
+def reconcile(settings: Settings, args: argparse.Namespace) -> None:
+    async def once(app: FastAPI) -> list[Reconciliation]:
+        return await _reconciled(app, settings, args)
+
+    async def repeatedly(app: FastAPI) -> None:
+        while True:
+            try:
+                _report(await once(app), every=True)
+            except ProblemError as exc:  # an upstream down: say so, and try again next time
+                print(f"reconcile failed: {exc.detail or exc.title}", file=sys.stderr, flush=True)
+            await asyncio.sleep(args.every)
+
+    if args.every:
+        asyncio.run(_in_app(settings, repeatedly))
+        return
     try:
-        found = asyncio.run(_in_app(settings, work))
+        found = asyncio.run(_in_app(settings, once))
     except ProblemError as exc:
         print(f"reconcile failed: {exc.detail or exc.title}", file=sys.stderr)
         sys.exit(2)
-    print(found.model_dump_json(indent=2))
-    if any(not d.repaired for d in found.differences):
+    if _report(found, every=False):
         sys.exit(1)
 
 
 def _reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--programme", default="interreg-se-no-2021-2027")
+    parser.add_argument("--all", action="store_true", help="every programme with an application holding money")
     parser.add_argument("--repair", action="store_true", help="release what no approved application holds")
+    parser.add_argument(
+        "--every", type=float, default=0, metavar="SECONDS", help="run again every SECONDS (a compose service)"
+    )
 
 
 def main() -> None:

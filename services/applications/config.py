@@ -35,9 +35,6 @@ class Settings(ServiceSettings):
     outbox_max_attempts: int = Field(default=100, ge=1, le=10_000)
     """Failed attempts after which a message is dead: no more tries until an admin replays it
     (`POST /v1/outbox/{id}/replay`). With the default back-off, 100 attempts are about 1 h 40 min."""
-    reconcile_interval_seconds: float = 600.0
-    """Every so often (with the relay), reconcile each programme with the budget and give back what no
-    approved application holds (`reconciliation.repair`); 0 turns it off."""
     revert_period_days: int = 30
     """How long after an approval an admin may revert it (`POST /v1/applications/{id}/revert`)."""
     timezone: str = "Europe/Stockholm"

@@ -12,7 +12,6 @@ from services.applications import metrics
 from services.applications.config import Settings
 from services.applications.models import outbox
 from services.applications.outbound.deliveries import handlers
-from services.applications.outbound.reconciliation import repair_periodically
 from services.applications.outbound.upstreams import Upstreams
 from services.applications.routes import TAGS, routers
 from services.applications.state_aid.granted import AidAwareEligibility
@@ -22,7 +21,7 @@ from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
 from shared.http import upstream_client
 from shared.observability import register_collector
-from shared.outbox import Relay, run_relay, run_task
+from shared.outbox import Relay, run_relay
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
 
@@ -87,10 +86,6 @@ def create_app(
         background = []
         if settings.outbox_relay:
             background.append(await run_relay(app.state.relay))
-            if settings.reconcile_interval_seconds > 0:
-                background.append(
-                    await run_task(repair_periodically(app.state.db, app.state.upstreams, settings), "reconcile")
-                )
         try:
             yield
         finally:

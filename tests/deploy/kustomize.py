@@ -125,8 +125,11 @@ def _set_image(objects: list[Obj], image: dict[str, str]) -> None:
 
 
 def pod_spec(obj: Obj) -> Obj | None:
-    """The pod template's spec of a Deployment, StatefulSet, DaemonSet or Job; None for other kinds."""
+    """The pod template's spec of a Deployment, StatefulSet, DaemonSet, Job or CronJob; None for other kinds."""
     if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
         spec: Obj = obj["spec"]["template"]["spec"]
         return spec
+    if obj["kind"] == "CronJob":
+        cron: Obj = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return cron
     return None

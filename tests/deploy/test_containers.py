@@ -71,6 +71,9 @@ def test_the_compose_file_is_valid_and_runs_each_step_in_order() -> None:
     for name in ("catalogue", "applications", "eligibility", "budget"):
         assert services[f"{name}-migrate"]["command"] == ["migrate"]
         assert services[name]["environment"]["AUTH_SECRET"] == "x" * 64
+    # The one repair of the money: its own service, never inside the API.
+    assert services["applications-reconcile"]["command"] == ["reconcile", "--all", "--repair", "--every", "600"]
+    assert "command" not in services["applications"]
 
 
 def test_the_compose_file_refuses_to_start_without_a_secret() -> None:

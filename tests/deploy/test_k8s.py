@@ -198,3 +198,18 @@ def test_the_ingress_gives_one_host_with_a_prefix_per_service(rendered: list[Obj
         assert route(f"/{s}/metrics") is None and route(f"/{s}/readyz") is None
     assert route("/v1/programmes") is None
     assert {r["host"] for r in ingress["spec"]["rules"]} and len(ingress["spec"]["rules"]) == 1
+
+
+def test_the_repair_runs_as_one_cronjob_and_never_in_the_api(rendered: list[Obj]) -> None:
+    """Money is given back by one process of its own (`reconcile --all --repair`), never by API replicas."""
+    cron = one(rendered, "CronJob", "applications-reconcile")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    [container] = containers(cron)
+    assert container["args"] == ["reconcile", "--all", "--repair"]
+    deployment = one(rendered, "Deployment", "applications")
+    assert all("reconcile" not in c.get("args", []) for c in containers(deployment))
+    # It reaches the budget (to release) as the API does.
+    policies = [o for o in rendered if o["kind"] == "NetworkPolicy"]
+    budget = one(rendered, "Deployment", "budget")["spec"]["template"]["metadata"]["labels"]
+    labels = cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert reaches(policies, labels, "interreg", budget)

@@ -20,7 +20,6 @@ twice releases nothing twice. Missing commitments and mismatched amounts are rep
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -186,19 +185,9 @@ async def repair(db: Database, up: Upstreams, settings: Settings, programme: str
     return found
 
 
-async def repair_periodically(db: Database, up: Upstreams, settings: Settings) -> None:
-    """The background task of each process (`APPLICATIONS_RECONCILE_INTERVAL_SECONDS`): every programme
-    with applications holding money, reconciled and repaired. Replicas may overlap: releases are keyed."""
-    while True:
-        await asyncio.sleep(settings.reconcile_interval_seconds)
-        try:
-            async with db.sessionmaker() as session:
-                programmes = await repo.programmes_holding_money(session)
-            for programme in programmes:
-                found = await repair(db, up, settings, programme)
-                for difference in found.differences:
-                    log.warning("reconciliation difference", **difference.model_dump())
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # an upstream or the database down: try again next time
-            log.exception("periodic reconciliation failed")
+async def repair_all(db: Database, up: Upstreams, settings: Settings) -> list[Reconciliation]:
+    """Every programme with an application that holds or owes money, reconciled and repaired (the
+    `reconcile --all --repair` command, run by one CronJob or compose service, never by the API)."""
+    async with db.sessionmaker() as session:
+        programmes = await repo.programmes_holding_money(session)
+    return [await repair(db, up, settings, programme) for programme in programmes]
