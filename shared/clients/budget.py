@@ -8,18 +8,19 @@ is not usable is an `UpstreamError` (503 naming the budget service).
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
 
 from shared.clients._answers import detail_of, problem_of
 from shared.http import call
-from shared.money import to_decimal
 from shared.pagination import Page
 from shared.problems import UpstreamError
-from shared.schemas.budget import BudgetReport, Commitment, CommitmentRequest, ReleaseRequest
+from shared.schemas.budget import BudgetReport, Commitment, CommitmentRequest, ConversionRate, ReleaseRequest
 
 SERVICE = "budget"
 REFUSAL_FACTS = ("fund", "priority", "asked", "available")
@@ -34,6 +35,15 @@ class CommitmentRefused(Exception):
         super().__init__(detail)
         self.detail = detail
         self.facts = facts
+
+
+@dataclass(frozen=True)
+class RateMissing:
+    """The budget has no rate for `currency` in `month` (it would refuse a commitment): an admin sets it."""
+
+    currency: str
+    month: str
+    detail: str
 
 
 class BudgetClient:
@@ -108,25 +118,23 @@ class BudgetClient:
                 "the budget service answered a budget this service cannot read", service=SERVICE
             ) from None
 
-    async def units_per_eur(self, programme: str, currency: str, month: str) -> Decimal | None:
-        """The rate the budget converts `currency` at for `programme` in `month` (yyyy-mm): the programme's
-        fixed rate, else the monthly rate; None when it has neither (it would refuse a commitment)."""
-        if currency == "EUR":
-            return Decimal(1)
-        for path, params in (
-            (f"/v1/programmes/{programme}/fixed-rates", {"limit": 100}),
-            ("/v1/exchange-rates", {"currency": currency, "limit": 100}),
-        ):
-            response = await call(self.client, SERVICE, "GET", path, params=params)
-            if response.status_code != 200:
-                raise UpstreamError(f"the budget service answered {response.status_code} for {path}", service=SERVICE)
-            try:
-                for rate in response.json()["items"]:
-                    if rate["currency"] == currency and rate.get("month", month) == month:
-                        return to_decimal(rate["units_per_eur"])
-            except (ValueError, KeyError, TypeError):
-                raise UpstreamError(f"the budget service answered {path} unreadably", service=SERVICE) from None
-        return None
+    async def conversion_rate(self, programme: str, currency: str, at: dt.datetime) -> ConversionRate | RateMissing:
+        """The rate the budget converts `currency` at for `programme` at the instant `at`
+        (`GET /v1/programmes/{p}/conversion-rates/{currency}?at=`): its month is the budget's to choose.
+        `RateMissing` (naming the month) when the budget has none and would refuse a commitment."""
+        path = f"/v1/programmes/{quote(programme, safe='')}/conversion-rates/{quote(currency, safe='')}"
+        response = await call(self.client, SERVICE, "GET", path, params={"at": at.isoformat()})
+        if response.status_code == 409:
+            problem = problem_of(response)
+            month = problem.get("month")
+            if isinstance(month, str):
+                return RateMissing(currency=currency, month=month, detail=detail_of(response))
+        if response.status_code != 200:
+            raise UpstreamError(f"the budget service answered {response.status_code} for {path}", service=SERVICE)
+        try:
+            return ConversionRate.model_validate_json(response.content)
+        except ValidationError:
+            raise UpstreamError(f"the budget service answered {path} unreadably", service=SERVICE) from None
 
     async def release(self, commitment_id: str, *, reason: str, bearer: str, idempotency_key: str) -> None:
         """Release all that remains of a commitment. One already released (409) or gone (404) counts as done."""

@@ -96,3 +96,16 @@ class BudgetReport(BaseModel):
     programme: str
     currency: Currency
     rows: list[BudgetRow]
+
+
+class ConversionRate(BaseModel):
+    """The rate the budget converts a currency at for a programme at an instant: the programme's fixed
+    rate, else the monthly accounting rate of the instant's month on the budget's rate clock
+    (`BUDGET_RATE_TIMEZONE`, Europe/Brussels: the Commission's). The one definition of "which rate"
+    that the budget commits with and the committee's preview reads."""
+
+    programme: CodeText
+    currency: Currency
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"], description="yyyy-mm of the instant")
+    units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR")
+    source: Literal["identity", "monthly", "programme-fixed"]

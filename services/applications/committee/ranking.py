@@ -6,8 +6,10 @@ The figures are the budget service's (`GET /v1/programmes/{p}/budget`: available
 net of releases), less what approvals still owe it (`commitment_status: pending`, not yet delivered by the
 outbox); money a release still owes is not counted back until the budget has it. Each requested line
 (one per fund and currency, as the approval commits it) is converted exactly as the budget converts it:
-its programme's fixed rate for the currency, else the monthly rate of the month (Europe/Brussels), via
-EUR, rounded once, half up, to the cent (`shared.money.convert`, `round_minor`); sums and comparisons are
+at the rate the budget names for the instant (`GET …/conversion-rates/{currency}?at=`: its programme's
+fixed rate, else the monthly rate of the month on the budget's rate clock, `BUDGET_RATE_TIMEZONE`), via
+EUR, rounded once, half up, to the cent (`shared.money.cross_convert`, the function the budget commits
+with); sums and comparisons are
 exact Decimal arithmetic on those cents. The budget's own refusal stays the final word when the money goes
 elsewhere between this reading and the commitment's delivery.
 """
@@ -19,17 +21,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from services.applications.errors import ExchangeRateMissing
 from services.applications.intake.content import commitment_lines
 from services.applications.models import Application
 from services.applications.outbound.upstreams import Upstreams
 from services.applications.schemas.assessment import FundFigure, RequestedLine
+from shared.clients.budget import RateMissing
 from shared.money import Money, cross_convert
 from shared.schemas.applications import ApplicationContent
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 ROUNDING = (
     "each requested line converted to the programme's currency as the budget converts it (fixed rate, else "
     "the month's rate, via EUR, rounded once half up to the cent); sums and comparisons exact"
@@ -86,11 +87,6 @@ class Figures:
         ]
 
 
-def month_of(now: dt.datetime) -> str:
-    """The accounting month of the budget's conversion (Europe/Brussels)."""
-    return now.astimezone(BRUSSELS).strftime("%Y-%m")
-
-
 def _currencies(apps: Iterable[Application]) -> set[str]:
     out: set[str] = set()
     for app in apps:
@@ -107,15 +103,15 @@ async def read_figures(
     objectives = await up.catalogue.specific_objectives(programme)
     rates: dict[str, Decimal] = {}
     for currency in sorted(_currencies([*apps, *owing]) | {report.currency}):
-        rate = await up.budget.units_per_eur(programme, currency, month_of(now))
-        if rate is None:
+        rate = await up.budget.conversion_rate(programme, currency, now)
+        if isinstance(rate, RateMissing):
             raise ExchangeRateMissing(
-                f"the budget has no exchange rate for {currency} in {month_of(now)}: an admin sets it "
-                f"(PUT /v1/exchange-rates/{currency}/{month_of(now)} of the budget) before the committee ranks",
+                f"the budget has no exchange rate for {currency} in {rate.month}: an admin sets it "
+                f"(PUT /v1/exchange-rates/{currency}/{rate.month} of the budget) before the committee ranks",
                 currency=currency,
-                month=month_of(now),
+                month=rate.month,
             )
-        rates[currency] = rate
+        rates[currency] = rate.units_per_eur
     figures = Figures(
         programme=programme,
         currency=report.currency,
