@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 MODULES = (
-    "services.eligibility.figures",
+    "services.eligibility.engine.figures",
     "services.eligibility.messages",
-    "services.eligibility.rule_context",
+    "services.eligibility.engine.context",
     "services.eligibility.rule_checks",
     "services.eligibility.rule_checks_call",
     "services.eligibility.rule_checks_money",

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from services.eligibility.figures import Amount, ConstMsg, Country, Msg, Percent, Shown, Text, const_msg, shown
+from services.eligibility.engine.figures import Amount, ConstMsg, Country, Msg, Percent, Shown, Text, const_msg, shown
 from services.eligibility.templates import COUNTRIES, MESSAGES
 from shared.i18n import MESSAGE_LANGUAGES, pick
 from shared.money import minor_units, quantum

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.eligibility.messages import Country, Msg, Text, const_msg
-from services.eligibility.rule_context import (
+from services.eligibility.engine.context import (
     Context,
     Outcome,
     add_months,
@@ -16,13 +15,14 @@ from services.eligibility.rule_context import (
     months_spanned,
     owners_of,
 )
-from services.eligibility.rule_params import (
+from services.eligibility.engine.params import (
     EligibleOrganisationParams,
     PartnershipParams,
     ProgrammeAreaParams,
     ProjectDurationParams,
     RequiredTextsParams,
 )
+from services.eligibility.messages import Country, Msg, Text, const_msg
 from shared.schemas.catalogue import Region
 
 

@@ -18,8 +18,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from services.eligibility import repository as repo
+from services.eligibility.engine.rules import RuleSet
 from services.eligibility.models import PROGRAMME_WIDE
-from services.eligibility.rules import RuleSet
 from shared.db import Database
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from services.eligibility.config import DATA_DIR
-from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet
+from services.eligibility.engine.rules import Context, ReferenceData, Rule, RuleSet
 from services.eligibility.seeds import read_rule_set_file
 from shared.schemas.applications import CheckRequest
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.eligibility import rules
+from services.eligibility.engine import rules
 from services.eligibility.tests.helpers import context, gron, m, seeded_rule_set
 from shared.compiled import MODULES, ROOT, check_fresh, compiled, stale
 

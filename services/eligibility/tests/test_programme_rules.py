@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from services.eligibility.rules import evaluate
+from services.eligibility.engine.rules import evaluate
 from shared.schemas.eligibility import Report, RuleResult
 
 from .helpers import SE_NO, context, gron, m, seeded_rule_set

@@ -12,7 +12,7 @@ by comparing rounded shares, so 65.00 % passes and 65.01 % fails.
 
 This module holds the rules of a version, the registry and the report; the check kinds live by subject in
 `rule_checks` (project and partners), `rule_checks_call`, `rule_checks_money` and `rule_checks_state_aid`,
-their parameters in `rule_params`, and what they read and share in `rule_context`.
+their parameters in `params`, and what they read and share in `context`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,32 @@ from typing import Any
 import orjson
 from pydantic_core import to_json
 
+from services.eligibility.engine.context import (
+    Context,
+    Need,
+    Outcome,
+    ReferenceData,
+    add_months,
+    months_spanned,
+    project_owners,
+)
+from services.eligibility.engine.params import (
+    AidPerProjectCapParams,
+    CallOpenParams,
+    CoFinancingParams,
+    DeMinimisParams,
+    EligibleOrganisationParams,
+    FinancingBalancesParams,
+    FundCountryParams,
+    FundingCapParams,
+    OwnFinancingParams,
+    Params,
+    PartnershipParams,
+    ProgrammeAreaParams,
+    ProjectDurationParams,
+    RequiredTextsParams,
+    SpecificObjectiveOpenParams,
+)
 from services.eligibility.messages import message_language, render_in
 from services.eligibility.rule_checks import (
     check_eligible_organisation,
@@ -42,32 +68,6 @@ from services.eligibility.rule_checks_money import (
     check_own_financing,
 )
 from services.eligibility.rule_checks_state_aid import check_aid_per_project_cap, check_de_minimis
-from services.eligibility.rule_context import (
-    Context,
-    Need,
-    Outcome,
-    ReferenceData,
-    add_months,
-    months_spanned,
-    project_owners,
-)
-from services.eligibility.rule_params import (
-    AidPerProjectCapParams,
-    CallOpenParams,
-    CoFinancingParams,
-    DeMinimisParams,
-    EligibleOrganisationParams,
-    FinancingBalancesParams,
-    FundCountryParams,
-    FundingCapParams,
-    OwnFinancingParams,
-    Params,
-    PartnershipParams,
-    ProgrammeAreaParams,
-    ProjectDurationParams,
-    RequiredTextsParams,
-    SpecificObjectiveOpenParams,
-)
 from shared.schemas.eligibility import Report, Severity
 
 __all__ = [
