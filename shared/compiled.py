@@ -24,10 +24,10 @@ MODULES = (
     "services.eligibility.engine.figures",
     "services.eligibility.messages",
     "services.eligibility.engine.context",
-    "services.eligibility.rule_checks",
-    "services.eligibility.rule_checks_call",
-    "services.eligibility.rule_checks_money",
-    "services.eligibility.rule_checks_state_aid",
+    "services.eligibility.engine.checks.project",
+    "services.eligibility.engine.checks.call",
+    "services.eligibility.engine.checks.money",
+    "services.eligibility.engine.checks.state_aid",
 )
 """Pure, synchronous modules only: what runs per check and reads nothing but its arguments."""
 

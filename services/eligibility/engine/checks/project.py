@@ -1,5 +1,5 @@
 """The check kinds about the project and its partners: the partnership, the organisation types, the programme
-area, the duration, the required texts (the call's own checks are in `rule_checks_call`). Each is a pure
+area, the duration, the required texts (the call's own checks are in `call`). Each is a pure
 function of its parameters and a `Context` (no I/O) returning an `Outcome`."""
 
 from __future__ import annotations
