@@ -22,7 +22,7 @@ from pathlib import Path
 
 MODULES = (
     "services.eligibility.engine.figures",
-    "services.eligibility.messages",
+    "services.eligibility.messages.render",
     "services.eligibility.engine.context",
     "services.eligibility.engine.checks.project",
     "services.eligibility.engine.checks.call",

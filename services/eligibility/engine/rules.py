@@ -67,7 +67,7 @@ from services.eligibility.engine.params import (
     RequiredTextsParams,
     SpecificObjectiveOpenParams,
 )
-from services.eligibility.messages import message_language, render_in
+from services.eligibility.messages.render import message_language, render_in
 from shared.schemas.eligibility import Report, Severity
 
 __all__ = [

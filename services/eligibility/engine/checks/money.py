@@ -29,7 +29,7 @@ from services.eligibility.engine.params import (
     FundingCapParams,
     OwnFinancingParams,
 )
-from services.eligibility.messages import Amount, Country, Msg, Percent, Text, const_msg, shown
+from services.eligibility.messages.render import Amount, Country, Msg, Percent, Text, const_msg, shown
 from shared.schemas.applications import Partner
 
 

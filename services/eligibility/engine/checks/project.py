@@ -22,7 +22,7 @@ from services.eligibility.engine.params import (
     ProjectDurationParams,
     RequiredTextsParams,
 )
-from services.eligibility.messages import Country, Msg, Text, const_msg
+from services.eligibility.messages.render import Country, Msg, Text, const_msg
 from shared.schemas.catalogue import Region
 
 

@@ -22,7 +22,7 @@ from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     DeMinimisParams,
 )
-from services.eligibility.messages import Amount, Msg, const_msg
+from services.eligibility.messages.render import Amount, Msg, const_msg
 from shared.money import Money
 from shared.schemas.applications import FinancingSource, Partner
 
