@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.eligibility.engine.context import Context, Outcome, by_code, iso
+from services.eligibility.engine.figures import Msg, Text
 from services.eligibility.engine.params import CallOpenParams, SpecificObjectiveOpenParams
-from services.eligibility.messages.render import Msg, Text
 from shared.schemas.catalogue import Call, ProjectType
 
 

@@ -22,6 +22,7 @@ from services.eligibility.engine.context import (
     to_currency,
     zero_money_str,
 )
+from services.eligibility.engine.figures import Amount, Country, Msg, Percent, Text, const_msg, shown
 from services.eligibility.engine.params import (
     CoFinancingParams,
     FinancingBalancesParams,
@@ -29,7 +30,6 @@ from services.eligibility.engine.params import (
     FundingCapParams,
     OwnFinancingParams,
 )
-from services.eligibility.messages.render import Amount, Country, Msg, Percent, Text, const_msg, shown
 from shared.schemas.applications import Partner
 
 

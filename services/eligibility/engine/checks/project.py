@@ -15,6 +15,7 @@ from services.eligibility.engine.context import (
     months_spanned,
     owners_of,
 )
+from services.eligibility.engine.figures import Country, Msg, Text, const_msg
 from services.eligibility.engine.params import (
     EligibleOrganisationParams,
     PartnershipParams,
@@ -22,7 +23,6 @@ from services.eligibility.engine.params import (
     ProjectDurationParams,
     RequiredTextsParams,
 )
-from services.eligibility.messages.render import Country, Msg, Text, const_msg
 from shared.schemas.catalogue import Region
 
 

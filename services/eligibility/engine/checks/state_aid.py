@@ -18,11 +18,11 @@ from services.eligibility.engine.context import (
     partner_sums,
     to_currency,
 )
+from services.eligibility.engine.figures import Amount, Msg, const_msg
 from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     DeMinimisParams,
 )
-from services.eligibility.messages.render import Amount, Msg, const_msg
 from shared.money import Money
 from shared.schemas.applications import FinancingSource, Partner
 
