@@ -33,10 +33,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The rule engine's modules compiled with mypyc (shared/compiled.py), again whenever a module of the
-# eligibility service changes; without a C compiler they run as Python.
+# eligibility service changes, in its sub-packages too (not its tests or migrations); without a C compiler
+# they run as Python.
 BUILT := $(VENV)/.compiled
+ELIGIBILITY_MODULES := $(shell find services/eligibility -name '*.py' -not -path '*/tests/*' -not -path '*/migrations/*')
 
-$(BUILT): $(STAMP) shared/compiled.py $(wildcard services/eligibility/*.py)
+$(BUILT): $(STAMP) shared/compiled.py $(ELIGIBILITY_MODULES)
 	$(BIN)/python -m shared.compiled || true
 	touch $(BUILT)
 

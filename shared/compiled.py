@@ -1,5 +1,6 @@
 """The modules built as C extensions with mypyc: the eligibility rule engine's pure functions, which every
-check runs (17 rules, their facts and messages). Compiled, a check costs about a seventh fewer instructions
+check runs (17 rules, their facts and messages), as the engine lists them (`COMPILED` in
+services/eligibility/engine/__init__.py). Compiled, a check costs about a seventh fewer instructions
 (docs/performance.md). The modules are typed and mypy-clean like all code here; mypyc compiles them as they
 are, and the source stays the truth: without a C compiler or mypyc they run as Python, with the same answers.
 
@@ -13,6 +14,7 @@ are, and the source stays the truth: without a C compiler or mypyc they run as P
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.machinery
 import shutil
 import subprocess
@@ -20,19 +22,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-MODULES = (
-    "services.eligibility.figures",
-    "services.eligibility.messages",
-    "services.eligibility.rule_context",
-    "services.eligibility.rule_checks",
-    "services.eligibility.rule_checks_call",
-    "services.eligibility.rule_checks_money",
-    "services.eligibility.rule_checks_state_aid",
-)
-"""Pure, synchronous modules only: what runs per check and reads nothing but its arguments."""
-
 ROOT = Path(__file__).resolve().parent.parent
 """The directory that holds the `shared` and `services` packages (the checkout, or site-packages)."""
+
+DECLARED_IN = "services.eligibility.engine"
+"""The package whose `__init__.py` declares the modules to compile: its `COMPILED`, a literal tuple of names."""
+
+
+def declared(package: str = DECLARED_IN, root: Path = ROOT) -> tuple[str, ...]:
+    """The modules `package` declares compiled, read from its `__init__.py` without importing it: importing a
+    module of the service runs `check_fresh` (services/eligibility/__init__.py), which would refuse the stale
+    extensions that `build` is about to replace."""
+    init = root.joinpath(*package.split("."), "__init__.py")
+    for node in ast.parse(init.read_text(encoding="utf-8"), str(init)).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COMPILED" for t in node.targets):
+            modules = ast.literal_eval(node.value)
+            if isinstance(modules, tuple) and all(isinstance(m, str) for m in modules):
+                return modules
+    raise RuntimeError(f"{init} declares no `COMPILED = (...)`, a literal tuple of module names")
+
+
+MODULES = declared()
+"""The modules to compile, in dependency order: pure, synchronous modules only, what runs per check and reads
+nothing but its arguments."""
 
 
 def source(module: str, root: Path = ROOT) -> Path:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from services.eligibility.config import Settings
-from services.eligibility.seeds import load_rule_files
+from services.eligibility.rule_sets.files import load_rule_files
 from shared.cli import Command, service_cli
 from shared.clock import system_clock
 from shared.db import Database

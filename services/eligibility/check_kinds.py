@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.eligibility.rules import REGISTRY
+from services.eligibility.engine.rules import REGISTRY
 from services.eligibility.schemas import CheckKindOut
 from shared.pagination import Page, PageParams, paginate_sequence
 

@@ -2,7 +2,7 @@
 catalogue, and evaluate every rule into a report. Side-effect free.
 
 The database is normally not asked at all: which rule set and version a check uses comes from the
-in-process `RuleSetIndex` (revalidated against the rule sets' data version, `rule_set_cache.py`) and a
+in-process `RuleSetIndex` (revalidated against the rule sets' data version, `rule_sets/cache.py`) and a
 version's rules are read once per process. When they must be read, it is in a short read-only session of
 its own (on SQLite a plain BEGIN: no write lock) that is closed before the catalogue is asked, so no
 database transaction is held while waiting on the network. The catalogue's reference data comes from the
@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from services.eligibility import repository as repo
+from services.eligibility.engine.context import Need
+from services.eligibility.engine.rules import Context, ReferenceData, Rule, RuleSet, needs, report_of
 from services.eligibility.errors import RuleSetMismatch, RuleSetNotFound, UnknownProgramme
-from services.eligibility.rule_context import Need
-from services.eligibility.rule_set_cache import RuleSetIndex, RuleSetVersions
-from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet, needs, report_of
+from services.eligibility.rule_sets.cache import RuleSetIndex, RuleSetVersions
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database
 from shared.schemas.applications import CheckRequest
@@ -114,7 +114,7 @@ _LISTS: dict[tuple[str, str], list[Any]] = {}
 def _kept(kind: str, programme: str, items: list[T]) -> list[T]:
     """`items`, or the list answered before when it holds the very same items. The client makes a new list on
     every call from the items it parsed once per answer; handing the rules one list per answer lets them
-    index it once per answer too (`rule_context.by_code`) instead of on every check."""
+    index it once per answer too (`engine.context.by_code`) instead of on every check."""
     key = (kind, programme)
     kept = _LISTS.get(key)
     if kept is not None and len(kept) == len(items) and all(map(operator.is_, kept, items)):

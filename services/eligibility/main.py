@@ -13,13 +13,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from services.eligibility import repository, seeds
+from services.eligibility import repository
 from services.eligibility.checks import ReferenceSnapshots
 from services.eligibility.config import Settings
 from services.eligibility.errors import RuleSetConflict
 from services.eligibility.routes import TAGS, routers
 from services.eligibility.routes.checks import CHECKS_PATH, CheckFastPath
-from services.eligibility.rule_set_cache import RuleSetVersions, read_index
+from services.eligibility.rule_sets.cache import RuleSetVersions, read_index
+from services.eligibility.rule_sets.files import load_if_empty
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import Clock
@@ -44,7 +45,7 @@ async def seed_if_empty(app: FastAPI, settings: Settings) -> None:
     """Load the rule-set files when the database holds no rule set yet (first start after `migrate`)."""
     try:
         async for session in session_scope(app.state.db):
-            loaded = await seeds.load_if_empty(session, settings.rules_dir, now=app.state.clock())
+            loaded = await load_if_empty(session, settings.rules_dir, now=app.state.clock())
             if loaded:
                 log.info("rule sets loaded", extra={"rule_sets": [f"{r.id}@{r.version}" for r in loaded]})
     except (IntegrityError, RuleSetConflict):  # another process seeded at the same moment

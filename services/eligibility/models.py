@@ -93,7 +93,7 @@ class RuleRow(Base):
 class DataVersion(Base):
     """The rule sets' data version: one row that database triggers bump on every insert, update and delete
     of `rule_sets`, `rule_set_versions` and `rule_set_rules`, whoever writes (the API of any replica,
-    `load-rules`). Replicas key what they keep of the rule sets by it (services/eligibility/rule_set_cache.py)."""
+    `load-rules`). Replicas key what they keep of the rule sets by it (services/eligibility/rule_sets/cache.py)."""
 
     __tablename__ = "data_version"
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.eligibility.rules import REGISTRY, validate_params
+from services.eligibility.engine.rules import REGISTRY, validate_params
 from shared.schemas.eligibility import Severity
 from shared.text import Bounded, CodeText, LocalizedName, LocalizedProse, SourceKey, SourceText, clean_json
 

@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.eligibility import checks
+from services.eligibility.engine.rules import report_json
 from services.eligibility.examples import CHECK_EXAMPLES, REPORT_EXAMPLE
-from services.eligibility.rules import report_json
 from services.eligibility.schemas import SLUG
 from shared.auth import OptionalPrincipal
 from shared.i18n import negotiate

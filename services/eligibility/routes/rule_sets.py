@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.eligibility import check_kinds, rule_sets
+from services.eligibility import check_kinds
 from services.eligibility.models import idempotency_keys
+from services.eligibility.rule_sets import versions
 from services.eligibility.schemas import (
     SLUG,
     CheckKindOut,
@@ -60,7 +61,7 @@ async def list_rule_sets(
     ] = None,
 ) -> Page[RuleSetSummary]:
     """Rule sets (by id), each with its latest version; `?programme=` filters."""
-    return await rule_sets.list_rule_sets(session, paging, programme=programme)
+    return await versions.list_rule_sets(session, paging, programme=programme)
 
 
 @router.post(
@@ -84,7 +85,7 @@ async def create_rule_set(
     Send an `Idempotency-Key` to make a retry safe."""
 
     async def work() -> RuleSetOut:
-        out, _ = await rule_sets.create_version(session, body, created_by=principal.sub, now=now)
+        out, _ = await versions.create_version(session, body, created_by=principal.sub, now=now)
         return out
 
     return await idempotent(
@@ -108,7 +109,7 @@ async def get_rule_set(
 ) -> Response:
     """The latest version of the rule set (or the one given with `?version=`), with its rules in order.
     Answers carry an ETag; send `If-None-Match` to get a 304 when nothing changed."""
-    out = await rule_sets.get_version(session, rule_set_id, version)
+    out = await versions.get_version(session, rule_set_id, version)
     return cached_json(request, out, max_age=0 if version is None else 60)
 
 
@@ -120,7 +121,7 @@ async def get_rule_set(
 )
 async def list_versions(session: DbSession, rule_set_id: RuleSetId, paging: Paging) -> Page[RuleSetVersionSummary]:
     """Every stored version of the rule set, oldest first."""
-    return await rule_sets.list_versions(session, rule_set_id, paging)
+    return await versions.list_versions(session, rule_set_id, paging)
 
 
 @router.get(
@@ -136,5 +137,5 @@ async def get_rule_set_version(
     version: Annotated[int, Path(ge=1)],
 ) -> Response:
     """One immutable version of the rule set (its rules never change; `latest_version` may grow)."""
-    out = await rule_sets.get_version(session, rule_set_id, version)
+    out = await versions.get_version(session, rule_set_id, version)
     return cached_json(request, out, max_age=60)

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from services.eligibility.config import DATA_DIR
-from services.eligibility.rules import Context, ReferenceData, Rule, RuleSet
-from services.eligibility.seeds import read_rule_set_file
+from services.eligibility.engine.rules import Context, ReferenceData, Rule, RuleSet
+from services.eligibility.rule_sets.files import read_rule_set_file
 from shared.schemas.applications import CheckRequest
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region
 from shared.schemas.examples import gron_industrivaxt

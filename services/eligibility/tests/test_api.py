@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.eligibility import seeds
 from services.eligibility.config import DATA_DIR, Settings
 from services.eligibility.main import create_app
+from services.eligibility.rule_sets import files
 from shared.clock import FixedClock
 from shared.db import session_scope
 from tests.harness import auth
@@ -427,15 +427,15 @@ async def test_catalogue_unreachable_is_503(eligibility_database_url: str) -> No
 async def test_load_rules_is_idempotent_and_a_changed_file_is_a_new_version(rules_app: FastAPI, tmp_path: Path) -> None:
     later = CLOCK_START + dt.timedelta(days=30)
     async for session in session_scope(rules_app.state.db):
-        again = await seeds.load_rule_files(session, DATA_DIR, now=later)
+        again = await files.load_rule_files(session, DATA_DIR, now=later)
     assert {(r.id, r.version, r.created) for r in again} == {(SE_NO, 1, False), (NMS, 1, False)}
     text = (DATA_DIR / f"{SE_NO}.yaml").read_text(encoding="utf-8").replace('max_share: "0.65"', 'max_share: "0.60"')
     (tmp_path / f"{SE_NO}.yaml").write_text(text, encoding="utf-8")
     async for session in session_scope(rules_app.state.db):
-        changed = await seeds.load_rule_files(session, tmp_path, now=later)
+        changed = await files.load_rule_files(session, tmp_path, now=later)
     assert [(r.id, r.version, r.created) for r in changed] == [(SE_NO, 2, True)]
     async for session in session_scope(rules_app.state.db):
-        unchanged = await seeds.load_rule_files(session, tmp_path, now=later)
+        unchanged = await files.load_rule_files(session, tmp_path, now=later)
     assert [(r.id, r.version, r.created) for r in unchanged] == [(SE_NO, 2, False)]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(rules_app), base_url="http://eligibility") as client:
         stored = (await client.get(f"/v1/rule-sets/{SE_NO}/versions/2")).json()
@@ -559,7 +559,7 @@ async def test_an_upgraded_rule_set_is_a_new_version_and_reports_under_the_first
         before = await check(client, app_body, "nb")
         assert before["rule_set"] == {"id": SE_NO, "version": 1} and before["eligible"] is True
         async for session in session_scope(app.state.db):  # what `eligibility load-rules` does
-            loaded = await seeds.load_rule_files(session, DATA_DIR, now=CLOCK_START)
+            loaded = await files.load_rule_files(session, DATA_DIR, now=CLOCK_START)
         assert [(r.id, r.version, r.created) for r in loaded if r.id == SE_NO] == [(SE_NO, 2, True)]
         # Written by another process: checks use it within ELIGIBILITY_DATA_VERSION_CHECK_MS (app clock).
         assert (await check(client, app_body, "nb"))["rule_set"] == {"id": SE_NO, "version": 1}

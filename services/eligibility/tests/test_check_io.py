@@ -17,8 +17,8 @@ from sqlalchemy import event
 
 from services.eligibility.checks import ReferenceSnapshots
 from services.eligibility.config import Settings
+from services.eligibility.engine.rules import Rule, RuleSet
 from services.eligibility.main import create_app
-from services.eligibility.rules import Rule, RuleSet
 from services.eligibility.tests.fixtures import CLOCK_START
 from services.eligibility.tests.helpers import SE_NO, gron
 from shared.clients.catalogue import CatalogueClient

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from services.eligibility import rules
+from services.eligibility import engine
+from services.eligibility.engine import rules
 from services.eligibility.tests.helpers import context, gron, m, seeded_rule_set
-from shared.compiled import MODULES, ROOT, check_fresh, compiled, stale
+from shared.compiled import MODULES, ROOT, check_fresh, compiled, declared, stale
 
 # Applications whose reports cover passes and failures of every money rule, in each message language.
 CASES: dict[str, dict[str, object]] = {
@@ -87,6 +88,21 @@ def test_compiled_and_source_answer_the_same_reports() -> None:
     assert there["reports"] == here
     failed = {k for k, v in here.items() if not json.loads(v)["eligible"]}
     assert {k.split("/")[0] for k in failed} >= {"over-the-erdf-cap", "no-norwegian-partner", "odd-cents"}
+
+
+def test_the_engine_declares_what_is_compiled(tmp_path: Path) -> None:
+    """`shared.compiled` reads the list from the engine's `__init__.py` without importing anything of the
+    service (whose `__init__` refuses stale extensions: `python -m shared.compiled` must build over them)."""
+    assert MODULES == engine.COMPILED
+    probe = "import shared.compiled, sys; print(sorted(m for m in sys.modules if m.startswith('services')))"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr[-3000:]
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text('"""A package."""\n\nCOMPILED = ("pkg.a", "pkg.b")\n')
+    assert declared("pkg", tmp_path) == ("pkg.a", "pkg.b")
+    (tmp_path / "pkg" / "__init__.py").write_text("COMPILED = tuple(['pkg.a'])\n")
+    with pytest.raises(ValueError):  # not a literal: refused, never evaluated
+        declared("pkg", tmp_path)
 
 
 def _module_files(root: Path, name: str, *, extension_age: float, source_age: float) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from services.eligibility.rules import evaluate
+from services.eligibility.engine.rules import evaluate
 from shared.schemas.eligibility import Report, RuleResult
 
 from .helpers import SE_NO, context, gron, m, seeded_rule_set
@@ -231,7 +231,7 @@ def test_a_trivial_cross_border_added_value_is_refused_with_its_length() -> None
 
 
 def test_every_rule_of_the_seeded_sets_names_its_source() -> None:
-    from services.eligibility.seeds import read_rule_set_file
+    from services.eligibility.rule_sets.files import read_rule_set_file
     from services.eligibility.tests.helpers import DATA_DIR
 
     for path in sorted(DATA_DIR.glob("*.yaml")):

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.eligibility.rules import Rule, RuleSet, evaluate
+from services.eligibility.engine.rules import Rule, RuleSet, evaluate
 
 from .helpers import context, gron, m, reference, seeded_rule_set
 

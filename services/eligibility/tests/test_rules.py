@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.eligibility.messages import MESSAGES, placeholders
-from services.eligibility.rules import REGISTRY, add_months, evaluate, months_spanned, validate_params
+from services.eligibility.engine.rules import REGISTRY, add_months, evaluate, months_spanned, validate_params
+from services.eligibility.messages.render import MESSAGES, placeholders
 from services.eligibility.schemas import RuleSetCreate
 from shared.schemas.eligibility import Report, RuleResult
 

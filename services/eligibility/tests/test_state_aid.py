@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from services.eligibility.rules import evaluate
+from services.eligibility.engine.rules import evaluate
 from shared.schemas.eligibility import Report, RuleResult
 from tests.harness import auth
 

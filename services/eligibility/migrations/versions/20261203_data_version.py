@@ -5,7 +5,7 @@ Revises: 20261130_rule_sources
 Create Date: 2026-12-03
 
 Replicas keep which rule sets exist and their latest versions in process, keyed by this version, and
-re-read it at most every `ELIGIBILITY_DATA_VERSION_CHECK_MS`; see services/eligibility/rule_set_cache.py.
+re-read it at most every `ELIGIBILITY_DATA_VERSION_CHECK_MS`; see services/eligibility/rule_sets/cache.py.
 The triggers are on every rule-set table (not the idempotency keys), whoever writes: the API of any
 replica or `load-rules`.
 """

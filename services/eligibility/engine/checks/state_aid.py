@@ -7,8 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from services.eligibility.messages import Amount, Msg, const_msg
-from services.eligibility.rule_context import (
+from services.eligibility.engine.context import (
     Context,
     Outcome,
     add_months,
@@ -19,7 +18,8 @@ from services.eligibility.rule_context import (
     partner_sums,
     to_currency,
 )
-from services.eligibility.rule_params import (
+from services.eligibility.engine.figures import Amount, Msg, const_msg
+from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     DeMinimisParams,
 )

@@ -7,8 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from services.eligibility.messages import Amount, Country, Msg, Percent, Text, const_msg, shown
-from services.eligibility.rule_context import (
+from services.eligibility.engine.context import (
     SHARE_PLACES,
     Context,
     Outcome,
@@ -23,7 +22,8 @@ from services.eligibility.rule_context import (
     to_currency,
     zero_money_str,
 )
-from services.eligibility.rule_params import (
+from services.eligibility.engine.figures import Amount, Country, Msg, Percent, Text, const_msg, shown
+from services.eligibility.engine.params import (
     CoFinancingParams,
     FinancingBalancesParams,
     FundCountryParams,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from services.eligibility.rule_context import (
+from services.eligibility.engine.context import (
     CountryCode,
     Share,
 )

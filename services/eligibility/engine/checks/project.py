@@ -1,13 +1,12 @@
 """The check kinds about the project and its partners: the partnership, the organisation types, the programme
-area, the duration, the required texts (the call's own checks are in `rule_checks_call`). Each is a pure
+area, the duration, the required texts (the call's own checks are in `call`). Each is a pure
 function of its parameters and a `Context` (no I/O) returning an `Outcome`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.eligibility.messages import Country, Msg, Text, const_msg
-from services.eligibility.rule_context import (
+from services.eligibility.engine.context import (
     Context,
     Outcome,
     add_months,
@@ -16,7 +15,8 @@ from services.eligibility.rule_context import (
     months_spanned,
     owners_of,
 )
-from services.eligibility.rule_params import (
+from services.eligibility.engine.figures import Country, Msg, Text, const_msg
+from services.eligibility.engine.params import (
     EligibleOrganisationParams,
     PartnershipParams,
     ProgrammeAreaParams,

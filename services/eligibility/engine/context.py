@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field
 
-from services.eligibility.messages import Msg
+from services.eligibility.engine.figures import Msg
 from shared.money import ExactDecimal, Money, convert, decimal_str, quantum
 from shared.schemas.applications import CheckRequest, Partner
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region

@@ -11,8 +11,8 @@ Amounts are compared exactly with `Decimal`: a share limit is checked as `fundin
 by comparing rounded shares, so 65.00 % passes and 65.01 % fails.
 
 This module holds the rules of a version, the registry and the report; the check kinds live by subject in
-`rule_checks` (project and partners), `rule_checks_call`, `rule_checks_money` and `rule_checks_state_aid`,
-their parameters in `rule_params`, and what they read and share in `rule_context`.
+`checks/` (`project`: the project and its partners, `call`, `money`, `state_aid`), their parameters in
+`params`, and what they read and share in `context`.
 """
 
 from __future__ import annotations
@@ -25,24 +25,23 @@ from typing import Any
 import orjson
 from pydantic_core import to_json
 
-from services.eligibility.messages import message_language, render_in
-from services.eligibility.rule_checks import (
-    check_eligible_organisation,
-    check_partnership,
-    check_programme_area,
-    check_project_duration,
-    check_required_texts,
-)
-from services.eligibility.rule_checks_call import check_call_open, check_specific_objective_open
-from services.eligibility.rule_checks_money import (
+from services.eligibility.engine.checks.call import check_call_open, check_specific_objective_open
+from services.eligibility.engine.checks.money import (
     check_co_financing,
     check_financing_balances,
     check_fund_country,
     check_funding_cap,
     check_own_financing,
 )
-from services.eligibility.rule_checks_state_aid import check_aid_per_project_cap, check_de_minimis
-from services.eligibility.rule_context import (
+from services.eligibility.engine.checks.project import (
+    check_eligible_organisation,
+    check_partnership,
+    check_programme_area,
+    check_project_duration,
+    check_required_texts,
+)
+from services.eligibility.engine.checks.state_aid import check_aid_per_project_cap, check_de_minimis
+from services.eligibility.engine.context import (
     Context,
     Need,
     Outcome,
@@ -51,7 +50,7 @@ from services.eligibility.rule_context import (
     months_spanned,
     project_owners,
 )
-from services.eligibility.rule_params import (
+from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     CallOpenParams,
     CoFinancingParams,
@@ -68,6 +67,7 @@ from services.eligibility.rule_params import (
     RequiredTextsParams,
     SpecificObjectiveOpenParams,
 )
+from services.eligibility.messages.render import message_language, render_in
 from shared.schemas.eligibility import Report, Severity
 
 __all__ = [

@@ -1,9 +1,9 @@
 """The texts of every rule outcome in Swedish, Norwegian Bokmål and English (our wording, marked as such
-in the rule sets' sources), keyed by message key; `messages.render` fills in the figures."""
+in the rule sets' sources), keyed by message key; `render` fills in the figures."""
 
 from __future__ import annotations
 
-from services.eligibility.templates_state_aid import STATE_AID_MESSAGES
+from services.eligibility.messages.state_aid import STATE_AID_MESSAGES
 
 COUNTRIES: dict[str, dict[str, str]] = {
     "SE": {"sv": "Sverige", "nb": "Sverige", "en": "Sweden"},

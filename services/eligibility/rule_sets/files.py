@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.eligibility import repository as repo
 from services.eligibility.errors import InvalidRuleSetFile
-from services.eligibility.rule_sets import create_version
+from services.eligibility.rule_sets.versions import create_version
 from services.eligibility.schemas import LoadedRuleSet, RuleSetCreate
 
 SEED_AUTHOR = "load-rules"

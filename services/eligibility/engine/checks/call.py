@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.eligibility.messages import Msg, Text
-from services.eligibility.rule_context import Context, Outcome, by_code, iso
-from services.eligibility.rule_params import CallOpenParams, SpecificObjectiveOpenParams
+from services.eligibility.engine.context import Context, Outcome, by_code, iso
+from services.eligibility.engine.figures import Msg, Text
+from services.eligibility.engine.params import CallOpenParams, SpecificObjectiveOpenParams
 from shared.schemas.catalogue import Call, ProjectType
 
 

@@ -1,6 +1,6 @@
 """What a check needs of the rule sets, kept in process, so that a check asks the database nothing.
 
-- `RuleSetVersions`: a version is immutable once stored (rule_sets.py only ever inserts the next one),
+- `RuleSetVersions`: a version is immutable once stored (`versions` only ever inserts the next one),
   so a check reads its rules from the database once per process and version.
 - `RuleSetIndex`: which rule sets exist (programme, call) and the latest version of each: what a check
   resolves its rule set with. It is kept per *data version* of the rule sets (`DataVersion`: the
@@ -18,8 +18,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from services.eligibility import repository as repo
+from services.eligibility.engine.rules import RuleSet
 from services.eligibility.models import PROGRAMME_WIDE
-from services.eligibility.rules import RuleSet
 from shared.db import Database
 
 

@@ -1,7 +1,7 @@
-"""Message templates of every rule outcome in Swedish, Norwegian Bokmål and English, and the
-language-aware formatting of the figures in them (amounts, shares, countries, names).
+"""Messages rendered in Swedish, Norwegian Bokmål or English: a template of `templates` filled in with the
+language-aware formatting of its figures (amounts, shares, countries, names).
 
-A check returns `Msg(key, args)` (`figures`); `render(msgs, language)` turns them into one sentence or more. The
+A check returns `Msg(key, args)` (`engine.figures`); `render(msgs, language)` turns them into one sentence or more. The
 figures stay typed until then, so each language gets its own number format (sv/nb: `396 000,00 EUR`,
 `66,00 %`; en: `396,000.00 EUR`, `66.00%`).
 """
@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from services.eligibility.figures import Amount, ConstMsg, Country, Msg, Percent, Shown, Text, const_msg, shown
-from services.eligibility.templates import COUNTRIES, MESSAGES
+from services.eligibility.engine.figures import Amount, ConstMsg, Country, Msg, Percent, Shown, Text, const_msg, shown
+from services.eligibility.messages.templates import COUNTRIES, MESSAGES
 from shared.i18n import MESSAGE_LANGUAGES, pick
 from shared.money import minor_units, quantum
 
