@@ -1,6 +1,7 @@
 """Cross-cutting helpers: language negotiation, cursors, problem+json, tokens, request ids, metrics."""
 
 import base64
+import datetime as dt
 
 import httpx
 import pytest
@@ -8,11 +9,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from shared.auth import CurrentPrincipal, TokenVerifier, issue_token, require_roles
-from shared.clock import FixedMonotonic
+from shared.clock import FixedClock, FixedMonotonic
 from shared.i18n import negotiate, pick
 from shared.observability import RequestContextMiddleware
 from shared.pagination import Keyset, Offset, PageParams, decode_cursor, encode_cursor, paginate
-from shared.problems import Conflict, ProblemError, install_problem_handlers
+from shared.problems import Conflict, ProblemError, Unauthorized, install_problem_handlers
 from shared.settings import AuthSettings, ServiceSettings
 
 
@@ -167,6 +168,60 @@ async def test_tokens_of_the_wrong_shape_are_401(claims: dict[str, object]) -> N
         assert r.status_code == 401
         assert r.headers["content-type"] == "application/problem+json"
         assert r.headers["www-authenticate"] == "Bearer"
+
+
+LIFETIME = dt.timedelta(seconds=600)
+LEEWAY = dt.timedelta(seconds=30)
+
+
+async def test_a_token_is_valid_for_its_lifetime_and_the_leeway_on_the_verifier_clock() -> None:
+    """Expiry is judged on the verifier's clock, not the system time (this token is issued in 2031): valid
+    at its issue, still within the leeway after `exp`, and refused (401 problem+json) one second later."""
+    settings = AuthSettings(leeway_seconds=int(LEEWAY.total_seconds()))
+    clock = FixedClock(dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC))
+    token = issue_token(settings, sub="ada", roles=["admin"], ttl_seconds=int(LIFETIME.total_seconds()), clock=clock)
+    app = _app()
+    app.state.token_verifier = TokenVerifier(settings, clock=clock)
+    async with await _client(app) as c:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await c.get("/v1/only-admin", headers=headers)).status_code == 200
+        clock.advance(LIFETIME + LEEWAY - dt.timedelta(seconds=1))
+        assert (await c.get("/v1/only-admin", headers=headers)).status_code == 200
+        clock.advance(dt.timedelta(seconds=1))
+        refused = await c.get("/v1/only-admin", headers=headers)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert refused.json()["detail"] == "the bearer token is not valid: Signature has expired"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf"])
+async def test_a_token_of_the_future_is_refused_until_the_leeway_before_it(claim: str) -> None:
+    import jwt
+
+    settings = AuthSettings(leeway_seconds=int(LEEWAY.total_seconds()))
+    at = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
+    clock = FixedClock(at)
+    verifier = TokenVerifier(settings, clock=clock)
+    starts = int((at + dt.timedelta(seconds=100)).timestamp())
+    claims = {"sub": "ada", "roles": ["admin"], claim: starts, "exp": starts + int(LIFETIME.total_seconds())}
+    token = jwt.encode(claims, settings.secret, algorithm="HS256")
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(token)
+    assert refused.value.detail == f"the bearer token is not valid: The token is not yet valid ({claim})"
+    clock.advance(dt.timedelta(seconds=100) - LEEWAY - dt.timedelta(seconds=1))
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)
+    clock.advance(dt.timedelta(seconds=1))
+    assert (await verifier.verify(token)).sub == "ada"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+async def test_a_token_whose_times_are_not_numbers_is_refused(claim: str) -> None:
+    import jwt
+
+    settings = AuthSettings()
+    claims: dict[str, object] = {"sub": "ada", "roles": ["admin"], "exp": 4102444800, claim: "soon"}
+    with pytest.raises(Unauthorized, match=f"\\({claim}\\) must be an integer"):
+        await TokenVerifier(settings).verify(jwt.encode(claims, settings.secret, algorithm="HS256"))
 
 
 async def test_request_id_is_echoed_or_made() -> None:
