@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -17,6 +16,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.clock import Clock, system_clock
 from shared.problems import Forbidden, Unauthorized
 from shared.settings import AuthSettings
 
@@ -44,10 +44,15 @@ class Principal:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens with the shared secret or the identity provider's JWKS."""
+    """Verifies bearer tokens with the shared secret or the identity provider's JWKS.
 
-    def __init__(self, settings: AuthSettings) -> None:
+    A token's times (`exp`, `nbf`, `iat`, with `leeway_seconds`) are checked against `clock`: the real
+    time (`system_clock`), also in an app run at a `FixedClock`'s business instant, since tokens are
+    issued at the real time; a test passes a `FixedClock` and moves it through a token's lifetime."""
+
+    def __init__(self, settings: AuthSettings, *, clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock
         # The key set is cached for an hour; a token naming a kid not in it fetches the set again (a
         # rotation), at most once per cooldown. No per-kid cache: it would keep a retired key valid.
         self._jwks = (
@@ -76,14 +81,45 @@ class TokenVerifier:
                 algorithms=algorithms,
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
-                leeway=self.settings.leeway_seconds,
-                options={"require": ["sub", "exp"], "verify_aud": self.settings.audience is not None},
+                options={
+                    "require": ["sub", "exp"],
+                    "verify_aud": self.settings.audience is not None,
+                    # PyJWT would check these against the system time: checked below against the clock.
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
+            check_times(claims, self.clock().timestamp(), self.settings.leeway_seconds)
         except jwt.PyJWTError as exc:
             raise Unauthorized(
                 f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}
             ) from None
         return principal_of(claims)
+
+
+def check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
+    """PyJWT's checks of a token's `iat`, `nbf` and `exp` (the same errors), at `now` (seconds since the
+    epoch) instead of the system time: issued or valid from no later than `now` + `leeway`, expiring
+    after `now` - `leeway`."""
+
+    def seconds(name: str, error: type[jwt.PyJWTError], message: str) -> int | None:
+        if name not in claims:
+            return None
+        try:
+            return int(claims[name])
+        except (ValueError, TypeError, OverflowError):
+            raise error(message) from None
+
+    iat = seconds("iat", jwt.InvalidIssuedAtError, "Issued At claim (iat) must be an integer.")
+    if iat is not None and iat > now + leeway:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    nbf = seconds("nbf", jwt.DecodeError, "Not Before claim (nbf) must be an integer.")
+    if nbf is not None and nbf > now + leeway:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    exp = seconds("exp", jwt.DecodeError, "Expiration Time claim (exp) must be an integer.")
+    if exp is not None and exp <= now - leeway:
+        raise jwt.ExpiredSignatureError("Signature has expired")
 
 
 def principal_of(claims: dict[str, Any]) -> Principal:
@@ -109,10 +145,16 @@ def principal_of(claims: dict[str, Any]) -> Principal:
 
 
 def issue_token(
-    settings: AuthSettings, *, sub: str, roles: list[str], org: str | None = None, ttl_seconds: int = 12 * 3600
+    settings: AuthSettings,
+    *,
+    sub: str,
+    roles: list[str],
+    org: str | None = None,
+    ttl_seconds: int = 12 * 3600,
+    clock: Clock = system_clock,
 ) -> str:
-    """Sign a development token (HS256 with the shared secret)."""
-    now = int(time.time())
+    """Sign a development token (HS256 with the shared secret), issued at `clock`'s instant."""
+    now = int(clock().timestamp())
     claims: dict[str, object] = {"sub": sub, "roles": roles, "iat": now, "exp": now + ttl_seconds}
     if org:
         claims["org"] = org

@@ -3,11 +3,17 @@
 Time-dependent behaviour (a call's status, a submission's reference year, a ledger entry's time, a
 key's expiry) reads the clock passed in, never `datetime.now()`, so a test can run it at a fixed
 instant (`FixedClock`) and a run across New Year cannot change what a test expects.
+
+Durations (how long a cached answer stays fresh) are measured on a monotonic clock instead, one the
+wall clock being set cannot move: `Monotonic`, `time.monotonic` unless a test passes a `FixedMonotonic`
+that it moves itself, so no test waits for real seconds to pass.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -40,6 +46,29 @@ class FixedClock:
 
     def advance(self, delta: dt.timedelta) -> None:
         self.at = self.at + delta
+
+
+Monotonic = Callable[[], float]
+"""Seconds on a clock that never goes back, for measuring durations: `time.monotonic` (`monotonic`), or a
+`FixedMonotonic` in tests. Only differences between two readings mean anything."""
+
+monotonic: Monotonic = time.monotonic
+"""The real monotonic clock."""
+
+
+class FixedMonotonic:
+    """A monotonic clock that answers one reading until moved forward (tests)."""
+
+    def __init__(self, at: float = 0.0) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a monotonic clock never goes back")
+        self.at += seconds
 
 
 def clock_of(request: Request) -> Clock:

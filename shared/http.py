@@ -10,13 +10,13 @@ and spans join the caller's (see `shared.observability`).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 from httpx_retries import Retry, RetryTransport
 
+from shared.clock import Monotonic, monotonic
 from shared.observability import REQUEST_ID_HEADER, current_request_id
 from shared.problems import UpstreamError
 from shared.settings import ServiceSettings
@@ -90,15 +90,24 @@ class ETagCache:
     `get_parsed` also keeps what a parser made of a cached body, per ETag: the same representation is
     parsed (validated into models) once, not on every read. A parsed value is shared by every reader
     of that representation, so it must not be changed.
+
+    Freshness is measured on `now` (`time.monotonic` unless a test passes a `FixedMonotonic` it moves).
     """
 
     def __init__(
-        self, client: httpx.AsyncClient, service: str, max_entries: int = 512, max_fresh_seconds: float = 10.0
+        self,
+        client: httpx.AsyncClient,
+        service: str,
+        max_entries: int = 512,
+        max_fresh_seconds: float = 10.0,
+        *,
+        now: Monotonic = monotonic,
     ) -> None:
         self.client = client
         self.service = service
         self.max_entries = max_entries
         self.max_fresh_seconds = max_fresh_seconds
+        self.now = now
         self._entries: dict[str, _Entry] = {}
         self._asking: dict[str, asyncio.Future[tuple[int, Any, _Entry | None]]] = {}
 
@@ -111,13 +120,13 @@ class ETagCache:
             name, _, value = d.partition("=")
             if name == "max-age" and value.isdigit():
                 max_age = int(value)
-        return time.monotonic() + min(max_age, self.max_fresh_seconds)
+        return self.now() + min(max_age, self.max_fresh_seconds)
 
     async def _get(self, url: str, params: dict[str, Any] | None) -> tuple[int, Any, _Entry | None]:
         """(status, parsed JSON, the cache entry holding it when the answer is a cached 200)."""
         cache_key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items())) if params else url
         cached = self._entries.get(cache_key)
-        if cached is not None and time.monotonic() < cached.fresh_until:
+        if cached is not None and self.now() < cached.fresh_until:
             return 200, cached.data, cached
         asking = self._asking.get(cache_key)
         if asking is None:

@@ -13,6 +13,12 @@ tests/ out) never needs pytest.
 - `fresh_database(backend, service, tmp)`: an empty database of its own, for a test that migrates it
   itself (tests/test_migrations.py).
 - `auth(role, sub)`: headers with a development bearer token.
+- `wait_until(condition, what)` / `eventually(condition, what)`: poll a condition that another process
+  brings about on its own (a service's outbox relay, the database server) until it holds, or fail after
+  a deadline. Only for that: what this process does is awaited, and its time moved with a `FixedClock`
+  or `FixedMonotonic`, never waited for.
+- `let_others_run()`: one pass of the event loop (every other ready task runs up to its next wait); no
+  time passes.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +157,30 @@ def database_fixture(service: str, alembic_ini: Path, md: MetaData) -> tuple[Any
 def auth(role: str, sub: str, org: str | None = None) -> dict[str, str]:
     """Authorization headers with a development token (the default `AUTH_SECRET`)."""
     return {"Authorization": f"Bearer {issue_token(AuthSettings(), sub=sub, roles=[role], org=org)}"}
+
+
+def wait_until(condition: Callable[[], bool], what: str, *, seconds: float = 30, every: float = 0.1) -> None:
+    """Return once `condition()` holds, polling it every `every` seconds; an AssertionError naming `what`
+    after `seconds` seconds. For work another process does on its own (see the module's docstring)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(every)
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], what: str, *, seconds: float = 10, every: float = 0.01
+) -> None:
+    """`wait_until` for a condition that must be awaited (a query of the database server's own state)."""
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        await asyncio.sleep(every)
+
+
+async def let_others_run() -> None:
+    """Yield to the event loop once: every other task that is ready runs up to its next wait. Not a wait
+    for time (`asyncio.sleep(0)` is asyncio's way to yield)."""
+    await asyncio.sleep(0)

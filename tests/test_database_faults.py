@@ -5,6 +5,7 @@ real sockets (one nothing listens on, one that accepts and never answers), no mo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from services.applications.config import Settings as ApplicationsSettings
 from services.applications.main import create_app as applications_app
@@ -177,11 +178,22 @@ async def _run_alone_faults() -> None:
             await refused.run_alone(engine, {"zero": 0})
         assert not database_unavailable(caught.value)
         assert getattr(caught.value, "orig", None) is not None  # wrapped as SQLAlchemy wraps it
-        abandoned = asyncio.create_task(slow.run_alone(engine, {"s": 0.1}))
-        await asyncio.sleep(0.02)
+        invalidated: list[object] = []
+        event.listen(engine.sync_engine.pool, "invalidate", lambda _dbapi, record, _exc: invalidated.append(record))
+        sending = asyncio.Event()
+
+        @contextlib.asynccontextmanager
+        async def noting() -> AsyncIterator[None]:  # entered with the connection in hand, the statement next
+            sending.set()
+            yield
+
+        abandoned = asyncio.create_task(slow.run_alone(engine, {"s": 0.1}, turn=noting()))
+        # The task runs on into the driver until it waits for the server: then this one runs again.
+        await asyncio.wait_for(sending.wait(), timeout=HANG_GUARD)
         abandoned.cancel()
         with pytest.raises(asyncio.CancelledError):
             await abandoned
+        assert len(invalidated) == 1  # abandoned mid-statement: its connection is replaced, not reused
         one = Precompiled(select(bindparam("v", type_=Integer)), engine.dialect)
         for _ in range(3):  # the pool hands out sound connections afterwards
             assert (await one.run_alone(engine, {"v": 1}))[0] == 1

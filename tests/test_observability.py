@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import queue
 import re
-import time
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -269,32 +270,74 @@ def test_every_log_line_is_one_json_object_with_the_same_fields() -> None:
     assert all("ValueError: boom" in line["exception"] for line in lines[2:])
 
 
-def test_info_lines_are_flushed_within_the_interval_and_warnings_at_once(tmp_path: Any) -> None:
+class Flushes:
+    """A file as the handler's stream, noting each flush (the flushing thread's too)."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.flushed: queue.Queue[None] = queue.Queue()
+
+    def write(self, text: str) -> int:
+        return int(self.file.write(text))
+
+    def flush(self) -> None:
+        self.file.flush()
+        self.flushed.put(None)
+
+
+class HeldSleep:
+    """The flushing thread's sleep: notes the seconds it is asked for and ends when the test lets it."""
+
+    def __init__(self) -> None:
+        self.asked: queue.Queue[float] = queue.Queue()
+        self._end = threading.Semaphore(0)
+
+    def __call__(self, seconds: float) -> None:
+        self.asked.put(seconds)
+        if not self._end.acquire(timeout=GUARD):
+            raise AssertionError("the test never ended the flushing thread's sleep")
+
+    def end(self) -> None:
+        self._end.release()
+
+
+GUARD = 5.0
+"""Seconds after which a test takes the flushing thread to be stuck (it is never waited for otherwise)."""
+
+
+def test_info_lines_are_flushed_after_the_interval_and_warnings_at_once(tmp_path: Any) -> None:
     """The services' log handler writes an info line without a system call of its own, and flushes it
-    within its interval even if nothing else is logged; a warning is flushed with its line; closing it
-    flushes the rest and ends its thread."""
+    once its interval has passed even if nothing else is logged; a warning is flushed with its line;
+    closing it flushes the rest and ends its thread, also while that thread sleeps. The thread's sleep
+    is held by the test, which ends it: no real interval passes."""
     path = tmp_path / "service.log"
     logger = logging.getLogger(f"line-handler-{uuid.uuid4().hex}")
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    with open(path, "w") as stream:
-        handler = LineHandler(stream, every=0.5)
+    sleep = HeldSleep()
+    with open(path, "w") as file:
+        stream = Flushes(file)
+        handler = LineHandler(stream, every=0.5, sleep=sleep)
         handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         logger.addHandler(handler)
         try:
             logger.info("first")
             assert path.read_text() == ""  # in the stream's buffer, not yet written
-            deadline = time.monotonic() + 5
-            while path.read_text() != "INFO first\n":
-                assert time.monotonic() < deadline, "the info line was never flushed"
-                time.sleep(0.05)
+            assert sleep.asked.get(timeout=GUARD) == 0.5  # the thread, woken by the line, waits its interval
+            assert path.read_text() == "" and stream.flushed.empty()  # nothing flushed during the interval
+            sleep.end()
+            stream.flushed.get(timeout=GUARD)  # the interval over, the thread flushes
+            assert path.read_text() == "INFO first\n"
             logger.warning("second")
-            assert path.read_text() == "INFO first\nWARNING second\n"
+            assert path.read_text() == "INFO first\nWARNING second\n"  # flushed with its line
+            stream.flushed.get_nowait()
             logger.info("third")
-            time.sleep(0.1)  # the thread, woken by these lines, is in its sleep when it is closed
+            assert sleep.asked.get(timeout=GUARD) == 0.5  # woken by these lines, the thread is in its sleep
         finally:
             logger.removeHandler(handler)
             handler.close()  # flushes, and its thread ends
         assert path.read_text() == "INFO first\nWARNING second\nINFO third\n"
-    handler.flusher.join(5)
-    assert not handler.flusher.is_alive()
+        sleep.end()
+        handler.flusher.join(GUARD)
+        assert not handler.flusher.is_alive()
+    assert sleep.asked.empty()  # it ended instead of sleeping again

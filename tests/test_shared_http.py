@@ -1,6 +1,7 @@
 """Cross-cutting helpers: language negotiation, cursors, problem+json, tokens, request ids, metrics."""
 
 import base64
+import datetime as dt
 
 import httpx
 import pytest
@@ -8,10 +9,11 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from shared.auth import CurrentPrincipal, TokenVerifier, issue_token, require_roles
+from shared.clock import FixedClock, FixedMonotonic
 from shared.i18n import negotiate, pick
 from shared.observability import RequestContextMiddleware
 from shared.pagination import Keyset, Offset, PageParams, decode_cursor, encode_cursor, paginate
-from shared.problems import Conflict, ProblemError, install_problem_handlers
+from shared.problems import Conflict, ProblemError, Unauthorized, install_problem_handlers
 from shared.settings import AuthSettings, ServiceSettings
 
 
@@ -168,6 +170,60 @@ async def test_tokens_of_the_wrong_shape_are_401(claims: dict[str, object]) -> N
         assert r.headers["www-authenticate"] == "Bearer"
 
 
+LIFETIME = dt.timedelta(seconds=600)
+LEEWAY = dt.timedelta(seconds=30)
+
+
+async def test_a_token_is_valid_for_its_lifetime_and_the_leeway_on_the_verifier_clock() -> None:
+    """Expiry is judged on the verifier's clock, not the system time (this token is issued in 2031): valid
+    at its issue, still within the leeway after `exp`, and refused (401 problem+json) one second later."""
+    settings = AuthSettings(leeway_seconds=int(LEEWAY.total_seconds()))
+    clock = FixedClock(dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC))
+    token = issue_token(settings, sub="ada", roles=["admin"], ttl_seconds=int(LIFETIME.total_seconds()), clock=clock)
+    app = _app()
+    app.state.token_verifier = TokenVerifier(settings, clock=clock)
+    async with await _client(app) as c:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await c.get("/v1/only-admin", headers=headers)).status_code == 200
+        clock.advance(LIFETIME + LEEWAY - dt.timedelta(seconds=1))
+        assert (await c.get("/v1/only-admin", headers=headers)).status_code == 200
+        clock.advance(dt.timedelta(seconds=1))
+        refused = await c.get("/v1/only-admin", headers=headers)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert refused.json()["detail"] == "the bearer token is not valid: Signature has expired"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf"])
+async def test_a_token_of_the_future_is_refused_until_the_leeway_before_it(claim: str) -> None:
+    import jwt
+
+    settings = AuthSettings(leeway_seconds=int(LEEWAY.total_seconds()))
+    at = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
+    clock = FixedClock(at)
+    verifier = TokenVerifier(settings, clock=clock)
+    starts = int((at + dt.timedelta(seconds=100)).timestamp())
+    claims = {"sub": "ada", "roles": ["admin"], claim: starts, "exp": starts + int(LIFETIME.total_seconds())}
+    token = jwt.encode(claims, settings.secret, algorithm="HS256")
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(token)
+    assert refused.value.detail == f"the bearer token is not valid: The token is not yet valid ({claim})"
+    clock.advance(dt.timedelta(seconds=100) - LEEWAY - dt.timedelta(seconds=1))
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)
+    clock.advance(dt.timedelta(seconds=1))
+    assert (await verifier.verify(token)).sub == "ada"
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf", "exp"])
+async def test_a_token_whose_times_are_not_numbers_is_refused(claim: str) -> None:
+    import jwt
+
+    settings = AuthSettings()
+    claims: dict[str, object] = {"sub": "ada", "roles": ["admin"], "exp": 4102444800, claim: "soon"}
+    with pytest.raises(Unauthorized, match=f"\\({claim}\\) must be an integer"):
+        await TokenVerifier(settings).verify(jwt.encode(claims, settings.secret, algorithm="HS256"))
+
+
 async def test_request_id_is_echoed_or_made() -> None:
     async with await _client(_app()) as c:
         r = await c.post("/v1/things", json={"n": 1}, headers={"X-Request-ID": "abc-123"})
@@ -193,26 +249,30 @@ async def test_etag_cache_reuses_fresh_copies_then_revalidates() -> None:
         return cached_json(request, {"version": state["version"]}, max_age=state["max_age"])
 
     client = make_client("http://upstream", transport=httpx.ASGITransport(app=upstream))
-    cache = ETagCache(client, "upstream", max_fresh_seconds=0.2)
+    ticks = FixedMonotonic()
+    cache = ETagCache(client, "upstream", max_fresh_seconds=0.25, now=ticks)
     assert await cache.get_json("/thing") == (200, {"version": 1})
+    ticks.advance(0.125)
     assert await cache.get_json("/thing") == (200, {"version": 1})
     assert len(seen) == 1  # the second read was fresh: no request at all
 
-    import asyncio
-
-    await asyncio.sleep(0.25)
+    ticks.advance(0.125)  # max_fresh_seconds, though the upstream said max-age=60: stale
     assert await cache.get_json("/thing") == (200, {"version": 1})
     assert len(seen) == 2 and seen[1] is not None  # revalidated with If-None-Match, answered 304
 
     state["version"] = 2
-    await asyncio.sleep(0.25)
+    ticks.advance(0.125)
+    assert await cache.get_json("/thing") == (200, {"version": 1})  # the 304 made it fresh again
+    assert len(seen) == 2
+    ticks.advance(0.125)
     assert await cache.get_json("/thing") == (200, {"version": 2})  # a change is seen once stale
+    assert len(seen) == 3
 
     state["max_age"] = 0
-    await asyncio.sleep(0.25)
+    ticks.advance(0.25)
     await cache.get_json("/thing")
     await cache.get_json("/thing")
-    assert len(seen) == 5  # max-age=0: every read revalidates
+    assert len(seen) == 5  # max-age=0: every read revalidates, with no time passing between them
 
     down = ETagCache(make_client("http://127.0.0.1:9", retries=0, timeout=0.5), "upstream")
     with pytest.raises(UpstreamError):
@@ -233,11 +293,12 @@ async def test_etag_cache_parses_a_representation_once_and_asks_once_for_concurr
     parsed: list[object] = []
     upstream = FastAPI()
     state: dict[str, object] = {"version": 1, "fail": False}
+    answer = asyncio.Event()  # the upstream answers once every reader of a round is waiting
 
     @upstream.get("/thing")
     async def thing(request: Request) -> Response:
         seen.append(request.headers.get("if-none-match"))
-        await asyncio.sleep(0.01)  # long enough for every reader below to be waiting on it
+        await answer.wait()
         if state["fail"]:
             return Response(status_code=503)
         return cached_json(request, {"version": state["version"]}, max_age=60)
@@ -246,27 +307,48 @@ async def test_etag_cache_parses_a_representation_once_and_asks_once_for_concurr
         parsed.append(data)
         return ("parsed", data)
 
+    async def together(readers: int) -> list[object]:
+        """`readers` concurrent `get_parsed`, the upstream held back until every one of them is waiting
+        (each has run up to its first wait when the last has begun), so that none can be answered from
+        what another's request brought back."""
+        begun = 0
+        everyone = asyncio.Event()
+
+        async def read() -> object:
+            nonlocal begun
+            begun += 1
+            if begun == readers:
+                everyone.set()
+            return await cache.get_parsed("/thing", parse)
+
+        answer.clear()
+        reading = asyncio.gather(*(read() for _ in range(readers)), return_exceptions=True)
+        await asyncio.wait_for(everyone.wait(), timeout=10)
+        answer.set()
+        return await asyncio.wait_for(reading, timeout=10)
+
     client = make_client("http://upstream", transport=httpx.ASGITransport(app=upstream), retries=0)
-    cache = ETagCache(client, "upstream", max_fresh_seconds=0.2)
-    answers = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(10)))
+    ticks = FixedMonotonic()
+    cache = ETagCache(client, "upstream", max_fresh_seconds=0.25, now=ticks)
+    answers = await together(10)
     assert answers == [(200, ("parsed", {"version": 1}))] * 10
     assert len(seen) == 1 and len(parsed) == 1  # ten readers: one request, one parse
-    assert answers[0][1] is answers[9][1]  # the very same parsed value
+    assert answers[0][1] is answers[9][1]  # type: ignore[index]  # the very same parsed value
     assert await cache.get_json("/thing") == (200, {"version": 1})  # the raw JSON is still there
 
-    await asyncio.sleep(0.25)
-    again = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(10)))
+    ticks.advance(0.25)
+    again = await together(10)
     assert again == answers and len(seen) == 2 and seen[1] is not None  # one revalidation, a 304
     assert len(parsed) == 1  # the same representation (ETag): not parsed again
 
     state["version"] = 2
-    await asyncio.sleep(0.25)
+    ticks.advance(0.25)
     assert await cache.get_parsed("/thing", parse) == (200, ("parsed", {"version": 2}))
     assert len(parsed) == 2  # a new representation is parsed once
 
     state["fail"] = True
-    await asyncio.sleep(0.25)
-    failed = await asyncio.gather(*(cache.get_parsed("/thing", parse) for _ in range(5)), return_exceptions=True)
+    ticks.advance(0.25)
+    failed = await together(5)
     assert all(isinstance(f, UpstreamError) for f in failed) and len(seen) == 4  # nothing stale, one request
     await client.aclose()
 

@@ -42,6 +42,8 @@ SQL_CALL = re.compile(r"(?<![\w.])(?<!def )(?:sa\.|sqlalchemy\.)?(?:select|inser
 # A transaction commit takes no arguments (`session.commit()`); `budget.commit(...)` books a commitment.
 COMMIT_CALL = re.compile(r"\.commit\(\s*\)")
 WALL_CLOCK = re.compile(r"(?<![\w])(?:datetime\.now|date\.today|utcnow)\(")
+SYSTEM_TIME = re.compile(r"(?<![\w.])time\.(?:time|monotonic)\(")
+SLEEP = re.compile(r"(?<![\w.])(?:time|asyncio)\.sleep\(")
 CATALOGUE_CLIENT = re.compile(r"^\s*class\s+CatalogueClient\b", re.M)
 MIGRATION_NAME = re.compile(r"^\d{8}_[a-z0-9_]+$")
 
@@ -156,6 +158,30 @@ def test_time_only_from_the_clock() -> None:
     files = [p for p in python_files(SERVICES_DIR, SHARED_DIR) if rel(p) != "shared/clock.py"]
     found = matches(WALL_CLOCK, files)
     assert found == [], "wall-clock reads outside shared/clock.py (take `now`/a FixedClock instead):" + report(found)
+
+
+# Reads of the system time that decide nothing a test needs to move: a pooled connection's idle time before
+# a ping (shared/db.py), Retry-After from the rate limiter's window, which runs on `time.time` itself
+# (shared/guards.py), and a log record's creation time, as `logging` stamps its own (shared/logs.py).
+SYSTEM_TIME_ALLOWED = {"shared/clock.py", "shared/db.py", "shared/guards.py", "shared/logs.py"}
+
+
+def test_durations_only_from_an_injectable_clock() -> None:
+    files = [
+        p
+        for p in python_files(SERVICES_DIR, SHARED_DIR)
+        if rel(p) not in SYSTEM_TIME_ALLOWED and not in_part(p, "tests", "migrations")
+    ]
+    found = matches(SYSTEM_TIME, files)
+    assert found == [], "system time read outside shared/clock.py (take a `Monotonic`, e.g. `now=`):" + report(found)
+
+
+def test_tests_do_not_sleep() -> None:
+    """A test moves a FixedClock or FixedMonotonic, or awaits the very thing it waits for; what another
+    process does on its own is polled with `tests.harness.wait_until`/`eventually`, the only sleeps."""
+    files = [p for p in python_files(SERVICES_DIR, ROOT / "tests") if p.name.startswith(("test_", "conftest"))]
+    found = matches(SLEEP, files)
+    assert found == [], "tests that sleep:" + report(found)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
 
-from shared.db import Database
+from shared.db import READ_ONLY, Database
 from shared.turns import hot_row_turn
-from tests.harness import fresh_database
+from tests.harness import eventually, fresh_database, let_others_run
+
+GUARD = 10.0
+"""Seconds after which an awaited step is taken to hang (it is never waited for otherwise)."""
 
 
 @pytest.fixture
@@ -28,6 +32,21 @@ async def db(tmp_path: Path) -> Database:
     await database.dispose()
 
 
+def writers_asking(db: Database) -> asyncio.Queue[None]:
+    """One item as each writer of `db` is about to ask for its turn: noted when its session's connection
+    is made (`engine_connect`, its pooled DBAPI connection in hand), from where it goes on to BEGIN, whose
+    listener (`shared.db`) queues it on the turn's lock, with no wait in between, before the writer's
+    task gives the event loop back: so once the item is had, the writer is in the queue."""
+    asked: asyncio.Queue[None] = asyncio.Queue()
+
+    @event.listens_for(db.engine.sync_engine, "engine_connect")
+    def _asked(conn: Connection) -> None:
+        if not conn.get_execution_options().get(READ_ONLY):
+            asked.put_nowait(None)
+
+    return asked
+
+
 async def test_writers_take_the_lock_in_the_order_they_asked(db: Database) -> None:
     written: list[int] = []
 
@@ -37,12 +56,14 @@ async def test_writers_take_the_lock_in_the_order_they_asked(db: Database) -> No
             written.append(n)
             await session.commit()
 
+    asked = writers_asking(db)
     async with db.sessionmaker() as first:
         await first.execute(text("INSERT INTO entries (n) VALUES (0)"))  # holds the write lock
+        asked.get_nowait()
         waiting = []
         for n in range(1, 6):  # each asks while the first still writes, one after the other
             waiting.append(asyncio.create_task(write(n)))
-            await asyncio.sleep(0.05)
+            await asyncio.wait_for(asked.get(), timeout=GUARD)  # n is queued before n + 1 starts
         assert written == []
         await first.commit()
     await asyncio.wait_for(asyncio.gather(*waiting), timeout=30)
@@ -64,10 +85,12 @@ async def test_a_rolled_back_writer_gives_its_turn_back(db: Database) -> None:
 
 
 async def test_a_reader_does_not_wait_for_queued_writers(db: Database) -> None:
+    asked = writers_asking(db)
     async with db.sessionmaker() as writer:
         await writer.execute(text("INSERT INTO entries (n) VALUES (1)"))
+        asked.get_nowait()
         queued = asyncio.create_task(_insert(db, 2))
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(asked.get(), timeout=GUARD)  # the second writer waits for its turn
         async with db.reader() as reader:
             seen = await asyncio.wait_for(reader.execute(text("SELECT count(*) FROM entries")), timeout=5)
             assert seen.scalar_one() == 0  # the snapshot before either write
@@ -83,13 +106,15 @@ async def _insert(db: Database, n: int) -> None:
 
 async def test_a_hot_row_turn_is_had_in_arrival_order_and_handed_on_when_its_block_ends() -> None:
     reached: list[int] = []
-    release_first = asyncio.Event()
+    holding, release_first = asyncio.Event(), asyncio.Event()
+    asking: asyncio.Queue[int] = asyncio.Queue()
 
     async def commitment(n: int, *, fail: bool = False, priority: str = "TA") -> None:
+        asking.put_nowait(n)  # the test's task runs again once this one waits (for the turn)
         try:
             async with hot_row_turn(("balance", priority)):
                 reached.append(n)
-                await asyncio.sleep(0)
+                await let_others_run()  # a block that awaits (its statement), the others queued meanwhile
                 if fail:
                     raise RuntimeError("no room")
         except RuntimeError:
@@ -97,14 +122,15 @@ async def test_a_hot_row_turn_is_had_in_arrival_order_and_handed_on_when_its_blo
 
     async def first() -> None:
         async with hot_row_turn(("balance", "TA")):
+            holding.set()
             await release_first.wait()
 
     holder = asyncio.create_task(first())
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(holding.wait(), timeout=GUARD)
     queued = []
     for n in range(1, 6):  # n = 2 fails inside its block: the turn is handed on all the same
         queued.append(asyncio.create_task(commitment(n, fail=n == 2)))
-        await asyncio.sleep(0.01)
+        assert await asyncio.wait_for(asking.get(), timeout=GUARD) == n  # n is queued before n + 1 starts
     other = asyncio.create_task(commitment(99, priority="1"))  # another row: no turn to wait for
     await asyncio.wait_for(other, timeout=5)
     assert reached == [99]
@@ -132,11 +158,21 @@ async def test_a_hot_row_is_updated_in_arrival_order_after_its_holder_commits(po
             await session.commit()
         update = text("UPDATE balance SET seen = seen || :n || ' ' WHERE id = 1")
 
+        asking: asyncio.Queue[int] = asyncio.Queue()
+
         async def commitment(n: int) -> None:
             async with db.sessionmaker() as session:
+                asking.put_nowait(n)  # the test's task runs again once this one waits (for the turn or the row)
                 async with hot_row_turn(("balance", 1)):
                     await session.execute(update, {"n": str(n)})
                 await session.commit()
+
+        async def waiting_for_the_row() -> bool:
+            async with db.reader() as session:
+                waiting = text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                return bool((await session.execute(waiting)).scalar_one() == 1)
 
         async with db.sessionmaker() as holder:
             async with hot_row_turn(("balance", 1)):
@@ -144,7 +180,9 @@ async def test_a_hot_row_is_updated_in_arrival_order_after_its_holder_commits(po
             queued = []
             for n in range(1, 6):  # each arrives while the holder has the row, one after the other
                 queued.append(asyncio.create_task(commitment(n)))
-                await asyncio.sleep(0.05)
+                assert await asyncio.wait_for(asking.get(), timeout=GUARD) == n  # n is queued before n + 1 starts
+            # Polled, as only the database server knows it: the first's UPDATE waits there for the row's lock.
+            await eventually(waiting_for_the_row, "the first queued UPDATE waiting for the row's lock")
             assert not any(task.done() for task in queued)  # the first waits for the row, the rest for it
             await holder.commit()
         await asyncio.wait_for(asyncio.gather(*queued), timeout=10)
@@ -155,19 +193,23 @@ async def test_a_hot_row_is_updated_in_arrival_order_after_its_holder_commits(po
 
 
 async def test_a_turn_not_had_in_time_lets_the_request_go_on_to_the_database(caplog: pytest.LogCaptureFixture) -> None:
-    release = asyncio.Event()
+    """With no time to wait (`wait_seconds=0`: the time is up at the event loop's next pass) a turn that is
+    held is not had: the request goes on, logged; once handed on, the turn is had at once."""
+    holding, release = asyncio.Event(), asyncio.Event()
 
     async def holder() -> None:
         async with hot_row_turn(("balance", "stuck")):
+            holding.set()
             await release.wait()
 
     held = asyncio.create_task(holder())
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(holding.wait(), timeout=GUARD)
     went_on = False
-    async with hot_row_turn(("balance", "stuck"), wait_seconds=0.05):
+    async with hot_row_turn(("balance", "stuck"), wait_seconds=0):
         went_on = True
     assert went_on and "no turn at hot row" in caplog.text
     release.set()
     await held
-    async with hot_row_turn(("balance", "stuck"), wait_seconds=0.05):  # the holder's turn was handed on
-        pass
+    caplog.clear()
+    async with hot_row_turn(("balance", "stuck"), wait_seconds=0):  # the holder's turn was handed on
+        assert "no turn at hot row" not in caplog.text

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -129,7 +128,8 @@ class ReferenceSnapshots:
     """The reference data of a (programme, call, what the set's rules read), assembled from the catalogue
     client's cache (`reference_data`) and kept for `seconds` (1 s, never longer than the client keeps an
     answer fresh): the checks of that second read one assembly instead of five cache reads each. A
-    change in the catalogue reaches the checks within the client's freshness (10 s) and this second."""
+    change in the catalogue reaches the checks within the client's freshness (10 s) and this second. The
+    second is measured on the client's cache's clock (`ETagCache.now`), as its freshness is."""
 
     def __init__(self, catalogue: CatalogueClient, seconds: float = 1.0, max_entries: int = 256) -> None:
         self.catalogue = catalogue
@@ -140,7 +140,7 @@ class ReferenceSnapshots:
     async def of(self, rule_set: RuleSet, application: CheckRequest) -> ReferenceData:
         key = (application.programme, application.call_id, needs(rule_set))
         kept = self._kept.get(key)
-        now = time.monotonic()
+        now = self.catalogue.cache.now()
         if kept is not None and now < kept[0]:
             return kept[1]
         data = await reference_data(self.catalogue, rule_set, application)

@@ -20,6 +20,7 @@ from uuid import UUID
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.clock import Monotonic, monotonic
 from shared.http import ETagCache
 from shared.problems import UpstreamError
 from shared.schemas.catalogue import (
@@ -91,9 +92,11 @@ def _page_parser(model: type[BaseModel]) -> Callable[[Any], Page]:
 class CatalogueClient:
     """Typed reads of `GET /v1/programmes…` and `GET /v1/calls/{id}` of the catalogue."""
 
-    def __init__(self, client: httpx.AsyncClient, *, max_fresh_seconds: float = 10.0) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, max_fresh_seconds: float = 10.0, now: Monotonic = monotonic
+    ) -> None:
         self.client = client
-        self.cache = ETagCache(client, SERVICE, max_fresh_seconds=max_fresh_seconds)
+        self.cache = ETagCache(client, SERVICE, max_fresh_seconds=max_fresh_seconds, now=now)
 
     async def _one(self, url: str, model: type[M], what: str) -> M | None:
         try:

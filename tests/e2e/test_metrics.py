@@ -4,9 +4,7 @@ fund and priority (budget service)."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
@@ -15,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.stack import Stack
 from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
-from tests.harness import auth
+from tests.harness import auth, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -41,14 +39,6 @@ def budget(stack: Stack, figure: str, fund: str, priority: str) -> Decimal:
     return Decimal(str(scrape(stack, "budget")[(f"interreg_budget_{figure}", labels)])).quantize(Decimal("0.01"))
 
 
-def until(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    """Wait for work another process does on its own (an outbox relay), a bounded number of times."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.1)
-
-
 def test_the_business_metrics_follow_an_application_to_its_committed_budget(stack: Stack) -> None:
     officer, anna = auth("officer", "e2e-olga"), auth("applicant", "e2e-metrics")
     call = stack.open_call("e2e-m")
@@ -63,7 +53,8 @@ def test_the_business_metrics_follow_an_application_to_its_committed_budget(stac
 
     r = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
     assert r.status_code in (200, 201), r.text
-    until(lambda: httpx.get(f"{apps}/{app_id}", headers=anna).json()["status"] == "eligible", "assessed eligible")
+    # Polled: the applications service's outbox relay (in its own process) has the submission assessed.
+    wait_until(lambda: httpx.get(f"{apps}/{app_id}", headers=anna).json()["status"] == "eligible", "assessed eligible")
     assert applications(stack, "draft") == before["draft"]
     assert applications(stack, "eligible") == before["eligible"] + 1
 
@@ -75,8 +66,10 @@ def test_the_business_metrics_follow_an_application_to_its_committed_budget(stac
     )
     assert r.status_code in (200, 201), r.text
     # Grön industriväxt commits ERDF 390,000.00 on priority 1 (specific objective 1B).
-    until(lambda: budget(stack, "committed", "ERDF", "1") == committed + Decimal("390000.00"), "budget committed")
+    # Polled: the relay (another process) books the commitment in the budget service after the decision.
+    wait_until(lambda: budget(stack, "committed", "ERDF", "1") == committed + Decimal("390000.00"), "budget committed")
     assert budget(stack, "available", "ERDF", "1") == available - Decimal("390000.00")
     assert budget(stack, "allocated", "ERDF", "1") == allocated
-    until(lambda: applications(stack, "approved") == before["approved"] + 1, "approved counted")
+    # Polled, as another process counts it: still approved once its relay has settled the commitment.
+    wait_until(lambda: applications(stack, "approved") == before["approved"] + 1, "approved counted")
     assert applications(stack, "eligible") == before["eligible"]

@@ -12,8 +12,8 @@ Run with `pytest -m faults` (part of `make test` whenever PostgreSQL answers, an
 
 from __future__ import annotations
 
+import json
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,7 +27,7 @@ import pytest
 
 from shared.schemas.examples import gron_industrivaxt
 from tests.e2e.stack import Stack
-from tests.harness import auth
+from tests.harness import auth, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -82,12 +82,10 @@ def open_call(stack: Stack) -> str:
     return call_id
 
 
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
+def wait_for(what: str, check: Callable[[], bool], seconds: float = 120) -> None:
+    """Poll `check` until it holds: what the services, processes of their own, do on their own (an outbox
+    relay delivering, a restarted service answering, log lines reaching their files)."""
+    wait_until(check, what, seconds=seconds, every=0.2)
 
 
 def apps_url(stack: Stack) -> str:
@@ -132,10 +130,8 @@ def burst(requests: list[Request], *, fault_after: int, fault: Callable[[], None
 
     def one(request: Request) -> int | None:
         nonlocal answered
-        method, url, headers, body = request
-        try:
-            status = httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
-        except httpx.HTTPError:
+        status = send(request)
+        if status is None:
             return None
         with lock:
             answered += 1
@@ -148,18 +144,44 @@ def burst(requests: list[Request], *, fault_after: int, fault: Callable[[], None
         return list(pool.map(one, requests))
 
 
+def send(request: Request) -> int | None:
+    """The status of the answer to `request`, or None when no answer came (connection cut, timeout)."""
+    method, url, headers, body = request
+    try:
+        return httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
+    except httpx.HTTPError:
+        return None
+
+
 def retry_unanswered(requests: list[Request], results: list[int | None]) -> list[int]:
-    """Every request without a 2xx is sent again with its own Idempotency-Key until it is answered."""
+    """Every request without an answer below 500 is sent again with its own Idempotency-Key until it has one."""
     final = []
     for request, status in zip(requests, results, strict=True):
-        while status is None or status >= 500:
-            method, url, headers, body = request
-            try:
-                status = httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        final.append(status)
+        last = [status]
+
+        def answered(last: list[int | None] = last, request: Request = request) -> bool:
+            if last[0] is None or last[0] >= 500:
+                last[0] = send(request)
+            return last[0] is not None and last[0] < 500
+
+        # Polled: the restarted service (a process of its own) answers once it is up again.
+        wait_for(f"an answer to {request[0]} {request[1]}", answered)
+        assert last[0] is not None
+        final.append(last[0])
     return final
+
+
+def delivery_failed(stack: Stack, kind: str, since: int) -> bool:
+    """Whether the applications service has logged, after the first `since` characters of its log, that a
+    delivery of a `kind` message failed (its relay then backs off before trying again)."""
+    for line in stack.log("applications")[since:].splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:  # not a JSON line, or one still being written
+            continue
+        if entry.get("event") == "outbox delivery failed; will retry" and entry.get("kind") == kind:
+            return True
+    return False
 
 
 def approvals(stack: Stack, apps: dict[str, dict[str, Decimal]]) -> list[Request]:
@@ -257,11 +279,22 @@ def test_the_eligibility_service_stopped_during_20_submissions(stack: Stack) -> 
     requests: list[Request] = [
         ("POST", f"{apps_url(stack)}/{a}/submit", {**ANNA, "Idempotency-Key": str(uuid.uuid4())}, None) for a in made
     ]
-    results = burst(requests, fault_after=5, fault=lambda: stack.kill("eligibility"))
+    logged_before_the_kill: list[int] = []
+
+    def stop_eligibility() -> None:
+        logged_before_the_kill.append(len(stack.log("applications")))
+        stack.kill("eligibility")
+
+    results = burst(requests, fault_after=5, fault=stop_eligibility)
     # A submission owes the eligibility check and does not wait for it: none is refused.
     assert Counter(results) == Counter({200: 20}), Counter(results)
-    time.sleep(1)  # the relay meets the stopped service and backs off
     assert any(get_app(stack, a)["status"] == "submitted" for a in made)
+    # Polled: the applications service's relay (another process) meets the stopped service and backs off.
+    wait_for(
+        "a failed delivery of an assessment",
+        lambda: delivery_failed(stack, "eligibility.assess", since=logged_before_the_kill[0]),
+        seconds=30,
+    )
     stack.restart("eligibility")
     wait_for("every assessment", lambda: all(get_app(stack, a)["status"] == "eligible" for a in made))
     for app_id in made:
@@ -295,5 +328,5 @@ def test_one_request_id_is_in_the_logs_of_all_four_services_for_a_submission(sta
     assert r.status_code == 200
     wait_for("the commitment", lambda: get_app(stack, app_id)["commitment_status"] == "active")
     services = ("applications", "catalogue", "eligibility", "budget")
-    # Info lines reach the log within a fifth of a second (shared.observability.LineHandler).
+    # Polled: info lines reach the services' log files within a fifth of a second (shared.logs.LineHandler).
     wait_for("the log lines", lambda: all(request_id in stack.log(service) for service in services))

@@ -4,7 +4,6 @@ catalogue is asked."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,7 +21,7 @@ from services.eligibility.main import create_app
 from services.eligibility.tests.fixtures import CLOCK_START
 from services.eligibility.tests.helpers import SE_NO, gron
 from shared.clients.catalogue import CatalogueClient
-from shared.clock import FixedClock
+from shared.clock import FixedClock, FixedMonotonic
 from shared.schemas.applications import CheckRequest
 from tests.harness import auth
 
@@ -177,13 +176,16 @@ async def test_reference_data_is_assembled_once_a_window_and_asked_again_after_i
         id="window", version=1, programme=SE_NO, call_id=None, rules=(Rule("open", "call-open", "error", {}),)
     )
     application = CheckRequest.model_validate(gron(call_id=await _call_id(catalogue_app)))
+    ticks = FixedMonotonic()
     async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
-        snapshots = ReferenceSnapshots(CatalogueClient(client, max_fresh_seconds=0.2))
-        assert snapshots.seconds == 0.2  # bounded by the client's freshness
+        snapshots = ReferenceSnapshots(CatalogueClient(client, max_fresh_seconds=0.25, now=ticks))
+        assert snapshots.seconds == 0.25  # bounded by the client's freshness
         first = await snapshots.of(rule_set, application)
         asked = transport.sent
         assert asked >= 2 and first.call is not None and first.regions is None  # only what the rule reads
         assert await snapshots.of(rule_set, application) is first and transport.sent == asked
-        await asyncio.sleep(0.25)
+        ticks.advance(0.125)
+        assert await snapshots.of(rule_set, application) is first and transport.sent == asked
+        ticks.advance(0.125)  # the window (and the client's freshness) has passed
         again = await snapshots.of(rule_set, application)
         assert transport.sent > asked and again is not first and again.call == first.call
