@@ -43,7 +43,6 @@ SETTINGS = {
     "OUTBOX_LEASE_SECONDS": "5",
     "HTTP_TIMEOUT_SECONDS": "3",
     "HTTP_RETRIES": "0",
-    "RECONCILE_INTERVAL_SECONDS": "0",  # no repair behind the test's back: the reconciler must find nothing
 }
 
 
