@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import assessment, models, repository, search, sources
+from services.catalogue import assessment, models, repository, sources
 from services.catalogue.calls import call_id, offset_minutes
 from services.catalogue.datafile import ProgrammeFile, read_dir
+from services.catalogue.search import documents
 from shared.db import Database, session_scope
 
 
@@ -310,7 +311,7 @@ async def reindex_programme(session: AsyncSession, code: str) -> None:
     programme = await repository.programme(session, code)
     if programme is None:
         return
-    docs = search.documents(
+    docs = documents.documents(
         programme,
         list(await repository.entries(session, models.Fund, code)),
         list(await repository.entries(session, models.Priority, code)),
