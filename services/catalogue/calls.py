@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalogue import models, repository
+from services.catalogue.datafiles.sources import ADMIN, ADMIN_CHANGED
 from services.catalogue.errors import CallAlreadyClosed, CallNotFound, CallNumberTaken, InvalidCall
 from services.catalogue.programmes import get_programme_row
 from services.catalogue.schemas import CallCreate, CallUpdate
 from services.catalogue.search import documents
-from services.catalogue.sources import ADMIN, ADMIN_CHANGED
 from shared.pagination import Page, PageParams, paginate_sequence
 from shared.problems import FieldError
 from shared.schemas import catalogue as wire
