@@ -35,7 +35,7 @@ from services.budget.errors import (
     ReserveNotCommittable,
 )
 from services.budget.programmes import unknown
-from services.budget.rates import Conversion, month_of, to_programme_currency
+from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
 from services.budget.references import Snapshot
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient

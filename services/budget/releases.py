@@ -25,7 +25,7 @@ from services.budget import schemas as s
 from services.budget.commitments import commitment_view, locked_commitment, status_of
 from services.budget.errors import NothingToRelease, ProjectCommitmentByApplicationOnly
 from services.budget.programmes import require_programme, unknown
-from services.budget.rates import Conversion, month_of, to_programme_currency
+from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
 from shared.money import Money
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire

@@ -25,7 +25,7 @@ from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.rates import RATE_QUANTUM
+from services.budget.rates.conversion import RATE_QUANTUM
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database, session_scope
 from shared.money import split

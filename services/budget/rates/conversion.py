@@ -21,11 +21,11 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
-from services.budget import rates_import
 from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.errors import MissingExchangeRate
 from services.budget.programmes import require_programme
+from services.budget.rates import inforeuro
 from shared.money import CURRENCY_PATTERN, Money, cross_convert
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
@@ -127,8 +127,8 @@ async def set_monthly_rate(
 async def import_monthly_rates(
     session: AsyncSession, content: bytes, month: str | None, *, actor: str, now: dt.datetime
 ) -> s.RatesImport:
-    """Store every rate of an InforEuro-shaped UTF-8 file (`rates_import.parse`): all rows or none."""
-    parsed = rates_import.parse(rates_import.decode(content), month)
+    """Store every rate of an InforEuro-shaped UTF-8 file (`inforeuro.parse`): all rows or none."""
+    parsed = inforeuro.parse(inforeuro.decode(content), month)
     stored = [
         await set_monthly_rate(session, currency, mon, units, source="import", actor=actor, now=now)
         for currency, mon, units in parsed
