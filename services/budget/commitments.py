@@ -23,10 +23,8 @@ from pydantic import AwareDatetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
-from services.budget.balances import insufficient
 from services.budget.commitment_writes import repository as writes
 from services.budget.errors import (
     CommitmentExists,
@@ -34,6 +32,8 @@ from services.budget.errors import (
     ProjectCommitmentByApplicationOnly,
     ReserveNotCommittable,
 )
+from services.budget.ledger import entries as ledger_entries
+from services.budget.ledger.balances import insufficient
 from services.budget.programmes import unknown
 from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
 from services.budget.references import Snapshot
@@ -195,7 +195,7 @@ async def create_commitment(
         for i, (line, conv) in enumerate(zip(body.lines, conversions, strict=True))
     ]
     entries = [
-        ledger.entry(
+        ledger_entries.entry(
             kind="commitment",
             programme=code,
             fund=line.fund,

@@ -192,7 +192,7 @@ async def balances(session: AsyncSession, programme: str | None = None) -> Seque
 
 # the ledger ---------------------------------------------------------------------------------------
 async def append_ledger(session: AsyncSession, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Append entries (built by `ledger.entry`) to the ledger: plain INSERTs, never an update."""
+    """Append entries (built by `ledger.entries.entry`) to the ledger: plain INSERTs, never an update."""
     if entries:
         await session.execute(_INSERT_LEDGER, list(entries))
 
