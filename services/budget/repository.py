@@ -1,5 +1,5 @@
 """The SQL of the budget service (but the reports' and the writing of a commitment: `reports/repository.py`,
-`commitment_writes/repository.py`), as module functions taking the session first. Never commits: the
+`commitments/repository.py`), as module functions taking the session first. Never commits: the
 request's session does (`shared.app.DbSession`), or a CLI command's `session_scope`."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Reference:
 
 @dataclass
 class ProgrammeReference:
-    """What commitments check of one programme, kept in process per data version (`references.py`)."""
+    """What commitments check of one programme, kept in process per data version (`commitments/references.py`)."""
 
     currency: str | None = None
     priorities: set[str] = field(default_factory=set)

@@ -5,7 +5,7 @@ commitment is the hot path under concurrency, so the balance rows are locked as 
 reference data is checked from the in-process copy (`references`), then, once the answer is known, the
 INSERTs of the commitment, its lines and its ledger entries, the idempotency answer and last one
 conditional UPDATE per fund in fund order (`committed += x` only where `available >= x`), which takes
-the row lock held to the commit (`commitment_writes.repository.finish_commitment`: on PostgreSQL one
+the row lock held to the commit (`repository.finish_commitment`: on PostgreSQL one
 statement when the commitment takes one fund). No row updated means no room: the transaction rolls back
 and the 409 names what is available. Releases and payments against a commitment are in `releases.py`.
 """
@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
 from services.budget import repository as repo
-from services.budget.commitment_writes import repository as writes
+from services.budget.commitments import repository as writes
+from services.budget.commitments.references import Snapshot
 from services.budget.errors import (
     CommitmentExists,
     CommitmentNotFound,
@@ -36,7 +37,6 @@ from services.budget.ledger import entries as ledger_entries
 from services.budget.ledger.balances import insufficient
 from services.budget.programmes import unknown
 from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
-from services.budget.references import Snapshot
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient
 from shared.idempotency import Recording
