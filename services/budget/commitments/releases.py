@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.commitments.creation import commitment_view, locked_commitment, status_of
+from services.budget.commitments.reads import commitment_view, locked_commitment, status_of
 from services.budget.errors import NothingToRelease, ProjectCommitmentByApplicationOnly
 from services.budget.ledger import entries as ledger_entries
 from services.budget.programmes import require_programme, unknown

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import schemas as s
-from services.budget.commitments import creation, releases
+from services.budget.commitments import creation, reads, releases
 from services.budget.routes.dependencies import BudgetService, CommitmentId, Idempotency, Staff
 from shared.app import DbSession
 from shared.idempotency import Answer
@@ -121,13 +121,13 @@ async def list_commitments(
     ] = None,
 ) -> Page[wire.Commitment]:
     """Commitments, newest first (officer or admin), filtered by programme and/or application."""
-    return await creation.list_commitments(session, page, programme=programme, application_id=application_id)
+    return await reads.list_commitments(session, page, programme=programme, application_id=application_id)
 
 
 @router.get("/commitments/{commitment_id}", response_model=wire.Commitment, responses=problem_responses(401, 403, 404))
 async def get_commitment(session: DbSession, principal: Staff, commitment_id: CommitmentId) -> wire.Commitment:
     """One commitment with its lines: original and converted amounts, rate, released and paid (officer or admin)."""
-    return await creation.get_commitment(session, commitment_id)
+    return await reads.get_commitment(session, commitment_id)
 
 
 @router.post(
