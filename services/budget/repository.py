@@ -151,9 +151,10 @@ async def lock_balances(
     """The balance rows of (fund, priority) `keys`, locked until the transaction ends.
 
     PostgreSQL: one `SELECT … ORDER BY fund, priority FOR UPDATE`. The order is what prevents
-    deadlocks: every writer (commitment, release, payment, reallocation, sync) locks its rows in
-    ascending (fund, priority) order, so two transactions wanting overlapping rows always queue on the
-    first row they share and never each hold a row the other waits for. PostgreSQL sorts before it
+    deadlocks: every writer locks its rows in ascending (fund, priority) order (release, payment and
+    reallocation here; a commitment by its conditional UPDATEs in fund order, `commitments/repository.py`;
+    sync only inserts the rows of a new fund), so two transactions wanting overlapping rows always queue
+    on the first row they share and never each hold a row the other waits for. PostgreSQL sorts before it
     locks (the LockRows step runs over the sorted rows), so ORDER BY fixes the lock order in one round
     trip; a waiter gets the row's committed values once the holder commits (READ COMMITTED re-reads
     the locked row), and `populate_existing` replaces any stale copy in the session. Callers take
