@@ -31,7 +31,7 @@ from services.budget.config import Settings as BudgetSettings
 from services.budget.main import create_app as budget_app
 from services.budget.tests.fixtures import sync_definitions
 from services.catalogue.config import Settings as CatalogueSettings
-from services.catalogue.loader import load_files
+from services.catalogue.datafiles.loader import load_files
 from services.catalogue.main import create_app as catalogue_app
 from services.catalogue.tests.fixtures import NOW, programme_files
 from services.eligibility.config import Settings as EligibilitySettings

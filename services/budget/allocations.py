@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import ledger
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.balances import balance_view, insufficient
+from services.budget.ledger import entries as ledger_entries
+from services.budget.ledger.balances import balance_view, insufficient
 from services.budget.models import UNALLOCATED
 from services.budget.programmes import require_fund, require_programme, unknown
 from shared.problems import FieldError, Unprocessable
@@ -52,7 +52,7 @@ async def reallocate(
     await repo.append_ledger(
         session,
         [
-            ledger.entry(
+            ledger_entries.entry(
                 kind="reallocation",
                 programme=programme.code,
                 fund=body.fund,

@@ -10,7 +10,8 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
-from services.budget import metrics, references, repository
+from services.budget import metrics, repository
+from services.budget.commitments import references
 from services.budget.config import Settings
 from services.budget.routes import TAGS, routers
 from shared.app import build_app

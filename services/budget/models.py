@@ -250,7 +250,7 @@ class DataVersion(Base):
     """The reference data's version: one row that database triggers bump on every insert, update and
     delete of `budget_programmes`, `budget_priorities`, `budget_specific_objectives` and `budget_funds`,
     whoever writes (`POST /v1/sync` of any replica, `budget sync`). Replicas key what they keep of the
-    reference data by it (services/budget/references.py)."""
+    reference data by it (services/budget/commitments/references.py)."""
 
     __tablename__ = "data_version"
 

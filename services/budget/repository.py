@@ -1,5 +1,5 @@
 """The SQL of the budget service (but the reports' and the writing of a commitment: `reports/repository.py`,
-`commitment_writes/repository.py`), as module functions taking the session first. Never commits: the
+`commitments/repository.py`), as module functions taking the session first. Never commits: the
 request's session does (`shared.app.DbSession`), or a CLI command's `session_scope`."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Reference:
 
 @dataclass
 class ProgrammeReference:
-    """What commitments check of one programme, kept in process per data version (`references.py`)."""
+    """What commitments check of one programme, kept in process per data version (`commitments/references.py`)."""
 
     currency: str | None = None
     priorities: set[str] = field(default_factory=set)
@@ -151,9 +151,10 @@ async def lock_balances(
     """The balance rows of (fund, priority) `keys`, locked until the transaction ends.
 
     PostgreSQL: one `SELECT … ORDER BY fund, priority FOR UPDATE`. The order is what prevents
-    deadlocks: every writer (commitment, release, payment, reallocation, sync) locks its rows in
-    ascending (fund, priority) order, so two transactions wanting overlapping rows always queue on the
-    first row they share and never each hold a row the other waits for. PostgreSQL sorts before it
+    deadlocks: every writer locks its rows in ascending (fund, priority) order (release, payment and
+    reallocation here; a commitment by its conditional UPDATEs in fund order, `commitments/repository.py`;
+    sync only inserts the rows of a new fund), so two transactions wanting overlapping rows always queue
+    on the first row they share and never each hold a row the other waits for. PostgreSQL sorts before it
     locks (the LockRows step runs over the sorted rows), so ORDER BY fixes the lock order in one round
     trip; a waiter gets the row's committed values once the holder commits (READ COMMITTED re-reads
     the locked row), and `populate_existing` replaces any stale copy in the session. Callers take
@@ -192,7 +193,7 @@ async def balances(session: AsyncSession, programme: str | None = None) -> Seque
 
 # the ledger ---------------------------------------------------------------------------------------
 async def append_ledger(session: AsyncSession, entries: Sequence[Mapping[str, Any]]) -> None:
-    """Append entries (built by `ledger.entry`) to the ledger: plain INSERTs, never an update."""
+    """Append entries (built by `ledger.entries.entry`) to the ledger: plain INSERTs, never an update."""
     if entries:
         await session.execute(_INSERT_LEDGER, list(entries))
 

@@ -21,11 +21,11 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.rates import RATE_QUANTUM
+from services.budget.ledger import entries as ledger_entries
+from services.budget.rates.conversion import RATE_QUANTUM
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database, session_scope
 from shared.money import split
@@ -173,7 +173,7 @@ async def sync_programme(
 
     created: list[str] = []
     unchanged: list[str] = []
-    entries: list[ledger.Entry] = []
+    entries: list[ledger_entries.Entry] = []
     known_funds = {f.code: f for f in await repo.funds(session, programme.code)}
     for position, fund in enumerate(programme.funds):
         existing = known_funds.get(fund.code)
@@ -222,7 +222,7 @@ async def sync_programme(
                 ),
             )
             entries.append(
-                ledger.entry(
+                ledger_entries.entry(
                     kind="allocation",
                     programme=programme.code,
                     fund=fund.code,

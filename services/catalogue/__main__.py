@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from services.catalogue.config import Settings
-from services.catalogue.datafile import DataFileError, DataFilesError
-from services.catalogue.loader import load_dir
+from services.catalogue.datafiles.format import DataFileError, DataFilesError
+from services.catalogue.datafiles.loader import load_dir
 from shared.cli import Command, service_cli
 from shared.clock import system_clock
 

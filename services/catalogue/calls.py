@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import models, repository, search
+from services.catalogue import models, repository
+from services.catalogue.datafiles.sources import ADMIN, ADMIN_CHANGED
 from services.catalogue.errors import CallAlreadyClosed, CallNotFound, CallNumberTaken, InvalidCall
 from services.catalogue.programmes import get_programme_row
 from services.catalogue.schemas import CallCreate, CallUpdate
-from services.catalogue.sources import ADMIN, ADMIN_CHANGED
+from services.catalogue.search import documents
 from shared.pagination import Page, PageParams, paginate_sequence
 from shared.problems import FieldError
 from shared.schemas import catalogue as wire
@@ -157,7 +158,7 @@ async def _check_options(
 
 async def _reindex_call(session: AsyncSession, row: models.Call) -> None:
     await repository.sync_search_documents(
-        session, row.programme, search.call_documents(row), kind="call", code=str(row.id)
+        session, row.programme, documents.call_documents(row), kind="call", code=str(row.id)
     )
 
 

@@ -62,11 +62,11 @@ class Programme(Base):
     cross_border_added_value: Mapped[dict[str, str] | None] = mapped_column(JSON)
     partnership: Mapped[dict[str, str] | None] = mapped_column(JSON)
     cost_options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
-    """The simplified cost options, each with its expanded `sources` (services/catalogue/cost_options.py)."""
+    """The simplified cost options, each with its expanded `sources` (services/catalogue/datafiles/cost_options.py)."""
     assessment_criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
-    """The criteria sets assessors score against, the first the default (services/catalogue/assessment.py)."""
+    """The criteria sets assessors score against, the first the default (services/catalogue/datafiles/assessment_criteria.py)."""
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -83,7 +83,7 @@ class Fund(Base):
     currency: Mapped[str] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -100,7 +100,7 @@ class Priority(Base):
     total_financing: Mapped[Decimal | None] = mapped_column(db.Amount())
     total_financing_currency: Mapped[str | None] = mapped_column(String(3))
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -128,7 +128,7 @@ class SpecificObjective(Base):
     examples: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     partners: Mapped[list[str]] = mapped_column(JSON)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -141,7 +141,7 @@ class SubArea(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -166,7 +166,7 @@ class Region(Base):
     successors: Mapped[list[str]] = mapped_column(JSON)
     predecessors: Mapped[list[str]] = mapped_column(JSON)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -179,7 +179,7 @@ class ProjectType(Base):
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     max_duration_months: Mapped[int | None] = mapped_column(Integer)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -192,7 +192,7 @@ class OrganisationType(Base):
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     may_apply: Mapped[bool] = mapped_column(Boolean)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -214,7 +214,7 @@ class ExampleProject(Base):
     description: Mapped[dict[str, str] | None] = mapped_column(JSON)
     specific_objective: Mapped[str] = mapped_column(String(64))
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -243,7 +243,7 @@ class Call(Base):
     concept_note_call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     """Step 2 of a two-step call: the step-1 call whose invited concept notes it takes."""
     sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
-    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/sources.py."""
+    """Where each value came from (`name.sv` -> "seed 000_…: «…»"); see services/catalogue/datafiles/sources.py."""
     source: Mapped[str] = mapped_column(String(10))
     """`data` while the data file owns the call; `api` once an admin created or changed it."""
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import models, search
+from services.catalogue import models
+from services.catalogue.search import documents
 
 E = TypeVar("E", bound=models.Base)
 
@@ -76,7 +77,7 @@ async def delete_entries(session: AsyncSession, model: type[E], programme: str, 
 async def sync_search_documents(
     session: AsyncSession,
     programme: str,
-    docs: list[search.Document],
+    docs: list[documents.Document],
     *,
     kind: str | None = None,
     code: str | None = None,
@@ -95,8 +96,8 @@ async def sync_search_documents(
             await session.delete(stale)
     await session.flush()
     for key, doc in wanted.items():
-        title_stem = search.stemmed_copy(doc.title, doc.language)
-        body_stem = search.stemmed_copy(doc.body, doc.language)
+        title_stem = documents.stemmed_copy(doc.title, doc.language)
+        body_stem = documents.stemmed_copy(doc.body, doc.language)
         row = existing.get(key)
         if row is None:
             session.add(
@@ -142,7 +143,7 @@ async def search_postgresql(
     session: AsyncSession, q: str, language: str, programme: str | None, limit: int
 ) -> list[SearchRow]:
     """Documents of one language matched with its text search configuration (GIN index per language)."""
-    config = search.PG_CONFIGS.get(language, "simple")
+    config = documents.PG_CONFIGS.get(language, "simple")
     vector = (
         f"(setweight(to_tsvector('{config}'::regconfig, title), 'A') || "
         f"setweight(to_tsvector('{config}'::regconfig, body), 'D'))"
@@ -177,15 +178,15 @@ async def search_postgresql(
 
 
 async def search_sqlite(
-    session: AsyncSession, groups: list[list[search.Term]], language: str, programme: str | None, limit: int
+    session: AsyncSession, groups: list[list[documents.Term]], language: str, programme: str | None, limit: int
 ) -> list[SearchRow]:
     """Documents of one language matched in FTS5 with the query stemmed in that language; bm25 rank."""
-    match = search.fts5_match(groups, language)
+    match = documents.fts5_match(groups, language)
     if match is None:
         return []
     sql = f"""
         SELECT d.programme, d.kind, d.code, d.language, d.title, d.body,
-               -bm25(search_fts, {search.TITLE_WEIGHT}, {search.BODY_WEIGHT}) AS rank,
+               -bm25(search_fts, {documents.TITLE_WEIGHT}, {documents.BODY_WEIGHT}) AS rank,
                highlight(search_fts, 0, char(2), char(3)) AS title_hl,
                highlight(search_fts, 1, char(2), char(3)) AS body_hl
         FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
@@ -201,7 +202,9 @@ async def search_sqlite(
     out = []
     for r in rows:
         snippet = (
-            search.marked_snippet(r.body, r.body_hl) or search.marked_snippet(r.title, r.title_hl, window=60) or r.title
+            documents.marked_snippet(r.body, r.body_hl)
+            or documents.marked_snippet(r.title, r.title_hl, window=60)
+            or r.title
         )
         out.append(SearchRow(r.programme, r.kind, r.code, r.language, r.title, snippet, float(r.rank)))
     return out

@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import schemas as s
-from services.budget.balances import balance_view, ordered_balances
+from services.budget.ledger.balances import balance_view, ordered_balances
 from services.budget.programmes import require_programme
 from services.budget.reports import repository as report_repo
 from shared.money import Money

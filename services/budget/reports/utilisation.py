@@ -15,7 +15,7 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import schemas as s
-from services.budget.balances import ordered_balances
+from services.budget.ledger.balances import ordered_balances
 from services.budget.programmes import require_programme
 from shared.csv_export import to_csv
 from shared.i18n import negotiate, pick

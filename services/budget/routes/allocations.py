@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from services.budget import schemas as s
 from services.budget.allocations import reallocate as reallocate_fund
-from services.budget.reconcile import reconcile as reconcile_programme
+from services.budget.ledger.reconciliation import reconcile as reconcile_programme
 from services.budget.routes.dependencies import Admin, BudgetService, Idempotency, ProgrammeCode
 from services.budget.sync import sync_catalogue
 from shared.app import DbSession

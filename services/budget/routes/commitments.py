@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from services.budget import commitments, releases
 from services.budget import schemas as s
+from services.budget.commitments import creation, reads, releases
 from services.budget.routes.dependencies import BudgetService, CommitmentId, Idempotency, Staff
 from shared.app import DbSession
 from shared.idempotency import Answer
@@ -86,8 +86,8 @@ async def create_commitment(
     references = await service.references.current()  # before the session holds a connection
 
     async def work() -> Answer:
-        await commitments.check_call(service.catalogue, body)
-        prepared = await commitments.create_commitment(
+        await creation.check_call(service.catalogue, body)
+        prepared = await creation.create_commitment(
             session,
             body,
             caller=principal,
@@ -121,13 +121,13 @@ async def list_commitments(
     ] = None,
 ) -> Page[wire.Commitment]:
     """Commitments, newest first (officer or admin), filtered by programme and/or application."""
-    return await commitments.list_commitments(session, page, programme=programme, application_id=application_id)
+    return await reads.list_commitments(session, page, programme=programme, application_id=application_id)
 
 
 @router.get("/commitments/{commitment_id}", response_model=wire.Commitment, responses=problem_responses(401, 403, 404))
 async def get_commitment(session: DbSession, principal: Staff, commitment_id: CommitmentId) -> wire.Commitment:
     """One commitment with its lines: original and converted amounts, rate, released and paid (officer or admin)."""
-    return await commitments.get_commitment(session, commitment_id)
+    return await reads.get_commitment(session, commitment_id)
 
 
 @router.post(

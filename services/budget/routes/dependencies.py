@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from services.budget import schemas as s
+from services.budget.commitments.references import Snapshot
 from services.budget.config import Settings
 from services.budget.models import idempotency_keys
-from services.budget.references import Snapshot
 from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.data_version import PerVersion
@@ -38,7 +38,7 @@ CommitmentId = Annotated[uuid.UUID, Path(description="The commitment's id")]
 class Service:
     """What the budget's endpoints use of the app besides the request's session: its settings, the
     catalogue client opened in the app's setup and the programme reference data kept per data version
-    (`references.py`; `await service.references.current()`, before the request's session holds a
+    (`commitments/references.py`; `await service.references.current()`, before the request's session holds a
     connection). One dependency for the three: each dependency FastAPI solves costs a request several
     microseconds, a commitment's route solved three of them for this."""
 

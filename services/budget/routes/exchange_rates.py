@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.budget import rates
 from services.budget import schemas as s
+from services.budget.rates import fixed, monthly
 from services.budget.routes.dependencies import Admin, CurrencyCode, Idempotency, Month, ProgrammeCode
 from shared.app import DbSession
 from shared.clock import Now
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["exchange rates"])
 )
 async def list_fixed_rates(session: DbSession, programme: ProgrammeCode, page: Paging) -> Page[s.FixedRate]:
     """The programme's fixed exchange rates (they win over the monthly rates)."""
-    return await rates.list_fixed_rates(session, programme, page)
+    return await fixed.list_fixed_rates(session, programme, page)
 
 
 @router.put(
@@ -43,7 +43,7 @@ async def put_fixed_rate(
 
     Applies to commitments made from now on; existing commitments keep the rate they were made at.
     """
-    return await rates.set_fixed_rate(session, programme, currency, body.units_per_eur, actor=principal.sub, now=now)
+    return await fixed.set_fixed_rate(session, programme, currency, body.units_per_eur, actor=principal.sub, now=now)
 
 
 @router.put(
@@ -56,7 +56,7 @@ async def put_rate(
 
     Used for commitments made in that month (Europe/Brussels) unless the programme fixes a rate.
     """
-    return await rates.set_monthly_rate(
+    return await monthly.set_monthly_rate(
         session, currency, month, body.units_per_eur, source="manual", actor=principal.sub, now=now
     )
 
@@ -68,7 +68,7 @@ async def list_rates(
     currency: Annotated[str | None, Query(pattern=CURRENCY_PATTERN, description="Only this currency")] = None,
 ) -> Page[s.ExchangeRate]:
     """Monthly rates, newest month first (public)."""
-    return await rates.list_monthly_rates(session, page, currency=currency)
+    return await monthly.list_monthly_rates(session, page, currency=currency)
 
 
 @router.post(
@@ -112,5 +112,5 @@ async def import_rates(
     session, now = idempotent.session, idempotent.at
     content = await request.body()
     return await idempotent(
-        work=lambda: rates.import_monthly_rates(session, content, month, actor=principal.sub, now=now)
+        work=lambda: monthly.import_monthly_rates(session, content, month, actor=principal.sub, now=now)
     )

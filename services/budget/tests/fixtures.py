@@ -54,7 +54,7 @@ def budget_catalogue_definitions(catalogue_migrated_url: str) -> list[Definition
     so tests that do not use the catalogue themselves sync from these objects instead of reloading it.
     """
     from services.catalogue.config import Settings as CatalogueSettings
-    from services.catalogue.loader import load_files
+    from services.catalogue.datafiles.loader import load_files
     from services.catalogue.main import create_app as create_catalogue_app
     from services.catalogue.tests.fixtures import programme_files
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from services.budget.ledger.reconciliation import differences
 from services.budget.models import BudgetBalance
-from services.budget.reconcile import differences
 from services.budget.sync import sync_all
 from services.budget.tests.helpers import (
     ADMIN,

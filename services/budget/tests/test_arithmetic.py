@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.budget import rates_import
 from services.budget.errors import InvalidRatesFile
 from services.budget.models import UNALLOCATED
-from services.budget.rates import month_of
+from services.budget.rates import inforeuro
+from services.budget.rates.conversion import month_of
 from services.budget.sync import plan_allocations
 from services.budget.tests.helpers import make_programme
 from shared.money import convert, round_minor, split
@@ -117,7 +117,7 @@ Japan;Yen;JPY;"165,92"
 
 
 def test_rates_file_with_decimal_comma_and_month_in_the_query() -> None:
-    rows = rates_import.parse(INFOREURO, "2024-05")
+    rows = inforeuro.parse(INFOREURO, "2024-05")
     assert rows == [
         ("NOK", "2024-05", Decimal("11.614500")),
         ("SEK", "2024-05", Decimal("11.478000")),
@@ -128,8 +128,8 @@ def test_rates_file_with_decimal_comma_and_month_in_the_query() -> None:
 
 def test_rates_file_with_point_comma_separator_and_a_month_column() -> None:
     text = "\ufeffCountry,Currency,ISO A3 code,Value,Start date\nNorway,Norwegian krone,NOK,11.6145,01/05/2024\n"
-    assert rates_import.parse(text, None) == [("NOK", "2024-05", Decimal("11.614500"))]
-    assert rates_import.parse("Currency\tRate\nnok\t1,234.5\n", "2024-06") == [("NOK", "2024-06", Decimal("1234.5"))]
+    assert inforeuro.parse(text, None) == [("NOK", "2024-05", Decimal("11.614500"))]
+    assert inforeuro.parse("Currency\tRate\nnok\t1,234.5\n", "2024-06") == [("NOK", "2024-06", Decimal("1234.5"))]
 
 
 @pytest.mark.parametrize(
@@ -146,13 +146,13 @@ def test_rates_file_with_point_comma_separator_and_a_month_column() -> None:
 )
 def test_a_bad_rates_file_names_the_line(text: str, month: str | None, line: int) -> None:
     with pytest.raises(InvalidRatesFile) as info:
-        rates_import.parse(text, month)
+        inforeuro.parse(text, month)
     assert info.value.extra["line"] == line
     assert f"line {line}" in (info.value.detail or "")
 
 
 def test_a_rates_file_that_is_not_utf8_names_its_line() -> None:
-    assert rates_import.decode("\ufeffISO code;Rate\n".encode()) == "ISO code;Rate\n"
+    assert inforeuro.decode("\ufeffISO code;Rate\n".encode()) == "ISO code;Rate\n"
     with pytest.raises(InvalidRatesFile) as info:
-        rates_import.decode("ISO code;Rate\nNOK;11,6\nSEK;kr\xf6na\n".encode("latin-1"))
+        inforeuro.decode("ISO code;Rate\nNOK;11,6\nSEK;kr\xf6na\n".encode("latin-1"))
     assert info.value.extra["line"] == 3

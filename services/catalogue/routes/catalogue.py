@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.catalogue import calls, programmes, searching
+from services.catalogue import calls, programmes
 from services.catalogue.response_cache import CachedRoute
 from services.catalogue.routes.common import CallId, ProgrammeCode, cached
+from services.catalogue.search import answers
 from shared.app import DbSession
 from shared.clock import Now
 from shared.i18n import Language
@@ -188,5 +189,5 @@ async def search_catalogue(
     example projects and calls. Words are stemmed per language (Swedish, Norwegian, Danish, English), so
     `arbetsmarknaden` finds `arbetsmarknadens`. Hits are ranked, titles above bodies; the snippet marks
     matched words with [ and ]. One hit per entry and language; a call's `code` is its id."""
-    page = await searching.search_catalogue(session, q=q, programme=programme, language=lang, page=paging)
+    page = await answers.search_catalogue(session, q=q, programme=programme, language=lang, page=paging)
     return cached(request, page)

@@ -22,8 +22,8 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select, text
 
 from services.catalogue.config import DATA_DIR, Settings
-from services.catalogue.datafile import ProgrammeFile, read_dir
-from services.catalogue.loader import load_files
+from services.catalogue.datafiles.format import ProgrammeFile, read_dir
+from services.catalogue.datafiles.loader import load_files
 from services.catalogue.main import create_app
 from services.catalogue.models import Base
 from shared.clock import FixedClock

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from services.catalogue.config import DATA_DIR
-from services.catalogue.datafile import DataFileError, read
+from services.catalogue.datafiles.format import DataFileError, read
 from services.catalogue.tests.test_admin import ADMIN, CALLS, new_call
 
 pytestmark = pytest.mark.usefixtures("backend")

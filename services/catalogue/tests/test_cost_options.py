@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from services.catalogue.config import DATA_DIR
-from services.catalogue.datafile import DataFileError, read
+from services.catalogue.datafiles.format import DataFileError, read
 
 INTERREG = "interreg-se-no-2021-2027"
 NAME = f"{INTERREG}.yaml"

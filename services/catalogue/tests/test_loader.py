@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from services.catalogue import models
 from services.catalogue.__main__ import load_data
 from services.catalogue.config import DATA_DIR, Settings
-from services.catalogue.datafile import DataFileError, DataFilesError, read, read_dir
-from services.catalogue.loader import load_dir, load_files
+from services.catalogue.datafiles.format import DataFileError, DataFilesError, read, read_dir
+from services.catalogue.datafiles.loader import load_dir, load_files
 from services.catalogue.tests.fixtures import NOW
 from tests.harness import auth
 

@@ -16,7 +16,7 @@ from sqlalchemy import event, inspect, text
 
 from services.catalogue import repository
 from services.catalogue.config import Settings
-from services.catalogue.loader import load_files
+from services.catalogue.datafiles.loader import load_files
 from services.catalogue.main import create_app
 from services.catalogue.models import Base
 from services.catalogue.response_cache import Entry, ResponseCache

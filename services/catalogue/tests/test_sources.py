@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from services.catalogue.config import DATA_DIR
-from services.catalogue.datafile import DataFileError, read, read_dir
-from services.catalogue.sources import Sourced, expand
+from services.catalogue.datafiles.format import DataFileError, read, read_dir
+from services.catalogue.datafiles.sources import Sourced, expand
 from services.catalogue.tests.test_admin import ADMIN, new_call
 
 INTERREG = "interreg-se-no-2021-2027"

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.catalogue import search
+from services.catalogue.search import documents
 from shared.schemas.catalogue import call_status
 
 T0 = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -51,36 +51,40 @@ def test_call_status_at_the_edges(length: int, rolling: bool) -> None:
 
 
 def test_stemming_per_language() -> None:
-    assert search.stem("arbetsmarknaden", "sv") == search.stem("arbetsmarknadens", "sv")
-    assert search.stem("cirkulära", "sv") == search.stem("cirkulär", "sv")
-    assert search.stem("sirkulære", "nb") == search.stem("sirkulær", "nb")
-    assert search.stem("bæredygtige", "da") == search.stem("bæredygtig", "da")
-    assert search.stemmed_copy("Främja den sociala ekonomin.", "sv").split() == [
-        search.stem(w, "sv") for w in ("Främja", "den", "sociala", "ekonomin")
+    assert documents.stem("arbetsmarknaden", "sv") == documents.stem("arbetsmarknadens", "sv")
+    assert documents.stem("cirkulära", "sv") == documents.stem("cirkulär", "sv")
+    assert documents.stem("sirkulære", "nb") == documents.stem("sirkulær", "nb")
+    assert documents.stem("bæredygtige", "da") == documents.stem("bæredygtig", "da")
+    assert documents.stemmed_copy("Främja den sociala ekonomin.", "sv").split() == [
+        documents.stem(w, "sv") for w in ("Främja", "den", "sociala", "ekonomin")
     ]
 
 
 def test_parse_query() -> None:
-    groups = search.parse_query('cirkulär "grön omställning" -plast or klimat')
+    groups = documents.parse_query('cirkulär "grön omställning" -plast or klimat')
     assert groups == [
-        [search.Term(("cirkulär",)), search.Term(("grön", "omställning")), search.Term(("plast",), negated=True)],
-        [search.Term(("klimat",))],
+        [
+            documents.Term(("cirkulär",)),
+            documents.Term(("grön", "omställning")),
+            documents.Term(("plast",), negated=True),
+        ],
+        [documents.Term(("klimat",))],
     ]
-    assert search.parse_query("!!! ---") == []
-    assert search.parse_query("-only") == []
-    match = search.fts5_match(search.parse_query('cirkulära "gröna omställningen" -plast'), "sv")
+    assert documents.parse_query("!!! ---") == []
+    assert documents.parse_query("-only") == []
+    match = documents.fts5_match(documents.parse_query('cirkulära "gröna omställningen" -plast'), "sv")
     assert match == '(("cirkulär" AND "grön omställning") NOT ("plast"))'
 
 
 def test_marked_snippet() -> None:
     original = "Projekt som främjar en mer jämställd och jämlik arbetsmarknad."
-    stems = search.stemmed_copy(original, "sv").split()
-    stems[-1] = search.HL_START + stems[-1] + search.HL_END
-    assert search.marked_snippet(original, " ".join(stems)) == (
+    stems = documents.stemmed_copy(original, "sv").split()
+    stems[-1] = documents.HL_START + stems[-1] + documents.HL_END
+    assert documents.marked_snippet(original, " ".join(stems)) == (
         "Projekt som främjar en mer jämställd och jämlik [arbetsmarknad]."
     )
-    assert search.marked_snippet(original, " ".join(stems), window=4) == "… jämställd och jämlik [arbetsmarknad]."
-    assert search.marked_snippet(original, search.stemmed_copy(original, "sv")) is None
+    assert documents.marked_snippet(original, " ".join(stems), window=4) == "… jämställd och jämlik [arbetsmarknad]."
+    assert documents.marked_snippet(original, documents.stemmed_copy(original, "sv")) is None
     short = "Cirkulär ekonomi"
-    hl = f"{search.HL_START}{search.stem('Cirkulär', 'sv')}{search.HL_END} {search.stem('ekonomi', 'sv')}"
-    assert search.marked_snippet(short, hl) == "[Cirkulär] ekonomi"
+    hl = f"{documents.HL_START}{documents.stem('Cirkulär', 'sv')}{documents.HL_END} {documents.stem('ekonomi', 'sv')}"
+    assert documents.marked_snippet(short, hl) == "[Cirkulär] ekonomi"

@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 
 Replicas keep what a commitment checks of a programme (its currency, priorities, specific objectives and
 funds) in process, keyed by this version, and re-read it at most every `BUDGET_DATA_VERSION_CHECK_MS`;
-see services/budget/references.py. The triggers are on the four reference tables only (not balances,
+see services/budget/commitments/references.py. The triggers are on the four reference tables only (not balances,
 ledger, commitments or idempotency keys), whoever writes: `POST /v1/sync` of any replica or `budget sync`.
 """
 

@@ -5,7 +5,7 @@ Revises: 20261201_reference_version
 Create Date: 2026-12-04
 
 On PostgreSQL a new commitment of one fund is written by one statement run outside a transaction
-(services/budget/commitment_writes): it claims the request's Idempotency-Key, takes the room from the
+(services/budget/commitments/repository.py): it claims the request's Idempotency-Key, takes the room from the
 balance and inserts the commitment, its line and its ledger entry, and PostgreSQL commits it when it ends.
 When the priority lacks the room, the claim (made first, before the balance row is locked) must not stay:
 the statement then calls budget_refuse(), which raises, and PostgreSQL undoes all of it. SQLite has no

@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 AMOUNT = sa.Numeric(18, 2).with_variant(sa.BigInteger(), "sqlite")
 FIXED4 = sa.Numeric(18, 4).with_variant(sa.BigInteger(), "sqlite")
 
-# Document language -> PostgreSQL text search configuration (as services/catalogue/search.py).
+# Document language -> PostgreSQL text search configuration (as services/catalogue/search/documents.py).
 PG_CONFIGS = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "da": "danish", "en": "english", "fi": "finnish"}
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, ConfigDict, Field
 
-from services.catalogue.sources import Sourced
+from services.catalogue.datafiles.sources import Sourced
 from shared.i18n import LocalizedText
 from shared.money import Money, to_decimal
 from shared.schemas.cost_options import OPTION_CODE, CostCategory, CostOptionKind

@@ -1,7 +1,7 @@
 """Answering a search: every language's documents (or one language's) asked with the query in that
 language, on the database's own engine (PostgreSQL text search or SQLite FTS5), merged by rank and paged.
 
-The text side (documents, stemming, query language, snippets) is `search.py`; the SQL is `repository.py`.
+The text side (documents, stemming, query language, snippets) is `documents.py`; the SQL is `repository.py`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import repository, search
+from services.catalogue import repository
 from services.catalogue.programmes import get_programme_row
+from services.catalogue.search import documents
 from shared.pagination import Keyset, Page, PageParams, encode_cursor
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import catalogue as wire
@@ -45,7 +46,7 @@ async def search_catalogue(
         for lang in languages:
             rows += await repository.search_postgresql(session, q, lang, programme, wanted)
     else:
-        groups = search.parse_query(q)
+        groups = documents.parse_query(q)
         for lang in languages:
             rows += await repository.search_sqlite(session, groups, lang, programme, wanted)
     rows.sort(key=lambda r: (-r.rank, r.programme, r.kind, r.code, r.language))

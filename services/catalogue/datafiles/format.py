@@ -18,9 +18,9 @@ from typing import Annotated, Any, ClassVar, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from services.catalogue.assessment import CallOptionsIn, CriteriaSetIn, check_assessment
-from services.catalogue.cost_options import CostOptionIn, check_cost_options
-from services.catalogue.sources import Sourced, unknown_source_keys
+from services.catalogue.datafiles.assessment_criteria import CallOptionsIn, CriteriaSetIn, check_assessment
+from services.catalogue.datafiles.cost_options import CostOptionIn, check_cost_options
+from services.catalogue.datafiles.sources import Sourced, unknown_source_keys
 from shared.i18n import LocalizedList, LocalizedText
 from shared.money import Currency, Money, to_decimal
 
@@ -52,7 +52,7 @@ class Strict(BaseModel):
 
 
 class Entry(Sourced, BaseModel):
-    """An entry of a data file: unknown keys refused, `source` required (services/catalogue/sources.py)."""
+    """An entry of a data file: unknown keys refused, `source` required (services/catalogue/datafiles/sources.py)."""
 
 
 class DataMoney(Money):

@@ -1,13 +1,14 @@
-"""Commitments of approved applications: made all lines or none, never over-committed, read and listed.
+"""Making a commitment of an approved application: all lines or none, never over-committed.
 
 Each line is converted to the programme's currency (`rates`) and both amounts are kept. Creating a
 commitment is the hot path under concurrency, so the balance rows are locked as late as possible: the
 reference data is checked from the in-process copy (`references`), then, once the answer is known, the
 INSERTs of the commitment, its lines and its ledger entries, the idempotency answer and last one
 conditional UPDATE per fund in fund order (`committed += x` only where `available >= x`), which takes
-the row lock held to the commit (`commitment_writes.repository.finish_commitment`: on PostgreSQL one
+the row lock held to the commit (`repository.finish_commitment`: on PostgreSQL one
 statement when the commitment takes one fund). No row updated means no room: the transaction rolls back
-and the 409 names what is available. Releases and payments against a commitment are in `releases.py`.
+and the 409 names what is available. Reading and listing commitments is `reads.py`; releases and
+payments against one are in `releases.py`.
 """
 
 from __future__ import annotations
@@ -19,75 +20,29 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import AwareDatetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
-from services.budget.balances import insufficient
-from services.budget.commitment_writes import repository as writes
+from services.budget.commitments import repository as writes
+from services.budget.commitments.reads import commitment_view
+from services.budget.commitments.references import Snapshot
 from services.budget.errors import (
     CommitmentExists,
-    CommitmentNotFound,
     ProjectCommitmentByApplicationOnly,
     ReserveNotCommittable,
 )
+from services.budget.ledger import entries as ledger_entries
+from services.budget.ledger.balances import insufficient
 from services.budget.programmes import unknown
-from services.budget.rates import Conversion, month_of, to_programme_currency
-from services.budget.references import Snapshot
+from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
 from shared.auth import Principal
 from shared.clients.catalogue import CatalogueClient
 from shared.idempotency import Recording
 from shared.money import Money
-from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire
-
-
-class CommitmentsAfter(Keyset):
-    """Keyset of `GET /v1/commitments` (newest first)."""
-
-    created_at: AwareDatetime
-    id: uuid.UUID
-
-
-def status_of(lines: list[m.CommitmentLine]) -> str:
-    """`active` until something is released; `released` once nothing remains, else `partially-released`."""
-    released = sum((ln.released for ln in lines), Decimal(0))
-    remaining = sum((ln.remaining for ln in lines), Decimal(0))
-    if released == 0:
-        return "active"
-    return "released" if remaining == 0 else "partially-released"
-
-
-def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Commitment:
-    cur = c.currency
-    return wire.Commitment(
-        id=c.id,
-        programme=c.programme,
-        application_id=c.application_id,
-        application_version=c.application_version,
-        priority=c.priority,
-        specific_objective=c.specific_objective,
-        call_id=c.call_id,
-        reference=c.reference,
-        status=c.status,
-        created_at=c.created_at,
-        lines=[
-            wire.CommitmentLine(
-                fund=ln.fund,
-                amount=Money.of(ln.amount, ln.currency),
-                amount_programme=Money.of(ln.amount_programme, cur),
-                rate=ln.rate,
-                rate_source=ln.rate_source,
-                released=Money.of(ln.released, cur),
-                paid=Money.of(ln.paid, cur),
-            )
-            for ln in lines
-        ],
-    )
 
 
 async def check_call(catalogue: CatalogueClient, body: wire.CommitmentRequest) -> None:
@@ -195,7 +150,7 @@ async def create_commitment(
         for i, (line, conv) in enumerate(zip(body.lines, conversions, strict=True))
     ]
     entries = [
-        ledger.entry(
+        ledger_entries.entry(
             kind="commitment",
             programme=code,
             fund=line.fund,
@@ -294,43 +249,3 @@ def _same_commitment(c: m.Commitment, lines: list[m.CommitmentLine], body: wire.
             commitment=str(c.id),
         )
     return commitment_view(c, lines)
-
-
-async def get_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> wire.Commitment:
-    c = await repo.commitment(session, commitment_id)
-    if c is None:
-        raise CommitmentNotFound(f"no commitment {commitment_id}")
-    return commitment_view(c, (await repo.lines(session, [c.id]))[c.id])
-
-
-async def locked_commitment(
-    session: AsyncSession, commitment_id: uuid.UUID
-) -> tuple[m.Commitment, list[m.CommitmentLine]]:
-    """The commitment, locked until the transaction ends, with its lines; 404 if there is none."""
-    # The commitment row is locked before any balance row (every writer on an existing commitment does
-    # the same), and creating a commitment locks no commitment row: no cycle, no deadlock.
-    c = await repo.commitment(session, commitment_id, lock=True)
-    if c is None:
-        raise CommitmentNotFound(f"no commitment {commitment_id}")
-    return c, (await repo.lines(session, [c.id]))[c.id]
-
-
-async def list_commitments(
-    session: AsyncSession, params: PageParams, *, programme: str | None, application_id: str | None
-) -> Page[wire.Commitment]:
-    """Newest first, filtered by programme and/or application."""
-    after = params.after(CommitmentsAfter)
-    rows = await repo.commitments(
-        session,
-        programme=programme,
-        application_id=application_id,
-        # Stored instants are UTC (SQLite keeps their wall time only), so the keyset is compared in UTC.
-        after=(after.created_at.astimezone(dt.UTC), after.id) if after else None,
-        limit=params.limit + 1,
-    )
-    lines = await repo.lines(session, [c.id for c in rows])
-    return paginate(
-        [commitment_view(c, lines[c.id]) for c in rows],
-        params,
-        lambda c: CommitmentsAfter(created_at=c.created_at, id=c.id),
-    )

@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalogue import assessment, models, repository, search, sources
+from services.catalogue import models, repository
 from services.catalogue.calls import call_id, offset_minutes
-from services.catalogue.datafile import ProgrammeFile, read_dir
+from services.catalogue.datafiles import assessment_criteria, sources
+from services.catalogue.datafiles.format import ProgrammeFile, read_dir
+from services.catalogue.search import documents
 from shared.db import Database, session_scope
 
 
@@ -93,7 +95,7 @@ async def load_programme(
         "cross_border_added_value": data.cross_border_added_value,
         "partnership": data.partnership,
         "cost_options": [sources.dump(o) for o in data.cost_options],
-        "assessment_criteria": [assessment.dump(a) for a in data.assessment_criteria],
+        "assessment_criteria": [assessment_criteria.dump(a) for a in data.assessment_criteria],
         "sources": sources.expand(data),
         "position": position,
     }
@@ -310,7 +312,7 @@ async def reindex_programme(session: AsyncSession, code: str) -> None:
     programme = await repository.programme(session, code)
     if programme is None:
         return
-    docs = search.documents(
+    docs = documents.documents(
         programme,
         list(await repository.entries(session, models.Fund, code)),
         list(await repository.entries(session, models.Priority, code)),

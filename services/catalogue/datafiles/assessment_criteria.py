@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from services.catalogue import sources
-from services.catalogue.sources import Sourced
+from services.catalogue.datafiles import sources
+from services.catalogue.datafiles.sources import Sourced
 from shared.i18n import LocalizedText
 from shared.money import to_decimal
 
@@ -47,7 +47,7 @@ class CriteriaSetIn(Sourced):
 
 class CallOptionsIn(BaseModel):
     """What a data-file call adds to its dates and scope: the criteria it is assessed against and its
-    place in a two-step call (mixed into `datafile.CallIn`)."""
+    place in a two-step call (mixed into `format.CallIn`)."""
 
     assessment_criteria: str | None = Field(
         default=None, pattern=CODE_PATTERN, description="Code of a criteria set (default: the programme's first)"

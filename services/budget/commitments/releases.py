@@ -18,14 +18,14 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget import ledger
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.commitments import commitment_view, locked_commitment, status_of
+from services.budget.commitments.reads import commitment_view, locked_commitment, status_of
 from services.budget.errors import NothingToRelease, ProjectCommitmentByApplicationOnly
+from services.budget.ledger import entries as ledger_entries
 from services.budget.programmes import require_programme, unknown
-from services.budget.rates import Conversion, month_of, to_programme_currency
+from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
 from shared.money import Money
 from shared.problems import FieldError, Unprocessable
 from shared.schemas import budget as wire
@@ -145,7 +145,7 @@ async def _move(
     asks = await _asks(session, c, lines, kind, requested, now=now)
     wanted = _check_room(c, lines, kind, asks)
     balances = await repo.lock_balances(session, c.programme, [(f, c.priority) for f in wanted])
-    entries: list[ledger.Entry] = []
+    entries: list[ledger_entries.Entry] = []
     for ask in asks:
         amount = ask.conversion.amount
         for ln, part in take(lines, ask.fund, amount):
@@ -159,7 +159,7 @@ async def _move(
         else:
             b.paid += amount
         entries.append(
-            ledger.entry(
+            ledger_entries.entry(
                 kind=kind,
                 programme=c.programme,
                 fund=ask.fund,

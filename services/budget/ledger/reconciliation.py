@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
-from services.budget.ledger import BALANCE_COLUMN
+from services.budget.ledger.entries import BALANCE_COLUMN
 from services.budget.programmes import require_programme
 
 COLUMNS = ("allocated", "committed", "released", "paid")

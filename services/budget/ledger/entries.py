@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Literal, TypedDict
 
-from services.budget.rates import Conversion, month_of
+from services.budget.rates.conversion import Conversion, month_of
 from shared.money import Money
 
 Kind = Literal["allocation", "reallocation", "commitment", "release", "payment"]
