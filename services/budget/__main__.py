@@ -29,7 +29,7 @@ async def _sync(settings: Settings) -> str:
     db = Database(settings.database_url)
     client = upstream_client(settings, settings.catalogue_url)
     try:
-        report = await sync_all(db, CatalogueClient(client), now=system_clock())
+        report = await sync_all(db, CatalogueClient(client), now=system_clock(), rate_zone=settings.rate_zone)
         return report.model_dump_json(indent=2)
     finally:
         await client.aclose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +16,18 @@ from services.budget.ledger import entries as ledger_entries
 from services.budget.ledger.balances import balance_view, insufficient
 from services.budget.models import UNALLOCATED
 from services.budget.programmes import require_fund, require_programme, unknown
+from services.budget.rates.conversion import month_of
 from shared.problems import FieldError, Unprocessable
 
 
 async def reallocate(
-    session: AsyncSession, programme_code: str, body: s.ReallocationRequest, *, actor: str, now: dt.datetime
+    session: AsyncSession,
+    programme_code: str,
+    body: s.ReallocationRequest,
+    *,
+    actor: str,
+    now: dt.datetime,
+    rate_zone: ZoneInfo,
 ) -> s.Reallocation:
     """Move allocation between two priorities of one fund; 409 when the source lacks room."""
     programme = await require_programme(session, programme_code)
@@ -62,6 +70,7 @@ async def reallocate(
                 reason=body.reason,
                 actor=actor,
                 now=now,
+                month=month_of(now, rate_zone),
             )
             for priority, signed in ((body.from_priority, -asked), (body.to_priority, asked))
         ],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -29,4 +31,20 @@ class Settings(ServiceSettings):
     commitments within this many milliseconds (synced through this replica at once); in between, a
     commitment asks the database nothing to check them (the balances it takes are always the database's)."""
     rate_timezone: str = "Europe/Brussels"
-    """The clock that decides a commitment's month (the Commission's accounting rates are monthly)."""
+    """The rate clock: the time zone whose calendar month of an instant picks the monthly rate it converts
+    at and the month its ledger entry counts in (the Commission's accounting rates are monthly, on
+    Brussels time). Read by every conversion of the budget and by `GET …/conversion-rates/{currency}`,
+    which the committee's preview asks."""
+
+    @field_validator("rate_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Brussels)") from None
+        return value
+
+    @property
+    def rate_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.rate_timezone)

@@ -27,6 +27,13 @@ class MissingExchangeRate(Unprocessable):
     slug, title = "missing-exchange-rate", "No exchange rate for the currency and month"
 
 
+class NoConversionRate(NotFound):
+    """`GET …/conversion-rates/{currency}`: the budget has no rate for it in that month (a commitment
+    would be refused with `missing-exchange-rate`)."""
+
+    slug, title = "missing-exchange-rate", "No exchange rate for the currency and month"
+
+
 class InvalidRatesFile(Unprocessable):
     slug, title = "invalid-exchange-rate-file", "The exchange-rate file is not valid"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +26,7 @@ from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.ledger import entries as ledger_entries
-from services.budget.rates.conversion import RATE_QUANTUM
+from services.budget.rates.conversion import RATE_QUANTUM, month_of
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database, session_scope
 from shared.money import split
@@ -138,6 +139,7 @@ async def sync_programme(
     objectives: list[cat.SpecificObjective],
     *,
     now: dt.datetime,
+    rate_zone: ZoneInfo,
 ) -> s.ProgrammeSync:
     """Record a programme's funds and their allocations, priorities, objectives and fixed rates.
 
@@ -232,6 +234,7 @@ async def sync_programme(
                     reason=f"sync from the catalogue ({method})",
                     actor=SYNC_ACTOR,
                     now=now,
+                    month=month_of(now, rate_zone),
                 )
             )
         created.append(fund.code)
@@ -247,20 +250,24 @@ async def sync_programme(
     )
 
 
-async def sync_catalogue(session: AsyncSession, catalogue: CatalogueClient, *, now: dt.datetime) -> s.SyncReport:
+async def sync_catalogue(
+    session: AsyncSession, catalogue: CatalogueClient, *, now: dt.datetime, rate_zone: ZoneInfo
+) -> s.SyncReport:
     """Sync every programme the catalogue lists in one transaction (`POST /v1/sync`). The catalogue is
     read first, so a catalogue that cannot be read (503) changes nothing."""
     definitions = await fetch_definitions(catalogue)
     return s.SyncReport(
-        programmes=[await sync_programme(session, p, prios, sos, now=now) for p, prios, sos in definitions]
+        programmes=[
+            await sync_programme(session, p, prios, sos, now=now, rate_zone=rate_zone) for p, prios, sos in definitions
+        ]
     )
 
 
-async def sync_all(db: Database, catalogue: CatalogueClient, *, now: dt.datetime) -> s.SyncReport:
+async def sync_all(db: Database, catalogue: CatalogueClient, *, now: dt.datetime, rate_zone: ZoneInfo) -> s.SyncReport:
     """Sync every programme the catalogue lists, one transaction per programme (the `sync` command)."""
     out = []
     for code in await catalogue.programme_codes():
         programme, priorities, objectives = await fetch_definition(catalogue, code)
         async for session in session_scope(db):
-            out.append(await sync_programme(session, programme, priorities, objectives, now=now))
+            out.append(await sync_programme(session, programme, priorities, objectives, now=now, rate_zone=rate_zone))
     return s.SyncReport(programmes=out)

@@ -121,13 +121,13 @@ class BudgetClient:
     async def conversion_rate(self, programme: str, currency: str, at: dt.datetime) -> ConversionRate | RateMissing:
         """The rate the budget converts `currency` at for `programme` at the instant `at`
         (`GET /v1/programmes/{p}/conversion-rates/{currency}?at=`): its month is the budget's to choose.
-        `RateMissing` (naming the month) when the budget has none and would refuse a commitment."""
+        `RateMissing` (naming the month: the budget's 404 `missing-exchange-rate`) when the budget has none and would refuse a commitment."""
         path = f"/v1/programmes/{quote(programme, safe='')}/conversion-rates/{quote(currency, safe='')}"
         response = await call(self.client, SERVICE, "GET", path, params={"at": at.isoformat()})
-        if response.status_code == 409:
+        if response.status_code == 404:
             problem = problem_of(response)
             month = problem.get("month")
-            if isinstance(month, str):
+            if str(problem.get("type", "")).endswith("/missing-exchange-rate") and isinstance(month, str):
                 return RateMissing(currency=currency, month=month, detail=detail_of(response))
         if response.status_code != 200:
             raise UpstreamError(f"the budget service answered {response.status_code} for {path}", service=SERVICE)

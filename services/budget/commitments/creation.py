@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,6 +77,7 @@ async def create_commitment(
     caller: Principal,
     application_services: Sequence[str],
     now: dt.datetime,
+    rate_zone: ZoneInfo,
     references: Snapshot,
 ) -> Prepared:
     """Commit all lines or none; 409 naming fund, priority, asked and available when a fund lacks room
@@ -100,7 +102,7 @@ async def create_commitment(
     if ref.funds_projects:
         _require_application(body, caller, application_services)
     code, currency = body.programme, ref.currency
-    month = month_of(now)
+    month = month_of(now, rate_zone)
     conversions: list[Conversion] = []
     needed: dict[str, Decimal] = defaultdict(Decimal)
     first_line: dict[str, int] = {}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +62,7 @@ async def _asks(
     kind: Move,
     requested: list[wire.CommitmentLineIn] | None,
     *,
-    now: dt.datetime,
+    month: str,
 ) -> list[_Ask]:
     if requested is None:
         remaining: dict[str, Decimal] = defaultdict(Decimal)
@@ -89,7 +90,7 @@ async def _asks(
             conv = Conversion(line.amount.amount)
         else:
             conv = await to_programme_currency(
-                session, programme.code, programme.currency, line.amount, month_of(now), f"lines.{i}.amount.currency"
+                session, programme.code, programme.currency, line.amount, month, f"lines.{i}.amount.currency"
             )
         out.append(_Ask(line.fund, line.amount, conv, i))
     return out
@@ -129,6 +130,7 @@ async def _move(
     reason: str | None,
     actor: str,
     now: dt.datetime,
+    rate_zone: ZoneInfo,
     key: str | None = None,
     application_services: Sequence[str] | None = None,
 ) -> wire.Commitment:
@@ -142,7 +144,8 @@ async def _move(
         return commitment_view(c, lines)  # this keyed move was made already: nothing again
     if requested is None and kind == "release" and all(ln.remaining == 0 for ln in lines):
         return commitment_view(c, lines)  # all that remains is released already: nothing again
-    asks = await _asks(session, c, lines, kind, requested, now=now)
+    month = month_of(now, rate_zone)
+    asks = await _asks(session, c, lines, kind, requested, month=month)
     wanted = _check_room(c, lines, kind, asks)
     balances = await repo.lock_balances(session, c.programme, [(f, c.priority) for f in wanted])
     entries: list[ledger_entries.Entry] = []
@@ -174,6 +177,7 @@ async def _move(
                 reason=reason,
                 actor=actor,
                 now=now,
+                month=month,
             )
         )
     c.status = status_of(lines)
@@ -192,6 +196,7 @@ async def release_commitment(
     actor: str,
     application_services: Sequence[str],
     now: dt.datetime,
+    rate_zone: ZoneInfo,
 ) -> wire.Commitment:
     """Give money back to the priority: all that remains, or per fund. Idempotent by business key: a
     release with a `key` already applied, or of "all that remains" when nothing remains, changes nothing.
@@ -204,13 +209,22 @@ async def release_commitment(
         reason=body.reason,
         actor=actor,
         now=now,
+        rate_zone=rate_zone,
         key=body.key,
         application_services=application_services,
     )
 
 
 async def pay_commitment(
-    session: AsyncSession, commitment_id: uuid.UUID, body: s.PaymentRequest, *, actor: str, now: dt.datetime
+    session: AsyncSession,
+    commitment_id: uuid.UUID,
+    body: s.PaymentRequest,
+    *,
+    actor: str,
+    now: dt.datetime,
+    rate_zone: ZoneInfo,
 ) -> wire.Commitment:
     """Record payments against a commitment."""
-    return await _move(session, commitment_id, "payment", body.lines, reason=body.note, actor=actor, now=now)
+    return await _move(
+        session, commitment_id, "payment", body.lines, reason=body.note, actor=actor, now=now, rate_zone=rate_zone
+    )

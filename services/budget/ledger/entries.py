@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Literal, TypedDict
 
-from services.budget.rates.conversion import Conversion, month_of
+from services.budget.rates.conversion import Conversion
 from shared.money import Money
 
 Kind = Literal["allocation", "reallocation", "commitment", "release", "payment"]
@@ -66,12 +66,12 @@ def entry(
     commitment_id: uuid.UUID | None = None,
     specific_objective: str | None = None,
     call_id: uuid.UUID | None = None,
-    month: str | None = None,
+    month: str,
 ) -> Entry:
     """One ledger entry of `amount` (signed, in the programme's `currency`) at the instant `now`.
 
     `original` is what the request stated (default: the amount itself) and `conversion` how it became
-    `amount` (default: identity, no rate). `month`: the accounting month of `now`, when the caller has it.
+    `amount` (default: identity, no rate). `month`: the accounting month of `now` on the rate clock (`rates.conversion.month_of`).
     """
     conversion = conversion or Conversion(amount)
     return Entry(
@@ -85,7 +85,7 @@ def entry(
         original_currency=original.currency if original is not None else currency,
         rate=conversion.rate,
         rate_source=conversion.source,
-        month=month if month is not None else month_of(now),
+        month=month,
         commitment_id=commitment_id,
         specific_objective=specific_objective,
         call_id=call_id,

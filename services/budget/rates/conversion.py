@@ -1,8 +1,9 @@
 """Conversion of an amount into a programme's currency, at the exchange rate that applies.
 
 Rates are quoted as units of a currency per 1 EUR (the Commission's convention). A programme's fixed
-rate for a currency wins over the monthly rate; the monthly rate is the one of the accounting month
-(Europe/Brussels) of the request's instant. Conversion goes through EUR:
+rate for a currency wins over the monthly rate; the monthly rate is the one of the accounting month of the
+request's instant on the rate clock (`BUDGET_RATE_TIMEZONE`, Europe/Brussels: the Commission's), which
+`month_of` is the one reading of. Conversion goes through EUR:
 `amount / units_per_eur(from) * units_per_eur(to)`, rounded once at the end to the programme currency's
 minor unit with `round_minor` (half up, Reg. (EC) 1103/97 art. 5); the EUR leg is not rounded in
 between (one rounding, not two). Into EUR this is exactly `shared.money.convert`. `rate` on a
@@ -21,18 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
 from services.budget import repository as repo
-from services.budget.errors import MissingExchangeRate
+from services.budget.errors import MissingExchangeRate, NoConversionRate
+from services.budget.programmes import require_programme
 from shared.money import Money, cross_convert
 from shared.problems import FieldError, Unprocessable
+from shared.schemas.budget import ConversionRate
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 RATE_DISPLAY = Decimal("1e-10")
 RATE_QUANTUM = Decimal(1).scaleb(-m.RATE_SCALE)
 """The precision a rate is stored at (`models.RATE_SCALE` decimals): every rate set or synced is quantized to it."""
 
 
-def month_of(now: dt.datetime, tz: ZoneInfo = BRUSSELS) -> str:
-    """The accounting month (yyyy-mm) of an aware instant, on the Commission's clock (Europe/Brussels)."""
+def month_of(now: dt.datetime, tz: ZoneInfo) -> str:
+    """The accounting month (yyyy-mm) of an aware instant on the rate clock `tz` (`Settings.rate_zone`)."""
     local = now.astimezone(tz)
     return f"{local.year:04d}-{local.month:02d}"
 
@@ -81,3 +83,22 @@ async def to_programme_currency(
             errors=[FieldError(field=field, message="too small to convert")],
         )
     return Conversion(converted, rate, source)
+
+
+async def conversion_rate(
+    session: AsyncSession, programme: str, currency: str, at: dt.datetime, zone: ZoneInfo
+) -> ConversionRate:
+    """The rate the budget converts `currency` at for `programme` at the instant `at` (what a commitment
+    made then would use); 404 naming the month when it has none."""
+    row = await require_programme(session, programme)
+    month = month_of(at, zone)
+    try:
+        units, source = await units_per_eur(session, row.code, currency, month, "currency")
+    except MissingExchangeRate as exc:
+        raise NoConversionRate(
+            f"the budget has no exchange rate for {currency} in {month}: an admin sets it with "
+            f"PUT /v1/exchange-rates/{currency}/{month}",
+            currency=currency,
+            month=month,
+        ) from exc
+    return ConversionRate(programme=row.code, currency=currency, month=month, units_per_eur=units, source=source)

@@ -24,7 +24,7 @@ async def sync(session: DbSession, principal: Admin, service: BudgetService, now
     are (an admin's reallocations survive); new funds are allocated by the programme's explicit
     allocations, else by priority shares (largest remainder), else to the `unallocated` reserve.
     """
-    return await sync_catalogue(session, service.catalogue, now=now)
+    return await sync_catalogue(session, service.catalogue, now=now, rate_zone=service.settings.rate_zone)
 
 
 @router.post(
@@ -36,6 +36,7 @@ async def sync(session: DbSession, principal: Admin, service: BudgetService, now
 async def reallocate(
     idempotent: Idempotency,
     principal: Admin,
+    service: BudgetService,
     programme: ProgrammeCode,
     body: s.ReallocationRequest,
 ) -> Response:
@@ -48,7 +49,9 @@ async def reallocate(
     session, now = idempotent.session, idempotent.at
     return await idempotent(
         status_code=201,
-        work=lambda: reallocate_fund(session, programme, body, actor=principal.sub, now=now),
+        work=lambda: reallocate_fund(
+            session, programme, body, actor=principal.sub, now=now, rate_zone=service.settings.rate_zone
+        ),
     )
 
 

@@ -93,6 +93,7 @@ async def create_commitment(
             caller=principal,
             application_services=service.settings.application_services,
             now=now,
+            rate_zone=service.settings.rate_zone,
             references=references,
         )
         # The balances are taken last, after the answer is recorded: their rows are locked to the commit only.
@@ -161,6 +162,7 @@ async def release_commitment(
             actor=principal.sub,
             application_services=service.settings.application_services,
             now=now,
+            rate_zone=service.settings.rate_zone,
         ),
     )
 
@@ -173,6 +175,7 @@ async def release_commitment(
 async def pay_commitment(
     idempotent: Idempotency,
     principal: Staff,
+    service: BudgetService,
     commitment_id: CommitmentId,
     body: s.PaymentRequest,
 ) -> Response:
@@ -183,5 +186,7 @@ async def pay_commitment(
     """
     session, now = idempotent.session, idempotent.at
     return await idempotent(
-        work=lambda: releases.pay_commitment(session, commitment_id, body, actor=principal.sub, now=now),
+        work=lambda: releases.pay_commitment(
+            session, commitment_id, body, actor=principal.sub, now=now, rate_zone=service.settings.rate_zone
+        ),
     )

@@ -7,15 +7,40 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.budget import schemas as s
-from services.budget.rates import fixed, monthly
-from services.budget.routes.dependencies import Admin, CurrencyCode, Idempotency, Month, ProgrammeCode
+from services.budget.rates import conversion, fixed, monthly
+from services.budget.routes.dependencies import Admin, BudgetService, CurrencyCode, Idempotency, Month, ProgrammeCode
 from shared.app import DbSession
 from shared.clock import Now
 from shared.money import CURRENCY_PATTERN
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
+from shared.schemas.applications import DATE_RANGE, ProjectInstant
+from shared.schemas.budget import ConversionRate
 
 router = APIRouter(prefix="/v1", tags=["exchange rates"])
+
+
+@router.get(
+    "/programmes/{programme}/conversion-rates/{currency}",
+    response_model=ConversionRate,
+    responses=problem_responses(404, 422),
+)
+async def get_conversion_rate(
+    session: DbSession,
+    service: BudgetService,
+    programme: ProgrammeCode,
+    currency: CurrencyCode,
+    at: Annotated[
+        ProjectInstant,
+        Query(description=f"The instant (ISO 8601 with its offset), {DATE_RANGE}", examples=["2026-03-02T09:00:00Z"]),
+    ],
+) -> ConversionRate:
+    """The rate the budget converts `currency` at for the programme at the instant `at`, as a commitment
+    or payment made then would (public): the programme's fixed rate, else the monthly rate of `at`'s
+    month on the budget's rate clock (`BUDGET_RATE_TIMEZONE`, Europe/Brussels), named in `month`. The
+    committee's preview asks this, so it converts as the budget will. 404 naming the month when the
+    budget has no rate for it (an admin sets it with `PUT /v1/exchange-rates/{currency}/{month}`)."""
+    return await conversion.conversion_rate(session, programme, currency, at, service.settings.rate_zone)
 
 
 @router.get(

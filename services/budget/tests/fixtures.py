@@ -41,7 +41,14 @@ async def sync_definitions(app: FastAPI, definitions: list[Definition]) -> None:
     """Sync programme definitions (shared.schemas.catalogue objects) into a running budget app, at its clock."""
     for programme, priorities, objectives in definitions:
         async for session in session_scope(app.state.db):
-            await sync_programme(session, programme, priorities, objectives, now=app.state.clock())
+            await sync_programme(
+                session,
+                programme,
+                priorities,
+                objectives,
+                now=app.state.clock(),
+                rate_zone=app.state.settings.rate_zone,
+            )
     app.state.data_version.expire()  # what a sync through the app's own API does (ExpireOnWriteMiddleware)
 
 
@@ -97,7 +104,7 @@ async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> A
         clock=FixedClock(NOW),
     )
     async with LifespanManager(app, startup_timeout=30):
-        await sync_all(app.state.db, app.state.catalogue, now=app.state.clock())
+        await sync_all(app.state.db, app.state.catalogue, now=app.state.clock(), rate_zone=app.state.settings.rate_zone)
         yield app
 
 

@@ -101,7 +101,12 @@ async def _resync(budget_app: FastAPI, budget_client: AsyncClient) -> None:
     )
     assert r.status_code == 200
     before = {p: await ledger_state(budget_app, p) for p in (SE_NO, NMS, NORDIC)}
-    report = await sync_all(budget_app.state.db, budget_app.state.catalogue, now=budget_app.state.clock())
+    report = await sync_all(
+        budget_app.state.db,
+        budget_app.state.catalogue,
+        now=budget_app.state.clock(),
+        rate_zone=budget_app.state.settings.rate_zone,
+    )
     assert all(not p.funds_created for p in report.programmes)
     se_no = next(p for p in report.programmes if p.programme == SE_NO)
     assert se_no.fixed_rates == {"NOK": "11.250000"} and any("admin" in n for n in se_no.notes)
