@@ -202,6 +202,10 @@ def require_roles(*roles: str):  # type: ignore[no-untyped-def]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+"""An admin's routes, in every service."""
+Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
+"""The programme staff's routes (officers; admins may do what they do), in every service."""
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 

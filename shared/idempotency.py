@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -384,3 +384,12 @@ def idempotency(table: Table) -> Callable[..., Awaitable[Idempotent]]:
         return Idempotent(session=session, table=table, request=request, key=key, caller=caller, at=now)
 
     return dependency
+
+
+STATEMENTS_TABLE = idempotency_table(MetaData())
+"""The same table as each service's (`idempotency_table` in its `models.py`, created by its migrations),
+for the statements of the one shared dependency: a statement needs the table's name and columns only."""
+
+Idempotency = Annotated[Idempotent, Depends(idempotency(STATEMENTS_TABLE))]
+"""Every POST that creates or moves state or money, in every service: `Idempotency-Key` replays the
+first result (the one route alias of it)."""

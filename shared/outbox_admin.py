@@ -11,21 +11,21 @@
 Payloads are not shown: they may carry business data that an operator does not need to mend a delivery.
 """
 
-# No `from __future__ import annotations`: the routes are made in `outbox_router`, whose dependency FastAPI
+
 # must read from the annotations as objects (a string naming a local cannot be resolved).
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
 from shared import outbox
 from shared.app import DbSession
-from shared.auth import Principal, require_roles
-from shared.idempotency import Idempotent
+from shared.auth import Admin
+from shared.idempotency import Idempotency
 from shared.pagination import Keyset, Page, Paging, paginate
 from shared.problems import Conflict, NotFound, problem_responses
 from shared.text import Bounded
@@ -70,17 +70,13 @@ def _out(row: outbox.MessageRow) -> OutboxMessage:
     return OutboxMessage.model_validate(row, from_attributes=True)
 
 
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 MessageId = Annotated[int, Path(ge=1, le=MAX_ID, description="The message's id")]
 
 
-def outbox_router(
-    table: Table, idempotency: Callable[..., Awaitable[Idempotent]], wake: Callable[[Request], Any]
-) -> APIRouter:
-    """The routes above for a service's outbox `table`; `idempotency` is the service's dependency
-    (`shared.idempotency.idempotency(table)`), `wake(request)` wakes its relay after a replay commits."""
+def outbox_router(table: Table, wake: Callable[[Request], Any]) -> APIRouter:
+    """The routes above for a service's outbox `table`; `wake(request)` wakes its relay after a replay
+    commits."""
     router = APIRouter(prefix="/v1", tags=[TAG["name"]])
-    Idempotency = Annotated[Idempotent, Depends(idempotency)]
 
     @router.get("/outbox", response_model=Page[OutboxMessage], responses=problem_responses(401, 403, 422))
     async def list_outbox(

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.applications.models import idempotency_keys, outbox
+from services.applications.models import outbox
 from services.applications.routes import (
     applications,
     assessments,
@@ -19,7 +19,6 @@ from services.applications.routes import (
     workflow,
 )
 from shared import outbox_admin
-from shared.idempotency import idempotency
 from shared.outbox import Wake
 
 
@@ -36,7 +35,7 @@ routers: list[APIRouter] = [
     versions.router,
     reports.router,
     reconciliation.router,
-    outbox_admin.outbox_router(outbox, idempotency(idempotency_keys), _wake),
+    outbox_admin.outbox_router(outbox, _wake),
 ]
 TAGS: list[dict[str, Any]] = [
     applications.TAG,

@@ -7,21 +7,12 @@ from fastapi.responses import JSONResponse
 
 from services.applications.intake import costs, drafts
 from services.applications.reads import queries
-from services.applications.routes.dependencies import (
-    READ,
-    Applicant,
-    ApplicationId,
-    ContentBody,
-    Filters,
-    Idempotency,
-    Staff,
-    Up,
-    location,
-)
+from services.applications.routes.dependencies import READ, Applicant, ApplicationId, ContentBody, Filters, Up, location
 from services.applications.schemas.applications import ApplicationOut
 from shared.app import DbSession
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 

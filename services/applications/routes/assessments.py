@@ -7,11 +7,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from services.applications.assessment import assessors
-from services.applications.routes.dependencies import ApplicationId, Db, Idempotency, Staff, Up, key_scope
+from services.applications.routes.dependencies import ApplicationId, Db, Up, key_scope
 from services.applications.schemas.assessment import AssessmentOut, AssignRequest, DeclarationRequest, ScoresRequest
 from shared.app import DbSession
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.problems import problem_responses
 
 TAG = {

@@ -10,16 +10,7 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from services.applications.committee import sessions
-from services.applications.routes.dependencies import (
-    ApplicationId,
-    AppSettings,
-    Db,
-    Idempotency,
-    Staff,
-    Up,
-    WakeRelay,
-    key_scope,
-)
+from services.applications.routes.dependencies import ApplicationId, AppSettings, Db, Up, WakeRelay, key_scope
 from services.applications.schemas.applications import ApplicationOut, RevertRequest
 from services.applications.schemas.assessment import (
     ConditionOut,
@@ -31,8 +22,9 @@ from services.applications.schemas.assessment import (
 )
 from services.applications.workflow import decisions
 from shared.app import DbSession
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging, paginate_sequence
 from shared.problems import problem_responses
 

@@ -11,7 +11,6 @@ from uuid import UUID
 from fastapi import Body, Depends, Header, Path, Query, Request
 
 from services.applications.config import Settings
-from services.applications.models import idempotency_keys
 from services.applications.outbound.upstreams import Upstreams
 from services.applications.reads import queries
 from services.applications.repository import ListFilters
@@ -20,15 +19,12 @@ from services.applications.workflow.moves import KeyScope
 from services.applications.workflow.transitions import Status
 from shared.auth import Principal, require_roles
 from shared.db import Database
-from shared.idempotency import Idempotent, idempotency
+from shared.idempotency import Idempotent
 from shared.outbox import Relay, Wake
 from shared.problems import problem_responses
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import with_cost_options_and_state_aid
 from shared.text import Bounded
-
-Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
-"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
 
 
 async def _settings(request: Request) -> Settings:
@@ -75,7 +71,6 @@ ContentBody = Annotated[
     ),
 ]
 Applicant = Annotated[Principal, Depends(require_roles("applicant", "admin"))]
-Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
 
 READ = problem_responses(401, 404)
 JSON_VERBATIM = {"description": "The stored JSON, byte for byte", "content": {"application/json": {}}}

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from services.applications.outbound import reconciliation
 from services.applications.routes.dependencies import AppSettings, Db, Up
 from services.applications.schemas.applications import Reconciliation
-from shared.auth import Principal, require_roles
+from shared.auth import Admin
 from shared.problems import problem_responses
 from shared.text import Bounded
 
 TAG = {"name": "reconciliation", "description": "Approved applications against the budget's commitments (admin)"}
 router = APIRouter(prefix="/v1", tags=[TAG["name"]])
-
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 @router.get("/reconciliation", response_model=Reconciliation, responses=problem_responses(401, 403, 422, 503))

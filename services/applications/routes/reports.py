@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 
-from services.applications.routes.dependencies import AppSettings, Staff
+from services.applications.routes.dependencies import AppSettings
 from services.applications.state_aid import granted
 from shared.app import DbSession
+from shared.auth import Staff
 from shared.problems import problem_responses
 
 TAG = {"name": "reports", "description": "Reports for the secretariat: the State aid granted, per partner"}

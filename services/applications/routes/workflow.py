@@ -16,7 +16,6 @@ from services.applications.routes.dependencies import (
     ApplicationId,
     AppSettings,
     Db,
-    Idempotency,
     Up,
     WakeRelay,
     key_scope,
@@ -39,6 +38,7 @@ from services.applications.workflow.transitions import Action
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report

@@ -117,9 +117,7 @@ async def test_a_missing_rate_names_the_month_of_the_budgets_clock(
     stack: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient], clock_case: tuple[str, str, str]
 ) -> None:
     _, _, budget = stack
-    r = await budget.get(
-        "/v1/programmes/interreg-se-no-2021-2027/conversion-rates/DKK", params={"at": AT.isoformat()}
-    )
+    r = await budget.get("/v1/programmes/interreg-se-no-2021-2027/conversion-rates/DKK", params={"at": AT.isoformat()})
     assert r.status_code == 404
     assert r.json()["month"] == clock_case[1] and f"PUT /v1/exchange-rates/DKK/{clock_case[1]}" in r.json()["detail"]
     r = await budget.get("/v1/programmes/interreg-se-no-2021-2027/conversion-rates/SEK", params={"at": "2025-03-31"})

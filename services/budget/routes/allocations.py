@@ -7,10 +7,12 @@ from fastapi import APIRouter, Response
 from services.budget import schemas as s
 from services.budget.allocations import reallocate as reallocate_fund
 from services.budget.ledger.reconciliation import reconcile as reconcile_programme
-from services.budget.routes.dependencies import Admin, BudgetService, Idempotency, ProgrammeCode
+from services.budget.routes.dependencies import BudgetService, ProgrammeCode
 from services.budget.sync import sync_catalogue
 from shared.app import DbSession
+from shared.auth import Admin
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["allocations"])

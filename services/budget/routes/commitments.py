@@ -8,9 +8,10 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import schemas as s
 from services.budget.commitments import creation, reads, releases
-from services.budget.routes.dependencies import BudgetService, CommitmentId, Idempotency, Staff
+from services.budget.routes.dependencies import BudgetService, CommitmentId
 from shared.app import DbSession
-from shared.idempotency import Answer
+from shared.auth import Staff
+from shared.idempotency import Answer, Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas import budget as wire

@@ -13,19 +13,11 @@ from fastapi import Depends, Path, Request
 from services.budget import schemas as s
 from services.budget.commitments.references import Snapshot
 from services.budget.config import Settings
-from services.budget.models import idempotency_keys
-from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.data_version import PerVersion
-from shared.idempotency import Idempotent, idempotency
 from shared.money import CURRENCY_PATTERN
 from shared.text import Bounded
 
-Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
-"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
-
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
-Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
 ProgrammeCode = Annotated[
     str, Bounded(100, min_length=1), Path(description="Programme code", examples=["interreg-se-no-2021-2027"])
 ]

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.budget import schemas as s
 from services.budget.rates import conversion, fixed, monthly
-from services.budget.routes.dependencies import Admin, BudgetService, CurrencyCode, Idempotency, Month, ProgrammeCode
+from services.budget.routes.dependencies import BudgetService, CurrencyCode, Month, ProgrammeCode
 from shared.app import DbSession
+from shared.auth import Admin
 from shared.clock import Now
+from shared.idempotency import Idempotency
 from shared.money import CURRENCY_PATTERN
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses

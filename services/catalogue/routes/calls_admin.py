@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from services.catalogue import calls
-from services.catalogue.models import idempotency_keys
 from services.catalogue.routes.common import CallId, ProgrammeCode
 from services.catalogue.schemas import CallClose, CallCreate, CallUpdate
 from shared.app import DbSession
-from shared.auth import Principal, require_roles
+from shared.auth import Admin
 from shared.clock import Now
-from shared.idempotency import Idempotent, idempotency
+from shared.idempotency import Idempotency
 from shared.problems import problem_responses
 from shared.schemas import catalogue as wire
 
 TAG = "calls (admin)"
 router = APIRouter(prefix="/v1", tags=[TAG])
-
-Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
-"""POSTs that create or move state: `Idempotency-Key` replays the first result."""
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 def _location(body: dict[str, Any]) -> dict[str, str]:

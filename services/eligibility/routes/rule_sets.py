@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.eligibility import check_kinds
-from services.eligibility.models import idempotency_keys
 from services.eligibility.rule_sets import versions
 from services.eligibility.schemas import (
     SLUG,
@@ -18,21 +17,17 @@ from services.eligibility.schemas import (
     RuleSetVersionSummary,
 )
 from shared.app import DbSession
-from shared.auth import Principal, require_roles
+from shared.auth import Admin
 from shared.caching import cached_json
 from shared.clock import Now
-from shared.idempotency import Idempotent, idempotency
+from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
 
-Idempotency = Annotated[Idempotent, Depends(idempotency(idempotency_keys))]
-"""POSTs that create or move state or money: `Idempotency-Key` replays the first result."""
-
 router = APIRouter(prefix="/v1", tags=["rule sets"])
 
 RuleSetId = Annotated[str, Path(pattern=SLUG, description="The rule set's id", examples=["interreg-se-no-2021-2027"])]
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 @router.get(
