@@ -28,4 +28,3 @@ class Settings(ServiceSettings):
     by `load-data` is served within this many milliseconds (its own writes at once)."""
     response_cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     """Most bytes of encoded answers kept in memory (services/catalogue/response_cache.py)."""
-    search_max_query_length: int = 200
