@@ -42,7 +42,7 @@ COLLECTOR_ERRORS = Counter(
 )
 # The outbox's figures, named here once so the alert rules and the dashboard (deploy/monitoring/) can
 # rely on them: a service with an outbox sets both from a collector (`register_collector`) reading
-# `shared.outbox.backlog`; failed deliveries are counted by the relay (`outbox_failures_total`).
+# `shared.outbox_admin.backlog`; failed deliveries are counted by the relay (`outbox_failures_total`).
 OUTBOX_BACKLOG = Gauge("outbox_backlog_messages", "Outbox messages not yet delivered (dead ones apart)", ["service"])
 OUTBOX_DEAD = Gauge(
     "outbox_dead_messages", "Outbox messages dead after their last attempt, waiting for a replay", ["service"]

@@ -14,15 +14,13 @@ as the state change that owes them, and delivered by a relay until they are sett
   PostgreSQL it skips rows another relay holds (`FOR UPDATE SKIP LOCKED`), on SQLite (one process)
   writers are serialised anyway. A relay that dies loses its lease, and the message is claimed again
   after `lease_seconds`.
-- **Retry.** A failed attempt — a transient failure of the receiver (cannot be reached, answers 5xx,
-  times out: `Retry`/`UpstreamError`), a kind this relay has no handler for, or any other exception of
-  `send` or `settle` — records its error on the message and is retried with exponential back-off
-  (`backoff_seconds` × 2^attempts, capped at `max_backoff_seconds`); the relay goes on with the other
-  messages of its batch. A final answer (accepted or refused) is settled by the handler.
-- **Dead letters.** After `max_attempts` failed attempts a message is `dead`: never claimed again until an
-  admin replays it (`replay`, which gives it a fresh count of attempts), listed with its last error
-  (`list_messages`) and counted (`outbox_dead_messages`). It still holds back the later messages of its
-  aggregate, which say so (`held_back_by`): a release never overtakes a commitment that died.
+- **Retry.** A failed attempt (the receiver unreachable, a 5xx, a time-out: `Retry`/`UpstreamError`; a kind
+  with no handler; any other exception of `send` or `settle`) records its error on the message, which is
+  retried with back-off (`backoff_seconds` × 2^attempts, at most `max_backoff_seconds`) while the relay
+  goes on with the rest of its batch. A final answer (accepted or refused) is settled by the handler.
+- **Dead letters.** After `max_attempts` failed attempts a message is `dead`: not claimed until an admin
+  replays it (`shared.outbox_admin`: listed with its last error, counted, replayed with fresh attempts);
+  it still holds back its aggregate's later messages, which name it (`held_back_by`).
 - **Wake-up.** A commit that enqueued something wakes the relay at once (`after_commit`); otherwise it
   polls every `poll_seconds`.
 """
@@ -30,11 +28,12 @@ as the state change that owes them, and delivered by a relay until they are sett
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import structlog
 from prometheus_client import Counter
@@ -53,7 +52,6 @@ from sqlalchemy import (
     and_,
     event,
     exists,
-    func,
     select,
     update,
 )
@@ -63,9 +61,6 @@ from sqlalchemy.orm import aliased
 from shared.clock import Clock
 from shared.db import Database, UTCDateTime
 from shared.observability import (
-    OUTBOX_BACKLOG,
-    OUTBOX_DEAD,
-    OUTBOX_OLDEST_AGE,
     current_request_id,
     current_traceparent,
     request_context,
@@ -105,8 +100,7 @@ def _columns() -> list[Any]:
     ]
 
 
-def _dead_letter_columns() -> list[Any]:
-    """Added by the dead-letter migration (`add_dead_letter_columns`)."""
+def _dead_letter_columns() -> list[Any]:  # added by the dead-letter migration (`add_dead_letter_columns`)
     return [
         Column("dead_at", UTCDateTime(), nullable=True),
         Column("replayed_at", UTCDateTime(), nullable=True),
@@ -170,8 +164,7 @@ class Handler(Protocol):
         raises `Retry`/`UpstreamError` for a transient failure."""
 
     async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
-        """The local effect of the answer, in the transaction that marks the message done; returns the
-        outcome recorded (e.g. `delivered`, `refused`)."""
+        """The answer's local effect, in the transaction that marks the message done; the outcome recorded."""
 
 
 async def enqueue(
@@ -209,169 +202,8 @@ async def enqueue(
     return True
 
 
-async def observe_backlog(service: str, db: Database, table: Table, now: dt.datetime) -> None:
-    """Set the outbox gauges (`outbox_backlog_messages`, `outbox_oldest_message_age_seconds`,
-    `outbox_dead_messages`) of a service: the scrape-time collector of every service with an outbox."""
-    async with db.sessionmaker() as session:
-        count, oldest = await backlog(session, table)
-        dead = await dead_count(session, table)
-    OUTBOX_BACKLOG.labels(service).set(count)
-    OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
-    OUTBOX_DEAD.labels(service).set(dead)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def aware(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
-async def backlog(session: AsyncSession, table: Table) -> tuple[int, dt.datetime | None]:
-    """How many messages are owed and still tried (not dead), and when the oldest of them was recorded."""
-    row = (
-        await session.execute(
-            select(func.count(), func.min(table.c.created_at)).where(
-                table.c.delivered_at.is_(None), table.c.dead_at.is_(None)
-            )
-        )
-    ).one()
-    return int(row[0]), _aware(row[1])
-
-
-async def dead_count(session: AsyncSession, table: Table) -> int:
-    """How many messages are dead (waiting for an admin's replay)."""
-    stmt = select(func.count()).where(table.c.delivered_at.is_(None), table.c.dead_at.is_not(None))
-    return int((await session.execute(stmt)).scalar_one())
-
-
-MessageState = Literal["owed", "failing", "dead", "delivered"]
-STATES: tuple[MessageState, ...] = ("owed", "failing", "dead", "delivered")
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    """One message as an admin sees it (`list_messages`): no payload, which may carry business data."""
-
-    id: int
-    kind: str
-    key: str
-    aggregate: str
-    state: MessageState
-    attempts: int
-    last_error: str | None
-    created_at: dt.datetime
-    available_at: dt.datetime
-    delivered_at: dt.datetime | None
-    dead_at: dt.datetime | None
-    outcome: str | None
-    replayed_at: dt.datetime | None
-    replayed_by: str | None
-    held_back_by: int | None
-    """The id of an earlier undelivered message of the same aggregate that is dead: this one waits for it."""
-
-
-def _state_filter(table: Table, state: MessageState) -> Any:
-    t = table.c
-    return {
-        "owed": and_(t.delivered_at.is_(None), t.dead_at.is_(None), t.last_error.is_(None)),
-        "failing": and_(t.delivered_at.is_(None), t.dead_at.is_(None), t.last_error.is_not(None)),
-        "dead": and_(t.delivered_at.is_(None), t.dead_at.is_not(None)),
-        "delivered": t.delivered_at.is_not(None),
-    }[state]
-
-
-def _state_of(row: Any) -> MessageState:
-    if row.delivered_at is not None:
-        return "delivered"
-    if row.dead_at is not None:
-        return "dead"
-    return "failing" if row.last_error is not None else "owed"
-
-
-async def list_messages(
-    session: AsyncSession,
-    table: Table,
-    *,
-    state: MessageState | None,
-    aggregate: str | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[MessageRow]:
-    """Messages by id (oldest first), of one state and one aggregate if given, after `after_id`."""
-    t = table.c
-    stmt = select(table).order_by(t.id).limit(limit)
-    if state is not None:
-        stmt = stmt.where(_state_filter(table, state))
-    if aggregate is not None:
-        stmt = stmt.where(t.aggregate == aggregate)
-    if after_id is not None:
-        stmt = stmt.where(t.id > after_id)
-    rows = (await session.execute(stmt)).all()
-    waiting = [r.aggregate for r in rows if r.delivered_at is None]
-    dead_by_aggregate: dict[str, list[int]] = {}
-    if waiting:
-        dead = select(t.aggregate, t.id).where(
-            t.aggregate.in_(sorted(set(waiting))), t.delivered_at.is_(None), t.dead_at.is_not(None)
-        )
-        for aggregate_of, dead_id in (await session.execute(dead.order_by(t.id))).all():
-            dead_by_aggregate.setdefault(aggregate_of, []).append(dead_id)
-    return [
-        MessageRow(
-            id=r.id,
-            kind=r.kind,
-            key=r.key,
-            aggregate=r.aggregate,
-            state=_state_of(r),
-            attempts=r.attempts,
-            last_error=r.last_error,
-            created_at=_aware(r.created_at) or r.created_at,
-            available_at=_aware(r.available_at) or r.available_at,
-            delivered_at=_aware(r.delivered_at),
-            dead_at=_aware(r.dead_at),
-            outcome=r.outcome,
-            replayed_at=_aware(r.replayed_at),
-            replayed_by=r.replayed_by,
-            held_back_by=(
-                next((d for d in dead_by_aggregate.get(r.aggregate, []) if d < r.id), None)
-                if r.delivered_at is None
-                else None
-            ),
-        )
-        for r in rows
-    ]
-
-
-async def get_message(session: AsyncSession, table: Table, message_id: int) -> MessageRow | None:
-    rows = await list_messages(session, table, state=None, after_id=message_id - 1, limit=1)
-    return rows[0] if rows and rows[0].id == message_id else None
-
-
-class NotDead(Exception):
-    """`replay` of a message that is not dead (delivered, or still being tried)."""
-
-    def __init__(self, state: MessageState) -> None:
-        super().__init__(state)
-        self.state = state
-
-
-async def replay(
-    session: AsyncSession, table: Table, message_id: int, *, by: str, at: dt.datetime, wake: Wake | None = None
-) -> MessageRow | None:
-    """An admin gives a dead message a fresh count of attempts, due now (None: no such message;
-    `NotDead` when it is not dead, so a second replay of one that is being tried again is refused)."""
-    t = table.c
-    row = (await session.execute(select(table).where(t.id == message_id).with_for_update())).one_or_none()
-    if row is None:
-        return None
-    if _state_of(row) != "dead":
-        raise NotDead(_state_of(row))
-    await session.execute(
-        update(table)
-        .where(t.id == message_id)
-        .values(dead_at=None, attempts=0, available_at=at, claimed_until=None, replayed_at=at, replayed_by=by)
-    )
-    if wake is not None:
-        event.listen(session.sync_session, "after_commit", lambda _s: wake(), once=True)
-    log.info("outbox message replayed", kind=row.kind, key=row.key, by=by)
-    return await get_message(session, table, message_id)
 
 
 class Relay:
@@ -557,19 +389,12 @@ class Relay:
 
 
 async def run_relay(relay: Relay) -> Callable[[], Awaitable[None]]:
-    """Start `relay.run()` as a task; returns the coroutine function that stops it."""
-    return await run_task(relay.run(), f"outbox-relay-{relay.service}")
-
-
-async def run_task(work: Coroutine[Any, Any, None], name: str) -> Callable[[], Awaitable[None]]:
-    """Start background `work` (of an app's lifespan) as a task; returns the coroutine function that stops it."""
-    task = asyncio.create_task(work, name=name)
+    """Start `relay.run()` as a task (in the app's lifespan); returns the coroutine function that stops it."""
+    task = asyncio.create_task(relay.run(), name=f"outbox-relay-{relay.service}")
 
     async def stop() -> None:
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
 
     return stop

@@ -153,7 +153,13 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(
-            programme=PROGRAMME, currency="NOK", month="2024-05", call_id=FIRST_CALL_2022, number=1, **self.ids
+            programme=PROGRAMME,
+            currency="NOK",
+            month="2024-05",
+            call_id=FIRST_CALL_2022,
+            number=1,
+            message_id=1,
+            **self.ids,
         )
 
     async def state(self, service: str) -> list[Any]:

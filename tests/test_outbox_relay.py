@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import outbox
+from shared import outbox, outbox_admin
 from shared.clock import FixedClock
 from shared.db import Database
 from tests.harness import fresh_database
@@ -67,9 +67,11 @@ async def record(db: Database, table: Any, *messages: tuple[str, str, str]) -> N
             assert await outbox.enqueue(session, table, kind=kind, key=key, aggregate=aggregate, payload={}, at=T0)
 
 
-async def listed(db: Database, table: Any, state: outbox.MessageState | None = None) -> dict[str, outbox.MessageRow]:
+async def listed(
+    db: Database, table: Any, state: outbox_admin.MessageState | None = None
+) -> dict[str, outbox_admin.MessageRow]:
     async with db.sessionmaker() as session:
-        return {m.key: m for m in await outbox.list_messages(session, table, state=state, limit=100)}
+        return {m.key: m for m in await outbox_admin.list_messages(session, table, state=state, limit=100)}
 
 
 async def test_an_unknown_kind_and_a_raising_handler_delay_no_other_message(store: tuple[Database, Any]) -> None:
@@ -115,18 +117,18 @@ async def test_an_unknown_kind_and_a_raising_handler_delay_no_other_message(stor
     clock.advance(dt.timedelta(days=2))
     assert await relay.drain() == 0  # dead ones are never claimed; nothing behind them overtakes
     async with db.sessionmaker() as session:
-        assert await outbox.backlog(session, table) == (1, T0)  # after-boom is owed; the dead are counted apart
-        assert await outbox.dead_count(session, table) == 2
+        assert await outbox_admin.backlog(session, table) == (1, T0)  # after-boom is owed; the dead are counted apart
+        assert await outbox_admin.dead_count(session, table) == 2
 
     # Mended, then replayed once: delivered, and what it held back right after it.
     ok.fail.clear()
     async with db.sessionmaker.begin() as session:
-        replayed = await outbox.replay(session, table, dead["boom"].id, by="admin-1", at=clock())
+        replayed = await outbox_admin.replay(session, table, dead["boom"].id, by="admin-1", at=clock())
     assert replayed is not None and replayed.state == "failing" and replayed.attempts == 0
     assert replayed.replayed_by == "admin-1" and replayed.dead_at is None
     async with db.sessionmaker.begin() as session:
-        with pytest.raises(outbox.NotDead) as again:
-            await outbox.replay(session, table, dead["boom"].id, by="admin-1", at=clock())
+        with pytest.raises(outbox_admin.NotDeadYet) as again:
+            await outbox_admin.replay(session, table, dead["boom"].id, by="admin-1", at=clock())
     assert again.value.state == "failing"
     await relay.drain()
     assert ok.settled == ["first", "second", "boom", "after-boom"]

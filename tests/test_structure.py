@@ -110,7 +110,12 @@ def test_the_four_services_are_there() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_has_the_common_files(service: str) -> None:
-    missing = [name for name in COMMON_FILES if not (SERVICES_DIR / service / name).is_file()]
+    folder = SERVICES_DIR / service
+    missing = [
+        name
+        for name in COMMON_FILES
+        if not (folder / name).is_file() and not (folder / name.removesuffix(".py") / "__init__.py").is_file()
+    ]
     assert missing == [], f"services/{service} lacks {missing}"
 
 
@@ -211,3 +216,19 @@ def test_make_help_lists_every_target() -> None:
     listed = set(re.findall(r"make ([\w-]+)", help_body.group(1)))
     assert targets - listed == set(), f"`make help` does not list {sorted(targets - listed)}"
     assert "pkill" not in makefile and "killall" not in makefile, "`make stop` stops recorded pids, not names"
+
+
+MAX_MODULES_AT_ONE_LEVEL = 15
+
+
+def test_no_service_folder_holds_more_than_fifteen_modules_at_one_level() -> None:
+    """Past ~15 modules a folder is grouped by stage or idea into packages (docs/service-pattern.md)."""
+    crowded = {}
+    for folder in [SERVICES_DIR / s for s in ("catalogue", "applications", "eligibility", "budget")]:
+        for level in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+            if any(part in ("tests", "migrations", "__pycache__", "data") for part in level.relative_to(folder).parts):
+                continue
+            modules = [p.name for p in level.glob("*.py")]
+            if len(modules) > MAX_MODULES_AT_ONE_LEVEL:
+                crowded[rel(level)] = len(modules)
+    assert crowded == {}, f"folders with more than {MAX_MODULES_AT_ONE_LEVEL} modules: {crowded}"

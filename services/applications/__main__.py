@@ -29,7 +29,8 @@ from services.applications.models import outbox
 from services.applications.outbound import reconciliation
 from services.applications.schemas.applications import Reconciliation
 from shared.cli import Command, service_cli
-from shared.outbox import Relay, backlog
+from shared.outbox import Relay
+from shared.outbox_admin import backlog
 from shared.problems import ProblemError
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from services.applications import repository as repo
 from services.applications.models import outbox
 from services.applications.workflow.transitions import Status
 from shared.db import session_scope
-from shared.outbox import observe_backlog
+from shared.outbox_admin import observe_backlog
 
 APPLICATIONS = Gauge("interreg_applications", "Applications by programme and status", ["programme", "status"])
 

@@ -167,5 +167,10 @@ def test_the_dashboard_queries_refer_to_exported_metrics() -> None:
         assert Query(concrete).problems(known) == [], (expr, Query(concrete).problems(known))
     shown = set().union(*(Query(q).metrics for q in queries))
     business = {"interreg_applications", "interreg_budget_allocated", "interreg_budget_committed"}
-    business |= {"interreg_budget_available", "outbox_backlog_messages", "outbox_oldest_message_age_seconds"}
+    business |= {
+        "interreg_budget_available",
+        "outbox_backlog_messages",
+        "outbox_oldest_message_age_seconds",
+        "outbox_dead_messages",
+    }
     assert business | {"outbox_failures_total", "service_ready"} <= shown

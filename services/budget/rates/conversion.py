@@ -91,7 +91,10 @@ async def conversion_rate(
     """The rate the budget converts `currency` at for `programme` at the instant `at` (what a commitment
     made then would use); 404 naming the month when it has none."""
     row = await require_programme(session, programme)
-    month = month_of(at, zone)
+    try:
+        month = month_of(at, zone)
+    except OverflowError:  # an instant at the calendar's very end: no month there has a rate
+        month = f"{at.year:04d}-{at.month:02d}"
     try:
         units, source = await units_per_eur(session, row.code, currency, month, "currency")
     except MissingExchangeRate as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import AwareDatetime
 
 from services.budget import schemas as s
 from services.budget.rates import conversion, fixed, monthly
@@ -16,7 +17,6 @@ from shared.idempotency import Idempotency
 from shared.money import CURRENCY_PATTERN
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
-from shared.schemas.applications import DATE_RANGE, ProjectInstant
 from shared.schemas.budget import ConversionRate
 
 router = APIRouter(prefix="/v1", tags=["exchange rates"])
@@ -33,8 +33,7 @@ async def get_conversion_rate(
     programme: ProgrammeCode,
     currency: CurrencyCode,
     at: Annotated[
-        ProjectInstant,
-        Query(description=f"The instant (ISO 8601 with its offset), {DATE_RANGE}", examples=["2026-03-02T09:00:00Z"]),
+        AwareDatetime, Query(description="The instant (ISO 8601 with its offset)", examples=["2026-03-02T09:00:00Z"])
     ],
 ) -> ConversionRate:
     """The rate the budget converts `currency` at for the programme at the instant `at`, as a commitment

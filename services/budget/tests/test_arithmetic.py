@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.budget.config import Settings
 from services.budget.errors import InvalidRatesFile
 from services.budget.models import UNALLOCATED
 from services.budget.rates import inforeuro
@@ -102,8 +103,9 @@ def test_month_is_taken_on_the_brussels_clock() -> None:
     import datetime as dt
 
     # 23:30 UTC on 31 January is already February in Brussels
-    assert month_of(dt.datetime(2024, 1, 31, 23, 30, tzinfo=dt.UTC)) == "2024-02"
-    assert month_of(dt.datetime(2024, 7, 31, 21, 59, tzinfo=dt.UTC)) == "2024-07"
+    brussels = Settings().rate_zone  # the default rate clock
+    assert month_of(dt.datetime(2024, 1, 31, 23, 30, tzinfo=dt.UTC), brussels) == "2024-02"
+    assert month_of(dt.datetime(2024, 7, 31, 21, 59, tzinfo=dt.UTC), brussels) == "2024-07"
 
 
 INFOREURO = """Monthly accounting rates;;;
