@@ -68,6 +68,8 @@ async def _reconciled(app: FastAPI, settings: Settings, args: argparse.Namespace
 
 def _report(found: list[Reconciliation], *, every: bool) -> bool:
     """Print the reconciliations (JSON; one line each when repeating); True when a difference is left."""
+    if not found:
+        print("no programme has an application that holds or owes project money: nothing to reconcile", flush=True)
     for one in found:
         print(one.model_dump_json() if every else one.model_dump_json(indent=2), flush=True)
     return any(not d.repaired for one in found for d in one.differences)
