@@ -30,6 +30,9 @@ K = TypeVar("K", bound="Keyset")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_CURSOR_LENGTH = 512
+MAX_VERSION = 2_147_483_647
+"""The largest version number a path or query may name: what an INTEGER column holds on PostgreSQL (and
+SQLite), so a larger one is a 422 naming the parameter, never a 500 from the database."""
 
 
 class Page(BaseModel, Generic[T]):

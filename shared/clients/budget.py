@@ -106,7 +106,7 @@ class BudgetClient:
 
     async def report(self, programme: str) -> BudgetReport:
         """The programme's budget per fund and priority (`GET /v1/programmes/{p}/budget`, public)."""
-        response = await call(self.client, SERVICE, "GET", f"/v1/programmes/{programme}/budget")
+        response = await call(self.client, SERVICE, "GET", f"/v1/programmes/{quote(programme, safe='')}/budget")
         if response.status_code != 200:
             raise UpstreamError(
                 f"the budget service answered {response.status_code} for the budget of {programme}", service=SERVICE
@@ -142,7 +142,7 @@ class BudgetClient:
             self.client,
             SERVICE,
             "POST",
-            f"/v1/commitments/{commitment_id}/release",
+            f"/v1/commitments/{quote(commitment_id, safe='')}/release",
             json=ReleaseRequest(reason=reason).model_dump(mode="json", exclude_none=True),
             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
         )

@@ -29,6 +29,9 @@ def _unset(value: object) -> bool:
     return value is None
 
 
+PROGRAMME_CODE = r"^[a-z0-9][a-z0-9.\-]{0,63}$"
+"""A programme's code, as the catalogue's are: it goes into other services' URLs as one path segment."""
+
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
 DATE_RANGE = (
@@ -133,7 +136,9 @@ class ApplicationContent(BaseModel):
     """The application body of the contract (what an applicant writes)."""
 
     model_config = ConfigDict(extra="forbid")
-    programme: CodeText = Field(examples=["interreg-se-no-2021-2027"])
+    programme: Annotated[str, Bounded(64, min_length=1, pattern=PROGRAMME_CODE)] = Field(
+        examples=["interreg-se-no-2021-2027"], description="A programme's code: lower-case letters, digits, '-' and '.'"
+    )
     call_id: UUID
     specific_objective: Annotated[str, Bounded(16, min_length=1)] = Field(examples=["1B"])
     project_type: CodeText = Field(examples=["main-project"])

@@ -12,7 +12,7 @@ from services.applications.routes.dependencies import JSON_VERBATIM, READ, Appli
 from services.applications.schemas.applications import VersionOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
-from shared.pagination import Page, Paging
+from shared.pagination import MAX_VERSION, Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report
 
@@ -49,7 +49,10 @@ async def list_versions(
     responses={**READ, 200: {"model": VersionOut, **JSON_VERBATIM}},
 )
 async def get_version(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, number: Annotated[int, Path(ge=1)]
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    number: Annotated[int, Path(ge=1, le=MAX_VERSION)],
 ) -> Response:
     """One submitted version, byte for byte as stored at its submission (it never changes)."""
     return Response(await queries.version_document(session, principal, str(application_id), number), media_type=JSON)

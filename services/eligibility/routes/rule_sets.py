@@ -21,7 +21,7 @@ from shared.auth import Admin
 from shared.caching import cached_json
 from shared.clock import Now
 from shared.idempotency import Idempotency
-from shared.pagination import Page, Paging
+from shared.pagination import MAX_VERSION, Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
 
@@ -100,7 +100,9 @@ async def get_rule_set(
     request: Request,
     session: DbSession,
     rule_set_id: RuleSetId,
-    version: Annotated[int | None, Query(ge=1, description="This version instead of the latest")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="This version instead of the latest")
+    ] = None,
 ) -> Response:
     """The latest version of the rule set (or the one given with `?version=`), with its rules in order.
     Answers carry an ETag; send `If-None-Match` to get a 304 when nothing changed."""
@@ -129,7 +131,7 @@ async def get_rule_set_version(
     request: Request,
     session: DbSession,
     rule_set_id: RuleSetId,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
 ) -> Response:
     """One immutable version of the rule set (its rules never change; `latest_version` may grow)."""
     out = await versions.get_version(session, rule_set_id, version)

@@ -1,0 +1,52 @@
+"""Hard edges (first part): integers in paths and queries stay within what the database holds, and a
+programme code is a code — it never becomes part of another service's URL as anything but one escaped
+path segment. Each case answered 500 (or reached another path of the catalogue) before."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.applications.tests.helpers import ALICE, A, create, gron, open_call
+from tests.harness import auth
+
+pytestmark = pytest.mark.usefixtures("backend")
+ADMIN = auth("admin", "root")
+HUGE = [str(10**30), str(2**63), str(2**31)]
+
+
+@pytest.mark.parametrize("number", HUGE)
+async def test_a_huge_version_is_a_422_naming_it(
+    number: str, eligibility_client: httpx.AsyncClient, applications_client: httpx.AsyncClient
+) -> None:
+    rule_sets = (await eligibility_client.get("/v1/rule-sets")).json()["items"]
+    rid = rule_sets[0]["id"]
+    for path, params, field in (
+        (f"/v1/rule-sets/{rid}/versions/{number}", {}, "path.version"),
+        (f"/v1/rule-sets/{rid}", {"version": number}, "query.version"),
+    ):
+        for headers in ({}, ADMIN):
+            r = await eligibility_client.get(path, params=params, headers=headers)
+            assert r.status_code == 422, (path, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert [e["field"] for e in r.json()["errors"]] == [field]
+    r = await applications_client.get(f"{A}/00000000-0000-0000-0000-000000000001/versions/{number}", headers=ALICE)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path.number", r.text
+
+
+@pytest.mark.parametrize(
+    "programme",
+    ["a\u0004b", "../../healthz", "interreg-se-no-2021-2027/calls", "interreg-se-no-2021-2027?x=1", "Interreg", ""],
+    ids=repr,
+)
+async def test_a_programme_that_is_not_a_code_is_a_422_and_nothing_is_stored(
+    programme: str, applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    call_id = await open_call(catalogue_client)
+    before = (await applications_client.get(A, headers=ALICE)).json()["items"]
+    r = await applications_client.post(A, json=gron(call_id) | {"programme": programme}, headers=ALICE)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["programme"]
+    assert (await applications_client.get(A, headers=ALICE)).json()["items"] == before
+    # A real code still goes through.
+    assert (await create(applications_client, gron(call_id)))["programme"] == "interreg-se-no-2021-2027"
