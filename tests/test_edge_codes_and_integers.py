@@ -50,3 +50,44 @@ async def test_a_programme_that_is_not_a_code_is_a_422_and_nothing_is_stored(
     assert (await applications_client.get(A, headers=ALICE)).json()["items"] == before
     # A real code still goes through.
     assert (await create(applications_client, gron(call_id)))["programme"] == "interreg-se-no-2021-2027"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/v1/exchange-rates/SEK/2024-05", {"units_per_eur": "11.2345", "source": "mine"}),
+        (
+            "POST",
+            "/v1/programmes/interreg-se-no-2021-2027/reallocations",
+            {
+                "fund": "ERDF",
+                "from_priority": "TA",
+                "to_priority": "1",
+                "amount": {"amount": "1.00", "currency": "EUR"},
+                "reason": "MC",
+                "approved_by": "nobody",
+            },
+        ),
+        (
+            "POST",
+            "/v1/commitments",
+            {
+                "programme": "interreg-se-no-2021-2027",
+                "application_id": "TA-2024-1",
+                "priority": "TA",
+                "lines": [{"fund": "ERDF", "amount": {"amount": "1.00", "currency": "EUR"}, "vat": "0"}],
+            },
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+async def test_the_budget_refuses_unknown_fields_as_the_other_services_do(
+    method: str, path: str, body: dict[str, object], budget_client: httpx.AsyncClient
+) -> None:
+    before = (await budget_client.get("/v1/programmes/interreg-se-no-2021-2027/budget")).json()
+    rates = (await budget_client.get("/v1/exchange-rates")).json()
+    r = await budget_client.request(method, path, json=body, headers={**ADMIN, "Idempotency-Key": "k-1"})
+    assert r.status_code == 422, r.text
+    assert any(e["message"].startswith("Extra inputs") for e in r.json()["errors"]), r.json()
+    assert (await budget_client.get("/v1/programmes/interreg-se-no-2021-2027/budget")).json() == before
+    assert (await budget_client.get("/v1/exchange-rates")).json() == rates

@@ -29,6 +29,7 @@ class ReallocationRequest(BaseModel):
     reason: Annotated[str, Bounded(2000, min_length=1)] = Field(examples=["Monitoring committee decision 2023-03-14"])
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -39,7 +40,7 @@ class ReallocationRequest(BaseModel):
                     "reason": "Monitoring committee decision 2023-03-14",
                 }
             ]
-        }
+        },
     }
 
 
@@ -69,6 +70,7 @@ class PaymentRequest(BaseModel):
     note: Annotated[str, Bounded(2000)] | None = Field(default=None, examples=["First interim claim"])
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -76,7 +78,7 @@ class PaymentRequest(BaseModel):
                     "note": "First interim claim",
                 }
             ]
-        }
+        },
     }
 
 
@@ -94,7 +96,7 @@ class ExchangeRateIn(BaseModel):
             raise ValueError("at most 6 decimal places")
         return v
 
-    model_config = {"json_schema_extra": {"examples": [{"units_per_eur": "11.2345"}]}}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"units_per_eur": "11.2345"}]}}
 
 
 class ExchangeRate(BaseModel):

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from shared.money import Currency, ExactDecimal, Money, PositiveMoney
 from shared.text import Bounded, CodeText
 
 
 class CommitmentLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     fund: CodeText = Field(examples=["ERDF"])
     amount: PositiveMoney
 
@@ -20,6 +21,7 @@ class CommitmentLineIn(BaseModel):
 class CommitmentRequest(BaseModel):
     """`POST /v1/commitments`: all lines succeed or none."""
 
+    model_config = ConfigDict(extra="forbid")
     programme: Annotated[str, Bounded(100, min_length=1)] = Field(examples=["interreg-se-no-2021-2027"])
     application_id: Annotated[str, Bounded(100, min_length=1)] = Field(
         description="The application committed to; on a priority without specific objectives (technical "
@@ -69,6 +71,7 @@ class Commitment(BaseModel):
 
 
 class ReleaseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, Bounded(2000, min_length=1)]
     lines: list[CommitmentLineIn] | None = Field(
         default=None,
