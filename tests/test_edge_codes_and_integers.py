@@ -91,3 +91,41 @@ async def test_the_budget_refuses_unknown_fields_as_the_other_services_do(
     assert any(e["message"].startswith("Extra inputs") for e in r.json()["errors"]), r.json()
     assert (await budget_client.get("/v1/programmes/interreg-se-no-2021-2027/budget")).json() == before
     assert (await budget_client.get("/v1/exchange-rates")).json() == rates
+
+
+RATE_TOO_LARGE = ["9300000000000", "1000000000000", "1e40"]
+
+
+@pytest.mark.parametrize("rate", RATE_TOO_LARGE)
+async def test_a_rate_the_column_cannot_hold_is_a_422_and_nothing_changes(
+    rate: str, budget_client: httpx.AsyncClient
+) -> None:
+    programme = "interreg-se-no-2021-2027"
+    rates = (await budget_client.get("/v1/exchange-rates")).json()
+    fixed = (await budget_client.get(f"/v1/programmes/{programme}/fixed-rates")).json()
+    for path in ("/v1/exchange-rates/SEK/2024-05", f"/v1/programmes/{programme}/fixed-rates/SEK"):
+        r = await budget_client.put(path, json={"units_per_eur": rate}, headers=ADMIN)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0]["field"] == "units_per_eur"
+    r = await budget_client.post(
+        "/v1/exchange-rates/import",
+        content=f"ISO code;Rate per EUR;Month\nSEK;{rate};2024-05\n",
+        headers={**ADMIN, "Content-Type": "text/csv", "Idempotency-Key": f"import-{rate}"},
+    )
+    assert r.status_code == 422, r.text
+    assert (await budget_client.get("/v1/exchange-rates")).json() == rates
+    assert (await budget_client.get(f"/v1/programmes/{programme}/fixed-rates")).json() == fixed
+    # The largest rate the column holds is stored and read back exactly.
+    r = await budget_client.put(
+        "/v1/exchange-rates/SEK/2024-06", json={"units_per_eur": "999999999999.999999"}, headers=ADMIN
+    )
+    assert r.status_code == 200 and r.json()["units_per_eur"].startswith("999999999999.999999"), r.text
+
+
+async def test_a_currency_code_in_the_rates_file_is_exact(budget_client: httpx.AsyncClient) -> None:
+    r = await budget_client.post(
+        "/v1/exchange-rates/import",
+        content="ISO code;Rate per EUR;Month\nnok;11,6145;2024-05\n",
+        headers={**ADMIN, "Content-Type": "text/csv", "Idempotency-Key": "import-lower"},
+    )
+    assert r.status_code == 422 and "'nok' is not an ISO 4217 currency code" in r.text, r.text

@@ -42,6 +42,8 @@ UNALLOCATED = "unallocated"
 """The reserve priority of a fund whose programme gives no shares: not committable until reallocated."""
 
 RATE_SCALE = 6
+RATE_LIMIT = Decimal(10) ** (18 - RATE_SCALE)
+"""Every rate is below this: the column holds 18 digits, `RATE_SCALE` of them decimals."""
 """Decimal places of a stored exchange rate (units per EUR); InforEuro publishes at most four."""
 
 LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment")

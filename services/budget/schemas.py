@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.budget.models import RATE_LIMIT
 from shared.money import Currency, ExactDecimal, Money, PositiveMoney
 from shared.schemas.budget import CommitmentLineIn
 from shared.text import Bounded, CodeText
@@ -92,6 +93,8 @@ class ExchangeRateIn(BaseModel):
     def _positive(cls, v: Decimal) -> Decimal:
         if v <= 0:
             raise ValueError("must be greater than zero")
+        if v >= RATE_LIMIT:
+            raise ValueError(f"must be less than {RATE_LIMIT:,} units per EUR (what the column holds)")
         if v != v.quantize(Decimal("0.000001")):
             raise ValueError("at most 6 decimal places")
         return v

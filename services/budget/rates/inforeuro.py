@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from services.budget.errors import InvalidRatesFile
-from services.budget.models import RATE_SCALE
+from services.budget.models import RATE_LIMIT, RATE_SCALE
 from shared.money import to_decimal
 from shared.problems import FieldError
 
@@ -153,7 +153,7 @@ def parse(text: str, month: str | None) -> list[tuple[str, str, Decimal]]:
             raise _bad(i, f"more than {MAX_ROWS} rates in one file")
         if max(code_col, rate_col) >= len(row):
             raise _bad(i, "too few columns")
-        code = row[code_col].strip().upper()
+        code = row[code_col].strip()
         if not re.fullmatch(r"[A-Z]{3}", code):
             raise _bad(i, f"{row[code_col].strip()!r} is not an ISO 4217 currency code")
         try:
@@ -162,6 +162,8 @@ def parse(text: str, month: str | None) -> list[tuple[str, str, Decimal]]:
             raise _bad(i, f"{row[rate_col].strip()!r} is not a decimal rate") from None
         if units <= 0:
             raise _bad(i, "the rate must be greater than zero")
+        if units >= RATE_LIMIT:
+            raise _bad(i, f"the rate must be less than {RATE_LIMIT:,} units per EUR")
         if units != units.quantize(_QUANTUM):
             raise _bad(i, f"the rate has more than {RATE_SCALE} decimal places")
         row_month = None
