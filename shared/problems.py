@@ -174,8 +174,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
+        # A 413 is the same problem however the body came (declared or chunked): one type for it.
+        slugs = {413: "content-too-large"}
         body = {
-            "type": "about:blank",
+            "type": PROBLEM_BASE + slugs[exc.status_code] if exc.status_code in slugs else "about:blank",
             "title": titles.get(exc.status_code, "Error"),
             "status": exc.status_code,
             "detail": str(exc.detail),

@@ -129,3 +129,20 @@ async def test_a_currency_code_in_the_rates_file_is_exact(budget_client: httpx.A
         headers={**ADMIN, "Content-Type": "text/csv", "Idempotency-Key": "import-lower"},
     )
     assert r.status_code == 422 and "'nok' is not an ISO 4217 currency code" in r.text, r.text
+
+
+async def test_a_body_over_the_limit_is_one_problem_type_declared_or_chunked(
+    applications_client: httpx.AsyncClient,
+) -> None:
+    too_big = b'{"x": "' + b"a" * 2_000_000 + b'"}'
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for i in range(0, len(too_big), 65536):
+            yield too_big[i : i + 65536]
+
+    declared = await applications_client.post(A, content=too_big, headers={**ALICE, "Content-Type": "application/json"})
+    chunked = await applications_client.post(A, content=chunks(), headers={**ALICE, "Content-Type": "application/json"})
+    assert "content-length" not in {k.lower() for k in chunked.request.headers}
+    for r in (declared, chunked):
+        assert r.status_code == 413, r.text
+        assert r.json()["type"].endswith("/content-too-large")
