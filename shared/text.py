@@ -1,10 +1,13 @@
 """Text that every database stores as given: no NUL byte (PostgreSQL refuses it in text columns, SQLite
 keeps it) and no lone surrogate (not encodable as UTF-8). Such input is a 422 naming the field on both
-backends, never a 500 on one of them."""
+backends, never a 500 on one of them. No other C0 control character either (U+0001–U+001F): a name, a code
+or a reference is one line; prose (a text of `PROSE_LENGTH` characters or more: reasons, descriptions,
+justifications) keeps tab, line feed and carriage return."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -30,18 +33,45 @@ def clean(value: str) -> str:
 
 
 NO_NUL_PATTERN = r"^[^\x00]*$"
-"""What the OpenAPI documents say of every free text: no NUL character (the validator refuses it)."""
+"""What the OpenAPI documents said of free text before control characters were refused (kept for callers)."""
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f]*$"
+"""What the OpenAPI documents say of a one-line text: no C0 control character."""
+PROSE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+"""What they say of prose: no C0 control character but tab, line feed and carriage return."""
+PROSE_LENGTH = 2000
+"""A text allowed this many characters or more is prose (multi-line); a shorter one is a single line."""
+_ANY_CONTROL = re.compile(r"[\x01-\x1f]")
+_PROSE_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 
 
-class _NoNulInSchema:
-    """Puts `NO_NUL_PATTERN` in the JSON Schema of a string that has no pattern of its own, so the
-    OpenAPI documents say what the validator refuses (a lone surrogate cannot be sent as valid JSON text
-    in the first place: it is not Unicode)."""
+def single_line(value: str) -> str:
+    """`value` unchanged if it is clean (`clean`) and holds no C0 control character; a `ValueError` otherwise."""
+    clean(value)
+    if _ANY_CONTROL.search(value):
+        raise ValueError("must be one line: no control character (U+0001–U+001F)")
+    return value
+
+
+def prose(value: str) -> str:
+    """`value` unchanged if it is clean and its only control characters are tab, line feed and carriage return."""
+    clean(value)
+    if _PROSE_CONTROL.search(value):
+        raise ValueError("must not contain a control character other than tab, line feed or carriage return")
+    return value
+
+
+@dataclass(frozen=True)
+class _ControlsInSchema:
+    """Puts `pattern` (single line or prose) in the JSON Schema of a string that has no pattern of its own,
+    so the OpenAPI documents say what the validator refuses (a lone surrogate cannot be sent as valid
+    JSON text in the first place: it is not Unicode)."""
+
+    pattern: str
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         schema = handler(core_schema)
         if schema.get("type") == "string" and "pattern" not in schema:
-            schema["pattern"] = NO_NUL_PATTERN
+            schema["pattern"] = self.pattern
         return schema
 
 
@@ -49,8 +79,9 @@ class _NoNulInSchema:
 class Bounded(GroupedMetadata):
     """Constraints of a text on the wire: `Annotated[str, Bounded(64)]` is at most 64 characters (the
     column it is stored in, or less), has no NUL byte and no lone surrogate, and matches `pattern` if
-    given. Request models, path and query parameters all use it, so bad text is a 422 naming the field
-    on SQLite and PostgreSQL alike."""
+    given, and holds no control character (tab, line feed and carriage return allowed in prose: a
+    `max_length` of `PROSE_LENGTH` or more). Request models, path and query parameters all use it, so bad
+    text is a 422 naming the field on SQLite and PostgreSQL alike."""
 
     max_length: int
     min_length: int = 0
@@ -60,8 +91,9 @@ class Bounded(GroupedMetadata):
         yield from StringConstraints(
             min_length=self.min_length or None, max_length=self.max_length, pattern=self.pattern
         )
-        yield AfterValidator(clean)
-        yield _NoNulInSchema()
+        is_prose = self.max_length >= PROSE_LENGTH
+        yield AfterValidator(prose if is_prose else single_line)
+        yield _ControlsInSchema(PROSE_PATTERN if is_prose else SINGLE_LINE_PATTERN)
 
 
 SourceText = Annotated[str, Bounded(2000, min_length=1)]

@@ -146,3 +146,40 @@ async def test_a_body_over_the_limit_is_one_problem_type_declared_or_chunked(
     for r in (declared, chunked):
         assert r.status_code == 413, r.text
         assert r.json()["type"].endswith("/content-too-large")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("acronym", "G\nIV"),
+        ("acronym", "GIV\u001b[31m"),
+        ("name", "Region\u0001Värmland"),
+        ("name", "Region\tVärmland"),
+    ],
+    ids=repr,
+)
+async def test_a_control_character_in_one_line_text_is_a_422(
+    field: str, value: str, applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    body = gron(await open_call(catalogue_client))
+    if field == "name":
+        body["partners"][0]["name"] = value
+        where = "partners.0.name"
+    else:
+        body[field] = value
+        where = field
+    r = await applications_client.post(A, json=body, headers=ALICE)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [where]
+
+
+async def test_prose_keeps_its_lines_and_tabs_but_no_other_control(
+    applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    body = gron(await open_call(catalogue_client))
+    body["cross_border_added_value"] = "Two sides:\n\t- Värmland\r\n\t- Innlandet"
+    made = await create(applications_client, body)
+    assert made["cross_border_added_value"] == "Two sides:\n\t- Värmland\r\n\t- Innlandet"
+    body["cross_border_added_value"] = "A bell \u0007 rings"
+    r = await applications_client.post(A, json=body, headers=ALICE)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cross_border_added_value", r.text
