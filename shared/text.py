@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from annotated_types import GroupedMetadata
 from fastapi import Request
-from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 
 from shared.i18n import Language
@@ -95,6 +95,17 @@ class Bounded(GroupedMetadata):
         yield AfterValidator(prose if is_prose else single_line)
         yield _ControlsInSchema(PROSE_PATTERN if is_prose else SINGLE_LINE_PATTERN)
 
+
+def iso_text(value: Any) -> Any:
+    """A date or instant on the wire is ISO 8601 text (`BeforeValidator(iso_text)`): a number such as `0`
+    is refused instead of read as seconds since 1970."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date or date-time text, not a number")
+    return value
+
+
+IsoText = BeforeValidator(iso_text)
+"""`Annotated[dt.date, IsoText]`: dates and instants only as ISO text."""
 
 SourceText = Annotated[str, Bounded(2000, min_length=1)]
 """Where a value comes from: `seed <file>: «quote»`, `derived: …`, `ours: …` or `outside the seeds: …`."""

@@ -183,3 +183,24 @@ async def test_prose_keeps_its_lines_and_tabs_but_no_other_control(
     body["cross_border_added_value"] = "A bell \u0007 rings"
     r = await applications_client.post(A, json=body, headers=ALICE)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cross_border_added_value", r.text
+
+
+@pytest.mark.parametrize("value", [0, 1700000000, 20240101.0], ids=repr)
+async def test_a_date_is_iso_text_never_a_number(
+    value: object, applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    body = gron(await open_call(catalogue_client))
+    body["start_date"] = value
+    r = await applications_client.post(A, json=body, headers=ALICE)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["start_date"], r.text
+    body = gron(await open_call(catalogue_client))
+    body["partners"][0]["state_aid"] = {
+        "economic_activity": True,
+        "regime": "de-minimis",
+        "previous_de_minimis": [
+            {"granted_on": value, "amount": {"amount": "1000.00", "currency": "EUR"}, "granted_by": "X"}
+        ],
+    }
+    r = await applications_client.post(A, json=body, headers=ALICE)
+    assert r.status_code == 422, r.text
+    assert "partners.0.state_aid.previous_de_minimis.0.granted_on" in [e["field"] for e in r.json()["errors"]], r.text

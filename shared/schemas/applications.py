@@ -16,7 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from shared.money import ExactDecimal, NonNegativeMoney
 from shared.schemas.cost_options import OPTION_CODE, Computation, CostCategory
 from shared.schemas.state_aid import GrantedAid, StateAid
-from shared.text import Bounded, CodeText, LocalizedName, LocalizedProse
+from shared.text import Bounded, CodeText, IsoText, LocalizedName, LocalizedProse
 
 __all__ = ["CostCategory", "GrantedAid", "StateAid"]
 
@@ -48,8 +48,8 @@ def _in_range(value: dt.date) -> dt.date:
     return value
 
 
-ProjectDate = Annotated[dt.date, AfterValidator(_in_range), Field(description=f"A date {DATE_RANGE}")]
-ProjectInstant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+ProjectDate = Annotated[dt.date, IsoText, AfterValidator(_in_range), Field(description=f"A date {DATE_RANGE}")]
+ProjectInstant = Annotated[AwareDatetime, IsoText, AfterValidator(_in_range)]
 
 
 class BudgetLine(BaseModel):

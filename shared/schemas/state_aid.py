@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.money import Money, PositiveMoney
-from shared.text import Bounded
+from shared.text import Bounded, IsoText
 
 AidRegime = Literal["not-aid", "de-minimis", "gber-20a", "other"]
 AID_REGIMES: tuple[AidRegime, ...] = ("not-aid", "de-minimis", "gber-20a", "other")
@@ -30,7 +30,9 @@ class DeclaredAid(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    granted_on: dt.date = Field(description="The day the aid was granted (the legal right to it arose)")
+    granted_on: Annotated[dt.date, IsoText] = Field(
+        description="The day the aid was granted (the legal right to it arose)"
+    )
     amount: PositiveMoney
     granted_by: Annotated[str, Bounded(300, min_length=1)] = Field(examples=["Tillväxtverket"])
 
