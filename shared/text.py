@@ -32,8 +32,6 @@ def clean(value: str) -> str:
     return value
 
 
-NO_NUL_PATTERN = r"^[^\x00]*$"
-"""What the OpenAPI documents said of free text before control characters were refused (kept for callers)."""
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f]*$"
 """What the OpenAPI documents say of a one-line text: no C0 control character."""
 PROSE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"

@@ -131,7 +131,7 @@ def test_rates_file_with_decimal_comma_and_month_in_the_query() -> None:
 def test_rates_file_with_point_comma_separator_and_a_month_column() -> None:
     text = "\ufeffCountry,Currency,ISO A3 code,Value,Start date\nNorway,Norwegian krone,NOK,11.6145,01/05/2024\n"
     assert inforeuro.parse(text, None) == [("NOK", "2024-05", Decimal("11.614500"))]
-    assert inforeuro.parse("Currency\tRate\nnok\t1,234.5\n", "2024-06") == [("NOK", "2024-06", Decimal("1234.5"))]
+    assert inforeuro.parse("Currency\tRate\nNOK\t1,234.5\n", "2024-06") == [("NOK", "2024-06", Decimal("1234.5"))]
 
 
 @pytest.mark.parametrize(
@@ -141,6 +141,7 @@ def test_rates_file_with_point_comma_separator_and_a_month_column() -> None:
         ("Country;ISO code;Rate\nNorway;NOK;11,6\nSweden;SEKK;11,4\n", "2024-05", 3),
         ("Country;ISO code;Rate\nNorway;NOK;-1\n", "2024-05", 2),
         ("Country;ISO code;Rate\nNorway;NOK;11,6\n", None, 2),
+        ("Country;ISO code;Rate\nNorway;nok;11,6\n", "2024-05", 2),  # a code is exact: no case folding
         ("Country;ISO code;Rate\nNorway;NOK;11,6\nNorway;NOK;11,7\n", "2024-05", 3),
         ("ISO code;Rate;Month\nNOK;11,6;2024-04\n", "2024-05", 2),
         ("Land;Kurs\nNorge;11,6\n", "2024-05", 1),
