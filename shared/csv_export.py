@@ -1,7 +1,9 @@
 """CSV for spreadsheets, the one way every service writes it: RFC 4180 line ends, and every text cell
-that a spreadsheet would read as a formula neutralised (OWASP, "CSV Injection"): a cell starting with
-`=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, unless it is a plain decimal
-number such as `-5.00`, which a spreadsheet reads as the number it is."""
+that a spreadsheet would read as a formula neutralised (OWASP, "CSV Injection"): a cell starting — after
+any spaces, which spreadsheets skip — with `=`, `+`, `-`, `@`, `|` or `%` (DDE and macro starts), their
+full-width forms (`＝`, `＋`, `－`, `＠`, which some spreadsheets fold to the ASCII ones), a tab, a line
+feed or a carriage return gets a leading apostrophe, unless it is a plain decimal number such as `-5.00`,
+which a spreadsheet reads as the number it is."""
 
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from collections.abc import Iterable, Sequence
 
 from shared.money import DECIMAL_PATTERN
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "%", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\n", "\r")
 
 
 def spreadsheet_safe(cell: str) -> str:
     """The cell as a spreadsheet shows it as text, never as a formula."""
-    if cell.startswith(FORMULA_STARTS) and not DECIMAL_PATTERN.fullmatch(cell):
+    if cell.lstrip(" ").startswith(FORMULA_STARTS) and not DECIMAL_PATTERN.fullmatch(cell):
         return "'" + cell
     return cell
 

@@ -315,6 +315,15 @@ async def test_csv_export_never_hands_a_spreadsheet_a_formula(client: httpx.Asyn
     assert row["total_budget_EUR"] == "900000.00"
 
 
+@pytest.mark.parametrize("acronym", [" =1+1", "|calc", "\uff1d1+1"], ids=repr)
+async def test_csv_export_neutralises_what_spreadsheets_fold_into_a_formula(
+    client: httpx.AsyncClient, acronym: str
+) -> None:
+    await create(client, gron(acronym=acronym))
+    (row,) = list(csv.DictReader(io.StringIO((await client.get(f"{A}.csv", headers=OLGA)).text)))
+    assert row["acronym"] == "'" + acronym
+
+
 async def test_openapi_documents_every_endpoint(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     for path, ops in spec["paths"].items():
