@@ -65,7 +65,7 @@ from shared.observability import (
     current_traceparent,
     request_context,
 )
-from shared.problems import UpstreamError
+from shared.problems import ProblemError
 
 OUTBOX_TABLE = "outbox"
 log = structlog.get_logger("outbox")
@@ -327,7 +327,7 @@ class Relay:
 
     async def _failed(self, message: Message, exc: Exception) -> None:
         """Record a failed attempt: retried after its back-off, or dead after `max_attempts`."""
-        expected = isinstance(exc, Retry | UpstreamError)
+        expected = isinstance(exc, Retry | ProblemError)  # an answer this service understood, not a fault
         error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
         dead = message.attempts >= self.max_attempts
         FAILURES.labels(self.service, message.kind).inc()

@@ -110,6 +110,13 @@ class UpstreamError(ProblemError):
     status, slug, title = 503, "upstream-unavailable", "A service this request depends on is unavailable"
 
 
+class UpstreamRefused(ProblemError):
+    """Another service refused what this request asked of it as invalid (its 4xx): the caller's input is
+    the cause, so it is said as such (422 naming the service and its answer), not as an outage (503)."""
+
+    status, slug, title = 422, "upstream-refused", "A service this request depends on refused it"
+
+
 def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -204,3 +204,15 @@ async def test_a_date_is_iso_text_never_a_number(
     r = await applications_client.post(A, json=body, headers=ALICE)
     assert r.status_code == 422, r.text
     assert "partners.0.state_aid.previous_de_minimis.0.granted_on" in [e["field"] for e in r.json()["errors"]], r.text
+
+
+async def test_an_upstreams_refusal_is_a_422_naming_it_not_an_outage(
+    applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    call_id = await open_call(catalogue_client)
+    aid = (await create(applications_client, gron(call_id) | {"programme": "no-such-programme"}))["id"]
+    r = await applications_client.post(f"{A}/{aid}/pre-check", headers=ALICE)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["type"].endswith("/upstream-refused") and body["service"] == "eligibility"
+    assert body["upstream_status"] == 422 and "no-such-programme" in body["detail"]

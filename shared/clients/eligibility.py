@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import httpx
 from pydantic import ValidationError
 
-from shared.clients._answers import detail_of
+from shared.clients._answers import detail_of, problem_of
 from shared.http import call
-from shared.problems import UpstreamError
+from shared.problems import UpstreamError, UpstreamRefused
 from shared.schemas.applications import ApplicationContent, CheckRequest
 from shared.schemas.eligibility import Report
 from shared.schemas.state_aid import GrantedAid
@@ -45,6 +45,14 @@ class EligibilityClient:
         )
         headers = {"Accept-Language": accept_language} if accept_language else {}
         response = await call(self.client, SERVICE, "POST", "/v1/checks", json=body, headers=headers)
+        if response.status_code in (400, 404, 409, 422):  # the check's content is what the service refused
+            problem = problem_of(response)
+            raise UpstreamRefused(
+                f"the eligibility service refused the check ({response.status_code}): {detail_of(response)}",
+                service=SERVICE,
+                upstream_status=response.status_code,
+                upstream_type=problem.get("type"),
+            )
         if response.status_code != 200:
             raise UpstreamError(
                 f"the eligibility service answered {response.status_code}: {detail_of(response)}", service=SERVICE

@@ -51,7 +51,7 @@ router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 
 
 @router.post(
-    "/applications/{application_id}/pre-check", response_model=Report, responses=problem_responses(401, 404, 503)
+    "/applications/{application_id}/pre-check", response_model=Report, responses=problem_responses(401, 404, 422, 503)
 )
 async def pre_check(
     db: Db,
@@ -63,7 +63,9 @@ async def pre_check(
     accept_language: AcceptLanguage = None,
 ) -> Report:
     """The eligibility report for the application as it stands today (Europe/Stockholm). Nothing is
-    changed or stored. A failed rule is a 200 with `eligible: false`."""
+    changed or stored. A failed rule is a 200 with `eligible: false`. 422 `upstream-refused` when the
+    eligibility service refuses the content itself (e.g. a programme it has no rules for), 503 when it
+    cannot be asked."""
     return await submission.pre_check(db, up, settings, principal, str(application_id), accept_language, now=now)
 
 
