@@ -61,6 +61,8 @@ def build_app(
             settings.database_url,
             echo=settings.database_echo,
             connect_timeout=settings.database_connect_timeout_seconds,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
             statement_timeout=settings.database_statement_timeout_seconds,
         )
         instrument_engine(app.state.db.engine, service)

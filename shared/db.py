@@ -138,7 +138,13 @@ READ_ONLY = "interreg_read_only"
 
 
 def create_engine(
-    url: str, *, echo: bool = False, connect_timeout: float | None = None, statement_timeout: float | None = None
+    url: str,
+    *,
+    echo: bool = False,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    pool_size: int = 30,
+    max_overflow: int = 0,
 ) -> AsyncEngine:
     """An AsyncEngine. On SQLite (WAL, so readers never block the writer nor each other) a transaction
     that may write starts with BEGIN IMMEDIATE, which takes the write lock up front and so serialises
@@ -192,14 +198,14 @@ def create_engine(
     if statement_timeout is not None:
         connect_args["command_timeout"] = statement_timeout + 1
         connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
-    # Up to 30 connections, each kept once opened: with a pool of 10 and 20 "overflow", a burst's
-    # connections were closed on their return and opened again (TCP, SSL negotiation, startup) moments
-    # later, a round of handshakes in the middle of the requests that waited for them.
+    # By default up to 30 connections, each kept once opened (`<SERVICE>_DATABASE_POOL_SIZE`): with a pool
+    # of 10 and 20 "overflow", a burst's connections were closed on their return and opened again (TCP, SSL
+    # negotiation, startup) moments later, a round of handshakes in the middle of the requests waiting.
     engine = create_async_engine(
         url,
         echo=echo,
-        pool_size=30,
-        max_overflow=0,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=connect_timeout if connect_timeout is not None else 30,
         connect_args=connect_args,
     )
@@ -245,10 +251,17 @@ class Database:
         echo: bool = False,
         connect_timeout: float | None = None,
         statement_timeout: float | None = None,
+        pool_size: int = 30,
+        max_overflow: int = 0,
     ) -> None:
         self.url = url
         self.engine = create_engine(
-            url, echo=echo, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+            url,
+            echo=echo,
+            connect_timeout=connect_timeout,
+            statement_timeout=statement_timeout,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.reader = async_sessionmaker(

@@ -22,13 +22,21 @@ import math
 import time
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    EmulatedDBAPIException,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -169,6 +177,11 @@ def database_unavailable(exc: BaseException) -> bool:
         if code == "08P01":
             return False
         return code.startswith(_UNAVAILABLE_CLASSES) or code in _UNAVAILABLE_CODES
+    if isinstance(exc, EmulatedDBAPIException):  # a raw connection's error (no Connection wrapped it)
+        return exc.__cause__ is not None and database_unavailable(exc.__cause__)
+    if isinstance(exc, asyncpg.PostgresError):  # raised by asyncpg itself, e.g. while connecting (53300)
+        code = str(getattr(exc, "sqlstate", "") or "")
+        return code.startswith(_UNAVAILABLE_CLASSES) or code in _UNAVAILABLE_CODES
     # asyncpg raises these itself while connecting (refused, or no answer within the connect timeout).
     return isinstance(exc, ConnectionError | TimeoutError)
 
@@ -192,3 +205,5 @@ def install_fault_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     app.add_exception_handler(SQLAlchemyError, _database)
     app.add_exception_handler(OSError, _database)  # ConnectionError and TimeoutError are OSErrors
+    app.add_exception_handler(asyncpg.PostgresError, _database)  # e.g. too many connections, while connecting
+    app.add_exception_handler(EmulatedDBAPIException, _database)  # the same through a raw connection

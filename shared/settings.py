@@ -71,6 +71,16 @@ class ServiceSettings(BaseSettings):
         description="Addresses (or `*`) whose X-Forwarded-For/-Proto are believed: the client is the address they name",
     )
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_pool_size: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections this process keeps open (SQLite: 5); size pools so that every "
+        "process of every service, pool plus overflow, stays below the server's max_connections",
+    )
+    database_max_overflow: int = Field(
+        default=0, ge=0, le=1000, description="Connections opened beyond the pool under load and closed after"
+    )
     database_statement_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A statement running longer is cancelled (PostgreSQL); the request gets 503"
     )
