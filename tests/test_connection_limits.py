@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -32,18 +33,17 @@ def _asyncpg_dsn(url: str, user: str | None = None) -> str:
     return str(u.set(username=user) if user else u)
 
 
-@pytest.fixture
-async def limited_url(backend: str, budget_database_url: str) -> AsyncIterator[str]:
-    if backend != "postgresql":
-        pytest.skip("a connection limit is PostgreSQL's")
+@asynccontextmanager
+async def limited(database_url: str) -> AsyncIterator[str]:
+    """`database_url` as a role that may hold `LIMIT` connections at once."""
     role = f"few_{uuid.uuid4().hex[:8]}"
-    owner = await asyncpg.connect(_asyncpg_dsn(budget_database_url))
+    owner = await asyncpg.connect(_asyncpg_dsn(database_url))
     try:
         await owner.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT {LIMIT}')
         await owner.execute(f'GRANT ALL ON SCHEMA public TO "{role}"')
         await owner.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"')
         await owner.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
-        yield make_url(budget_database_url).set(username=role).render_as_string(hide_password=False)
+        yield make_url(database_url).set(username=role).render_as_string(hide_password=False)
     finally:
         await owner.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
         await owner.execute(f'DROP OWNED BY "{role}"')
@@ -51,6 +51,14 @@ async def limited_url(backend: str, budget_database_url: str) -> AsyncIterator[s
         admin = await asyncpg.connect(_asyncpg_dsn(postgres_admin_url()))
         await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         await admin.close()
+
+
+@pytest.fixture
+async def limited_url(backend: str, budget_database_url: str) -> AsyncIterator[str]:
+    if backend != "postgresql":
+        pytest.skip("a connection limit is PostgreSQL's")
+    async with limited(budget_database_url) as url:
+        yield url
 
 
 async def test_a_refused_connection_is_a_503_and_a_retry_commits_once(
@@ -109,3 +117,63 @@ async def test_a_refused_connection_is_a_503_and_a_retry_commits_once(
             ).json()["items"]
             burst = [c for c in made if c["application_id"].startswith("TA-burst-")]
             assert sorted(c["application_id"] for c in burst) == sorted(f"TA-burst-{i}" for i in range(0, 60, 3))
+
+
+async def test_the_catalogues_reads_are_a_503_when_connections_are_refused(
+    backend: str, catalogue_app: object, catalogue_database_url: str
+) -> None:
+    """The catalogue answers most reads from memory; what still asks the database (a search, the data
+    version's check in front of the routes) gets a 503, never a 500, when the server refuses it."""
+    if backend != "postgresql":
+        pytest.skip("a connection limit is PostgreSQL's")
+    from services.catalogue.config import Settings as CatalogueSettings
+    from services.catalogue.main import create_app as create_catalogue
+
+    async with limited(catalogue_database_url) as url:
+        app = create_catalogue(
+            CatalogueSettings(database_url=url, environment="test", database_pool_size=10, data_version_check_ms=0)
+        )
+        async with LifespanManager(app, startup_timeout=30):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://catalogue") as client:
+                paths = [f"/v1/search?q=energi{i}" for i in range(30)] + [f"/v1/programmes/{SE_NO}/priorities"] * 30
+                answers = await asyncio.gather(*(client.get(p) for p in paths))
+    statuses = [r.status_code for r in answers]
+    assert set(statuses) <= {200, 503}, [
+        (r.status_code, r.text[:300]) for r in answers if r.status_code not in (200, 503)
+    ]
+    assert 503 in statuses, "the limit was never reached: the test proves nothing"
+    assert all(r.headers.get("Retry-After") for r in answers if r.status_code == 503)
+
+
+async def test_the_checks_fast_path_is_a_503_when_connections_are_refused(
+    backend: str, eligibility_app: object, eligibility_database_url: str, catalogue_app: object
+) -> None:
+    """`POST /v1/checks` is answered in front of the routes; when its reads of the rule sets' data
+    version are refused by the server it answers 503 with Retry-After, never 500."""
+    if backend != "postgresql":
+        pytest.skip("a connection limit is PostgreSQL's")
+    from services.eligibility.config import Settings as EligibilitySettings
+    from services.eligibility.main import create_app as create_eligibility
+    from services.eligibility.tests.helpers import gron
+
+    async with limited(eligibility_database_url) as url:
+        app = create_eligibility(
+            EligibilitySettings(
+                database_url=url,
+                environment="test",
+                http_retries=0,
+                database_pool_size=10,
+                data_version_check_ms=0,
+                load_rules_on_startup=False,
+            ),
+            transports={"catalogue": httpx.ASGITransport(catalogue_app)},  # type: ignore[arg-type]
+        )
+        async with LifespanManager(app, startup_timeout=30):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://eligibility") as client:
+                answers = await asyncio.gather(*(client.post("/v1/checks", json=gron()) for _ in range(60)))
+    statuses = [r.status_code for r in answers]
+    assert set(statuses) <= {200, 503}, [
+        (r.status_code, r.text[:300]) for r in answers if r.status_code not in (200, 503)
+    ]
+    assert 503 in statuses, "the limit was never reached: the test proves nothing"
+    assert all(r.headers.get("Retry-After") for r in answers if r.status_code == 503)
