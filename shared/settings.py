@@ -67,8 +67,9 @@ class ServiceSettings(BaseSettings):
         default=None, description="Redis for the rate limits of all replicas (`redis://host:6379/0`); else memory"
     )
     trusted_proxies: list[str] = Field(
-        default_factory=lambda: ["127.0.0.1"],
-        description="Addresses (or `*`) whose X-Forwarded-For/-Proto are believed: the client is the address they name",
+        default_factory=list,
+        description="Addresses (or `*`) whose X-Forwarded-For/-Proto are believed: the client is the address they "
+        "name. None by default: a client cannot name its own address (and so its rate-limit bucket)",
     )
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     database_pool_size: int = Field(
