@@ -12,9 +12,11 @@ application's own (`transitions`), and the only way the field changes.
   approval asked for no money, or the budget had refused it).
 
 A project ended (or an approval reverted) before the budget answered keeps `releasing` when the
-commitment is then accepted (its release follows, in order) and becomes `refused` when it is refused. The
-answers to an earlier approval's messages, settled after a later approval of the same application,
-leave the later approval's state as it is (`pending`, or `active` once accepted).
+commitment is then accepted (its release follows, in order) and becomes `refused` when it is refused.
+After a revert and a new approval of the same application, the earlier approval's messages are settled
+first (in order): its accepted commitment moves the new `pending` to `active` before the new commitment
+is delivered (a known imprecision: the money is right, the new commitment's answer records its id), and
+its release leaves the state as it is.
 """
 
 from __future__ import annotations
