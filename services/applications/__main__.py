@@ -22,7 +22,6 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
-from services.applications import repository as repo
 from services.applications.config import Settings
 from services.applications.main import create_app
 from services.applications.models import outbox
@@ -57,11 +56,7 @@ def relay(settings: Settings, _args: argparse.Namespace) -> None:
 async def _reconciled(app: FastAPI, settings: Settings, args: argparse.Namespace) -> list[Reconciliation]:
     db, up = app.state.db, app.state.upstreams
     if args.all:
-        if args.repair:
-            return await reconciliation.repair_all(db, up, settings)
-        async with db.sessionmaker() as session:
-            programmes = await repo.programmes_holding_money(session)
-        return [await reconciliation.reconcile(db, up, settings, p) for p in programmes]
+        return await reconciliation.reconcile_all(db, up, settings, repairing=args.repair)
     run = reconciliation.repair if args.repair else reconciliation.reconcile
     return [await run(db, up, settings, args.programme)]
 

@@ -1,8 +1,10 @@
-"""What an upstream said when it refused: the `detail` of its problem+json, cut to a readable length."""
+"""What the clients share of an upstream: the `detail` of a refusal's problem+json, cut to a readable length,
+and path segments escaped."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -25,3 +27,8 @@ def detail_of(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("detail") or body.get("title") or body)[:1000]
     return str(body)[:300]
+
+
+def segment(value: str) -> str:
+    """One path segment of an upstream's URL, escaped: a code never changes the path it is put in."""
+    return quote(value, safe="")

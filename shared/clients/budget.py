@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
 
-from shared.clients._answers import detail_of, problem_of
+from shared.clients._answers import detail_of, problem_of, segment
 from shared.http import call
 from shared.pagination import Page
 from shared.problems import UpstreamError
@@ -106,7 +105,7 @@ class BudgetClient:
 
     async def report(self, programme: str) -> BudgetReport:
         """The programme's budget per fund and priority (`GET /v1/programmes/{p}/budget`, public)."""
-        response = await call(self.client, SERVICE, "GET", f"/v1/programmes/{quote(programme, safe='')}/budget")
+        response = await call(self.client, SERVICE, "GET", f"/v1/programmes/{segment(programme)}/budget")
         if response.status_code != 200:
             raise UpstreamError(
                 f"the budget service answered {response.status_code} for the budget of {programme}", service=SERVICE
@@ -122,7 +121,7 @@ class BudgetClient:
         """The rate the budget converts `currency` at for `programme` at the instant `at`
         (`GET /v1/programmes/{p}/conversion-rates/{currency}?at=`): its month is the budget's to choose.
         `RateMissing` (naming the month: the budget's 404 `missing-exchange-rate`) when the budget has none and would refuse a commitment."""
-        path = f"/v1/programmes/{quote(programme, safe='')}/conversion-rates/{quote(currency, safe='')}"
+        path = f"/v1/programmes/{segment(programme)}/conversion-rates/{segment(currency)}"
         response = await call(self.client, SERVICE, "GET", path, params={"at": at.isoformat()})
         if response.status_code == 404:
             problem = problem_of(response)
@@ -142,7 +141,7 @@ class BudgetClient:
             self.client,
             SERVICE,
             "POST",
-            f"/v1/commitments/{quote(commitment_id, safe='')}/release",
+            f"/v1/commitments/{segment(commitment_id)}/release",
             json=ReleaseRequest(reason=reason).model_dump(mode="json", exclude_none=True),
             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
         )

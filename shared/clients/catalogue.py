@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar, cast
-from urllib.parse import quote
 from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.clients._answers import segment
 from shared.clock import Monotonic, monotonic
 from shared.http import ETagCache
 from shared.problems import UpstreamError
@@ -90,11 +90,6 @@ def _page_parser(model: type[BaseModel]) -> Callable[[Any], Page]:
     return parse
 
 
-def _seg(value: str) -> str:
-    """One path segment, escaped by the client: a code never changes the path it is put in."""
-    return quote(value, safe="")
-
-
 class CatalogueClient:
     """Typed reads of `GET /v1/programmes…` and `GET /v1/calls/{id}` of the catalogue."""
 
@@ -151,38 +146,38 @@ class CatalogueClient:
 
     async def programme(self, code: str) -> Programme | None:
         """The programme with its funds, or None when the catalogue does not know it."""
-        return await self._one(f"/v1/programmes/{_seg(code)}", Programme, f"programme {code}")
+        return await self._one(f"/v1/programmes/{segment(code)}", Programme, f"programme {code}")
 
     async def require_programme(self, code: str) -> Programme:
         """The programme; an unknown one is an `UpstreamError` (the caller relied on it existing)."""
-        return await self._required(f"/v1/programmes/{_seg(code)}", Programme, f"programme {code}")
+        return await self._required(f"/v1/programmes/{segment(code)}", Programme, f"programme {code}")
 
     async def priorities(self, programme: str) -> list[Priority]:
-        return await self._list(f"/v1/programmes/{_seg(programme)}/priorities", Priority, "priority list")
+        return await self._list(f"/v1/programmes/{segment(programme)}/priorities", Priority, "priority list")
 
     async def specific_objectives(self, programme: str) -> list[SpecificObjective]:
         return await self._list(
-            f"/v1/programmes/{_seg(programme)}/specific-objectives", SpecificObjective, "specific objective list"
+            f"/v1/programmes/{segment(programme)}/specific-objectives", SpecificObjective, "specific objective list"
         )
 
     async def specific_objective(self, programme: str, code: str) -> SpecificObjective | None:
         return await self._one(
-            f"/v1/programmes/{_seg(programme)}/specific-objectives/{_seg(code)}",
+            f"/v1/programmes/{segment(programme)}/specific-objectives/{segment(code)}",
             SpecificObjective,
             f"specific objective {code} of {programme}",
         )
 
     async def regions(self, programme: str) -> list[Region]:
-        return await self._list(f"/v1/programmes/{_seg(programme)}/regions", Region, "region list")
+        return await self._list(f"/v1/programmes/{segment(programme)}/regions", Region, "region list")
 
     async def organisation_types(self, programme: str) -> list[OrganisationType]:
         return await self._list(
-            f"/v1/programmes/{_seg(programme)}/organisation-types", OrganisationType, "organisation type list"
+            f"/v1/programmes/{segment(programme)}/organisation-types", OrganisationType, "organisation type list"
         )
 
     async def project_types(self, programme: str) -> list[ProjectType]:
-        return await self._list(f"/v1/programmes/{_seg(programme)}/project-types", ProjectType, "project type list")
+        return await self._list(f"/v1/programmes/{segment(programme)}/project-types", ProjectType, "project type list")
 
     async def call(self, call_id: UUID | str) -> Call | None:
         """The call with its status at the catalogue's clock, or None when the catalogue has no such call."""
-        return await self._one(f"/v1/calls/{_seg(str(call_id))}", Call, f"call {call_id}")
+        return await self._one(f"/v1/calls/{segment(str(call_id))}", Call, f"call {call_id}")

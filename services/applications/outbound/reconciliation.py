@@ -185,9 +185,10 @@ async def repair(db: Database, up: Upstreams, settings: Settings, programme: str
     return found
 
 
-async def repair_all(db: Database, up: Upstreams, settings: Settings) -> list[Reconciliation]:
-    """Every programme with an application that holds or owes money, reconciled and repaired (the
-    `reconcile --all --repair` command, run by one CronJob or compose service, never by the API)."""
+async def reconcile_all(db: Database, up: Upstreams, settings: Settings, *, repairing: bool) -> list[Reconciliation]:
+    """Every programme with an application that holds or owes money, reconciled (and, `repairing`,
+    repaired): the `reconcile --all` command, run by one CronJob or compose service, never by the API."""
     async with db.sessionmaker() as session:
         programmes = await repo.programmes_holding_money(session)
-    return [await repair(db, up, settings, programme) for programme in programmes]
+    run = repair if repairing else reconcile
+    return [await run(db, up, settings, programme) for programme in programmes]
