@@ -1,4 +1,7 @@
-"""JWT bearer authentication with roles (`applicant`, `officer`, `admin`).
+"""JWT bearer authentication with roles (`applicant`, `officer`, `controller`, `finance`, `admin`).
+
+`controller`: a first-level controller (sees only the partners assigned to it). `finance`: a finance
+officer who authorises or confirms payments (never both for one claim: four eyes by `sub`).
 
 Development: HS256 tokens signed with `AUTH_SECRET` (`make token ROLE=officer SUB=olga`).
 Production: tokens of the identity provider, verified against its JWKS (`AUTH_JWKS_URL`).
@@ -20,8 +23,8 @@ from shared.clock import Clock, system_clock
 from shared.problems import Forbidden, Unauthorized
 from shared.settings import AuthSettings
 
-Role = Literal["applicant", "officer", "admin"]
-ROLES: tuple[str, ...] = ("applicant", "officer", "admin")
+Role = Literal["applicant", "officer", "controller", "finance", "admin"]
+ROLES: tuple[str, ...] = ("applicant", "officer", "controller", "finance", "admin")
 
 _bearer = HTTPBearer(auto_error=False, description="JWT with claims `sub` and `roles`")
 
@@ -206,13 +209,17 @@ Admin = Annotated[Principal, Depends(require_roles("admin"))]
 """An admin's routes, in every service."""
 Staff = Annotated[Principal, Depends(require_roles("officer", "admin"))]
 """The programme staff's routes (officers; admins may do what they do), in every service."""
+Controller = Annotated[Principal, Depends(require_roles("controller"))]
+"""A first-level controller's routes."""
+Finance = Annotated[Principal, Depends(require_roles("finance"))]
+"""A finance officer's routes (authorising or confirming a payment)."""
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def main() -> None:
     """`python -m shared.auth --role officer --sub olga` prints a development token."""
     parser = argparse.ArgumentParser(description="Print a development bearer token signed with AUTH_SECRET")
-    parser.add_argument("--role", default="applicant", help="comma-separated roles: applicant, officer, admin")
+    parser.add_argument("--role", default="applicant", help="comma-separated roles: " + ", ".join(ROLES))
     parser.add_argument("--sub", default="dev-user")
     parser.add_argument("--org", default=None, help="organisation claim (optional)")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")

@@ -112,3 +112,60 @@ class ConversionRate(BaseModel):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"], description="yyyy-mm of the instant")
     units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR")
     source: Literal["identity", "monthly", "programme-fixed"]
+
+
+class ClaimRequest(BaseModel):
+    """`POST /v1/claims`: a verified project report's claim on one fund of its commitment. Sent by the
+    applications service through its outbox; `key` is the claim's business key: asking again with the same
+    key returns the existing claim (200), the same key with other figures is a 409."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: Annotated[str, Bounded(200, min_length=1)] = Field(
+        description="Business key, one per project report and fund", examples=["project-report:4f1c…:ERDF"]
+    )
+    commitment_id: UUID
+    fund: CodeText = Field(examples=["ERDF"])
+    amount: PositiveMoney = Field(
+        description="The fund's share of the certified expenditure, in the fund's claim currency (ERDF in EUR, "
+        "NO-STATE in NOK); the budget caps it by what remains of the commitment's line"
+    )
+    certified: PositiveMoney = Field(description="The certified expenditure of the fund's side it is a share of")
+    co_financing_rate: ExactDecimal = Field(
+        description="The fund's share of the side's eligible costs in the approved version", examples=["0.65"]
+    )
+    project_report_id: Annotated[str, Bounded(100, min_length=1)]
+    period: StrictInt = Field(ge=1, le=1000)
+    final: bool = False
+
+
+ClaimStatus = Literal["submitted", "authorised", "paid"]
+
+
+class Claim(BaseModel):
+    """A payment claim on one fund of a project's commitment: submitted (from a verified project report),
+    authorised by one finance officer, paid when a different one confirms (the ledger's `payment`)."""
+
+    id: UUID
+    key: str
+    programme: str
+    commitment_id: UUID
+    application_id: str
+    priority: str
+    fund: str
+    asked: Money = Field(description="The fund's share of the certified expenditure, as the report asked")
+    amount: Money = Field(description="What is claimed: `asked`, capped by what remained of the commitment")
+    capped: bool = Field(description="True when `amount` is less than `asked`")
+    certified: Money
+    co_financing_rate: ExactDecimal
+    project_report_id: str
+    period: int
+    final: bool
+    status: ClaimStatus
+    authorised_by: str | None = None
+    authorised_at: dt.datetime | None = None
+    confirmed_by: str | None = None
+    confirmed_at: dt.datetime | None = None
+    paid_programme: Money | None = Field(
+        default=None, description="The payment posted on the ledger, in the programme's currency"
+    )
+    created_at: dt.datetime
