@@ -66,7 +66,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 token: $(BUILT)
-	@$(BIN)/python -m shared.auth --role $(ROLE) --sub $(SUB)
+	@$(BIN)/python -m shared.auth --role $(ROLE) --sub $(SUB) $(if $(AUD),--aud $(AUD))
 
 migrate: $(BUILT)
 	@for s in $(SERVICES); do echo "migrating $$s"; $(BIN)/python -m services.$$s migrate || exit 1; done

@@ -66,7 +66,7 @@ def build_app(
             statement_timeout=settings.database_statement_timeout_seconds,
         )
         instrument_engine(app.state.db.engine, service)
-        app.state.token_verifier = TokenVerifier(settings.auth)
+        app.state.token_verifier = TokenVerifier(settings.auth, audience=settings.audience or service)
         try:
             if setup is not None:
                 async with setup(app):

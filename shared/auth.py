@@ -5,13 +5,21 @@ officer who authorises or confirms payments (never both for one claim: four eyes
 
 Development: HS256 tokens signed with `AUTH_SECRET` (`make token ROLE=officer SUB=olga`).
 Production: tokens of the identity provider, verified against its JWKS (`AUTH_JWKS_URL`).
-Claims used: `sub` (who), `roles` (list), and optionally `org` (the applicant's organisation).
+Claims used: `sub` (who), `roles` (list), `aud`, and optionally `org` (the applicant's organisation)
+and `scope`.
+
+Every token names its audience (`aud`): each service accepts only tokens for its own (`<SERVICE>_AUDIENCE`,
+in development and tests the service's name; development tokens carry all four) and, when `AUTH_ISSUER`
+is set, only its issuer; production refuses to start without both. A token with a `scope` claim (a
+service's own token, RFC 9068 §2.2.3: space-separated) may make only the calls whose scope it names
+(`require_roles(..., scope=...)`) and no other.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -25,6 +33,8 @@ from shared.settings import AuthSettings
 
 Role = Literal["applicant", "officer", "controller", "finance", "admin"]
 ROLES: tuple[str, ...] = ("applicant", "officer", "controller", "finance", "admin")
+SERVICES: tuple[str, ...] = ("catalogue", "applications", "eligibility", "budget")
+"""The services, whose names are their audiences unless `<SERVICE>_AUDIENCE` says otherwise."""
 
 _bearer = HTTPBearer(auto_error=False, description="JWT with claims `sub` and `roles`")
 
@@ -36,6 +46,8 @@ class Principal:
     sub: str
     roles: frozenset[str] = field(default_factory=frozenset)
     organisation: str | None = None
+    scopes: frozenset[str] | None = None
+    """A service token's scopes (the calls it may make); None for a person's token."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -53,8 +65,9 @@ class TokenVerifier:
     time (`system_clock`), also in an app run at a `FixedClock`'s business instant, since tokens are
     issued at the real time; a test passes a `FixedClock` and moves it through a token's lifetime."""
 
-    def __init__(self, settings: AuthSettings, *, clock: Clock = system_clock) -> None:
+    def __init__(self, settings: AuthSettings, *, audience: str, clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.audience = audience
         self.clock = clock
         # The key set is cached for an hour; a token naming a kid not in it fetches the set again (a
         # rotation), at most once per cooldown. No per-kid cache: it would keep a retired key valid.
@@ -82,11 +95,11 @@ class TokenVerifier:
                 token,
                 key,
                 algorithms=algorithms,
-                audience=self.settings.audience,
+                audience=self.audience,
                 issuer=self.settings.issuer,
                 options={
-                    "require": ["sub", "exp"],
-                    "verify_aud": self.settings.audience is not None,
+                    "require": ["sub", "exp", "aud"],
+                    "verify_aud": True,
                     # PyJWT would check these against the system time: checked below against the clock.
                     "verify_exp": False,
                     "verify_nbf": False,
@@ -144,7 +157,11 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     org = claims.get("org")
     if org is not None and (not isinstance(org, str) or len(org) > 200):
         raise refuse("'org' must be a string")
-    return Principal(sub=sub, roles=frozenset(roles), organisation=org)
+    scope = claims.get("scope")
+    if scope is not None and (not isinstance(scope, str) or not scope.split() or len(scope) > 2000):
+        raise refuse("'scope' must be a non-empty string of space-separated scopes")
+    scopes = frozenset(scope.split()) if scope is not None else None
+    return Principal(sub=sub, roles=frozenset(roles), organisation=org, scopes=scopes)
 
 
 def issue_token(
@@ -155,27 +172,43 @@ def issue_token(
     org: str | None = None,
     ttl_seconds: int = 12 * 3600,
     clock: Clock = system_clock,
+    audience: str | Sequence[str] = SERVICES,
+    scope: str | None = None,
 ) -> str:
-    """Sign a development token (HS256 with the shared secret), issued at `clock`'s instant."""
+    """Sign a development token (HS256 with the shared secret), issued at `clock`'s instant, for
+    `audience` (default: all four services) and, for a service's own token, with its `scope`."""
     now = int(clock().timestamp())
-    claims: dict[str, object] = {"sub": sub, "roles": roles, "iat": now, "exp": now + ttl_seconds}
+    aud = audience if isinstance(audience, str) else list(audience)
+    claims: dict[str, object] = {"sub": sub, "roles": roles, "aud": aud, "iat": now, "exp": now + ttl_seconds}
     if org:
         claims["org"] = org
+    if scope:
+        claims["scope"] = scope
     if settings.issuer:
         claims["iss"] = settings.issuer
-    if settings.audience:
-        claims["aud"] = settings.audience
     return jwt.encode(claims, settings.secret, algorithm="HS256")
 
 
-async def optional_principal(
+async def token_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal | None:
-    """The caller if a bearer token is present (and valid); None for anonymous calls."""
+    """Whoever a present (and valid) bearer token names, scoped or not; None for anonymous calls."""
     if credentials is None:
         return None
     verifier: TokenVerifier = request.app.state.token_verifier
     return await verifier.verify(credentials.credentials)
+
+
+def unscoped(principal: Principal | None) -> Principal | None:
+    """A person's token passes; a scoped (service) token is refused (403) where no scope admits it."""
+    if principal is not None and principal.scopes is not None:
+        raise Forbidden(f"a token with the scope {' '.join(sorted(principal.scopes))} may not make this call")
+    return principal
+
+
+async def optional_principal(principal: Annotated[Principal | None, Depends(token_principal)]) -> Principal | None:
+    """The caller if a bearer token is present (and valid); None for anonymous calls. Scoped tokens: 403."""
+    return unscoped(principal)
 
 
 def authenticated(principal: Principal | None) -> Principal:
@@ -190,13 +223,18 @@ async def current_principal(principal: Annotated[Principal | None, Depends(optio
     return authenticated(principal)
 
 
-def require_roles(*roles: str):  # type: ignore[no-untyped-def]
-    """Dependency factory: the caller must hold one of `roles` (401 without a valid token, 403 otherwise).
-    On `optional_principal` directly, not through `current_principal`: every level of dependencies is
-    solved anew for every endpoint parameter that reaches it."""
+def require_roles(*roles: str, scope: str | None = None):  # type: ignore[no-untyped-def]
+    """Dependency factory: the caller must hold one of `roles` (401 without a valid token, 403 otherwise);
+    a scoped (service) token must also name `scope` (403 otherwise; without `scope`, scoped tokens are
+    refused). On `token_principal` directly, not through `current_principal`: every level of
+    dependencies is solved anew for every endpoint parameter that reaches it."""
 
-    async def _dependency(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    async def _dependency(principal: Annotated[Principal | None, Depends(token_principal)]) -> Principal:
         principal = authenticated(principal)
+        if principal.scopes is not None and (scope is None or scope not in principal.scopes):
+            if scope is None:
+                unscoped(principal)
+            raise Forbidden(f"this call needs the scope {scope}; the token has {' '.join(sorted(principal.scopes))}")
         if not principal.has(*roles):
             raise Forbidden(f"this needs the role {' or '.join(roles)}")
         return principal
@@ -214,6 +252,9 @@ Controller = Annotated[Principal, Depends(require_roles("controller"))]
 Finance = Annotated[Principal, Depends(require_roles("finance"))]
 """A finance officer's routes (authorising or confirming a payment)."""
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+TokenPrincipal = Annotated[Principal | None, Depends(token_principal)]
+"""Whoever the token names, scoped or not: for what every caller has (an idempotency key's owner), not
+for deciding what it may do."""
 
 
 def main() -> None:
@@ -223,12 +264,18 @@ def main() -> None:
     parser.add_argument("--sub", default="dev-user")
     parser.add_argument("--org", default=None, help="organisation claim (optional)")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    parser.add_argument(
+        "--aud", default=",".join(SERVICES), help="comma-separated audiences (default: the four services' names)"
+    )
     args = parser.parse_args()
     roles = [r.strip() for r in args.role.split(",") if r.strip()]
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         parser.error(f"unknown role {unknown}; use {', '.join(ROLES)}")
-    print(issue_token(AuthSettings(), sub=args.sub, roles=roles, org=args.org, ttl_seconds=args.ttl))
+    audiences = [a.strip() for a in args.aud.split(",") if a.strip()]
+    print(
+        issue_token(AuthSettings(), sub=args.sub, roles=roles, org=args.org, ttl_seconds=args.ttl, audience=audiences)
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert, ReturningInsert, Update
 
 from shared.app import DbSession
-from shared.auth import OptionalPrincipal, authenticated
+from shared.auth import TokenPrincipal, authenticated
 from shared.clock import Now
 from shared.db import CompactJSON
 from shared.problems import Conflict, FieldError, Unprocessable
@@ -378,7 +378,7 @@ def idempotency(table: Table) -> Callable[..., Awaitable[Idempotent]]:
     commit together; the caller is the token's subject, so keys of different clients never collide."""
 
     async def dependency(
-        request: Request, session: DbSession, principal: OptionalPrincipal, now: Now, key: IdempotencyKeyHeader = None
+        request: Request, session: DbSession, principal: TokenPrincipal, now: Now, key: IdempotencyKeyHeader = None
     ) -> Idempotent:
         caller = authenticated(principal).sub
         return Idempotent(session=session, table=table, request=request, key=key, caller=caller, at=now)

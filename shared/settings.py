@@ -14,7 +14,8 @@ class AuthSettings(BaseSettings):
     """Bearer-token verification, the same for all four services (env prefix `AUTH_`).
 
     Development signs and verifies HS256 tokens with `AUTH_SECRET`; production verifies tokens of the
-    identity provider against its JWKS (`AUTH_JWKS_URL`), optionally pinning issuer and audience.
+    identity provider against its JWKS (`AUTH_JWKS_URL`) and its issuer (`AUTH_ISSUER`). The audience
+    is each service's own (`<SERVICE>_AUDIENCE`, `ServiceSettings.audience`).
     """
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
@@ -22,7 +23,6 @@ class AuthSettings(BaseSettings):
     secret: str = DEV_SECRET
     jwks_url: str | None = None
     issuer: str | None = None
-    audience: str | None = None
     algorithms: list[str] = Field(default_factory=lambda: ["HS256", "RS256", "ES256"])
     leeway_seconds: int = 30
     jwks_timeout_seconds: float = 5.0
@@ -30,7 +30,7 @@ class AuthSettings(BaseSettings):
         default=30.0, ge=0, description="Least time between two fetches of the JWKS for an unknown kid"
     )
 
-    @field_validator("jwks_url", "issuer", "audience", mode="before")
+    @field_validator("jwks_url", "issuer", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # Compose files pass unset variables as empty strings; an empty issuer would reject every token.
@@ -52,6 +52,13 @@ class ServiceSettings(BaseSettings):
     http_timeout_seconds: float = 5.0
     http_retries: int = 2
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    audience: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The `aud` a token must carry to be accepted here; default the service's name (development "
+        "tokens carry all four). Required in production",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (`<SERVICE>_CORS_ORIGINS='[\"https://app.example\"]'`); "
@@ -88,7 +95,7 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=1.5, gt=0, description="/readyz answers 503 after this long")
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After of a 503 for an unavailable database")
 
-    @field_validator("write_rate_limit", "redis_url", mode="before")
+    @field_validator("write_rate_limit", "redis_url", "audience", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -98,5 +105,10 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and not self.auth.jwks_url and self.auth.secret == DEV_SECRET:
             raise ValueError(
                 "AUTH_SECRET is the development default; set AUTH_JWKS_URL (or a real AUTH_SECRET) in production"
+            )
+        if self.environment == "production" and (self.audience is None or self.auth.issuer is None):
+            raise ValueError(
+                "production verifies each token's issuer and audience: set AUTH_ISSUER and this service's "
+                "<SERVICE>_AUDIENCE"
             )
         return self

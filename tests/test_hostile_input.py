@@ -26,6 +26,7 @@ from fastapi import FastAPI
 
 from services.catalogue.schemas import CALL_EXAMPLE
 from services.eligibility.schemas import SE_NO_RULES_EXAMPLE
+from shared.auth import SERVICES
 from shared.schemas.examples import FIRST_CALL_2022, PROGRAMME, gron_industrivaxt
 from shared.settings import DEV_SECRET
 from tests.harness import auth
@@ -247,7 +248,7 @@ def bad_tokens() -> dict[str, dict[str, str]]:
     def signed(claims: dict[str, Any], key: str = DEV_SECRET, algorithm: str = "HS256") -> dict[str, str]:
         return {"Authorization": "Bearer " + jwt.encode(claims, key, algorithm=algorithm)}
 
-    good = {"sub": "root", "roles": ["admin"], "exp": now + 600}
+    good = {"sub": "root", "roles": ["admin"], "aud": list(SERVICES), "exp": now + 600}
     return {
         "none": {},
         "garbage": {"Authorization": "Bearer not.a.token"},

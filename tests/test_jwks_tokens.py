@@ -110,9 +110,8 @@ async def client(
     """The catalogue verifying tokens against the JWKS (on the database `catalogue_app` loaded)."""
     settings = Settings(
         database_url=catalogue_database_url,
-        auth=AuthSettings(
-            jwks_url=jwks_url, issuer=ISSUER, audience=AUDIENCE, leeway_seconds=0, jwks_refresh_cooldown_seconds=0
-        ),
+        audience=AUDIENCE,
+        auth=AuthSettings(jwks_url=jwks_url, issuer=ISSUER, leeway_seconds=0, jwks_refresh_cooldown_seconds=0),
     )
     app = create_app(settings)
     async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://c") as c:

@@ -141,7 +141,7 @@ def test_the_readme_table_is_parsed_as_documented() -> None:
 |---|---|---|
 | `<SERVICE>_HOST`, `<SERVICE>_PORT` | x | y |
 | `APPLICATIONS_OUTBOX_BACKOFF_SECONDS`, `…_OUTBOX_POLL_SECONDS` | x | y |
-| `AUTH_JWKS_URL`, `…_ISSUER`, `..._AUDIENCE` | x | y (`…_NOT_THIS` in a meaning) |
+| `AUTH_JWKS_URL`, `…_ISSUER`, `..._LEEWAY_SECONDS` | x | y (`…_NOT_THIS` in a meaning) |
 
 ## Next
 | `NOT_THIS` | x | y |
@@ -153,7 +153,7 @@ def test_the_readme_table_is_parsed_as_documented() -> None:
         "APPLICATIONS_OUTBOX_POLL_SECONDS",
         "AUTH_JWKS_URL",
         "AUTH_ISSUER",
-        "AUTH_AUDIENCE",
+        "AUTH_LEEWAY_SECONDS",
     }
     with pytest.raises(AssertionError, match="starts with none"):
         documented_names("\n## Configuration\n\n| variable | d | m |\n|---|---|---|\n| `HOST` | x | y |\n")

@@ -74,10 +74,30 @@ def test_cursor_round_trip() -> None:
     assert paginate(["a", "b"], params, lambda row: ByName(name=row, n=1)).next_cursor is None
 
 
+AUDIENCE = "catalogue"
+"""The audience of the test app's verifier; development tokens carry all four services'."""
+
+
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ValueError, match="AUTH_SECRET"):
-        ServiceSettings(environment="production")
-    ServiceSettings(environment="production", auth=AuthSettings(secret="a-real-secret-from-the-vault-0123456789"))
+        ServiceSettings(environment="production", audience="interreg-budget", auth=AuthSettings(issuer="https://idp"))
+    real = "a-real-secret-from-the-vault-0123456789"
+    ServiceSettings(
+        environment="production", audience="interreg-budget", auth=AuthSettings(secret=real, issuer="https://idp")
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"auth": AuthSettings(secret="a-real-secret-from-the-vault-0123456789", issuer="https://idp")},
+        {"audience": "interreg-budget", "auth": AuthSettings(secret="a-real-secret-from-the-vault-0123456789")},
+    ],
+    ids=["no audience", "no issuer"],
+)
+def test_production_refuses_to_start_without_an_issuer_and_an_audience(settings: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="AUTH_ISSUER and this service's <SERVICE>_AUDIENCE"):
+        ServiceSettings(environment="production", **settings)  # type: ignore[arg-type]
 
 
 class Body(BaseModel):
@@ -86,7 +106,7 @@ class Body(BaseModel):
 
 def _app() -> FastAPI:
     app = FastAPI()
-    app.state.token_verifier = TokenVerifier(AuthSettings())
+    app.state.token_verifier = TokenVerifier(AuthSettings(), audience=AUDIENCE)
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service="test")
     router = APIRouter()
@@ -162,7 +182,7 @@ async def test_tokens_of_the_wrong_shape_are_401(claims: dict[str, object]) -> N
     import jwt
 
     settings = AuthSettings()
-    token = jwt.encode({"exp": int(time.time()) + 600, **claims}, settings.secret, algorithm="HS256")
+    token = jwt.encode({"exp": int(time.time()) + 600, "aud": AUDIENCE, **claims}, settings.secret, algorithm="HS256")
     async with await _client(_app()) as c:
         r = await c.get("/v1/only-admin", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401
@@ -181,7 +201,7 @@ async def test_a_token_is_valid_for_its_lifetime_and_the_leeway_on_the_verifier_
     clock = FixedClock(dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC))
     token = issue_token(settings, sub="ada", roles=["admin"], ttl_seconds=int(LIFETIME.total_seconds()), clock=clock)
     app = _app()
-    app.state.token_verifier = TokenVerifier(settings, clock=clock)
+    app.state.token_verifier = TokenVerifier(settings, audience=AUDIENCE, clock=clock)
     async with await _client(app) as c:
         headers = {"Authorization": f"Bearer {token}"}
         assert (await c.get("/v1/only-admin", headers=headers)).status_code == 200
@@ -200,9 +220,15 @@ async def test_a_token_of_the_future_is_refused_until_the_leeway_before_it(claim
     settings = AuthSettings(leeway_seconds=int(LEEWAY.total_seconds()))
     at = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
     clock = FixedClock(at)
-    verifier = TokenVerifier(settings, clock=clock)
+    verifier = TokenVerifier(settings, audience=AUDIENCE, clock=clock)
     starts = int((at + dt.timedelta(seconds=100)).timestamp())
-    claims = {"sub": "ada", "roles": ["admin"], claim: starts, "exp": starts + int(LIFETIME.total_seconds())}
+    claims = {
+        "sub": "ada",
+        "roles": ["admin"],
+        "aud": AUDIENCE,
+        claim: starts,
+        "exp": starts + int(LIFETIME.total_seconds()),
+    }
     token = jwt.encode(claims, settings.secret, algorithm="HS256")
     with pytest.raises(Unauthorized) as refused:
         await verifier.verify(token)
@@ -219,9 +245,9 @@ async def test_a_token_whose_times_are_not_numbers_is_refused(claim: str) -> Non
     import jwt
 
     settings = AuthSettings()
-    claims: dict[str, object] = {"sub": "ada", "roles": ["admin"], "exp": 4102444800, claim: "soon"}
+    claims: dict[str, object] = {"sub": "ada", "roles": ["admin"], "aud": AUDIENCE, "exp": 4102444800, claim: "soon"}
     with pytest.raises(Unauthorized, match=f"\\({claim}\\) must be an integer"):
-        await TokenVerifier(settings).verify(jwt.encode(claims, settings.secret, algorithm="HS256"))
+        await TokenVerifier(settings, audience=AUDIENCE).verify(jwt.encode(claims, settings.secret, algorithm="HS256"))
 
 
 async def test_request_id_is_echoed_or_made() -> None:

@@ -140,7 +140,8 @@ def test_the_commands_and_settings_are_the_services_own(rendered: list[Obj], ser
     for key, value in one(rendered, "ConfigMap", service)["data"].items():
         assert key.startswith(prefix) and key.removeprefix(prefix).lower() in settings_cls.model_fields, key
         field = key.removeprefix(prefix).lower()
-        parsed = settings_cls.model_validate({field: value, "auth": {"jwks_url": "https://idp.example/jwks"}})
+        idp = {"jwks_url": "https://idp.example/jwks", "issuer": "https://idp.example"}
+        parsed = settings_cls.model_validate({"audience": "interreg", field: value, "auth": idp})
         assert str(getattr(parsed, field)).lower() == value.lower(), (key, value)
 
 

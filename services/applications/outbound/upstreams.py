@@ -22,13 +22,27 @@ class Upstreams:
     budget: BudgetClient
 
 
+SERVICE_SCOPE = "budget:commitments budget:claims"
+"""The calls this service's own token may make: the budget's commitments (commit, read, release) and claims.
+A production token (`APPLICATIONS_SERVICE_TOKEN`, from the identity provider) carries the budget's
+audience and this scope."""
+
+
 def service_bearer(settings: Settings) -> str:
-    """This service's own token for the budget (releasing on withdrawal, undoing an approval)."""
+    """This service's own token for the budget (committing, releasing on withdrawal or closure, claims);
+    in development signed here for the audience `budget`."""
     if settings.service_token:
         return settings.service_token
     if settings.environment == "production":
         raise RuntimeError("APPLICATIONS_SERVICE_TOKEN must be set in production")
-    return issue_token(settings.auth, sub="service:applications", roles=["officer"], ttl_seconds=600)
+    return issue_token(
+        settings.auth,
+        sub="service:applications",
+        roles=["officer"],
+        ttl_seconds=600,
+        audience="budget",
+        scope=SERVICE_SCOPE,
+    )
 
 
 async def reference_prefix(catalogue: CatalogueClient, programme: str) -> str:

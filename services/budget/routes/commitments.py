@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import schemas as s
 from services.budget.commitments import creation, reads, releases
-from services.budget.routes.dependencies import BudgetService, CommitmentId
+from services.budget.routes.dependencies import BudgetService, CommitmentId, CommitmentsCaller
 from shared.app import DbSession
 from shared.auth import Staff
 from shared.idempotency import Answer, Idempotency
@@ -54,7 +54,7 @@ RELEASE_EXAMPLES = {
 )
 async def create_commitment(
     idempotent: Idempotency,
-    principal: Staff,
+    principal: CommitmentsCaller,
     service: BudgetService,
     body: Annotated[
         wire.CommitmentRequest,
@@ -113,7 +113,7 @@ async def create_commitment(
 @router.get("/commitments", response_model=Page[wire.Commitment], responses=problem_responses(401, 403, 422))
 async def list_commitments(
     session: DbSession,
-    principal: Staff,
+    principal: CommitmentsCaller,
     page: Paging,
     programme: Annotated[
         Annotated[str, Bounded(100, min_length=1)] | None, Query(description="Only this programme")
@@ -127,7 +127,9 @@ async def list_commitments(
 
 
 @router.get("/commitments/{commitment_id}", response_model=wire.Commitment, responses=problem_responses(401, 403, 404))
-async def get_commitment(session: DbSession, principal: Staff, commitment_id: CommitmentId) -> wire.Commitment:
+async def get_commitment(
+    session: DbSession, principal: CommitmentsCaller, commitment_id: CommitmentId
+) -> wire.Commitment:
     """One commitment with its lines: original and converted amounts, rate, released and paid (officer or admin)."""
     return await reads.get_commitment(session, commitment_id)
 
@@ -139,7 +141,7 @@ async def get_commitment(session: DbSession, principal: Staff, commitment_id: Co
 )
 async def release_commitment(
     idempotent: Idempotency,
-    principal: Staff,
+    principal: CommitmentsCaller,
     service: BudgetService,
     commitment_id: CommitmentId,
     body: Annotated[wire.ReleaseRequest, Body(openapi_examples=RELEASE_EXAMPLES)],

@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request
 from services.budget import schemas as s
 from services.budget.commitments.references import Snapshot
 from services.budget.config import Settings
+from shared.auth import Principal, require_roles
 from shared.clients.catalogue import CatalogueClient
 from shared.data_version import PerVersion
 from shared.money import CURRENCY_PATTERN
@@ -24,6 +25,9 @@ ProgrammeCode = Annotated[
 CurrencyCode = Annotated[str, Path(pattern=CURRENCY_PATTERN, description="ISO 4217 code", examples=["NOK"])]
 Month = Annotated[str, Path(pattern=s.MONTH_PATTERN, description="yyyy-mm", examples=["2024-05"])]
 CommitmentId = Annotated[uuid.UUID, Path(description="The commitment's id")]
+CommitmentsCaller = Annotated[Principal, Depends(require_roles("officer", "admin", scope="budget:commitments"))]
+"""Staff, or the applications service's own token with the scope `budget:commitments`: committing, reading
+and releasing commitments."""
 
 
 @dataclass(frozen=True)
