@@ -90,6 +90,9 @@ def writes() -> dict[str, dict[tuple[str, str], Write]]:
                 ADMIN,
                 {"programme": PROGRAMME, "name": {"en": "Rules"}, "rules": copy.deepcopy(SE_NO_RULES_EXAMPLE)},
             ),
+            ("POST", "/v1/rule-sets/{rule_set_id}/versions/{version}/activation"): Write(
+                ADMIN, {"effective_from": "2030-01-01T00:00:00+01:00"}, empty_ok=True
+            ),
         },
         "applications": {
             ("POST", "/v1/applications"): Write(ALICE, gron()),
@@ -135,7 +138,7 @@ def writes() -> dict[str, dict[tuple[str, str], Write]]:
 
 READS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {})],
-    "eligibility": [("/v1/rule-sets?limit=500", {})],
+    "eligibility": [("/v1/rule-sets?limit=500", {}), (f"/v1/rule-sets/{PROGRAMME}/versions?limit=500", {})],
     "applications": [("/v1/applications?limit=500", ADMIN), ("/v1/applications/{application_id}/history", ADMIN)],
     "budget": [
         ("/v1/commitments?limit=500", ADMIN),
@@ -160,6 +163,8 @@ class World:
             call_id=FIRST_CALL_2022,
             number=1,
             message_id=1,
+            rule_set_id=PROGRAMME,
+            version=1,
             **self.ids,
         )
 

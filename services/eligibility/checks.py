@@ -36,11 +36,13 @@ async def resolve_rule_set(
     *,
     rule_set_id: str | None,
     version: int | None,
+    at: dt.datetime,
     versions: RuleSetVersions | None = None,
 ) -> RuleSet:
-    """The rule set a check uses: the one given, else the call's own set, else the programme's; its latest
-    version unless one is given (both as `index` knows them). A version already in `versions` is not read
-    again (versions are immutable); another is read from `db` in a read-only session of its own."""
+    """The rule set a check uses: the one given, else the call's own set, else the programme's; the version
+    in force at the check's instant `at` unless one is given (a draft may be given: that is how an admin
+    tries it), both as `index` knows them. A version already in `versions` is not read again (versions are
+    immutable); another is read from `db` in a read-only session of its own."""
     if rule_set_id is not None:
         header = index.by_id.get(rule_set_id)
         if header is None:
@@ -49,12 +51,18 @@ async def resolve_rule_set(
             raise RuleSetMismatch(
                 f"the rule set {rule_set_id!r} is for programme {header.programme!r}, not {application.programme!r}"
             )
+        in_force = header.in_force(at)
     else:
-        found = index.for_check(application.programme, str(application.call_id))
+        found = index.for_check(application.programme, str(application.call_id), at)
         if found is None:
             raise UnknownProgramme(f"there are no eligibility rules for the programme {application.programme!r}")
-        header = found
-    number = version or header.latest
+        header, in_force = found
+    number = version or in_force
+    if number is None:
+        raise RuleSetNotFound(
+            f"the rule set {header.id!r} has no version in force: every version is a draft until an admin "
+            f"activates it (POST /v1/rule-sets/{header.id}/versions/{{version}}/activation)"
+        )
     kept = versions.get(header.id, number) if versions is not None and number else None
     if kept is not None:
         return kept
@@ -177,11 +185,11 @@ async def check(
     """The eligibility report of `application` at the instant `at` (`check_instant`), as plain data shaped as
     `Report` (`rules.report_of`; encoded by `rules.report_json`): the check date `as_of` is that instant's
     day in `timezone`; the rule set is resolved with `index`."""
+    at = check_instant(application, timezone=timezone, now=now)
     rule_set = await resolve_rule_set(
-        db, index, application, rule_set_id=rule_set_id, version=version, versions=versions
+        db, index, application, rule_set_id=rule_set_id, version=version, at=at, versions=versions
     )
     data = await reference.of(rule_set, application)
-    at = check_instant(application, timezone=timezone, now=now)
     as_of = application.as_of or at.astimezone(timezone).date()
     ctx = Context(application=application, reference=data, as_of=as_of, timezone=timezone, at=at)
     return report_of(rule_set, ctx, language)

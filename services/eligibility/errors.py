@@ -29,3 +29,15 @@ class RuleSetConflict(Conflict):
 
 class InvalidRuleSetFile(Exception):
     """A rule-set data file that does not validate (raised by `load-rules`, never over HTTP)."""
+
+
+class InvalidActivation(Unprocessable):
+    """An activation whose effective instant is in the past."""
+
+    slug, title = "invalid-activation", "A version goes live now or later"
+
+
+class RuleSetNotForProgramme(Unprocessable):
+    """A rule set whose parameters name what its programme does not have (a currency, a country, a fund)."""
+
+    slug, title = "rule-set-not-for-programme", "The rule set does not fit its programme"

@@ -90,9 +90,30 @@ class RuleRow(Base):
     param_sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
 
 
+class RuleSetActivation(Base):
+    """When a version goes live: an admin's activation with its effective instant (now or later). Only
+    inserted, one per version: a check uses the version whose effective instant is the latest at or
+    before the check's instant (`rule_sets/cache.py`). A version without one is a draft."""
+
+    __tablename__ = "rule_set_activations"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["rule_set_id", "version"],
+            ["rule_set_versions.rule_set_id", "rule_set_versions.version"],
+            name="fk_rule_set_activations_version",
+        ),
+    )
+
+    rule_set_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    activated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    activated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
 class DataVersion(Base):
     """The rule sets' data version: one row that database triggers bump on every insert, update and delete
-    of `rule_sets`, `rule_set_versions` and `rule_set_rules`, whoever writes (the API of any replica,
+    of `rule_sets`, `rule_set_versions`, `rule_set_rules` and `rule_set_activations`, whoever writes (the API of any replica,
     `load-rules`). Replicas key what they keep of the rule sets by it (services/eligibility/rule_sets/cache.py)."""
 
     __tablename__ = "data_version"

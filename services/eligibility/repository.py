@@ -9,7 +9,14 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from services.eligibility.models import PROGRAMME_WIDE, DataVersion, RuleRow, RuleSetRow, RuleSetVersionRow
+from services.eligibility.models import (
+    PROGRAMME_WIDE,
+    DataVersion,
+    RuleRow,
+    RuleSetActivation,
+    RuleSetRow,
+    RuleSetVersionRow,
+)
 
 
 async def get_rule_set(session: AsyncSession, rule_set_id: str, *, lock: bool = False) -> RuleSetRow | None:
@@ -117,6 +124,29 @@ async def insert_version(
         ]
     )
     await session.flush()
+
+
+async def activations(session: AsyncSession) -> list[RuleSetActivation]:
+    """Every activation of every rule set, by set and effective instant."""
+    stmt = select(RuleSetActivation).order_by(
+        RuleSetActivation.rule_set_id, RuleSetActivation.effective_from, RuleSetActivation.version
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def activation_of(session: AsyncSession, rule_set_id: str, version: int) -> RuleSetActivation | None:
+    return await session.get(RuleSetActivation, (rule_set_id, version))
+
+
+async def insert_activation(
+    session: AsyncSession, *, rule_set_id: str, version: int, effective_from: dt.datetime, by: str, now: dt.datetime
+) -> RuleSetActivation:
+    row = RuleSetActivation(
+        rule_set_id=rule_set_id, version=version, effective_from=effective_from, activated_by=by, activated_at=now
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 def _latest_subquery() -> Subquery:

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.eligibility.engine.rules import REGISTRY, validate_params
+from shared.schemas.applications import ProjectInstant
 from shared.schemas.eligibility import Severity
 from shared.text import Bounded, CodeText, LocalizedName, LocalizedProse, SourceKey, SourceText, clean_json
 
@@ -178,8 +179,24 @@ class RuleSetOut(BaseModel):
     description: dict[str, str]
     created_at: dt.datetime
     created_by: str
+    effective_from: dt.datetime | None = Field(
+        description="When this version goes (or went) live; null: a draft, used by no check unless named"
+    )
+    activated_by: str | None = None
     rules: list[RuleOut]
     sources: dict[str, str] = Field(description="Where the set's own texts come from (`name.en`, …)")
+
+
+class RuleSetActivationIn(BaseModel):
+    """`POST /v1/rule-sets/{id}/versions/{version}/activation`: when the version goes live."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_from: ProjectInstant | None = Field(
+        default=None,
+        description="The instant from which checks use this version (now or later; default now). Checks of an "
+        "earlier instant keep the version in force then",
+        examples=["2027-01-01T00:00:00+01:00"],
+    )
 
 
 class RuleSetVersionSummary(BaseModel):
@@ -188,6 +205,7 @@ class RuleSetVersionSummary(BaseModel):
     name: dict[str, str]
     created_at: dt.datetime
     created_by: str
+    effective_from: dt.datetime | None = Field(description="When it goes live; null: a draft")
     rules: int = Field(description="Number of rules")
 
 

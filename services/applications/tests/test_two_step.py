@@ -83,6 +83,8 @@ async def test_a_concept_note_invited_then_its_full_application(
     r = await eligibility_client.post("/v1/rule-sets", json=concept_rules(step_one), headers={**ADMIN, **key()})
     assert r.status_code == 201, r.text
     concept_set = r.json()["id"]
+    live = await eligibility_client.post(f"/v1/rule-sets/{concept_set}/versions/1/activation", json={}, headers=ADMIN)
+    assert live.status_code == 201, live.text
 
     note = (await create(client, concept_note(step_one)))["id"]
     checked = await assessed(client, app, note)

@@ -1,7 +1,8 @@
 """The rule-set files of `data/` (see `data/FORMAT.md`): reading one and storing a folder of them.
 
 Loading is idempotent: a file equal to its set's latest version stores nothing, a changed file is the
-next version. Only flushes; the caller (`load-rules`, or the first start) commits.
+next version, in force from the load (an operator's deliberate act; a version posted through the API is
+a draft until an admin activates it). Only flushes; the caller (`load-rules`, or the first start) commits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.eligibility import repository as repo
 from services.eligibility.errors import InvalidRuleSetFile
-from services.eligibility.rule_sets.versions import create_version
+from services.eligibility.rule_sets.versions import activate, create_version
 from services.eligibility.schemas import LoadedRuleSet, RuleSetCreate
 
 SEED_AUTHOR = "load-rules"
@@ -40,6 +41,8 @@ async def load_rule_files(session: AsyncSession, folder: Path, *, now: dt.dateti
     out = []
     for body in bodies:
         stored, created = await create_version(session, body, created_by=SEED_AUTHOR, now=now, skip_if_unchanged=True)
+        if created:  # `load-rules` is the operator's deliberate act: what it stores goes live at once
+            stored = await activate(session, stored.id, stored.version, effective_from=None, by=SEED_AUTHOR, now=now)
         out.append(LoadedRuleSet(id=stored.id, version=stored.version, created=created))
     return out
 

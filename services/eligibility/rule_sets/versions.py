@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.eligibility import repository as repo
-from services.eligibility.errors import RuleSetConflict, RuleSetNotFound
-from services.eligibility.models import RuleSetRow, RuleSetVersionRow
+from services.eligibility.errors import InvalidActivation, RuleSetConflict, RuleSetNotFound
+from services.eligibility.models import RuleSetActivation, RuleSetRow, RuleSetVersionRow
+from services.eligibility.rule_sets.cache import RuleSetHeader
 from services.eligibility.schemas import (
     RuleOut,
     RuleSetCreate,
@@ -50,7 +51,9 @@ def digest(body: RuleSetCreate) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def to_out(header: RuleSetRow, version: RuleSetVersionRow, latest: int) -> RuleSetOut:
+def to_out(
+    header: RuleSetRow, version: RuleSetVersionRow, latest: int, activation: RuleSetActivation | None
+) -> RuleSetOut:
     return RuleSetOut(
         id=header.id,
         version=version.version,
@@ -61,6 +64,8 @@ def to_out(header: RuleSetRow, version: RuleSetVersionRow, latest: int) -> RuleS
         description=version.description,
         created_at=version.created_at,
         created_by=version.created_by,
+        effective_from=activation.effective_from if activation else None,
+        activated_by=activation.activated_by if activation else None,
         rules=[
             RuleOut(
                 code=r.code,
@@ -76,13 +81,14 @@ def to_out(header: RuleSetRow, version: RuleSetVersionRow, latest: int) -> RuleS
     )
 
 
-def to_version_summary(version: RuleSetVersionRow) -> RuleSetVersionSummary:
+def to_version_summary(version: RuleSetVersionRow, activation: RuleSetActivation | None) -> RuleSetVersionSummary:
     return RuleSetVersionSummary(
         id=version.rule_set_id,
         version=version.version,
         name=version.name,
         created_at=version.created_at,
         created_by=version.created_by,
+        effective_from=activation.effective_from if activation else None,
         rules=len(version.rules),
     )
 
@@ -141,7 +147,7 @@ async def create_version(
     if skip_if_unchanged and latest:
         current = await repo.get_version(session, rule_set_id, latest)
         if current is not None and current.digest == fingerprint:
-            return to_out(header, current, latest), False
+            return to_out(header, current, latest, await repo.activation_of(session, rule_set_id, latest)), False
     version = latest + 1
     # On PostgreSQL the row lock above serialises new versions of one set; SQLite serialises all writers.
     await repo.insert_version(
@@ -168,19 +174,59 @@ async def create_version(
     )
     stored = await repo.get_version(session, rule_set_id, version)
     assert stored is not None
-    return to_out(header, stored, version), True
+    return to_out(header, stored, version, None), True
 
 
-async def get_version(session: AsyncSession, rule_set_id: str, version: int | None) -> RuleSetOut:
-    """A version of a rule set (the latest when `version` is None); 404 when there is none."""
+async def activate(
+    session: AsyncSession,
+    rule_set_id: str,
+    version: int,
+    *,
+    effective_from: dt.datetime | None,
+    by: str,
+    now: dt.datetime,
+) -> RuleSetOut:
+    """Put a draft version in force from `effective_from` (default `now`; never before `now`: checks already
+    made keep the version they were made with). A version is activated once: again → 409."""
+    header = await repo.get_rule_set(session, rule_set_id, lock=True)
+    latest = await repo.latest_version(session, rule_set_id) if header else None
+    row = await repo.get_version(session, rule_set_id, version) if header else None
+    if header is None or latest is None or row is None:
+        raise RuleSetNotFound(f"the rule set {rule_set_id!r} has no version {version}")
+    done = await repo.activation_of(session, rule_set_id, version)
+    if done is not None:
+        raise RuleSetConflict(
+            f"version {version} of {rule_set_id!r} was activated by {done.activated_by}, effective from "
+            f"{done.effective_from.isoformat()}; a change is a new version"
+        )
+    at = effective_from or now
+    if at < now:
+        raise InvalidActivation(
+            f"effective_from {at.isoformat()} is in the past: a version goes live now or later, so that "
+            "checks already made keep the rules they were made with"
+        )
+    activation = await repo.insert_activation(
+        session, rule_set_id=rule_set_id, version=version, effective_from=at, by=by, now=now
+    )
+    return to_out(header, row, latest, activation)
+
+
+async def get_version(session: AsyncSession, rule_set_id: str, version: int | None, *, now: dt.datetime) -> RuleSetOut:
+    """A version of a rule set (when `version` is None: the one in force at `now`, else the latest, a draft);
+    404 when there is none."""
     header = await repo.get_rule_set(session, rule_set_id)
     latest = await repo.latest_version(session, rule_set_id) if header else None
     if header is None or latest is None:
         raise RuleSetNotFound(f"there is no rule set {rule_set_id!r}")
+    if version is None:
+        schedule = [
+            (a.effective_from, a.version) for a in await repo.activations(session) if a.rule_set_id == rule_set_id
+        ]
+        version = RuleSetHeader(header.id, header.programme, header.call_id, latest, tuple(schedule)).in_force(now)
     row = await repo.get_version(session, rule_set_id, version or latest)
     if row is None:
         raise RuleSetNotFound(f"the rule set {rule_set_id!r} has no version {version} (latest: {latest})")
-    return to_out(header, row, latest)
+    return to_out(header, row, latest, await repo.activation_of(session, rule_set_id, row.version))
 
 
 async def list_rule_sets(session: AsyncSession, params: PageParams, *, programme: str | None) -> Page[RuleSetSummary]:
@@ -204,6 +250,9 @@ async def list_versions(session: AsyncSession, rule_set_id: str, params: PagePar
         session, rule_set_id, after_version=after.version if after else None, limit=params.limit + 1
     )
     return Page[RuleSetVersionSummary](
-        items=[to_version_summary(v) for v in rows[: params.limit]],
+        items=[
+            to_version_summary(v, await repo.activation_of(session, v.rule_set_id, v.version))
+            for v in rows[: params.limit]
+        ],
         next_cursor=next_cursor(rows, params, lambda row: ByVersion(version=row.version)),
     )

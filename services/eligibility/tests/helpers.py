@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import yaml
 
 from services.eligibility.config import DATA_DIR
@@ -118,3 +119,14 @@ def context(app: dict[str, Any], ref: ReferenceData | None = None) -> Context:
     return Context(
         application=request, reference=ref or reference(request.programme), as_of=as_of, timezone=STOCKHOLM, at=at
     )
+
+
+async def activate(client: httpx.AsyncClient, posted: httpx.Response, headers: dict[str, str]) -> dict[str, Any]:
+    """Put a version just posted (a draft) in force now, as an admin does; the version as answered."""
+    assert posted.status_code == 201, posted.text
+    version = posted.json()
+    r = await client.post(
+        f"/v1/rule-sets/{version['id']}/versions/{version['version']}/activation", json={}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())

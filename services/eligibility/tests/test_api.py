@@ -26,7 +26,7 @@ from shared.db import session_scope
 from tests.harness import auth
 
 from .fixtures import CLOCK_START
-from .helpers import NMS, SE_NO, gron, m
+from .helpers import NMS, SE_NO, activate, gron, m
 
 ADMIN = auth("admin", "ada")
 SHARE_060 = [
@@ -53,11 +53,11 @@ class _Refused(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-async def rules_app(eligibility_database_url: str) -> AsyncIterator[FastAPI]:
-    """The eligibility app without a catalogue, for tests of the rule-set endpoints (quicker to set up)."""
+async def rules_app(eligibility_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The eligibility app for tests of the rule-set endpoints (a new version is checked against the catalogue)."""
     app = create_app(
         Settings(database_url=eligibility_database_url, http_retries=0),
-        transports={"catalogue": _Refused()},
+        transports={"catalogue": httpx.ASGITransport(catalogue_app)},
         clock=FixedClock(CLOCK_START),
     )
     async with LifespanManager(app):
@@ -146,11 +146,11 @@ async def test_unknown_programme_is_a_problem(eligibility_client: httpx.AsyncCli
     r = await eligibility_client.post("/v1/checks", json=gron(call_id=first_call, programme="no-such-programme"))
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"].endswith("/unknown-programme")
-    # a rule set exists, but the catalogue does not know the programme
+    # nor can rules be stored for a programme the catalogue does not know
     body = {"programme": "ghost-programme", "rules": SHARE_060}
-    assert (await eligibility_client.post("/v1/rule-sets", json=body, headers=ADMIN)).status_code == 201
-    r = await eligibility_client.post("/v1/checks", json=gron(call_id=first_call, programme="ghost-programme"))
-    assert r.status_code == 422 and "catalogue" in r.json()["detail"]
+    r = await eligibility_client.post("/v1/rule-sets", json=body, headers=ADMIN)
+    assert r.status_code == 422 and r.json()["type"].endswith("/unknown-programme")
+    assert r.json()["errors"] == [{"field": "programme", "message": "not a programme of the catalogue"}]
 
 
 async def test_invalid_application_is_422(eligibility_client: httpx.AsyncClient, first_call: str) -> None:
@@ -223,6 +223,7 @@ async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["version"] == 2 and created["latest_version"] == 2 and created["created_by"] == "ada"
+    assert created["effective_from"] is None  # a draft until activated
     assert dt.datetime.fromisoformat(created["created_at"]) == CLOCK_START  # the app's clock, not the wall's
     assert r.headers["location"] == f"/v1/rule-sets/{SE_NO}/versions/2"
     assert created["rules"][1]["params"] == {"country": "SE", "source": "ERDF", "max_share": "0.60"}
@@ -230,6 +231,8 @@ async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
     assert replay.status_code == 201 and replay.json() == created and replay.headers["idempotent-replayed"] == "true"
     other = await eligibility_client.post("/v1/rule-sets", json={**body, "rules": SHARE_060[:2]}, headers=headers)
     assert other.status_code == 422
+    assert (await check(eligibility_client, app, "sv")) == before  # the draft is not used
+    await activate(eligibility_client, r, ADMIN)
 
     after = await check(eligibility_client, app, "sv")
     assert after["rule_set"] == {"id": SE_NO, "version": 2} and after["eligible"] is False
@@ -269,6 +272,7 @@ async def test_funding_cap_rule_added_by_a_new_version(eligibility_client: httpx
     )
     r = await eligibility_client.post("/v1/rule-sets", json={"programme": SE_NO, "rules": rules}, headers=ADMIN)
     assert r.status_code == 201 and r.json()["id"] == SE_NO and r.json()["version"] == 2
+    await activate(eligibility_client, r, ADMIN)
     app = gron(
         call_id=first_call, erdf="9000.00", own_se="591000.00", project_type="pre-project", end_date="2023-08-31"
     )
@@ -283,6 +287,9 @@ async def test_call_specific_rule_set_wins_for_its_call(eligibility_client: http
     assert r.status_code == 201, r.text
     call_set = r.json()["id"]
     assert call_set != SE_NO and r.json()["version"] == 1
+    # a draft call set leaves the call to the programme's rules until it is activated
+    assert (await check(eligibility_client, gron(call_id=first_call)))["rule_set"]["id"] == SE_NO
+    await activate(eligibility_client, r, ADMIN)
     report = await check(eligibility_client, gron(call_id=first_call))
     assert report["rule_set"] == {"id": call_set, "version": 1}
     other = await check(eligibility_client, gron(call_id=uuid.uuid4()))
@@ -293,7 +300,7 @@ async def test_call_specific_rule_set_wins_for_its_call(eligibility_client: http
     clash = await eligibility_client.post("/v1/rule-sets", json={**body, "id": "another-id"}, headers=ADMIN)
     assert clash.status_code == 409
     moved = await eligibility_client.post(
-        "/v1/rule-sets", json={"id": SE_NO, "programme": NMS, "rules": SHARE_060}, headers=ADMIN
+        "/v1/rule-sets", json={"id": SE_NO, "programme": NMS, "rules": SHARE_060[3:]}, headers=ADMIN
     )
     assert moved.status_code == 409
     # a rule set of another programme cannot check this application

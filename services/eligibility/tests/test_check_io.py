@@ -19,7 +19,7 @@ from services.eligibility.config import Settings
 from services.eligibility.engine.rules import Rule, RuleSet
 from services.eligibility.main import create_app
 from services.eligibility.tests.fixtures import CLOCK_START
-from services.eligibility.tests.helpers import SE_NO, gron
+from services.eligibility.tests.helpers import SE_NO, activate, gron
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock, FixedMonotonic
 from shared.schemas.applications import CheckRequest
@@ -95,7 +95,7 @@ async def test_rules_are_read_once_and_nothing_is_held_across_catalogue_calls(
             json={"id": SE_NO, "programme": SE_NO, "name": current["name"], "rules": rules},
             headers=auth("admin", "ada"),
         )
-        assert posted.status_code == 201, posted.text
+        await activate(client, posted, auth("admin", "ada"))
         newer = await client.post("/v1/checks", json=body)
         assert newer.json()["rule_set"] == {"id": SE_NO, "version": current["version"] + 1}
         older = await client.post(
@@ -144,7 +144,7 @@ async def test_a_check_asks_the_database_nothing_and_other_replicas_use_a_new_ve
             json={"id": SE_NO, "programme": SE_NO, "name": current["name"], "rules": rules},
             headers=auth("admin", "ada"),
         )
-        assert posted.status_code == 201, posted.text
+        await activate(first, posted, auth("admin", "ada"))
         assert (await first.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 2}
 
         assert (await second.post("/v1/checks", json=body)).json()["rule_set"] == {"id": SE_NO, "version": 1}

@@ -12,7 +12,7 @@ from services.eligibility.engine.rules import evaluate
 from shared.schemas.eligibility import Report, RuleResult
 from tests.harness import auth
 
-from .helpers import SE_NO, context, gron, m, seeded_rule_set
+from .helpers import SE_NO, activate, context, gron, m, seeded_rule_set
 
 ADMIN = auth("admin", "ada")
 
@@ -237,7 +237,7 @@ async def test_the_api_reports_the_excess_in_three_languages_and_an_old_report_k
             rule["params"]["cap"] = m("400000.00")
     body = {"id": SE_NO, "programme": SE_NO, "name": current["name"], "rules": rules}
     created = await eligibility_client.post("/v1/rule-sets", json=body, headers={**ADMIN, "Idempotency-Key": "cap-400"})
-    assert created.status_code == 201, created.text
+    await activate(eligibility_client, created, ADMIN)
     now = await _check(eligibility_client, app, "en")
     assert now["rule_set"] == {"id": SE_NO, "version": 2}
     assert _rule(now, "de-minimis-2023-2831")["passed"] is True
