@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -30,6 +31,10 @@ class Settings(ServiceSettings):
     specific objectives and funds synced through another replica or by `budget sync` are seen by
     commitments within this many milliseconds (synced through this replica at once); in between, a
     commitment asks the database nothing to check them (the balances it takes are always the database's)."""
+    rate_deviation_limit: Decimal = Field(default=Decimal("0.20"), ge=0, le=100)
+    """How far (a share: 0.20 is ±20 %) a monthly rate typed by hand may be from the previous month's stored
+    rate of its currency before it needs `confirm_deviation` (ours: a guard against typos; the Commission's
+    rates seldom move more than a few per cent in a month). Imported InforEuro files are not checked."""
     rate_timezone: str = "Europe/Brussels"
     """The rate clock: the time zone whose calendar month of an instant picks the monthly rate it converts
     at and the month its ledger entry counts in (the Commission's accounting rates are monthly, on

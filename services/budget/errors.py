@@ -44,6 +44,12 @@ class InsufficientFunds(Conflict):
     slug, title = "insufficient-funds", "Not enough money available"
 
 
+class RateNeedsConfirmation(Conflict):
+    """A rate typed by hand far from the previous month's: the body names both, the deviation and the limit."""
+
+    slug, title = "rate-needs-confirmation", "The rate is far from the previous month's"
+
+
 class NothingToRelease(Conflict):
     slug, title = "nothing-to-release", "More than remains on the commitment"
 

@@ -102,6 +102,19 @@ class ExchangeRateIn(BaseModel):
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"units_per_eur": "11.2345"}]}}
 
 
+class MonthlyRateIn(ExchangeRateIn):
+    """`PUT /v1/exchange-rates/{currency}/{month}`: a rate typed by hand."""
+
+    confirm_deviation: bool = Field(
+        default=False,
+        description="Set to store a rate further from the previous month's than `BUDGET_RATE_DEVIATION_LIMIT` "
+        "(without it such a rate is a 409 naming both rates): a typo of a decimal place is caught before any "
+        "commitment converts at it",
+    )
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"units_per_eur": "11.2345"}]}}
+
+
 class ExchangeRate(BaseModel):
     currency: Currency
     month: str = Field(pattern=MONTH_PATTERN, examples=["2024-05"])

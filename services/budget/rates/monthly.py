@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
+from services.budget.errors import RateNeedsConfirmation
 from services.budget.rates import inforeuro
 from services.budget.rates.conversion import RATE_QUANTUM
 from shared.money import CURRENCY_PATTERN
@@ -53,6 +54,41 @@ async def set_monthly_rate(
         row.units_per_eur, row.source, row.updated_by, row.updated_at = units, source, actor, now
     await session.flush()
     return rate_view(row)
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+async def set_typed_rate(
+    session: AsyncSession,
+    currency: str,
+    month: str,
+    units: Decimal,
+    *,
+    confirmed: bool,
+    limit: Decimal,
+    actor: str,
+    now: dt.datetime,
+) -> s.ExchangeRate:
+    """A rate typed by an admin: refused (409) when it is further than `limit` (a share) from the previous
+    month's stored rate of the currency, unless `confirmed`."""
+    before = previous_month(month)
+    previous = await repo.monthly_rate(session, currency, before)
+    if previous is not None and not confirmed:
+        deviation = abs(units / previous.units_per_eur - 1)
+        if deviation > limit:
+            raise RateNeedsConfirmation(
+                f"{units} {currency} per EUR for {month} is {deviation:.1%} from {before}'s "
+                f"{previous.units_per_eur} (more than {limit:.0%}); send confirm_deviation: true if it is right",
+                previous_month=before,
+                previous=str(previous.units_per_eur),
+                asked=str(units),
+                deviation=str(deviation.quantize(Decimal("0.0001"))),
+                limit=str(limit),
+            )
+    return await set_monthly_rate(session, currency, month, units, source="manual", actor=actor, now=now)
 
 
 async def import_monthly_rates(

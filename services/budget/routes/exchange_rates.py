@@ -73,17 +73,34 @@ async def put_fixed_rate(
 
 
 @router.put(
-    "/exchange-rates/{currency}/{month}", response_model=s.ExchangeRate, responses=problem_responses(401, 403, 422)
+    "/exchange-rates/{currency}/{month}",
+    response_model=s.ExchangeRate,
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def put_rate(
-    session: DbSession, principal: Admin, now: Now, currency: CurrencyCode, month: Month, body: s.ExchangeRateIn
+    session: DbSession,
+    principal: Admin,
+    now: Now,
+    service: BudgetService,
+    currency: CurrencyCode,
+    month: Month,
+    body: s.MonthlyRateIn,
 ) -> s.ExchangeRate:
     """Set the monthly accounting rate of a currency (admin): units of the currency per 1 EUR.
 
-    Used for commitments made in that month (Europe/Brussels) unless the programme fixes a rate.
+    Used for commitments made in that month (Europe/Brussels) unless the programme fixes a rate. A rate
+    further from the previous month's than `BUDGET_RATE_DEVIATION_LIMIT` (±20 %) is a 409
+    `rate-needs-confirmation` naming both, unless the body says `confirm_deviation: true`.
     """
-    return await monthly.set_monthly_rate(
-        session, currency, month, body.units_per_eur, source="manual", actor=principal.sub, now=now
+    return await monthly.set_typed_rate(
+        session,
+        currency,
+        month,
+        body.units_per_eur,
+        confirmed=body.confirm_deviation,
+        limit=service.settings.rate_deviation_limit,
+        actor=principal.sub,
+        now=now,
     )
 
 
