@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 
+from services.applications.config import Settings
+from services.applications.main import create_app
 from services.applications.tests.helpers import ALICE, A, create, gron, open_call
 from tests.harness import auth
 
@@ -206,13 +210,41 @@ async def test_a_date_is_iso_text_never_a_number(
     assert "partners.0.state_aid.previous_de_minimis.0.granted_on" in [e["field"] for e in r.json()["errors"]], r.text
 
 
+class _RefusingEligibility(httpx.AsyncBaseTransport):
+    """An eligibility service that refuses every check as unprocessable (as it does a programme it has no
+    rules for): a stand-in for the network, the applications service's handling is what is tested."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        problem = {
+            "type": "https://problems.interreg-backend.dev/unknown-programme",
+            "title": "Unknown programme",
+            "status": 422,
+            "detail": "there are no eligibility rules for the programme 'interreg-se-no-2021-2027'",
+        }
+        return httpx.Response(422, json=problem, headers={"content-type": "application/problem+json"})
+
+
 async def test_an_upstreams_refusal_is_a_422_naming_it_not_an_outage(
-    applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+    applications_database_url: str, catalogue_app: FastAPI
 ) -> None:
-    call_id = await open_call(catalogue_client)
-    aid = (await create(applications_client, gron(call_id) | {"programme": "no-such-programme"}))["id"]
-    r = await applications_client.post(f"{A}/{aid}/pre-check", headers=ALICE)
+    settings = Settings(
+        database_url=applications_database_url,
+        http_retries=0,
+        environment="test",
+        catalogue_url="http://catalogue",
+        eligibility_url="http://eligibility",
+        budget_url="http://budget",
+        outbox_relay=False,
+    )
+    transports = {"catalogue": httpx.ASGITransport(catalogue_app), "eligibility": _RefusingEligibility()}
+    app = create_app(settings, transports=transports)
+    async with (
+        LifespanManager(app, startup_timeout=30),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://applications") as client,
+    ):
+        aid = (await create(client, gron()))["id"]
+        r = await client.post(f"{A}/{aid}/pre-check", headers=ALICE)
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["type"].endswith("/upstream-refused") and body["service"] == "eligibility"
-    assert body["upstream_status"] == 422 and "no-such-programme" in body["detail"]
+    assert body["upstream_status"] == 422 and "no eligibility rules" in body["detail"]

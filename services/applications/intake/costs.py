@@ -33,22 +33,24 @@ from shared.schemas.applications import ApplicationContent, BudgetLine, Partner
 from shared.schemas.cost_options import Computation, CostOption
 
 
-def uses_options(content: ApplicationContent) -> bool:
-    return any(line.cost_option is not None for p in content.partners for line in p.budget)
-
-
 async def priced(catalogue: CatalogueClient, content: ApplicationContent) -> ApplicationContent:
-    """`content` with every cost-option line computed. The catalogue is asked only when a line names an
-    option, so a budget of real costs alone needs no other service."""
-    options: dict[str, CostOption] = {}
-    if uses_options(content):
-        programme = await catalogue.programme(content.programme)
-        if programme is None:
-            raise InvalidApplication(
-                f"the catalogue does not know the programme {content.programme!r}, so its cost options are unknown",
-                errors=[FieldError(field="programme", message="unknown programme")],
-            )
-        options = {o.code: o for o in programme.cost_options}
+    """`content` with every cost-option line computed from its programme's options, once the catalogue has
+    said that the programme and the call exist and the call is the programme's (422 naming the field
+    otherwise: a draft never names what does not exist). The catalogue's answers come from its client's
+    cache (revalidated with their ETags); an unreachable catalogue is a 503 and nothing is stored."""
+    programme = await catalogue.programme(content.programme)
+    if programme is None:
+        raise InvalidApplication(
+            f"the catalogue has no programme {content.programme!r}",
+            errors=[FieldError(field="programme", message="not a programme of the catalogue")],
+        )
+    call = await catalogue.call(content.call_id)
+    if call is None or call.programme != content.programme:
+        raise InvalidApplication(
+            f"the catalogue has no call {content.call_id} of the programme {content.programme!r}",
+            errors=[FieldError(field="call_id", message=f"not a call of {content.programme}")],
+        )
+    options: dict[str, CostOption] = {o.code: o for o in programme.cost_options}
     return price(content, options)
 
 

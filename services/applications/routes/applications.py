@@ -29,9 +29,11 @@ router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 async def create_application(
     session: DbSession, idempotent: Idempotency, principal: Applicant, body: ContentBody, now: Now, up: Up
 ) -> JSONResponse:
-    """Create a draft application (an applicant). Only structure is checked here (types, codes' shapes,
-    amounts not negative, one currency per partner, at most one lead partner, end not before start);
-    the programme's rules are reported by the eligibility check (`pre-check`, and at submission).
+    """Create a draft application (an applicant). Checked here: the structure (types, codes' shapes,
+    amounts not negative, one currency per partner, at most one lead partner, end not before start) and
+    that the catalogue has the programme and the call, the call being the programme's (422 naming
+    `programme` or `call_id`; an unreachable catalogue is a 503, nothing stored); the programme's rules
+    are reported by the eligibility check (`pre-check`, and at submission).
 
     A budget line naming a `cost_option` of the programme (catalogue `cost_options`) gets its amount
     computed here, with `computed` saying how (rate, base, formula, rounding half up to the cent); options

@@ -34,7 +34,7 @@ TAG = {
 }
 router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 CallId = Annotated[
-    UUID, Query(description="The call (catalogue id)", examples=["3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"])
+    UUID, Query(description="The call (catalogue id)", examples=["02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"])
 ]
 
 

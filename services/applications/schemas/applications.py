@@ -14,7 +14,7 @@ from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import gron_industrivaxt
 from shared.text import Bounded
 
-EXAMPLE_CALL_ID = "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"
+EXAMPLE_CALL_ID = "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"
 
 GRON_INDUSTRIVAXT: dict[str, Any] = gron_industrivaxt(EXAMPLE_CALL_ID, start_date="2023-01-01", end_date="2025-12-31")
 """Grön industriväxt (a real project of the programme), as an applicant writes it."""
@@ -235,7 +235,7 @@ class FullApplicationRequest(BaseModel):
     """Step 2 of a two-step call: the call that takes the invited concept note's full application."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"call_id": "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"}]}
+        extra="forbid", json_schema_extra={"examples": [{"call_id": "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"}]}
     )
 
     call_id: UUID

@@ -11,7 +11,7 @@ SCORE_EXAMPLE: dict[str, Any] = {
     "justification": "Shared supplier base.",
 }
 APP_ID = "9b2f4a8e-0c41-4f7e-8a43-6f1d2f6b8e21"
-CALL_ID = "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10"
+CALL_ID = "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1"
 AT = "2022-08-20T10:00:00Z"
 
 
@@ -30,7 +30,7 @@ REQUESTED_EXAMPLE: list[dict[str, Any]] = [
 
 
 SESSION_REQUEST: dict[str, Any] = {
-    "call_id": "3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10",
+    "call_id": "02f4dbe0-39d7-5f0f-a1b2-940aa2383ed1",
     "minutes_reference": "ÖK 2022-09-21 §4",
     "held_on": "2022-09-21",
     "decisions": [

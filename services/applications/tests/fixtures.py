@@ -85,6 +85,27 @@ async def applications_client(applications_app: FastAPI) -> AsyncIterator[httpx.
 
 
 @pytest.fixture
+async def applications_drafting_app(
+    applications_database_url: str, applications_clock: FixedClock, catalogue_app: FastAPI
+) -> AsyncIterator[FastAPI]:
+    """The applications app with only the catalogue reachable (a draft names a programme and call it has);
+    the eligibility and budget services unreachable."""
+    transports: dict[str, httpx.AsyncBaseTransport] = {n: _Unreachable() for n in UPSTREAMS}
+    transports["catalogue"] = httpx.ASGITransport(app=catalogue_app)
+    app = create_app(_settings(applications_database_url), transports=transports, clock=applications_clock)
+    async with LifespanManager(app, startup_timeout=30):
+        yield app
+
+
+@pytest.fixture
+async def applications_drafting_client(applications_drafting_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(applications_drafting_app), base_url="http://applications", timeout=60
+    ) as client:
+        yield client
+
+
+@pytest.fixture
 async def applications_offline_app(
     applications_database_url: str, applications_clock: FixedClock
 ) -> AsyncIterator[FastAPI]:

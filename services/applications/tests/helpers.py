@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from services.applications.schemas.applications import GRON_INDUSTRIVAXT
 from shared.outbox import Relay
+from shared.schemas.examples import FIRST_CALL_2022
 from tests.harness import auth
 
 PROGRAMME = "interreg-se-no-2021-2027"
@@ -81,9 +82,10 @@ def reference(number: int, at: dt.datetime = NOW) -> str:
 
 
 def gron(call_id: str | uuid.UUID | None = None, **changes: Any) -> dict[str, Any]:
-    """Grön industriväxt, dated so that it can be submitted to a call open at `NOW`."""
+    """Grön industriväxt, dated so that it can be submitted to a call open at `NOW` (`call_id`; default the
+    catalogue's call 2022-1, closed at `NOW`: enough for a draft, which must name a call the catalogue has)."""
     body = copy.deepcopy(GRON_INDUSTRIVAXT)
-    body["call_id"] = str(call_id or uuid.uuid4())
+    body["call_id"] = str(call_id or FIRST_CALL_2022)
     today = local_date()
     body["start_date"] = (today + dt.timedelta(days=90)).isoformat()
     body["end_date"] = (today + dt.timedelta(days=90 + 3 * 365 - 30)).isoformat()

@@ -29,6 +29,7 @@ from services.applications.tests.helpers import (
     submit,
 )
 from shared.clock import FixedClock
+from shared.schemas.examples import FIRST_CALL_2022
 from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -140,7 +141,7 @@ async def test_return_for_completion_then_the_answer_is_the_next_version_checked
     applications_clock.advance(dt.timedelta(days=35))
     body = gron(first["call_id"], acronym="GIV2")
     assert (await client.put(f"{A}/{aid}", json=body, headers=ALICE)).status_code == 200
-    moved = gron("3f0c7a52-6a8e-4c1e-9a57-2b1d4c8e9f10")
+    moved = gron(FIRST_CALL_2022)  # another call the catalogue has
     assert (await client.put(f"{A}/{aid}", json=moved, headers=ALICE)).status_code == 422  # stays in its call
     r = await client.post(f"{A}/{aid}/submit", json={"answer": "The letter is attached."}, headers={**ALICE, **key()})
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text

@@ -219,18 +219,18 @@ async def test_totals_and_financing_balance_to_the_cent(
     assert results["co-financing-se"]["facts"]["partners"][0]["erdf_share"] == "0.6500"
 
 
-async def test_a_budget_of_real_costs_needs_no_other_service_and_keeps_its_wire_format(
-    applications_offline_client: httpx.AsyncClient,
+async def test_a_budget_of_real_costs_keeps_its_wire_format_and_an_unreachable_catalogue_stores_nothing(
+    applications_drafting_client: httpx.AsyncClient, applications_offline_client: httpx.AsyncClient
 ) -> None:
     body = gron()
-    draft = await create(applications_offline_client, body)
+    draft = await create(applications_drafting_client, body)
     for sent, saved in zip(body["partners"], draft["partners"], strict=True):
         assert saved["budget"] == [{**line, "description": None} for line in sent["budget"]]
         assert "state_aid" not in saved
-    # An option needs the programme's options from the catalogue: unreachable is a 503, nothing stored.
-    body = swedish(gron(), staff_and_office("100.00"), [])
-    r = await applications_offline_client.post(A, json=body, headers=ALICE)
-    assert r.status_code == 503
+    # The programme, its call and its options come from the catalogue: unreachable is a 503, nothing stored.
+    for unreached in (gron(), swedish(gron(), staff_and_office("100.00"), [])):
+        r = await applications_offline_client.post(A, json=unreached, headers=ALICE)
+        assert r.status_code == 503
     assert len((await applications_offline_client.get(A, headers=ALICE)).json()["items"]) == 1
 
 

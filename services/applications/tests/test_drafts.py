@@ -1,5 +1,6 @@
-"""Drafts, validation, access and lists: everything that needs no other service (upstreams
-unreachable, so these also show that nothing is stored when a remote call fails)."""
+"""Drafts, validation, access and lists: everything that needs no other service than the catalogue (which
+says the programme and call a draft names exist; the eligibility and budget services are unreachable,
+so these also show that nothing is stored when a remote call fails)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,35 @@ import httpx
 import pytest
 
 from services.applications.tests.helpers import ADMIN, ALICE, BOB, OLGA, A, create, gron, history, key
+from services.catalogue.calls import call_id
 from shared.clock import FixedClock
+from shared.schemas.examples import PROGRAMME
 from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
-async def client(applications_offline_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return applications_offline_client
+async def client(applications_drafting_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return applications_drafting_client
+
+
+async def test_a_draft_names_a_programme_and_a_call_the_catalogue_has(client: httpx.AsyncClient) -> None:
+    for changes, field in (
+        ({"programme": "no-such-programme"}, "programme"),
+        ({"call_id": str(uuid.uuid4())}, "call_id"),
+    ):
+        r = await client.post(A, json={**gron(), **changes}, headers=ALICE)
+        assert r.status_code == 422, r.text
+        assert [e["field"] for e in r.json()["errors"]] == [field]
+    # a call of another programme is not this programme's
+    other = {**gron(), "programme": "erdf-norra-mellansverige-2021-2027"}
+    r = await client.post(A, json=other, headers=ALICE)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "call_id"
+    draft = await create(client, gron())
+    moved = await client.put(f"{A}/{draft['id']}", json={**gron(), "call_id": str(uuid.uuid4())}, headers=ALICE)
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "call_id"
+    assert (await client.get(A, headers=ALICE)).json()["items"] == [draft]
 
 
 async def test_create_a_draft(client: httpx.AsyncClient) -> None:
@@ -169,10 +190,16 @@ async def test_an_organisation_shares_its_applications(client: httpx.AsyncClient
     ).status_code == 404
 
 
-async def test_unreachable_upstreams_are_503_and_nothing_is_stored(client: httpx.AsyncClient) -> None:
+async def test_unreachable_upstreams_are_503_and_nothing_is_stored(
+    client: httpx.AsyncClient, applications_offline_client: httpx.AsyncClient
+) -> None:
+    # with no catalogue a draft cannot be made: whether its programme and call exist is unknown
+    made = await applications_offline_client.post(A, json=gron(), headers={**ALICE, **key()})
+    assert made.status_code == 503 and made.json()["service"] == "catalogue"
+    assert (await client.get(A, headers=ALICE)).json()["items"] == []
     draft = await create(client, gron())
     for path in ("submit", "pre-check"):
-        r = await client.post(f"{A}/{draft['id']}/{path}", headers={**ALICE, **key()})
+        r = await applications_offline_client.post(f"{A}/{draft['id']}/{path}", headers={**ALICE, **key()})
         assert r.status_code == 503, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
     assert (await client.get(f"{A}/{draft['id']}", headers=ALICE)).json() == draft
@@ -208,7 +235,7 @@ async def test_a_rejection_needs_a_reason(client: httpx.AsyncClient) -> None:
 
 
 async def test_lists_filters_and_pagination(client: httpx.AsyncClient, applications_clock: FixedClock) -> None:
-    call_a, call_b = str(uuid.uuid4()), str(uuid.uuid4())
+    call_a, call_b = str(call_id(PROGRAMME, "2022-1")), str(call_id(PROGRAMME, "2022-2"))
     made = []
     for i in range(5):
         applications_clock.advance(dt.timedelta(minutes=1))
