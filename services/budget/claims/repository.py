@@ -100,3 +100,11 @@ async def claim_payment_count(session: AsyncSession, claim_id: uuid.UUID) -> int
     """How many ledger entries pay the claim (0 or 1: the unique index allows no more)."""
     q = select(func.count()).select_from(LedgerEntry).where(LedgerEntry.claim_id == claim_id)
     return int(await session.scalar(q) or 0)
+
+
+async def claim_counts(session: AsyncSession) -> dict[tuple[str, str, str], int]:
+    """How many claims each (programme, fund, status) has (the metrics)."""
+    q = select(PaymentClaim.programme, PaymentClaim.fund, PaymentClaim.status, func.count()).group_by(
+        PaymentClaim.programme, PaymentClaim.fund, PaymentClaim.status
+    )
+    return {(p, f, s): int(n) for p, f, s, n in (await session.execute(q)).all()}

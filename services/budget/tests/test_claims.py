@@ -304,3 +304,13 @@ def test_claim_differences_name_commitment_fund_and_both_figures() -> None:
     assert sorted((d.commitment_id, d.fund, d.ledger_paid, d.claims_paid) for d in found) == sorted(
         [(b, "ERDF", Decimal("5.00"), Decimal(0)), (b, "NO-STATE", Decimal(0), Decimal("7.00"))]
     )
+
+
+async def test_metrics_show_paid_and_claims_per_status(budget_client: AsyncClient) -> None:
+    c = await committed(budget_client, ("ERDF", "1000.00", "EUR"))
+    await paid(budget_client, (await claimed(budget_client, claim_body(c["id"], "ERDF", "10.00", "EUR")))["id"])
+    await claimed(budget_client, claim_body(c["id"], "ERDF", "10.00", "EUR"))
+    text = (await budget_client.get("/metrics")).text
+    assert f'interreg_budget_claims{{fund="ERDF",programme="{SE_NO}",status="paid"}} 1.0' in text
+    assert f'interreg_budget_claims{{fund="ERDF",programme="{SE_NO}",status="submitted"}} 1.0' in text
+    assert f'interreg_budget_paid{{currency="EUR",fund="ERDF",priority="1",programme="{SE_NO}"}} 10.0' in text
