@@ -42,6 +42,23 @@ async def claims_of(session: AsyncSession, commitment_id: uuid.UUID) -> Sequence
     return (await session.scalars(q)).all()
 
 
+async def unpaid_claims_of(
+    session: AsyncSession, commitment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PaymentClaim]]:
+    """The submitted and authorised claims of each commitment, oldest first."""
+    out: dict[uuid.UUID, list[PaymentClaim]] = {cid: [] for cid in commitment_ids}
+    if not commitment_ids:
+        return out
+    q = (
+        select(PaymentClaim)
+        .where(PaymentClaim.commitment_id.in_(commitment_ids), PaymentClaim.status != "paid")
+        .order_by(PaymentClaim.created_at, PaymentClaim.id)
+    )
+    for c in (await session.scalars(q)).all():
+        out[c.commitment_id].append(c)
+    return out
+
+
 async def claims(
     session: AsyncSession,
     *,

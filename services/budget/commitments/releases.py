@@ -165,13 +165,13 @@ async def _move(
             commitment=str(c.id),
             claims=f"/v1/claims?commitment_id={c.id}",
         )
-    if key is not None and await repo.move_applied(session, c.id, key):
-        return commitment_view(c, lines)  # this keyed move was made already: nothing again
     held: Mapping[int, Decimal] = {}
-    if kind == "release" and c.application_version is not None:
+    if c.application_version is not None:
         held = held_per_line(lines, await claims_repo.claims_of(session, c.id), c.currency)
+    if key is not None and await repo.move_applied(session, c.id, key):
+        return commitment_view(c, lines, held)  # this keyed move was made already: nothing again
     if requested is None and kind == "release" and all(_room(ln, held) == 0 for ln in lines):
-        return commitment_view(c, lines)  # all that remains is released already: nothing again
+        return commitment_view(c, lines, held)  # all that remains is released already: nothing again
     month = month_of(now, rate_zone)
     asks = await _asks(session, c, lines, kind, requested, month=month, held=held)
     wanted = _check_room(c, lines, kind, asks, held)
@@ -213,7 +213,7 @@ async def _move(
     if key is not None:
         repo.add(session, m.CommitmentMove(commitment_id=c.id, key=key, kind=kind, actor=actor, created_at=now))
     await session.flush()
-    return commitment_view(c, lines)
+    return commitment_view(c, lines, held)
 
 
 async def release_commitment(

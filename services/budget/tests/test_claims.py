@@ -220,6 +220,7 @@ async def test_a_release_keeps_what_unpaid_claims_hold_and_releases_exactly_the_
     assert r.status_code == 200, r.text
     closed = r.json()
     assert line(closed, "ERDF")["released"] == money("500.00") and remainder(closed, "ERDF") == Decimal("200.00")
+    assert line(closed, "ERDF")["held"] == money("200.00") and line(closed, "NO-STATE")["held"] == money("50.00")
     assert line(closed, "NO-STATE")["released"] == money("150.00")  # 200 EUR less the 500 NOK claim's 50 EUR
     assert closed["status"] == "partially-released"
     again = await budget_client.post(
@@ -232,7 +233,7 @@ async def test_a_release_keeps_what_unpaid_claims_hold_and_releases_exactly_the_
     assert last["paid_programme"] == money("50.00")
     end = (await budget_client.get(f"/v1/commitments/{c['id']}", headers=OFFICER)).json()
     assert end["status"] == "released" and remainder(end, "ERDF") == 0 and remainder(end, "NO-STATE") == 0
-    assert line(end, "ERDF")["paid"] == money("500.00")
+    assert line(end, "ERDF")["paid"] == money("500.00") and line(end, "ERDF")["held"] == money("0.00")
     await reconciled(budget_client)
 
 
