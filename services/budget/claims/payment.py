@@ -6,7 +6,7 @@ same transaction as the claim becomes `paid`. The claim is converted to the prog
 every payment is (the programme's fixed rate, else the month's: `rates.conversion`), and never for more
 than remains on its lines: a claim that empties its line pays exactly the line's programme remainder (no
 cent left or overdrawn by the rounding of earlier claims), any other claim at most what remains beside
-what the other unpaid claims hold.
+what the other unpaid claims hold (a claim's amount is held for it from the moment it is made).
 
 Concurrency: a confirmation locks the commitment row first (as every writer on an existing commitment
 does), then the claim row, then the balance rows (`repository.lock_balances`); two confirmations on one
@@ -60,9 +60,14 @@ async def authorise(session: AsyncSession, claim_id: uuid.UUID, *, actor: str, n
 
 
 def _payment(c: m.PaymentClaim, r: Room, converted: Conversion) -> Decimal:
-    """What confirming `c` pays in the programme's currency, given its room without it (`r`)."""
-    if c.amount == r.free and r.held == 0:
-        return r.remaining_programme  # the claim empties its line: exactly what remains on it
+    """What confirming `c` pays in the programme's currency, given its room without it (`r`).
+
+    Its amount was held for it when it was made (no release, no other claim takes a hold), so the limit
+    is the line's programme remainder beside the other claims' holds. A claim that takes all that is
+    left of its line at the rate it was committed at (identity or the programme's fixed rate) pays
+    exactly that remainder: the cents the rounding of earlier payments left, or overdrew, are settled."""
+    if r.held == 0 and c.amount >= r.free and converted.source != "monthly":
+        return r.remaining_programme
     return min(converted.amount, r.remaining_programme - r.held_programme)
 
 
@@ -89,9 +94,9 @@ async def confirm(
         session, commitment.programme, commitment.currency, original, month, "amount.currency"
     )
     pay = _payment(c, r, converted)
-    if c.amount > r.free or pay <= 0:
+    if pay <= 0:
         raise NothingToClaim(
-            f"claim {c.id} asks {original} but only {r.free} {c.currency} remains on its line",
+            f"claim {c.id} asks {original} but nothing remains on its line beside the other claims' holds",
             commitment=str(commitment.id),
             fund=c.fund,
             asked=original,

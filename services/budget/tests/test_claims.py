@@ -237,6 +237,26 @@ async def test_a_release_keeps_what_unpaid_claims_hold_and_releases_exactly_the_
     await reconciled(budget_client)
 
 
+async def test_a_claim_held_through_a_closure_pays_the_rest_of_its_line_to_the_cent(budget_client: AsyncClient) -> None:
+    # 1000.05 NOK at the fixed 10.0000 is 100.01 EUR; amounts whose conversions round.
+    c = await committed(budget_client, ("NO-STATE", "1000.05", "NOK"))
+    for asked in ("111.15", "222.25"):
+        await paid(budget_client, (await claimed(budget_client, claim_body(c["id"], "NO-STATE", asked, "NOK")))["id"])
+    last = await claimed(budget_client, claim_body(c["id"], "NO-STATE", "500.00", "NOK", final=True))
+    r = await budget_client.post(f"/v1/claims/{last['id']}/authorisation", headers={**FIA, **key()})
+    assert r.status_code == 200
+    r = await budget_client.post(
+        f"/v1/commitments/{c['id']}/release", json={"reason": "Closed"}, headers={**APPLICATIONS, **key()}
+    )
+    closed = r.json()
+    assert r.status_code == 200 and remainder(closed, "NO-STATE") == amount(line(closed, "NO-STATE")["held"]) > 0
+    r = await budget_client.post(f"/v1/claims/{last['id']}/confirmation", headers={**FRANK, **key()})
+    assert r.status_code == 200, r.text
+    end = (await budget_client.get(f"/v1/commitments/{c['id']}", headers=OFFICER)).json()
+    assert remainder(end, "NO-STATE") == 0 and end["status"] == "released"
+    await reconciled(budget_client)
+
+
 async def test_racing_confirmations_of_many_claims_on_one_line_pay_each_once_and_never_more(
     budget_app: FastAPI, budget_client: AsyncClient
 ) -> None:
