@@ -73,8 +73,23 @@ def gron(call_id: str = FIRST_CALL_2022) -> dict[str, Any]:
     return gron_industrivaxt(call_id, start_date="2025-09-01", end_date="2028-06-30")
 
 
-def writes() -> dict[str, dict[tuple[str, str], Write]]:
-    """The valid request of every write operation, by service and (method, path template)."""
+def claim(commitment_id: str) -> dict[str, Any]:
+    """A valid payment claim on the world's commitment (the world makes it first: asked again, it is a 200)."""
+    return {
+        "key": "project-report:hostile:ERDF",
+        "commitment_id": commitment_id,
+        "fund": "ERDF",
+        "amount": {"amount": "100.00", "currency": "EUR"},
+        "certified": {"amount": "200.00", "currency": "EUR"},
+        "co_financing_rate": "0.50",
+        "project_report_id": "hostile-report",
+        "period": 1,
+    }
+
+
+def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str], Write]]:
+    """The valid request of every write operation, by service and (method, path template); `ids`: the
+    world's (a claim names its commitment)."""
     eur = {"amount": "1000.00", "currency": "EUR"}
     return {
         "catalogue": {
@@ -127,6 +142,7 @@ def writes() -> dict[str, dict[tuple[str, str], Write]]:
             ("POST", "/v1/commitments/{commitment_id}/payments"): Write(
                 ADMIN, {"lines": [{"fund": "ERDF", "amount": eur}], "note": "First claim"}
             ),
+            ("POST", "/v1/claims"): Write(SERVICE, claim((ids or {}).get("commitment_id", str(uuid.uuid4())))),
             ("PUT", "/v1/programmes/{programme}/fixed-rates/{currency}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("PUT", "/v1/exchange-rates/{currency}/{month}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("POST", "/v1/exchange-rates/import"): Write(
@@ -145,6 +161,7 @@ READS: dict[str, list[tuple[str, dict[str, str]]]] = {
         (f"/v1/programmes/{PROGRAMME}/budget", {}),
         ("/v1/exchange-rates?limit=500", {}),
         (f"/v1/programmes/{PROGRAMME}/fixed-rates", {}),
+        ("/v1/claims?limit=500", ADMIN),
     ],
 }
 """What each service shows of its state: the same before and after the hostile requests."""
@@ -195,6 +212,9 @@ async def world(
     commitment = await clients["budget"].post("/v1/commitments", json=body, headers=SERVICE)
     assert commitment.status_code == 201, commitment.text
     world.ids["commitment_id"] = commitment.json()["id"]
+    made = await clients["budget"].post("/v1/claims", json=claim(world.ids["commitment_id"]), headers=SERVICE)
+    assert made.status_code == 201, made.text
+    world.ids["claim_id"] = made.json()["id"]
     try:
         yield world
     finally:
@@ -298,7 +318,7 @@ async def test_hostile_input_to_every_write_endpoint_is_refused_and_changes_noth
         for method in item
         if method in ("post", "put", "patch", "delete")
     }
-    table = writes()[service]
+    table = writes(world.ids)[service]
     before = await world.state(service)
     failures: list[str] = []
     for method, template in sorted(operations):

@@ -62,3 +62,43 @@ class ProjectCommitmentByApplicationOnly(Forbidden):
 
 class CommitmentExists(Conflict):
     slug, title = "commitment-exists", "The application version already has another active commitment"
+
+
+class ClaimNotFound(NotFound):
+    slug, title = "claim-not-found", "No such payment claim"
+
+
+class ClaimExists(Conflict):
+    """The claim's business key was used for other figures (the problem body names the existing claim)."""
+
+    slug, title = "claim-exists", "The claim's key already names a claim with other figures"
+
+
+class CommitmentReleased(Conflict):
+    slug, title = "commitment-released", "The commitment is released: nothing can be claimed on it"
+
+
+class NothingToClaim(Conflict):
+    """What remains on the commitment's line for the fund is held by other claims or paid already."""
+
+    slug, title = "nothing-to-claim", "Nothing remains on the commitment's line for the fund"
+
+
+class NotAProjectCommitment(Conflict):
+    slug, title = "not-a-project-commitment", "Claims are made on a project's commitment only"
+
+
+class ClaimState(Conflict):
+    """The claim is not in the state the step needs (the problem body names it: `state`)."""
+
+    slug, title = "claim-state", "The payment claim is not in the state this step needs"
+
+
+class SamePersonConfirms(Forbidden):
+    slug, title = "four-eyes", "The person who authorised a payment cannot confirm it"
+
+
+class PaymentsThroughClaims(Conflict):
+    """A project's money is paid only through its claims (`POST /v1/claims`); technical assistance pays directly."""
+
+    slug, title = "payments-through-claims", "A project's commitment is paid through its payment claims"

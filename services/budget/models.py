@@ -13,6 +13,9 @@
   negative or over-committed balance impossible to store, whatever the code above does.
 - `commitments` and `commitment_lines`: the commitment documents (one line per fund and currency).
 - `exchange_rates` (monthly, units per EUR) and `programme_fixed_rates` (a programme's fixed rate).
+- `payment_claims`: a project report's claim on one fund of a project's commitment (submitted,
+  authorised, paid); its payment is the one `payment` ledger entry naming it (`ledger_entries.claim_id`,
+  unique: a claim is paid once, whatever retries or races).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -148,6 +152,12 @@ class LedgerEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+    claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    """The payment claim a `payment` entry pays (unique: one payment per claim); null for every other entry."""
+
+
+Index("uq_ledger_entries_claim_id", LedgerEntry.claim_id, unique=True)
+"""A claim is paid by one ledger entry at most, whoever confirms it how often (NULLs are distinct)."""
 
 
 class Commitment(Base):
@@ -217,6 +227,47 @@ class CommitmentMove(Base):
     kind: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+
+
+class PaymentClaim(Base):
+    """A claim on one fund of a project's commitment, in the fund's claim currency (the commitment line's
+    original currency): `asked` as the verified project report asked, `amount` capped by what remained.
+    `submitted` → `authorised` (one finance officer) → `paid` (another one; the ledger's `payment`
+    naming it). Who did each step and when is kept on the row (each step happens once)."""
+
+    __tablename__ = "payment_claims"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'authorised', 'paid')", name="status_known"),
+        CheckConstraint("amount > 0 AND amount <= asked", name="amount_capped"),
+        Index("ix_payment_claims_commitment_id", "commitment_id"),
+        Index("ix_payment_claims_programme_created", "programme", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    programme: Mapped[str] = mapped_column(String(100))
+    commitment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("commitments.id"))
+    application_id: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(64))
+    fund: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    asked: Mapped[Decimal] = mapped_column(db.Amount())
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    certified: Mapped[Decimal] = mapped_column(db.Amount())
+    certified_currency: Mapped[str] = mapped_column(String(3))
+    co_financing_rate: Mapped[Decimal] = mapped_column(db.Fixed(scale=10, precision=28))
+    project_report_id: Mapped[str] = mapped_column(String(100))
+    period: Mapped[int] = mapped_column(Integer)
+    final: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+    authorised_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    authorised_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime(), nullable=True)
+    confirmed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime(), nullable=True)
+    paid_programme: Mapped[Decimal | None] = mapped_column(db.Amount(), nullable=True)
+    """The payment posted on the ledger, in the programme's currency."""
 
 
 class ExchangeRate(Base):

@@ -145,11 +145,27 @@ class Difference(BaseModel):
     ledger: Decimal
 
 
+class ClaimDifference(BaseModel):
+    """A project commitment's fund whose ledger payments differ from what its paid claims paid."""
+
+    commitment_id: UUID
+    fund: str
+    ledger_paid: Decimal = Field(description="The ledger's `payment` entries, in the programme's currency")
+    claims_paid: Decimal = Field(description="The paid claims' `paid_programme`, in the programme's currency")
+
+
 class Reconciliation(BaseModel):
     programme: str
-    consistent: bool
+    consistent: bool = Field(description="No difference of the balances, nor of the claims")
     checked_rows: int
     differences: list[Difference]
+    checked_claims: int = Field(
+        default=0, description="Project commitments × funds whose ledger payments were compared with their paid claims"
+    )
+    claim_differences: list[ClaimDifference] = Field(
+        default_factory=list,
+        description="Where a project commitment's ledger payments for a fund differ from the sum of its paid claims",
+    )
 
 
 class SpecificObjectiveRow(BaseModel):

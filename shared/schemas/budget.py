@@ -54,6 +54,11 @@ class CommitmentLine(BaseModel):
     rate_source: Literal["identity", "monthly", "programme-fixed"]
     released: Money = Field(description="Released so far, in the programme's currency")
     paid: Money = Field(description="Paid so far, in the programme's currency")
+    held: Money | None = Field(
+        default=None,
+        description="What the project's unpaid payment claims hold of the line, in the programme's currency: a "
+        "release leaves it committed until they are paid (so a closed project's remainder is this, not zero)",
+    )
 
 
 class Commitment(BaseModel):

@@ -5,7 +5,9 @@ the middle of a burst of approvals or submissions, then restarted. After the out
 - every approved application has exactly one active commitment, with its version's programme money
   to the cent, and no active project commitment lacks its approved application;
 - the reconciler reports no difference;
-- a request that got no answer, retried with its Idempotency-Key, is settled exactly once.
+- a request that got no answer, retried with its Idempotency-Key, is settled exactly once;
+- a payment claim confirmed while the budget was killed is paid exactly once (the ledger's payments of
+  each commitment and fund equal its paid claims).
 
 Run with `pytest -m faults` (part of `make test` whenever PostgreSQL answers, and of CI).
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -329,3 +331,66 @@ def test_one_request_id_is_in_the_logs_of_all_four_services_for_a_submission(sta
     services = ("applications", "catalogue", "eligibility", "budget")
     # Polled: info lines reach the services' log files within a fifth of a second (shared.logs.LineHandler).
     wait_for("the log lines", lambda: all(request_id in stack.log(service) for service in services))
+
+
+def test_the_budget_killed_during_20_payment_confirmations(stack: Stack) -> None:
+    service, (fia, frank) = (
+        auth("officer", "service:applications"),
+        (auth("finance", "f-fia"), auth("finance", "f-frank")),
+    )
+    budget = stack.url("budget")
+    call_id = open_call(stack)
+    apps = eligible(stack, call_id, 4, first=400)
+    assert set(burst(approvals(stack, apps), fault_after=10**6, fault=lambda: None)) == {200}
+    assert_money_agrees(stack, apps, approved=set(apps))
+    commitments = [
+        httpx.get(f"{budget}/v1/commitments/{get_app(stack, a)['commitment_id']}", headers=ADMIN).json() for a in apps
+    ]
+    before = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
+    claims = []
+    for i in range(20):
+        c = commitments[i % 4]
+        ln = c["lines"][(i // 4) % 2]
+        asked = {"amount": f"{1000 + i}.{i:02d}", "currency": ln["amount"]["currency"]}
+        body = {
+            "key": f"fault-report-{uuid.uuid4()}:{ln['fund']}",
+            "commitment_id": c["id"],
+            "fund": ln["fund"],
+            "amount": asked,
+            "certified": asked,
+            "co_financing_rate": "1",
+            "project_report_id": "r",
+            "period": 1,
+        }
+        r = httpx.post(f"{budget}/v1/claims", json=body, headers=service, timeout=15)
+        assert r.status_code == 201, r.text
+        r = httpx.post(f"{budget}/v1/claims/{r.json()['id']}/authorisation", headers=fia, timeout=15)
+        assert r.status_code == 200, r.text
+        claims.append(r.json())
+    requests: list[Request] = [
+        ("POST", f"{budget}/v1/claims/{cl['id']}/confirmation", {**frank, "Idempotency-Key": str(uuid.uuid4())}, None)
+        for cl in claims
+    ]
+    results = burst(requests, fault_after=5, fault=lambda: stack.kill("budget"))
+    assert None in results, Counter(results)  # the kill cut some confirmations off
+    stack.restart("budget")
+    assert set(retry_unanswered(requests, results)) == {200}
+    paid: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (method, url, headers, _), cl in zip(requests, claims, strict=True):
+        replay = httpx.request(method, url, headers=headers, timeout=15)  # the answer, replayed
+        assert replay.status_code == 200 and replay.json()["status"] == "paid", replay.text
+        again = httpx.request(method, url, headers=frank, timeout=15)  # a confirmation anew: paid once already
+        assert again.status_code == 409 and again.json()["state"] == "paid", again.text
+        paid[(cl["commitment_id"], cl["fund"])] += Decimal(replay.json()["paid_programme"]["amount"])
+    for c in commitments:
+        now = httpx.get(f"{budget}/v1/commitments/{c['id']}", headers=ADMIN).json()
+        for was, ln in zip(c["lines"], now["lines"], strict=True):
+            rise = Decimal(ln["paid"]["amount"]) - Decimal(was["paid"]["amount"])
+            assert rise == paid[(c["id"], ln["fund"])], (c["id"], ln["fund"], rise)
+    after = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
+    rise = sum((Decimal(r["paid"]["amount"]) for r in after["rows"]), Decimal(0)) - sum(
+        (Decimal(r["paid"]["amount"]) for r in before["rows"]), Decimal(0)
+    )
+    assert rise == sum(paid.values())
+    rec = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=ADMIN, timeout=30).json()
+    assert rec["consistent"] is True and rec["claim_differences"] == [] and rec["checked_claims"] >= 8, rec

@@ -35,6 +35,7 @@ from services.applications.tests.helpers import (
     open_call,
     submit,
 )
+from services.budget.tests.helpers import pay_by_claim
 from shared.clock import FixedClock
 from tests.harness import auth
 
@@ -145,12 +146,9 @@ async def test_terminating_releases_what_was_not_paid(
     await assessed(client, app, aid)
     approved = await decided(client, app, aid, {"decision": "approved", "reason": "Committee 2025-03"})
     cid = approved["commitment_id"]
-    paid = await budget_client.post(
-        f"/v1/commitments/{cid}/payments",
-        json={"lines": [{"fund": "ERDF", "amount": {"amount": "100000.00", "currency": "EUR"}}], "note": "Claim 1"},
-        headers={**OLGA, **key()},
-    )
-    assert paid.status_code == 200, paid.text
+    # A project is paid through a claim (the budget's side of a verified project report), by two finance officers.
+    paid = await pay_by_claim(budget_client, cid, "ERDF", "100000.00")
+    assert paid["paid_programme"] == {"amount": "100000.00", "currency": "EUR"}
     # An officer cannot release the project's money beside the application.
     r = await budget_client.post(f"/v1/commitments/{cid}/release", json={"reason": "x"}, headers={**OLGA, **key()})
     assert r.status_code == 403

@@ -216,6 +216,7 @@ async def create_commitment(
                 rate_source=conv.source,
                 released=zero,
                 paid=zero,
+                held=zero,
             )
             for line, conv in zip(body.lines, conversions, strict=True)
         ],

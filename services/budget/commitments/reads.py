@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from pydantic import AwareDatetime
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
 from services.budget import repository as repo
+from services.budget.claims import repository as claims_repo
+from services.budget.claims.room import held_per_line
 from services.budget.errors import CommitmentNotFound
 from shared.money import Money
 from shared.pagination import Keyset, Page, PageParams, paginate
@@ -34,8 +37,12 @@ def status_of(lines: list[m.CommitmentLine]) -> str:
     return "released" if remaining == 0 else "partially-released"
 
 
-def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Commitment:
+def commitment_view(
+    c: m.Commitment, lines: list[m.CommitmentLine], held: Mapping[int, Decimal] | None = None
+) -> wire.Commitment:
+    """The commitment as answered; `held`: what unpaid claims hold per line (`claims.room.held_per_line`)."""
     cur = c.currency
+    held = held or {}
     return wire.Commitment(
         id=c.id,
         programme=c.programme,
@@ -56,17 +63,29 @@ def commitment_view(c: m.Commitment, lines: list[m.CommitmentLine]) -> wire.Comm
                 rate_source=ln.rate_source,
                 released=Money.of(ln.released, cur),
                 paid=Money.of(ln.paid, cur),
+                held=Money.of(held.get(ln.line_no, Decimal(0)), cur),
             )
             for ln in lines
         ],
     )
 
 
+async def holds(
+    session: AsyncSession, commitments: Sequence[m.Commitment], lines: Mapping[uuid.UUID, list[m.CommitmentLine]]
+) -> dict[uuid.UUID, dict[int, Decimal]]:
+    """What unpaid claims hold per line of each project commitment (one query for all of them)."""
+    ids = [c.id for c in commitments if c.application_version is not None]
+    unpaid = await claims_repo.unpaid_claims_of(session, ids)
+    by_id = {c.id: c for c in commitments}
+    return {cid: held_per_line(lines[cid], claims, by_id[cid].currency) for cid, claims in unpaid.items() if claims}
+
+
 async def get_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> wire.Commitment:
     c = await repo.commitment(session, commitment_id)
     if c is None:
         raise CommitmentNotFound(f"no commitment {commitment_id}")
-    return commitment_view(c, (await repo.lines(session, [c.id]))[c.id])
+    lines = await repo.lines(session, [c.id])
+    return commitment_view(c, lines[c.id], (await holds(session, [c], lines)).get(c.id))
 
 
 async def locked_commitment(
@@ -95,8 +114,9 @@ async def list_commitments(
         limit=params.limit + 1,
     )
     lines = await repo.lines(session, [c.id for c in rows])
+    held = await holds(session, rows, lines)
     return paginate(
-        [commitment_view(c, lines[c.id]) for c in rows],
+        [commitment_view(c, lines[c.id], held.get(c.id)) for c in rows],
         params,
         lambda c: CommitmentsAfter(created_at=c.created_at, id=c.id),
     )

@@ -4,6 +4,12 @@ per fund.
 Releases are stated in the programme's currency (what a commitment holds is its converted amount) and
 give the money back to the priority; payments may be in any currency and convert at the payment's
 month like a commitment.
+
+A project's commitment (one with an `application_version`) is paid only through its payment claims
+(`services/budget/claims`): its direct payment is a 409 `payments-through-claims`; the secretariat's own
+commitments (technical assistance) keep the direct path. What a project's unpaid claims hold
+(`claims.room.held_per_line`) is not released: "all that remains" releases committed − released − paid
+− held, and the hold stays on the commitment until its claims are paid.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -22,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
+from services.budget.claims import repository as claims_repo
+from services.budget.claims.room import held_per_line
 from services.budget.commitments.reads import commitment_view, locked_commitment, status_of
-from services.budget.errors import NothingToRelease, ProjectCommitmentByApplicationOnly
+from services.budget.errors import NothingToRelease, PaymentsThroughClaims, ProjectCommitmentByApplicationOnly
 from services.budget.ledger import entries as ledger_entries
 from services.budget.programmes import require_programme, unknown
 from services.budget.rates.conversion import Conversion, month_of, to_programme_currency
@@ -42,13 +50,20 @@ class _Ask:
     line: int | None  # index in the request, None for "all that remains"
 
 
-def take(lines: list[m.CommitmentLine], fund: str, amount: Decimal) -> list[tuple[m.CommitmentLine, Decimal]]:
-    """Spread `amount` over the fund's lines in line order, each up to what remains on it."""
+def _room(ln: m.CommitmentLine, held: Mapping[int, Decimal]) -> Decimal:
+    """What remains on a line beside what its unpaid claims hold."""
+    return ln.remaining - held.get(ln.line_no, Decimal(0))
+
+
+def take(
+    lines: list[m.CommitmentLine], fund: str, amount: Decimal, held: Mapping[int, Decimal] | None = None
+) -> list[tuple[m.CommitmentLine, Decimal]]:
+    """Spread `amount` over the fund's lines in line order, each up to what remains on it (beside `held`)."""
     out = []
     for ln in lines:
         if ln.fund != fund or amount <= 0:
             continue
-        part = min(ln.remaining, amount)
+        part = min(_room(ln, held or {}), amount)
         if part > 0:
             out.append((ln, part))
             amount -= part
@@ -63,11 +78,12 @@ async def _asks(
     requested: list[wire.CommitmentLineIn] | None,
     *,
     month: str,
+    held: Mapping[int, Decimal],
 ) -> list[_Ask]:
     if requested is None:
         remaining: dict[str, Decimal] = defaultdict(Decimal)
         for ln in lines:
-            remaining[ln.fund] += ln.remaining
+            remaining[ln.fund] += _room(ln, held)
         asks = [
             _Ask(fund, Money.of(amount, c.currency), Conversion(amount), None)
             for fund, amount in remaining.items()
@@ -96,19 +112,21 @@ async def _asks(
     return out
 
 
-def _check_room(c: m.Commitment, lines: list[m.CommitmentLine], kind: Move, asks: list[_Ask]) -> dict[str, Decimal]:
-    """What each fund is asked for in all; 409 naming the fund when more than remains on it."""
+def _check_room(
+    c: m.Commitment, lines: list[m.CommitmentLine], kind: Move, asks: list[_Ask], held: Mapping[int, Decimal]
+) -> dict[str, Decimal]:
+    """What each fund is asked for in all; 409 naming the fund when more than remains on it (beside `held`)."""
     wanted: dict[str, Decimal] = defaultdict(Decimal)
     for ask in asks:
         wanted[ask.fund] += ask.conversion.amount
     for fund in sorted(wanted):
-        left = sum((ln.remaining for ln in lines if ln.fund == fund), Decimal(0))
+        left = sum((_room(ln, held) for ln in lines if ln.fund == fund), Decimal(0))
         if wanted[fund] > left:
             idx = next(a.line for a in asks if a.fund == fund)
             verb = "release" if kind == "release" else "pay"
             message = (
                 f"cannot {verb} {wanted[fund]} {c.currency} of {fund}: only {left} {c.currency} remains "
-                f"(committed − released − paid)"
+                f"(committed − released − paid{' − held by unpaid claims' if held else ''})"
             )
             raise NothingToRelease(
                 message,
@@ -140,18 +158,28 @@ async def _move(
             f"commitment {c.id} holds the money of application {c.application_id}: it is released when an officer "
             "terminates or closes the project in the applications service, never beside it"
         )
+    if kind == "payment" and c.application_version is not None:
+        raise PaymentsThroughClaims(
+            f"commitment {c.id} holds the money of application {c.application_id}: a project is paid through "
+            "its payment claims (POST /v1/claims, then authorisation and confirmation by two finance officers)",
+            commitment=str(c.id),
+            claims=f"/v1/claims?commitment_id={c.id}",
+        )
+    held: Mapping[int, Decimal] = {}
+    if c.application_version is not None:
+        held = held_per_line(lines, await claims_repo.claims_of(session, c.id), c.currency)
     if key is not None and await repo.move_applied(session, c.id, key):
-        return commitment_view(c, lines)  # this keyed move was made already: nothing again
-    if requested is None and kind == "release" and all(ln.remaining == 0 for ln in lines):
-        return commitment_view(c, lines)  # all that remains is released already: nothing again
+        return commitment_view(c, lines, held)  # this keyed move was made already: nothing again
+    if requested is None and kind == "release" and all(_room(ln, held) == 0 for ln in lines):
+        return commitment_view(c, lines, held)  # all that remains is released already: nothing again
     month = month_of(now, rate_zone)
-    asks = await _asks(session, c, lines, kind, requested, month=month)
-    wanted = _check_room(c, lines, kind, asks)
+    asks = await _asks(session, c, lines, kind, requested, month=month, held=held)
+    wanted = _check_room(c, lines, kind, asks, held)
     balances = await repo.lock_balances(session, c.programme, [(f, c.priority) for f in wanted])
     entries: list[ledger_entries.Entry] = []
     for ask in asks:
         amount = ask.conversion.amount
-        for ln, part in take(lines, ask.fund, amount):
+        for ln, part in take(lines, ask.fund, amount, held):
             if kind == "release":
                 ln.released += part
             else:
@@ -185,7 +213,7 @@ async def _move(
     if key is not None:
         repo.add(session, m.CommitmentMove(commitment_id=c.id, key=key, kind=kind, actor=actor, created_at=now))
     await session.flush()
-    return commitment_view(c, lines)
+    return commitment_view(c, lines, held)
 
 
 async def release_commitment(

@@ -1,11 +1,15 @@
 """Reconciliation: every balance recomputed from the ledger and compared with the stored one.
 
 The balances are running sums kept in the same transaction as the ledger entries; this proves they
-still agree (and names fund, priority, column and both figures where they do not).
+still agree (and names fund, priority, column and both figures where they do not). It also compares,
+per project commitment and fund, the ledger's payments with what the paid claims paid: a project is
+paid only through its claims, each by the one ledger entry naming it, so any difference is money paid
+beside a claim (or a claim marked paid without its entry).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -15,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
+from services.budget.claims import repository as claims_repo
 from services.budget.ledger.entries import BALANCE_COLUMN
 from services.budget.programmes import require_programme
 
@@ -42,10 +47,40 @@ def differences(
     return len(keys), found
 
 
+def claim_differences(
+    ledger_paid: dict[tuple[uuid.UUID, str], Decimal], claims_paid: dict[tuple[uuid.UUID, str], Decimal]
+) -> tuple[int, list[s.ClaimDifference]]:
+    """(commitment × fund pairs checked, differences) between the ledger's payments of project
+    commitments and their paid claims. Pure, like `differences`."""
+    keys = sorted(set(ledger_paid) | set(claims_paid), key=lambda k: (str(k[0]), k[1]))
+    found = [
+        s.ClaimDifference(
+            commitment_id=cid,
+            fund=fund,
+            ledger_paid=ledger_paid.get((cid, fund), Decimal(0)),
+            claims_paid=claims_paid.get((cid, fund), Decimal(0)),
+        )
+        for cid, fund in keys
+        if ledger_paid.get((cid, fund), Decimal(0)) != claims_paid.get((cid, fund), Decimal(0))
+    ]
+    return len(keys), found
+
+
 async def reconcile(session: AsyncSession, programme_code: str) -> s.Reconciliation:
     """Recompute every balance of a programme from the ledger and list where they differ."""
     programme = await require_programme(session, programme_code)
     checked, found = differences(
         await repo.ledger_sums(session, programme.code), await repo.balances(session, programme.code)
     )
-    return s.Reconciliation(programme=programme.code, consistent=not found, checked_rows=checked, differences=found)
+    claims_checked, by_claims = claim_differences(
+        await claims_repo.project_ledger_paid(session, programme.code),
+        await claims_repo.paid_claims(session, programme.code),
+    )
+    return s.Reconciliation(
+        programme=programme.code,
+        consistent=not found and not by_claims,
+        checked_rows=checked,
+        differences=found,
+        checked_claims=claims_checked,
+        claim_differences=by_claims,
+    )

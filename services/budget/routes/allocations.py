@@ -65,7 +65,8 @@ async def reallocate(
 async def reconcile(session: DbSession, principal: Admin, programme: ProgrammeCode) -> s.Reconciliation:
     """Recompute every balance of the programme from the ledger and prove they agree (admin).
 
-    `{"consistent": true, "checked_rows": n, "differences": []}`; a difference names fund, priority,
-    column and both figures.
+    `{"consistent": true, "checked_rows": n, "differences": [], …}`; a difference names fund, priority,
+    column and both figures. It also compares, per project commitment and fund, the ledger's payments with
+    the sum of its paid claims (`checked_claims`, `claim_differences`, naming commitment, fund and both).
     """
     return await reconcile_programme(session, programme)

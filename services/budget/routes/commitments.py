@@ -149,7 +149,8 @@ async def release_commitment(
     """Release a commitment, wholly (omit `lines`) or partly per fund.
 
     The reason is required and goes on the ledger. Amounts are in the programme's currency; never more
-    than remains (committed − released − paid) per fund → 409. The money becomes available again in
+    than remains (committed − released − paid − what the project's unpaid payment claims hold: that stays
+    committed until they are paid) per fund → 409. The money becomes available again in
     the priority. Idempotent by business key, whoever asks: a release with a `key` already applied to the
     commitment, or of all that remains when nothing remains, returns the commitment unchanged. A
     project's commitment (one with an `application_version`) is released only by the applications
@@ -182,10 +183,13 @@ async def pay_commitment(
     commitment_id: CommitmentId,
     body: s.PaymentRequest,
 ) -> Response:
-    """Record payments against a commitment, per fund (officer or admin).
+    """Record payments against the secretariat's own commitment (technical assistance), per fund (officer or admin).
 
-    A payment in another currency converts like a commitment (fixed programme rate, else this month's
-    rate). Never more than committed − released − paid per fund → 409. `Idempotency-Key` makes a retry safe.
+    A project's commitment (one with an `application_version`) is paid only through its payment claims
+    (`POST /v1/claims`, authorised and confirmed by two finance officers): here it is a 409
+    `payments-through-claims` naming them. A payment in another currency converts like a commitment
+    (fixed programme rate, else this month's rate). Never more than committed − released − paid per fund
+    → 409. `Idempotency-Key` makes a retry safe.
     """
     session, now = idempotent.session, idempotent.at
     return await idempotent(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI
+from httpx import AsyncClient
 
 from services.budget import repository
 from services.budget.tests.fixtures import sync_definitions
@@ -121,3 +122,36 @@ async def ledger_state(app: FastAPI, programme: str) -> tuple[int, list[tuple[An
         balances = await repository.balances(session, programme)
         rows = sorted((b.fund, b.priority, b.allocated, b.committed, b.released, b.paid) for b in balances)
     return n, rows
+
+
+FIA = auth("finance", "fia-finance")
+FRANK = auth("finance", "frank-finance")
+"""Two finance officers: one authorises a claim's payment, the other confirms it (four eyes)."""
+
+
+def claim_body(cid: str, fund: str, asked: str, currency: str = "EUR", **extra: Any) -> dict[str, Any]:
+    """A ClaimRequest body on commitment `cid`, with its own key and project report unless told."""
+    return {
+        "key": extra.pop("key", f"project-report:{uuid.uuid4()}:{fund}"),
+        "commitment_id": cid,
+        "fund": fund,
+        "amount": money(asked, currency),
+        "certified": money(str(Decimal(asked) * 2), currency),
+        "co_financing_rate": "0.50",
+        "project_report_id": str(uuid.uuid4()),
+        "period": 1,
+        **extra,
+    }
+
+
+async def pay_by_claim(client: AsyncClient, cid: str, fund: str, asked: str, currency: str = "EUR") -> dict[str, Any]:
+    """What a project's payment is: a claim (as the applications service sends it), authorised by Fia and
+    confirmed by Frank. The paid claim."""
+    r = await client.post("/v1/claims", json=claim_body(cid, fund, asked, currency), headers=APPLICATIONS)
+    assert r.status_code == 201, r.text
+    claim_id = r.json()["id"]
+    r = await client.post(f"/v1/claims/{claim_id}/authorisation", headers={**FIA, **key()})
+    assert r.status_code == 200 and r.json()["status"] == "authorised", r.text
+    r = await client.post(f"/v1/claims/{claim_id}/confirmation", headers={**FRANK, **key()})
+    assert r.status_code == 200 and r.json()["status"] == "paid", r.text
+    return dict(r.json())

@@ -18,6 +18,7 @@ from services.budget.tests.helpers import (
     key,
     ledger_state,
     money,
+    pay_by_claim,
 )
 from services.catalogue.calls import call_id
 
@@ -175,8 +176,9 @@ async def test_release_whole_or_partial_never_more_than_remains(
 
 
 async def test_payments_never_exceed_committed_minus_released_minus_paid(budget_client: AsyncClient) -> None:
-    body = commitment(SE_NO, "4", ("ERDF", "100000.00", "EUR"))
-    c = (await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})).json()
+    # The secretariat's own commitment (technical assistance) is paid directly; a project's, through its claims.
+    body = commitment(SE_NO, "TA", ("ERDF", "100000.00", "EUR"), version=None)
+    c = (await budget_client.post("/v1/commitments", json=body, headers={**OFFICER, **key()})).json()
     pay = f"/v1/commitments/{c['id']}/payments"
     r = await budget_client.post(
         pay,
@@ -187,24 +189,47 @@ async def test_payments_never_exceed_committed_minus_released_minus_paid(budget_
     r = await budget_client.post(
         f"/v1/commitments/{c['id']}/release",
         json={"reason": "Underspend", "lines": [{"fund": "ERDF", "amount": money("30000.00")}]},
-        headers={**APPLICATIONS, **key()},
+        headers={**OFFICER, **key()},
     )
     assert r.status_code == 200
     r = await budget_client.post(
         pay, json={"lines": [{"fund": "ERDF", "amount": money("10000.01")}]}, headers={**OFFICER, **key()}
     )
     assert r.status_code == 409 and r.json()["available"] == money("10000.00")
+    before = await budget(budget_client)
     r = await budget_client.post(
         pay, json={"lines": [{"fund": "ERDF", "amount": money("10000.00")}]}, headers={**OFFICER, **key()}
     )
     assert r.status_code == 200 and r.json()["status"] == "released"
     report = await budget(budget_client)
-    assert cell(report, "ERDF", "4", "committed") == Decimal("70000.00")
-    assert cell(report, "ERDF", "4", "paid") == Decimal("70000.00")
+    assert cell(report, "ERDF", "TA", "committed") == cell(before, "ERDF", "TA", "committed")
+    assert cell(report, "ERDF", "TA", "paid") - cell(before, "ERDF", "TA", "paid") == Decimal("10000.00")
     r = await budget_client.post(
         pay, json={"lines": [{"fund": "NO-STATE", "amount": money("1.00")}]}, headers={**OFFICER, **key()}
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lines.0.fund"
+
+
+async def test_a_project_is_paid_by_claims_never_more_than_committed_minus_released_minus_paid(
+    budget_client: AsyncClient,
+) -> None:
+    body = commitment(SE_NO, "4", ("ERDF", "100000.00", "EUR"))
+    c = (await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})).json()
+    first = await pay_by_claim(budget_client, c["id"], "ERDF", "60000.00")
+    assert first["paid_programme"] == money("60000.00")
+    r = await budget_client.post(
+        f"/v1/commitments/{c['id']}/release",
+        json={"reason": "Underspend", "lines": [{"fund": "ERDF", "amount": money("30000.00")}]},
+        headers={**APPLICATIONS, **key()},
+    )
+    assert r.status_code == 200
+    last = await pay_by_claim(budget_client, c["id"], "ERDF", "10000.01")
+    assert last["capped"] is True and last["paid_programme"] == money("10000.00")
+    now = (await budget_client.get(f"/v1/commitments/{c['id']}", headers=OFFICER)).json()
+    assert now["status"] == "released"
+    report = await budget(budget_client)
+    assert cell(report, "ERDF", "4", "committed") == Decimal("70000.00")
+    assert cell(report, "ERDF", "4", "paid") == Decimal("70000.00")
 
 
 async def test_listing_pages_newest_first(budget_client: AsyncClient) -> None:

@@ -1,4 +1,4 @@
-"""Property: for any sequence of commitments, releases and payments, the balances equal the ledger's sums,
+"""Property: for any sequence of commitments, releases and payments (through claims), the balances equal the ledger's sums,
 match a simple model of the rules, and never go negative (against the real database, both backends)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.budget.tests.helpers import ADMIN, APPLICATIONS, add_programme, cell, ledger_state
+from services.budget.tests.helpers import ADMIN, APPLICATIONS, FIA, FRANK, add_programme, cell, claim_body, ledger_state
 
 FUNDS = {"F1": Decimal("100.00"), "F2": Decimal("50.00")}
 cents = st.integers(min_value=1, max_value=6000).map(lambda c: Decimal(c).scaleb(-2))
@@ -58,30 +58,40 @@ async def test_balances_follow_the_ledger_and_never_go_negative(
         elif open_:
             _, index, fund, amount = op
             cid, remaining = open_[index % len(open_)]
-            if op[0] == "release":
-                body = {"reason": "property test"}
-                if fund is not None:
-                    body["lines"] = [_line(fund, amount)]
-                r = await budget_client.post(f"/v1/commitments/{cid}/release", json=body, headers=APPLICATIONS)
-            else:
+            if op[0] == "pay":
+                # A project is paid through a claim, capped by what remains; authorised and confirmed by two.
                 r = await budget_client.post(
-                    f"/v1/commitments/{cid}/payments", json={"lines": [_line(fund, amount)]}, headers=APPLICATIONS
+                    "/v1/claims", json=claim_body(cid, fund, str(amount)), headers=APPLICATIONS
                 )
+                if fund not in remaining:
+                    assert r.status_code == 422, r.text
+                    continue
+                assert r.status_code == (201 if remaining[fund] > 0 else 409), r.text
+                if r.status_code == 201:
+                    claim = r.json()
+                    assert Decimal(claim["amount"]["amount"]) == min(amount, remaining[fund])
+                    url = f"/v1/claims/{claim['id']}"
+                    assert (await budget_client.post(f"{url}/authorisation", headers=FIA)).status_code == 200
+                    assert (await budget_client.post(f"{url}/confirmation", headers=FRANK)).status_code == 200
+                    remaining[fund] -= Decimal(claim["amount"]["amount"])
+                    paid[fund] += Decimal(claim["amount"]["amount"])
+                continue
+            body = {"reason": "property test"}
+            if fund is not None:
+                body["lines"] = [_line(fund, amount)]
+            r = await budget_client.post(f"/v1/commitments/{cid}/release", json=body, headers=APPLICATIONS)
             if fund is not None and fund not in remaining:
                 assert r.status_code == 422, r.text
                 continue
             moves = dict(remaining) if fund is None else {fund: amount}
             ok = any(moves.values()) and all(a <= remaining[f] for f, a in moves.items())
             # Releasing "all that remains" when nothing remains is done already: 200, nothing moves.
-            done_already = op[0] == "release" and fund is None and not any(moves.values())
+            done_already = fund is None and not any(moves.values())
             assert r.status_code == (200 if ok or done_already else 409), r.text
             if ok:
                 for f, a in moves.items():
                     remaining[f] -= a
-                    if op[0] == "release":
-                        committed[f] -= a
-                    else:
-                        paid[f] += a
+                    committed[f] -= a
 
     report = (await budget_client.get(f"/v1/programmes/{code}/budget")).json()
     for f, allocation in FUNDS.items():

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from httpx import AsyncClient
 
-from services.budget.tests.helpers import APPLICATIONS, SE_NO, commitment, key, money
+from services.budget.tests.helpers import APPLICATIONS, SE_NO, commitment, key, money, pay_by_claim
 from services.catalogue.calls import call_id
 
 CALL = str(call_id(SE_NO, "2022-1"))
@@ -33,12 +33,7 @@ async def _commit_some(client: AsyncClient) -> list[dict]:
         headers={**APPLICATIONS, **key()},
     )
     assert r.status_code == 200
-    r = await client.post(
-        f"/v1/commitments/{made[0]['id']}/payments",
-        json={"lines": [{"fund": "ERDF", "amount": money("5000.00")}]},
-        headers={**APPLICATIONS, **key()},
-    )
-    assert r.status_code == 200
+    await pay_by_claim(client, made[0]["id"], "ERDF", "5000.00")
     return made
 
 
