@@ -184,4 +184,4 @@ async def check(
     at = check_instant(application, timezone=timezone, now=now)
     as_of = application.as_of or at.astimezone(timezone).date()
     ctx = Context(application=application, reference=data, as_of=as_of, timezone=timezone, at=at)
-    return report_of(rule_set, ctx, language)
+    return report_of(rule_set, ctx, language, application.rule_kinds)
