@@ -172,9 +172,21 @@ async def assessed(client: httpx.AsyncClient, app: FastAPI, application_id: str)
 async def decided(
     client: httpx.AsyncClient, app: FastAPI, application_id: str, decision: dict[str, Any]
 ) -> dict[str, Any]:
-    """An officer's decision, then the application once the outbox has delivered what it owes."""
-    r = await client.post(f"{A}/{application_id}/decision", json=decision, headers={**OLGA, **key()})
-    assert r.status_code == 200, r.text
+    """The decision, then the application once the outbox has delivered what it owes. An approval is the
+    committee's (Interreg Sverige–Norge approves only in a committee session): the application assessed by
+    Anna and Per above the thresholds (unless it is already), then approved in a session of its call; a
+    rejection, or the approval of a reserve project, an officer's."""
+    current = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    if decision["decision"] == "approved" and current["status"] != "reserve":
+        assessment = (await client.get(f"{A}/{application_id}/assessments", headers=OLGA)).json()
+        if not assessment.get("complete"):
+            await assess(client, application_id)
+        only = [{"application_id": application_id, "decision": "approved"}]
+        r = await record_session(client, current["call_id"], only)
+        assert r.status_code == 201, r.text
+    else:  # a rejection, or the approval of a reserve project the committee put on its list
+        r = await client.post(f"{A}/{application_id}/decision", json=decision, headers={**OLGA, **key()})
+        assert r.status_code == 200, r.text
     await delivered(app)
     after: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
     return after

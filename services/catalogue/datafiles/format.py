@@ -176,10 +176,8 @@ class ProgrammeFile(Entry):
     cci: str | None = None
     reference_prefix: str | None = Field(default=None, max_length=30)
     kind: Literal["interreg", "regional-fund", "action-plan"]
-    decisions: Literal["committee-only", "direct"] = Field(
-        default="direct",
-        description="Whether approvals go only through a committee session (`committee-only`) or an officer "
-        "may also decide one application directly (`direct`, the assessment thresholds still holding)",
+    decisions: Literal["committee-only", "direct"] = (
+        "direct"  # approvals only in a committee session, or also one by one
     )
     name: LocalizedText
     short_name: LocalizedText | None = None
