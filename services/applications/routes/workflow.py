@@ -175,6 +175,7 @@ async def decide(
         up,
         principal,
         str(application_id),
+        body.reason,
         idempotency=key_scope(idempotent),
         timezone=ZoneInfo(settings.timezone),
         accept_language=accept_language,

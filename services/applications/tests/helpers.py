@@ -264,3 +264,16 @@ async def record_session(
 
 def return_body(days: int = 14, questions: str = "Please add the co-financing letter.") -> dict[str, Any]:
     return {"questions": questions, "deadline": (NOW + dt.timedelta(days=days)).isoformat()}
+
+
+async def on_reserve(client: httpx.AsyncClient, application_id: str, rank: int = 1) -> dict[str, Any]:
+    """The application assessed above the thresholds and put on its call's reserve list by the committee: an
+    officer then approves it alone (`POST …/decision`, the reserve list's proposal), on every programme."""
+    call_id = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()["call_id"]
+    await assess(client, application_id)
+    decision = {"application_id": application_id, "decision": "reserve", "reserve_rank": rank}
+    r = await record_session(client, call_id, [decision])
+    assert r.status_code == 201, r.text
+    current: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    assert current["status"] == "reserve", current
+    return current

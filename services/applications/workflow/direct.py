@@ -48,6 +48,7 @@ class ApprovalPlan:
     revision: int
     content: ApplicationContent
     aid: AidChecks
+    reason: str | None
 
 
 async def _require_thresholds(db: Database, app: Application) -> None:
@@ -65,6 +66,7 @@ async def prepare_approval(
     up: Upstreams,
     principal: Principal,
     application_id: str,
+    reason: str | None,
     *,
     idempotency: KeyScope,
     timezone: ZoneInfo,
@@ -93,7 +95,8 @@ async def prepare_approval(
     aid = await check_at_decision(
         db, up, [Approving(app=app, content=content)], now=now, timezone=timezone, accept_language=accept_language
     )
-    return ApprovalPlan(application_id=app.id, revision=app.revision, content=content, aid=aid)
+    reason = (reason or "").strip() or None
+    return ApprovalPlan(application_id=app.id, revision=app.revision, content=content, aid=aid, reason=reason)
 
 
 async def approve(
@@ -105,7 +108,9 @@ async def approve(
     app = await locked(session, plan.application_id, plan.revision, Action.APPROVE)
     role = require_rights(principal, app, Action.APPROVE)
     await take_turns(session, plan.aid)
-    transition(session, app, Action.APPROVE, actor=principal.sub, role=role, at=now, version=app.version)
+    transition(
+        session, app, Action.APPROVE, actor=principal.sub, role=role, at=now, reason=plan.reason, version=app.version
+    )
     await owe_commitment(session, app, at=now, wake=wake, content=plan.content)
     grants.record(
         session,
