@@ -75,6 +75,11 @@ class BudgetLine(BaseModel):
     computed: Computation | None = Field(
         default=None, exclude_if=_unset, description="How the service computed a cost-option line (read-only)"
     )
+    condition_confirmed: bool | None = Field(
+        default=None,
+        exclude_if=_unset,
+        description="A cost-option line whose option has a `condition` (catalogue): the applicant confirms it",
+    )
 
     @model_validator(mode="after")
     def _amount_or_option(self) -> BudgetLine:
