@@ -179,7 +179,9 @@ async def test_the_staff_flat_rate_is_used_only_when_its_condition_is_confirmed(
     options = (await catalogue_client.get("/v1/programmes/interreg-se-no-2021-2027")).json()["cost_options"]
     staff = next(o for o in options if o["code"] == "staff-20")
     assert "Directive 2014/24/EU" in staff["condition"]["en"] and "2014/24/EU" in staff["condition"]["sv"]
-    assert "Art. 55(1)" in staff["sources"]["condition.en"]
+    assert "Art. 55(1)" in staff["sources"]["condition.en"] and staff["sources"]["condition.en"].startswith(
+        "translation"
+    )
     line = {"category": "staff", "cost_option": "staff-20"}
     budget = [line, {"category": "equipment", "amount": sek("100000.00")}]
     r = await applications_client.post(A, json=swedish(gron(), budget, []), headers=ALICE)
