@@ -14,8 +14,16 @@ stays a pure function of its request, and this service, before every check, read
 applications granted to the partners' organisation numbers — in a short read-only session of its own,
 closed before the request goes out, never inside a transaction — and sends it as
 `CheckRequest.granted_aid`. `AidAwareEligibility` does that for every check this service asks for (the
-pre-check and the assessment of a submission), so no call site can forget it. A second application of
-an organisation therefore sees the aid of the first from the moment the first is approved.
+pre-check and the assessment of a submission, and the State-aid rules run again at every approval,
+`at_decision.py`), so no call site can forget it. A second application of an organisation therefore sees
+the aid of the first from the moment the first is approved. The aid of an approval is what it granted (a
+committee's reduced grant, `committee/grants.py`), else the submitted version's programme money.
+
+Every check also carries `aid_rates`: the budget's EUR rate (`GET …/conversion-rates/{currency}?at=` in the
+middle of the month) of each currency and month that aid in another currency than EUR was, or is, granted
+in — this application's on the check day, the declared aid and the programme's aid on their grant days. A
+month the budget has no rate for is left out; the rules then fail naming the month and how an admin sets it
+(`PUT /v1/exchange-rates/{currency}/{month}` of the budget), so the pre-check warns before the committee.
 """
 
 from __future__ import annotations
