@@ -99,3 +99,21 @@ class ConditionNotFound(NotFound):
 
 class CallNotFound(NotFound):
     slug, title = "call-not-found", "The catalogue has no such call"
+
+
+class CommitteeDecides(Conflict):
+    """The programme approves only through a committee session (its catalogue setting `decisions`)."""
+
+    slug, title = "committee-decides", "The programme's committee approves applications, in a committee session"
+
+
+class StateAidCeiling(Conflict):
+    slug, title = "state-aid-ceiling", "An approval would break a State-aid ceiling; nothing was recorded"
+
+
+class AidChanged(Conflict):
+    slug, title = "aid-changed", "Another approval of the same undertaking was recorded meanwhile; retry"
+
+
+class GrantNotEligible(Conflict):
+    slug, title = "grant-not-eligible", "The financing as granted does not pass the eligibility rules"

@@ -77,10 +77,11 @@ def create_app(
             "budget": settings.budget_url,
         }
         clients = {name: upstream_client(settings, url, transports.get(name)) for name, url in urls.items()}
+        budget = BudgetClient(clients["budget"])
         app.state.upstreams = Upstreams(
             catalogue=CatalogueClient(clients["catalogue"]),
-            eligibility=AidAwareEligibility(clients["eligibility"], app.state.db, settings.timezone),
-            budget=BudgetClient(clients["budget"]),
+            eligibility=AidAwareEligibility(clients["eligibility"], app.state.db, settings.timezone, budget),
+            budget=budget,
         )
         app.state.relay = relay_of(app, settings)
         background = []

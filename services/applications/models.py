@@ -179,6 +179,39 @@ class Condition(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class AidUndertaking(Base):
+    """One row per organisation number that an approval granted aid to: the lock the approvals of one
+    undertaking take in turn (`state_aid/at_decision.py`). `approvals` counts them: a decision checked while
+    it was n is recorded only if it is still n (another approval of the undertaking in between: 409, check
+    again)."""
+
+    __tablename__ = "aid_undertakings"
+
+    organisation_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    approvals: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Grant(Base):
+    """What an approval granted, per partner and fund, against what was asked (a committee may grant less):
+    the money the commitment holds and the aid the State-aid report counts."""
+
+    __tablename__ = "grants"
+
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    approval: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Which approval of the application (`Application.approvals`)."""
+    version: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """Per partner and fund: organisation number, partner, fund, asked and granted (money as strings)."""
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The approved version's content as granted (the reduced lines, the difference in the partners' own
+    financing): what the eligibility rules were run on."""
+    state_aid: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The State-aid rules as run at the decision: `{"rule_set": {...} | null, "results": [...]}`."""
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 """The messages this service owes the eligibility and budget services (`shared.outbox`)."""

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.applications.models import (
+    AidUndertaking,
     Application,
     ApplicationVersion,
     Assessment,
     CommitteeDecision,
     CommitteeSession,
     Condition,
+    Grant,
     ReferenceCounter,
     StatusChange,
     idempotency_keys,
@@ -300,3 +302,58 @@ async def following(session: AsyncSession, concept_note_id: str) -> list[Applica
     """The full applications that follow a concept note (step 2 of a two-step call)."""
     stmt = select(Application).where(Application.concept_note_id == concept_note_id)
     return list((await session.execute(stmt)).scalars())
+
+
+# --- decisions: the undertakings' turns and what approvals granted ------------------------------------
+async def aid_counters(session: AsyncSession, numbers: list[str]) -> dict[str, int]:
+    """How many approvals each organisation number has had (0 for one never granted aid)."""
+    if not numbers:
+        return {}
+    rows = await session.execute(
+        select(AidUndertaking.organisation_number, AidUndertaking.approvals).where(
+            AidUndertaking.organisation_number.in_(numbers)
+        )
+    )
+    found = {number: int(count) for number, count in rows}
+    return {n: found.get(n, 0) for n in numbers}
+
+
+async def take_aid_turns(session: AsyncSession, counters: dict[str, int]) -> list[str]:
+    """Lock the undertakings' rows (created if missing, in a fixed order so two transactions never wait on
+    each other crosswise; SELECT … FOR UPDATE on PostgreSQL, SQLite's BEGIN IMMEDIATE serialises writers)
+    and count one more approval each. Returns the organisation numbers whose count is no longer the one
+    read (another approval of them came in between); nothing is counted then."""
+    if not counters:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert_fn: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    numbers = sorted(counters)
+    for number in numbers:
+        await session.execute(
+            insert_fn(AidUndertaking).values(organisation_number=number, approvals=0).on_conflict_do_nothing()
+        )
+    stmt = select(AidUndertaking).where(AidUndertaking.organisation_number.in_(numbers))
+    rows = {
+        r.organisation_number: r
+        for r in (await session.execute(stmt.order_by(AidUndertaking.organisation_number).with_for_update())).scalars()
+    }
+    moved = [n for n in numbers if rows[n].approvals != counters[n]]
+    if not moved:
+        for number in numbers:
+            rows[number].approvals += 1
+    return moved
+
+
+def add_grant(session: AsyncSession, grant: Grant) -> None:
+    session.add(grant)
+
+
+async def grants(session: AsyncSession, apps: list[Application]) -> dict[str, Grant]:
+    """The grant of each application's current approval (an approval made before grants were recorded has none)."""
+    if not apps:
+        return {}
+    wanted = {(a.id, a.approvals) for a in apps}
+    stmt = select(Grant).where(Grant.application_id.in_([a.id for a in apps]))
+    return {
+        g.application_id: g for g in (await session.execute(stmt)).scalars() if (g.application_id, g.approval) in wanted
+    }

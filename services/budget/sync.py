@@ -79,7 +79,12 @@ def plan_allocations(
         return "explicit", plan, notes
     if priorities and all(p.share is not None for p in priorities):
         amounts = split(fund.amount.amount, [p.share for p in priorities if p.share is not None], currency)
-        return "shares", [(p.code, a) for p, a in zip(priorities, amounts, strict=True)], []
+        derived = (
+            f"{fund.code}: derived, not the programme's figures: the fund split by the priorities' shares "
+            "(catalogue `Priority.share`, which the seeds give as shares of the programme's total financing), "
+            "applied to the fund's amount; the programme publishes no per-fund split"
+        )
+        return "shares", [(p.code, a) for p, a in zip(priorities, amounts, strict=True)], [derived]
     return "reserve", [(UNALLOCATED, fund.amount.amount)], [f"{fund.code}: no shares; all in the unallocated reserve"]
 
 
@@ -231,7 +236,8 @@ async def sync_programme(
                     priority=priority,
                     amount=amount,
                     currency=programme.currency,
-                    reason=f"sync from the catalogue ({method})",
+                    reason=f"sync from the catalogue ({method})"
+                    + (": derived from the priorities' shares of the total financing" if method == "shares" else ""),
                     actor=SYNC_ACTOR,
                     now=now,
                     month=month_of(now, rate_zone),

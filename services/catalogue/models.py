@@ -47,6 +47,8 @@ class Programme(Base):
     kind: Mapped[str] = mapped_column(String(30))
     cci: Mapped[str | None] = mapped_column(String(50))
     reference_prefix: Mapped[str | None] = mapped_column(String(30))
+    decisions: Mapped[str] = mapped_column(String(20), default="direct", server_default="direct")
+    """`committee-only` (approvals only through a committee session) or `direct` (datafiles/format.py)."""
     name: Mapped[dict[str, str]] = mapped_column(JSON)
     short_name: Mapped[dict[str, str] | None] = mapped_column(JSON)
     vision: Mapped[dict[str, str] | None] = mapped_column(JSON)

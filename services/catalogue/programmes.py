@@ -35,6 +35,7 @@ def programme_summary(p: models.Programme) -> wire.ProgrammeSummary:
         kind=p.kind,
         cci=p.cci,
         reference_prefix=p.reference_prefix,
+        decisions=p.decisions,
         name=p.name,
         currency=p.currency,
         period_start=p.period_start,

@@ -192,4 +192,4 @@ async def check(
     data = await reference.of(rule_set, application)
     as_of = application.as_of or at.astimezone(timezone).date()
     ctx = Context(application=application, reference=data, as_of=as_of, timezone=timezone, at=at)
-    return report_of(rule_set, ctx, language)
+    return report_of(rule_set, ctx, language, application.rule_kinds)

@@ -18,7 +18,7 @@ from shared.http import call
 from shared.problems import UpstreamError, UpstreamRefused
 from shared.schemas.applications import ApplicationContent, CheckRequest
 from shared.schemas.eligibility import Report
-from shared.schemas.state_aid import GrantedAid
+from shared.schemas.state_aid import AidRate, GrantedAid
 
 SERVICE = "eligibility"
 
@@ -37,12 +37,23 @@ class EligibilityClient:
         as_of: dt.date,
         accept_language: str | None,
         granted_aid: Sequence[GrantedAid] = (),
+        aid_rates: Sequence[AidRate] = (),
+        rule_kinds: Sequence[str] | None = None,
     ) -> Report:
         """The eligibility report of `content` at the instant `at`, on the day `as_of` (a failed check is a 200 too).
-        `granted_aid`: the aid the programme already granted to the partners' organisations."""
-        body = CheckRequest(**content.model_dump(), as_of=as_of, at=at, granted_aid=list(granted_aid)).model_dump(
-            mode="json"
-        )
+        `granted_aid`: the aid the programme already granted to the partners' organisations; `aid_rates`: the
+        EUR rates of the grant months; `rule_kinds`: only the rules of these kinds (None: all)."""
+        body = CheckRequest(
+            **content.model_dump(),
+            as_of=as_of,
+            at=at,
+            granted_aid=list(granted_aid),
+            aid_rates=list(aid_rates),
+            rule_kinds=None if rule_kinds is None else list(rule_kinds),
+        ).model_dump(mode="json")
+        for name, unset in (("aid_rates", []), ("rule_kinds", None)):
+            if body[name] == unset:  # the request as before these existed
+                del body[name]
         headers = {"Accept-Language": accept_language} if accept_language else {}
         response = await call(self.client, SERVICE, "POST", "/v1/checks", json=body, headers=headers)
         if response.status_code in (400, 404, 409, 422):  # the check's content is what the service refused

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.money import ExactDecimal, NonNegativeMoney
 from shared.schemas.cost_options import OPTION_CODE, Computation, CostCategory
-from shared.schemas.state_aid import GrantedAid, StateAid
+from shared.schemas.state_aid import AidRate, GrantedAid, StateAid
 from shared.text import Bounded, CodeText, IsoText, LocalizedName, LocalizedProse
 
 __all__ = ["CostCategory", "GrantedAid", "StateAid"]
@@ -74,6 +74,11 @@ class BudgetLine(BaseModel):
     )
     computed: Computation | None = Field(
         default=None, exclude_if=_unset, description="How the service computed a cost-option line (read-only)"
+    )
+    condition_confirmed: bool | None = Field(
+        default=None,
+        exclude_if=_unset,
+        description="A cost-option line whose option has a `condition` (catalogue): the applicant confirms it",
     )
 
     @model_validator(mode="after")
@@ -173,6 +178,18 @@ class CheckRequest(ApplicationContent):
         max_length=1000,
         description="Aid this programme already granted to the partners' organisations (approved applications); "
         "the applications service adds it, the state-aid rules count it",
+    )
+    aid_rates: list[AidRate] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="The budget's EUR rates of the months the aid was (or is) granted in, per currency; the "
+        "applications service adds them, the State-aid rules of `conversion: monthly` convert with them",
+    )
+    rule_kinds: list[CodeText] | None = Field(
+        default=None,
+        max_length=20,
+        description="Only the rules of these check kinds are run (the applications service's check at a "
+        "decision asks `de-minimis` and `aid-per-project-cap`); null: every rule of the set",
     )
 
     @model_validator(mode="after")

@@ -78,6 +78,12 @@ class ProgrammeSummary(BaseModel):
     reference_prefix: str | None = Field(
         default=None, description="Prefix of application references", examples=["SE-NO"]
     )
+    decisions: Literal["committee-only", "direct"] = Field(
+        default="direct",
+        description="`committee-only`: approvals go only through a committee session (`POST /v1/committee/"
+        "sessions`) and `POST /v1/applications/{id}/decision` refuses them; `direct`: an officer may also "
+        "approve one application, the assessment thresholds holding on that path too",
+    )
     name: LocalizedText
     currency: Currency
     period_start: dt.date

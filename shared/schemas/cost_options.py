@@ -82,6 +82,11 @@ class CostOption(BaseModel):
         default=[], description="Lump sums: the amount; unit costs: the amount per unit; one per currency"
     )
     unit: LocalizedText | None = Field(default=None, description="Unit costs: what one unit is")
+    condition: LocalizedText | None = Field(
+        default=None,
+        description="A condition of the option's legal basis the applicant confirms on each line that uses it "
+        "(`condition_confirmed: true`), e.g. no public procurement above the thresholds for the staff flat rate",
+    )
     sources: dict[str, str] = Field(default_factory=_sources, description="Where each value came from")
 
 

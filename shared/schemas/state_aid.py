@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.money import Money, PositiveMoney
+from shared.money import ExactDecimal, Money, PositiveMoney
 from shared.text import Bounded, IsoText
 
 AidRegime = Literal["not-aid", "de-minimis", "gber-20a", "other"]
@@ -89,3 +89,22 @@ class GrantedAid(BaseModel):
     amount: Money
     granted_on: dt.date = Field(description="The day of the approval (Europe/Stockholm)")
     reference: Annotated[str, Bounded(60)] | None = Field(default=None, examples=["SE-NO-2024-0001"])
+
+
+class AidRate(BaseModel):
+    """A rate the State-aid rules convert aid into EUR at: the budget service's rate of `currency` for the
+    month of the grant (`GET /v1/programmes/{p}/conversion-rates/{currency}?at=`: the Commission's monthly
+    accounting rate, or the programme's fixed rate where it has one). Sent by the applications service with a
+    check, one per currency and month the aid of the check needs; a month without its rate is not sent, and
+    the rules then name the month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: Annotated[str, Bounded(3, min_length=3)] = Field(examples=["SEK"])
+    month: Annotated[str, Bounded(7, min_length=7)] = Field(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-01"], description="yyyy-mm of the grant"
+    )
+    units_per_eur: ExactDecimal = Field(gt=0, examples=["11.2805"], description="Units of the currency per 1 EUR")
+    source: Literal["monthly", "programme-fixed"] = Field(
+        description="`monthly`: the Commission's monthly rate the budget keeps; `programme-fixed`: the programme's"
+    )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from shared.schemas.examples import gron_industrivaxt as example
+from tests.e2e import committee
 from tests.e2e.stack import Stack, settled
 from tests.harness import auth
 
@@ -55,14 +56,16 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     app = settled(f"{apps}/{app_id}", anna, lambda a: a["status"] != "submitted")
     assert app["status"] == "eligible", app
 
+    # Interreg Sverige–Norge approves in its committee's session: a direct decision is refused, pointing there.
     r = httpx.post(
         f"{apps}/{app_id}/decision",
         json={"decision": "approved", "reason": "Strong partnership"},
         headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
         timeout=30,
     )
-    assert r.status_code in (200, 201), r.text
-    assert r.json()["status"] == "approved"
+    assert r.status_code == 409 and r.json()["committee_sessions"] == "/v1/committee/sessions", r.text
+    recorded = committee.approve(apps, app_id, call_id)
+    assert [d["decision"] for d in recorded["decisions"]] == ["approved"]
     app = settled(f"{apps}/{app_id}", officer, lambda a: a["commitment_status"] != "pending")
     assert app["commitment_status"] == "active" and app["commitment_id"], app
 

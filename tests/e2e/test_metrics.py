@@ -11,6 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.e2e import committee
 from tests.e2e.stack import Stack
 from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
 from tests.harness import auth, wait_until
@@ -40,7 +41,7 @@ def budget(stack: Stack, figure: str, fund: str, priority: str) -> Decimal:
 
 
 def test_the_business_metrics_follow_an_application_to_its_committed_budget(stack: Stack) -> None:
-    officer, anna = auth("officer", "e2e-olga"), auth("applicant", "e2e-metrics")
+    anna = auth("applicant", "e2e-metrics")
     call = stack.open_call("e2e-m")
     before = {s: applications(stack, s) for s in ("draft", "eligible", "approved")}
     allocated, committed, available = (budget(stack, f, "ERDF", "1") for f in ("allocated", "committed", "available"))
@@ -58,13 +59,7 @@ def test_the_business_metrics_follow_an_application_to_its_committed_budget(stac
     assert applications(stack, "draft") == before["draft"]
     assert applications(stack, "eligible") == before["eligible"] + 1
 
-    r = httpx.post(
-        f"{apps}/{app_id}/decision",
-        json={"decision": "approved", "reason": "Strong partnership"},
-        headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
-        timeout=30,
-    )
-    assert r.status_code in (200, 201), r.text
+    committee.approve(apps, app_id, call["id"])  # Interreg Sverige–Norge approves in a committee session
     # Grön industriväxt commits ERDF 390,000.00 on priority 1 (specific objective 1B).
     # Polled: the relay (another process) books the commitment in the budget service after the decision.
     wait_until(lambda: budget(stack, "committed", "ERDF", "1") == committed + Decimal("390000.00"), "budget committed")

@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from shared.schemas.examples import gron_industrivaxt
+from tests.e2e import committee
 from tests.e2e.stack import Stack
 from tests.harness import auth, wait_until
 
@@ -185,7 +186,11 @@ def delivery_failed(stack: Stack, kind: str, since: int) -> bool:
     return False
 
 
-def approvals(stack: Stack, apps: dict[str, dict[str, Decimal]]) -> list[Request]:
+def approvals(stack: Stack, apps: dict[str, dict[str, Decimal]], call_id: str) -> list[Request]:
+    """Officers' approvals of the applications, one request each. Interreg Sverige–Norge approves only
+    through its committee, so the committee first puts them on the call's reserve list (assessed above the
+    thresholds, one session): an officer then approves each reserve project alone (`POST …/decision`)."""
+    committee.reserve(apps_url(stack), list(apps), call_id)
     return [
         (
             "POST",
@@ -240,7 +245,7 @@ def assert_money_agrees(stack: Stack, apps: dict[str, dict[str, Decimal]], appro
 def test_the_budget_killed_during_50_approvals(stack: Stack) -> None:
     call_id = open_call(stack)
     apps = eligible(stack, call_id, 50, first=0)
-    requests = approvals(stack, apps)
+    requests = approvals(stack, apps, call_id)
     killed = threading.Event()
 
     def kill_budget() -> None:
@@ -260,7 +265,7 @@ def test_the_budget_killed_during_50_approvals(stack: Stack) -> None:
 def test_the_applications_service_killed_during_50_approvals(stack: Stack) -> None:
     call_id = open_call(stack)
     apps = eligible(stack, call_id, 50, first=100)
-    requests = approvals(stack, apps)
+    requests = approvals(stack, apps, call_id)
     results = burst(requests, fault_after=20, fault=lambda: stack.kill("applications"))
     stack.restart("applications")
     final = retry_unanswered(requests, results)
@@ -306,7 +311,7 @@ def test_the_eligibility_service_stopped_during_20_submissions(stack: Stack) -> 
         report = httpx.get(f"{apps_url(stack)}/{app_id}/eligibility", headers=ANNA)
         assert report.status_code == 200 and report.json()["eligible"] is True
     # Then approve them all and check the money, with every service up.
-    requests = approvals(stack, made)
+    requests = approvals(stack, made, call_id)
     assert set(burst(requests, fault_after=10**6, fault=lambda: None)) == {200}
     assert_money_agrees(stack, made, approved=set(made))
 
@@ -321,6 +326,7 @@ def test_one_request_id_is_in_the_logs_of_all_four_services_for_a_submission(sta
     )
     assert r.status_code == 200 and r.headers["x-request-id"] == request_id
     wait_for("the assessment", lambda: get_app(stack, app_id)["status"] == "eligible")
+    committee.reserve(apps_url(stack), [app_id], call_id)  # the committee's reserve project, approved alone
     r = httpx.post(
         f"{apps_url(stack)}/{app_id}/decision",
         json={"decision": "approved"},

@@ -65,9 +65,10 @@ class Figures:
         units_from, units_to = self.rates[amount.currency], self.rates[self.currency]
         return cross_convert(amount.amount, units_from=units_from, units_to=units_to, target=self.currency)
 
-    def lines(self, app: Application) -> list[Line]:
-        """What an approval of `app` commits, per fund and currency (its content as submitted)."""
-        content = ApplicationContent.model_validate(app.content)
+    def lines(self, app: Application, content: ApplicationContent | None = None) -> list[Line]:
+        """What an approval of `app` commits, per fund and currency (its content as submitted, or `content`:
+        as a reduced grant gives it)."""
+        content = content or ApplicationContent.model_validate(app.content)
         return [Line(x.fund, x.amount, self.to_programme(x.amount)) for x in commitment_lines(content)]
 
     def funds_of(self, priority: str) -> list[str]:
@@ -126,22 +127,27 @@ async def read_figures(
     return figures
 
 
-def needs(figures: Figures, app: Application) -> dict[str, Decimal]:
-    """What an approval takes per fund (in the programme's currency)."""
+def needs(figures: Figures, app: Application, content: ApplicationContent | None = None) -> dict[str, Decimal]:
+    """What an approval takes per fund (in the programme's currency; `content`: as granted)."""
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for line in figures.lines(app):
+    for line in figures.lines(app, content):
         out[line.fund] += line.programme
     return dict(out)
 
 
-def fits(figures: Figures, left: dict[tuple[str, str], Decimal], app: Application) -> bool:
+def fits(
+    figures: Figures, left: dict[tuple[str, str], Decimal], app: Application, content: ApplicationContent | None = None
+) -> bool:
     """Whether every fund of `app`'s priority has what it asks (a fund with no money there does not)."""
     priority = figures.priority(app)
-    return all(amount <= left.get((fund, priority), Decimal(0)) for fund, amount in needs(figures, app).items())
+    asks = needs(figures, app, content).items()
+    return all(amount <= left.get((fund, priority), Decimal(0)) for fund, amount in asks)
 
 
-def take(figures: Figures, left: dict[tuple[str, str], Decimal], app: Application) -> None:
+def take(
+    figures: Figures, left: dict[tuple[str, str], Decimal], app: Application, content: ApplicationContent | None = None
+) -> None:
     """Take what `app` asks from `left` (after `fits`)."""
     priority = figures.priority(app)
-    for fund, amount in needs(figures, app).items():
+    for fund, amount in needs(figures, app, content).items():
         left[(fund, priority)] = left.get((fund, priority), Decimal(0)) - amount

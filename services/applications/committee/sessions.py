@@ -26,12 +26,14 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.assessment.assessors import consolidated
 from services.applications.assessment.scoring import Consolidated, shown
+from services.applications.committee import grants
 from services.applications.committee.ranking import ROUNDING, Figures, fits, needs, read_figures, take
 from services.applications.errors import (
     ApplicationNotFound,
@@ -57,6 +59,7 @@ from services.applications.schemas.assessment import (
     SessionOut,
     SessionRequest,
 )
+from services.applications.state_aid.at_decision import AidChecks, Approving, check_at_decision, take_turns
 from services.applications.workflow.access import load_visible, require_rights
 from services.applications.workflow.decisions import owe_commitment
 from services.applications.workflow.moves import planned, transition
@@ -66,6 +69,7 @@ from shared.db import Database
 from shared.money import decimal_str
 from shared.outbox import Wake
 from shared.problems import FieldError
+from shared.schemas.applications import ApplicationContent
 
 ACTIONS = {"approved": Action.APPROVE, "approved-with-conditions": Action.APPROVE, "reserve": Action.RESERVE}
 
@@ -128,6 +132,10 @@ async def ranking(db: Database, up: Upstreams, call_id: str, *, now: dt.datetime
 class SessionPlan:
     programme: str
     revisions: dict[str, int]
+    asked: dict[str, ApplicationContent]
+    granted: dict[str, ApplicationContent]
+    """Per approval: the content as submitted and as granted (`grants.py`)."""
+    aid: AidChecks
 
 
 def _check_decision(app: Application, d: SessionDecisionIn, call_id: str, result: Consolidated | None) -> None:
@@ -152,8 +160,12 @@ async def prepare_session(
     *,
     idempotency: tuple[str, str | None],
     now: dt.datetime,
+    timezone: ZoneInfo,
+    accept_language: str | None = None,
 ) -> SessionPlan | None:
-    """Check every decision and that the approvals, in order, fit the money left (before any lock)."""
+    """Check every decision, the financing of each reduced grant, that the approvals, in order, fit the
+    money left and that they break no State-aid ceiling at `now` (`state_aid/at_decision.py`), before any
+    lock."""
     scope, key = idempotency
     call_id = str(body.call_id)
     ids = [str(d.application_id) for d in body.decisions]
@@ -170,30 +182,38 @@ async def prepare_session(
     for d in body.decisions:
         app = apps[str(d.application_id)]
         _check_decision(app, d, call_id, consolidated(app, rows[app.id]))
-    approved = [apps[str(d.application_id)] for d in body.decisions if d.decision.startswith("approved")]
+    chosen = [(apps[str(d.application_id)], d.granted) for d in body.decisions if d.decision.startswith("approved")]
+    approved = [app for app, _ in chosen]
+    asked, granted = await grants.prepare_approvals(db, up, chosen, accept_language=accept_language, timezone=timezone)
     figures = await read_figures(up, programme, approved, owing, now=now)
     left = dict(figures.available)
     short = []
     for app in approved:
-        if fits(figures, left, app):
-            take(figures, left, app)
+        if fits(figures, left, app, granted[app.id]):
+            take(figures, left, app, granted[app.id])
         else:
-            short.append(_shortfall(figures, left, app))
+            short.append(_shortfall(figures, left, app, granted[app.id]))
     if short:
         raise DoesNotFit(
             "the money left does not cover these approvals (taken in the order given); nothing was recorded: "
             + "; ".join(short),
             applications=short,
         )
-    return SessionPlan(programme=programme, revisions={i: apps[i].revision for i in ids})
+    approving = [Approving(app=app, content=granted[app.id]) for app in approved]
+    aid = await check_at_decision(db, up, approving, now=now, timezone=timezone, accept_language=accept_language)
+    return SessionPlan(
+        programme=programme, revisions={i: apps[i].revision for i in ids}, asked=asked, granted=granted, aid=aid
+    )
 
 
-def _shortfall(figures: Figures, left: dict[tuple[str, str], Decimal], app: Application) -> str:
+def _shortfall(
+    figures: Figures, left: dict[tuple[str, str], Decimal], app: Application, content: ApplicationContent
+) -> str:
     priority = figures.priority(app)
     lines = [
         f"{fund} asks {decimal_str(amount)} {figures.currency}, "
         f"{decimal_str(left.get((fund, priority), Decimal(0)))} available"
-        for fund, amount in sorted(needs(figures, app).items())
+        for fund, amount in sorted(needs(figures, app, content).items())
     ]
     return f"{app.reference} (priority {priority}): {', '.join(lines)}"
 
@@ -212,6 +232,7 @@ async def record_session(
     apps = {a.id: a for a in await repo.get_many(session, list(plan.revisions), for_update=True)}
     if any(apps[i].revision != r for i, r in plan.revisions.items()):
         raise ConcurrentChange("an application of the session changed while it was being recorded; retry")
+    await take_turns(session, plan.aid)
     row = CommitteeSession(
         id=str(uuid.uuid4()),
         programme=plan.programme,
@@ -231,7 +252,16 @@ async def record_session(
         reason += f"; {d.reason.strip()}" if d.reason and d.reason.strip() else ""
         transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
         if action is Action.APPROVE:
-            await owe_commitment(session, app, at=now, wake=wake)
+            await owe_commitment(session, app, at=now, wake=wake, content=plan.granted[app.id])
+            grants.record(
+                session,
+                app,
+                asked=plan.asked[app.id],
+                granted=plan.granted[app.id],
+                state_aid=plan.aid.reports.get(app.id),
+                session_id=row.id,
+                at=now,
+            )
             for number, text in enumerate(d.conditions, start=1):
                 repo.add_row(
                     session,

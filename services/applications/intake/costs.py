@@ -18,6 +18,7 @@ Refused with 422 `invalid-application`, every problem naming its line (`partners
   its category and in each category it `covers` (the 40 % flat rate covers every category but staff);
 - `units` on a line that is not a unit cost, or a unit cost without them;
 - options computed from each other (each in the other's base);
+- an option with a `condition` (the staff flat rate's, CPR Art. 55(1)) on a line that does not confirm it;
 - a partner whose currency no line gives, or a lump sum or unit cost without an amount in it.
 """
 
@@ -89,6 +90,15 @@ def _chosen_options(
                 FieldError(
                     field=f"{path}.{j}.category",
                     message=f"the option {option.code} is for {option.category} costs, not {line.category}",
+                )
+            )
+        elif option is not None and option.condition is not None and line.condition_confirmed is not True:
+            errors.append(
+                FieldError(
+                    field=f"{path}.{j}.condition_confirmed",
+                    message=f"the option {option.code} may be used only when its condition holds: "
+                    f"{option.condition.get('en') or next(iter(option.condition.values()))} (confirm it with "
+                    "condition_confirmed: true)",
                 )
             )
         elif option is not None:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from services.applications.committee import sessions
-from services.applications.routes.dependencies import ApplicationId, AppSettings, Db, Up, WakeRelay, key_scope
+from services.applications.routes.dependencies import (
+    AcceptLanguage,
+    ApplicationId,
+    AppSettings,
+    Db,
+    Up,
+    WakeRelay,
+    key_scope,
+)
 from services.applications.schemas.applications import ApplicationOut, RevertRequest
 from services.applications.schemas.assessment import (
     ConditionOut,
@@ -68,6 +77,8 @@ async def record_session(
     principal: Staff,
     body: SessionRequest,
     now: Now,
+    settings: AppSettings,
+    accept_language: AcceptLanguage = None,
 ) -> JSONResponse:
     """An officer records the committee's session for a call with its minutes reference: per application
     `approved`, `approved-with-conditions` (each condition later marked fulfilled), `reserve` (with its rank)
@@ -77,8 +88,24 @@ async def record_session(
     approval owes are recorded in one transaction and the outbox commits the money (`commitment_status`
     `pending`, then `active`). 409 for an application whose status does not allow its decision, whose
     assessment is not complete (`assessment-incomplete`) or which misses the quality thresholds
-    (`below-quality-threshold`)."""
-    plan = await sessions.prepare_session(db, up, body, idempotency=key_scope(idempotent), now=now)
+    (`below-quality-threshold`). An approval may grant less than asked (`granted`, per partner and fund:
+    the difference in the partner's own financing, the eligibility rules run again on it: 409
+    `grant-not-eligible`); the commitment is what is granted (`GET /v1/applications/{id}/grant`). The
+    State-aid rules are run again for the session's instant (the grant day's regulation, the aid approved
+    since each submission and the session's earlier approvals counted, amounts at the budget's rate of
+    their grant month): an approval that breaks a ceiling refuses the whole session (409
+    `state-aid-ceiling`, each message in the request's language naming the undertaking, the ceiling, the
+    window and the amounts); another approval of one of its undertakings recorded meanwhile: 409
+    `aid-changed`, retry."""
+    plan = await sessions.prepare_session(
+        db,
+        up,
+        body,
+        idempotency=key_scope(idempotent),
+        now=now,
+        timezone=ZoneInfo(settings.timezone),
+        accept_language=accept_language,
+    )
     return await idempotent(
         work=lambda: sessions.record_session(session, principal, body, plan, now=now, wake=wake),
         status_code=201,

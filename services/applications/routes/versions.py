@@ -1,5 +1,5 @@
 """Tag `versions`: the versions frozen at each submission and the eligibility report stored with them,
-served byte for byte as stored."""
+served byte for byte as stored, and what the current approval granted against what was asked."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from services.applications.committee import grants
 from services.applications.reads import queries
 from services.applications.routes.dependencies import JSON_VERBATIM, READ, ApplicationId
 from services.applications.schemas.applications import VersionOut
+from services.applications.schemas.assessment import GrantOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.pagination import MAX_VERSION, Page, Paging
@@ -56,3 +58,11 @@ async def get_version(
 ) -> Response:
     """One submitted version, byte for byte as stored at its submission (it never changes)."""
     return Response(await queries.version_document(session, principal, str(application_id), number), media_type=JSON)
+
+
+@router.get("/applications/{application_id}/grant", response_model=GrantOut, responses=problem_responses(401, 404, 422))
+async def get_grant(session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId) -> GrantOut:
+    """What the current approval granted against what was asked, per partner and fund (a committee may grant
+    less: the commitment is what is granted), with the State-aid rules as run at the decision (the grant
+    day's regulation, the amounts, rates and months in their facts). 404 before an approval."""
+    return await grants.read_grant(session, principal, str(application_id))

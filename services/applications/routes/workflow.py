@@ -5,6 +5,7 @@ each POST takes an `Idempotency-Key`."""
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
@@ -33,7 +34,7 @@ from services.applications.schemas.applications import (
     SubmitRequest,
     WithdrawRequest,
 )
-from services.applications.workflow import decisions, submission
+from services.applications.workflow import decisions, direct, submission
 from services.applications.workflow.transitions import Action
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
@@ -133,9 +134,12 @@ async def get_history(
 @router.post(
     "/applications/{application_id}/decision",
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def decide(
+    db: Db,
+    up: Up,
+    settings: AppSettings,
     session: DbSession,
     idempotent: Idempotency,
     wake: WakeRelay,
@@ -143,6 +147,7 @@ async def decide(
     application_id: ApplicationId,
     body: DecisionRequest,
     now: Now,
+    accept_language: AcceptLanguage = None,
 ) -> JSONResponse:
     """An officer's decision. `approved` (from `eligible`, or from `reserve`: the committee's reserve project
     proposed when money frees up, `GET /v1/committee/reserve`) records the approval and the commitment
@@ -152,10 +157,31 @@ async def decide(
     (another approval took it meanwhile), the application returns to `eligible` with the budget's reason
     in its history and `commitment_status` `refused`. `rejected` (from `eligible` or `ineligible`) needs
     a reason (also from `returned` and `reserve`). Two officers approving at once: one approval, one
-    commitment; the other gets 409. A concept note is invited (`POST …/invite`), never approved (409)."""
-    return await idempotent(
-        work=lambda: decisions.decide(session, principal, str(application_id), body, now=now, wake=wake),
+    commitment; the other gets 409. A concept note is invited (`POST …/invite`), never approved (409).
+
+    Where the programme approves only through its committee (the catalogue's `decisions: committee-only`:
+    Interreg Sverige–Norge), an eligible application is approved in a committee session and this call
+    refuses it (409 `committee-decides`, pointing to `POST /v1/committee/sessions`); a reserve project is
+    approved here on every programme. Where direct decisions are allowed, the assessment must be complete
+    and meet the quality thresholds (409 `assessment-incomplete`, `below-quality-threshold`). Every
+    approval runs the State-aid rules again for its instant (409 `state-aid-ceiling` with the figures;
+    409 `aid-changed` when another approval of the undertaking came in between: retry)."""
+    if body.decision != "approved":
+        return await idempotent(
+            work=lambda: decisions.decide(session, principal, str(application_id), body, now=now, wake=wake),
+        )
+    plan = await direct.prepare_approval(
+        db,
+        up,
+        principal,
+        str(application_id),
+        body.reason,
+        idempotency=key_scope(idempotent),
+        timezone=ZoneInfo(settings.timezone),
+        accept_language=accept_language,
+        now=now,
     )
+    return await idempotent(work=lambda: direct.approve(session, principal, plan, now=now, wake=wake))
 
 
 @router.post(

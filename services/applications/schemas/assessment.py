@@ -12,14 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.applications.schemas.examples import (
     ASSESSMENT,
     CONDITION,
+    GRANT,
     RANKING,
     RESERVE,
     SCORE_EXAMPLE,
     SESSION,
     SESSION_REQUEST,
 )
-from shared.money import ExactDecimal, Money
+from shared.money import ExactDecimal, Money, NonNegativeMoney
 from shared.schemas.assessment import CriteriaSet
+from shared.schemas.eligibility import RuleResult, RuleSetRef
 from shared.text import Bounded, CodeText
 
 Sub = Annotated[str, Bounded(200, min_length=1)]
@@ -162,6 +164,20 @@ class RankingOut(BaseModel):
     rounding: str
 
 
+class GrantedAmount(BaseModel):
+    """A reduced grant: what one partner gets of one fund, less than (or as much as) it asked."""
+
+    model_config = ConfigDict(extra="forbid")
+    organisation_number: Annotated[str, Bounded(40, min_length=1)] = Field(examples=["232100-0152"])
+    fund: Literal["ERDF", "NO-STATE"]
+    amount: NonNegativeMoney = Field(description="In the currency the partner asked in; never more than asked")
+    covered_by: Literal["own-public", "own-private", "other-public", "other-private"] | None = Field(
+        default=None,
+        description="The partner's financing line that takes up the difference, so its financing still covers "
+        "its budget (default: its first own-financing line)",
+    )
+
+
 class SessionDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     application_id: UUID
@@ -169,9 +185,19 @@ class SessionDecisionIn(BaseModel):
     conditions: list[Text] = Field(default_factory=list, max_length=20, description="With conditions: each one")
     reserve_rank: int | None = Field(default=None, ge=1, le=1000, description="On the reserve list: its rank")
     reason: Annotated[str, Bounded(4000)] | None = Field(default=None, description="Required for a rejection")
+    granted: list[GrantedAmount] = Field(
+        default_factory=list,
+        max_length=200,
+        description="An approval with less money than asked: per partner and fund, what is granted (the rest as "
+        "asked); the eligibility rules are run again on the financing as granted, and the commitment is it",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> SessionDecisionIn:
+        if self.granted and not self.decision.startswith("approved"):
+            raise ValueError("granted amounts are given with an approval only")
+        if len({(g.organisation_number, g.fund) for g in self.granted}) != len(self.granted):
+            raise ValueError("each partner and fund is granted once")
         if (self.decision == "approved-with-conditions") != bool(self.conditions):
             raise ValueError("conditions are given with, and only with, approved-with-conditions")
         if (self.decision == "reserve") != (self.reserve_rank is not None):
@@ -258,3 +284,27 @@ class FulfilRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"note": "Signed letter received 2022-10-03."}]}
     )
     note: Annotated[str, Bounded(4000)] | None = None
+
+
+class GrantLineOut(BaseModel):
+    organisation_number: str
+    partner: str
+    fund: str
+    asked: Money
+    granted: Money
+
+
+class GrantOut(BaseModel):
+    """What the current approval granted against what was asked, and the State-aid rules as run at the
+    decision (the grant day's regulation, the aid approved since the submission counted)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [GRANT]})
+    application_id: UUID
+    approval: int
+    version: int
+    session_id: UUID | None
+    recorded_at: dt.datetime
+    reduced: bool = Field(description="Whether any line was granted less than asked")
+    lines: list[GrantLineOut]
+    state_aid: list[RuleResult] = Field(description="The State-aid rules' results at the decision")
+    rule_set: RuleSetRef | None

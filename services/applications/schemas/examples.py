@@ -34,7 +34,18 @@ SESSION_REQUEST: dict[str, Any] = {
     "minutes_reference": "ÖK 2022-09-21 §4",
     "held_on": "2022-09-21",
     "decisions": [
-        {"application_id": "9b2f4a8e-0c41-4f7e-8a43-6f1d2f6b8e21", "decision": "approved"},
+        {
+            "application_id": "9b2f4a8e-0c41-4f7e-8a43-6f1d2f6b8e21",
+            "decision": "approved",
+            "granted": [
+                {
+                    "organisation_number": "232100-0152",
+                    "fund": "ERDF",
+                    "amount": {"amount": "312000.00", "currency": "EUR"},
+                    "covered_by": "own-public",
+                }
+            ],
+        },
         {
             "application_id": "0c9b6a3e-2f4d-4c1a-9e8b-7d6c5b4a3f21",
             "decision": "approved-with-conditions",
@@ -166,4 +177,32 @@ CONDITION: dict[str, Any] = {
     "fulfilled_at": "2022-10-03T09:00:00Z",
     "fulfilled_by": "olga",
     "note": "Signed letter received.",
+}
+
+
+GRANT: dict[str, Any] = {
+    "application_id": "9b2f4a8e-0c41-4f7e-8a43-6f1d2f6b8e21",
+    "approval": 1,
+    "version": 1,
+    "session_id": "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "recorded_at": "2022-09-21T10:00:00Z",
+    "reduced": True,
+    "lines": [
+        {
+            "organisation_number": "232100-0152",
+            "partner": "Region Värmland",
+            "fund": "ERDF",
+            "asked": {"amount": "390000.00", "currency": "EUR"},
+            "granted": {"amount": "312000.00", "currency": "EUR"},
+        }
+    ],
+    "state_aid": [
+        {
+            "rule": "de-minimis-2023-2831",
+            "passed": True,
+            "message": "No partner declares de minimis aid (Regulation (EU) 2023/2831, Art. 3(2)).",
+            "facts": {"regulation": "Regulation (EU) 2023/2831, Art. 3(2)", "applies": True, "organisations": []},
+        }
+    ],
+    "rule_set": {"id": "interreg-se-no-2021-2027", "version": 2},
 }

@@ -14,8 +14,16 @@ stays a pure function of its request, and this service, before every check, read
 applications granted to the partners' organisation numbers — in a short read-only session of its own,
 closed before the request goes out, never inside a transaction — and sends it as
 `CheckRequest.granted_aid`. `AidAwareEligibility` does that for every check this service asks for (the
-pre-check and the assessment of a submission), so no call site can forget it. A second application of
-an organisation therefore sees the aid of the first from the moment the first is approved.
+pre-check and the assessment of a submission, and the State-aid rules run again at every approval,
+`at_decision.py`), so no call site can forget it. A second application of an organisation therefore sees
+the aid of the first from the moment the first is approved. The aid of an approval is what it granted (a
+committee's reduced grant, `committee/grants.py`), else the submitted version's programme money.
+
+Every check also carries `aid_rates`: the budget's EUR rate (`GET …/conversion-rates/{currency}?at=` in the
+middle of the month) of each currency and month that aid in another currency than EUR was, or is, granted
+in — this application's on the check day, the declared aid and the programme's aid on their grant days. A
+month the budget has no rate for is left out; the rules then fail naming the month and how an admin sets it
+(`PUT /v1/exchange-rates/{currency}/{month}` of the budget), so the pre-check warns before the committee.
 """
 
 from __future__ import annotations
@@ -33,14 +41,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.intake.content import REQUESTED_FUNDS
-from services.applications.models import Application
+from services.applications.models import Application, Grant
+from shared.clients.budget import BudgetClient, RateMissing
 from shared.clients.eligibility import EligibilityClient
 from shared.csv_export import to_csv
 from shared.db import Database
 from shared.money import Money, decimal_str
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.eligibility import Report
-from shared.schemas.state_aid import AidRegime, GrantedAid
+from shared.schemas.state_aid import AidRate, AidRegime, GrantedAid
 
 
 class AidGranted(BaseModel):
@@ -123,10 +132,16 @@ CSV_HEADER = (
 )
 
 
-def aid_of(app: Application, timezone: ZoneInfo) -> list[AidGranted]:
-    """The aid an approved application granted each of its partners that receives programme money."""
-    content = ApplicationContent.model_validate(app.content)
+def aid_of(app: Application, timezone: ZoneInfo, grant: Grant | None = None) -> list[AidGranted]:
+    """The aid an approved application granted each of its partners that receives programme money: as the
+    approval granted it (`grant`: a committee may grant less than asked), else as submitted."""
+    content = ApplicationContent.model_validate(grant.content if grant is not None else app.content)
     decided = app.decided_at or app.updated_at
+    return aid_rows(app, content, decided.astimezone(timezone).date())
+
+
+def aid_rows(app: Application, content: ApplicationContent, granted_on: dt.date) -> list[AidGranted]:
+    """The aid `content` gives each partner with programme money, granted on `granted_on`."""
     out = []
     for p in content.partners:
         lines = [f for f in p.financing if f.source in REQUESTED_FUNDS]
@@ -140,7 +155,7 @@ def aid_of(app: Application, timezone: ZoneInfo) -> list[AidGranted]:
                 reference=app.reference,
                 acronym=app.acronym,
                 programme=app.programme,
-                granted_on=decided.astimezone(timezone).date(),
+                granted_on=granted_on,
                 partner=p.name,
                 organisation_number=p.organisation_number,
                 country=p.country,
@@ -152,15 +167,8 @@ def aid_of(app: Application, timezone: ZoneInfo) -> list[AidGranted]:
     return out
 
 
-async def granted_aid(db: Database, content: ApplicationContent, timezone: ZoneInfo) -> list[GrantedAid]:
-    """The aid this programme's approved applications granted, under a declared regime, to the
-    organisation numbers of `content`'s partners. Read in a short session of its own (no transaction is
-    held while the eligibility service answers)."""
-    numbers = {p.organisation_number for p in content.partners}
-    if not numbers:
-        return []
-    async with db.sessionmaker() as session:
-        approved = await repo.approved(session, programme=content.programme)
+def as_granted_aid(rows: list[AidGranted], numbers: set[str]) -> list[GrantedAid]:
+    """The rows of the organisations `numbers` under a declared regime, as a check counts them."""
     return [
         GrantedAid(
             organisation_number=row.organisation_number,
@@ -169,24 +177,73 @@ async def granted_aid(db: Database, content: ApplicationContent, timezone: ZoneI
             granted_on=row.granted_on,
             reference=row.reference,
         )
-        for app in approved
-        for row in aid_of(app, timezone)
+        for row in rows
         if row.organisation_number in numbers and row.regime is not None
     ]
 
 
-class AidAwareEligibility(EligibilityClient):
-    """The eligibility client this service uses: every check carries `granted_aid` (see the module's
-    docstring), whatever else the caller passes."""
+async def approved_aid(session: AsyncSession, programme: str | None, timezone: ZoneInfo) -> list[AidGranted]:
+    """The aid every approved application (of `programme`, or all) granted, as each approval granted it."""
+    apps = await repo.approved(session, programme=programme)
+    grants = await repo.grants(session, apps)
+    return [row for app in apps for row in aid_of(app, timezone, grants.get(app.id))]
 
-    def __init__(self, client: httpx.AsyncClient, db: Database, timezone: str) -> None:
+
+async def granted_aid(db: Database, content: ApplicationContent, timezone: ZoneInfo) -> list[GrantedAid]:
+    """The aid this programme's approved applications granted, under a declared regime, to the
+    organisation numbers of `content`'s partners. Read in a short session of its own (no transaction is
+    held while the eligibility service answers)."""
+    numbers = {p.organisation_number for p in content.partners}
+    if not numbers:
+        return []
+    async with db.sessionmaker() as session:
+        rows = await approved_aid(session, content.programme, timezone)
+    return as_granted_aid(rows, numbers)
+
+
+def _months(content: ApplicationContent, granted: list[GrantedAid], as_of: dt.date) -> set[tuple[str, str]]:
+    """(currency, yyyy-mm) of every amount of aid a check converts: this application's (granted on the
+    check day), the declared aid and the programme's granted aid (each on its grant day)."""
+    out: set[tuple[str, str]] = set()
+    for p in content.partners:
+        if p.state_aid is None or p.state_aid.regime in ("not-aid", "other"):
+            continue
+        out |= {(f.amount.currency, f"{as_of:%Y-%m}") for f in p.financing if f.source in REQUESTED_FUNDS}
+        out |= {(a.amount.currency, f"{a.granted_on:%Y-%m}") for a in p.state_aid.previous_de_minimis}
+    out |= {(g.amount.currency, f"{g.granted_on:%Y-%m}") for g in granted}
+    return {(c, m) for c, m in out if c != "EUR"}
+
+
+async def aid_rates(budget: BudgetClient, programme: str, months: set[tuple[str, str]]) -> list[AidRate]:
+    """The budget's rate of each (currency, month) (`GET …/conversion-rates/{currency}?at=` mid-month); a
+    month the budget has no rate for is left out, and the State-aid rules name it."""
+    out = []
+    for currency, month in sorted(months):
+        year, number = (int(x) for x in month.split("-"))
+        rate = await budget.conversion_rate(programme, currency, dt.datetime(year, number, 15, 12, tzinfo=dt.UTC))
+        if isinstance(rate, RateMissing) or rate.source == "identity":
+            continue
+        out.append(AidRate(currency=currency, month=rate.month, units_per_eur=rate.units_per_eur, source=rate.source))
+    return out
+
+
+class AidAwareEligibility(EligibilityClient):
+    """The eligibility client this service uses: every check carries `granted_aid` and the `aid_rates` it
+    needs (see the module's docstring), whatever else the caller passes; aid the caller passes as
+    `granted_aid` (the earlier approvals of a committee session) is counted as well."""
+
+    def __init__(self, client: httpx.AsyncClient, db: Database, timezone: str, budget: BudgetClient) -> None:
         super().__init__(client)
         self.db = db
         self.timezone = ZoneInfo(timezone)
+        self.budget = budget
 
     async def check(self, content: ApplicationContent, **kwargs: Any) -> Report:
-        """The report of `content` (`EligibilityClient.check`), with the aid already granted."""
-        kwargs["granted_aid"] = await granted_aid(self.db, content, self.timezone)
+        """The report of `content` (`EligibilityClient.check`), with the aid already granted and its rates."""
+        granted = [*await granted_aid(self.db, content, self.timezone), *kwargs.get("granted_aid", ())]
+        kwargs["granted_aid"] = granted
+        as_of = kwargs["as_of"]
+        kwargs["aid_rates"] = await aid_rates(self.budget, content.programme, _months(content, granted, as_of))
         return await super().check(content, **kwargs)
 
 
@@ -197,8 +254,7 @@ async def report(
     regime and currency (amounts in different currencies are never added)."""
     rows = [
         row
-        for app in await repo.approved(session, programme=programme)
-        for row in aid_of(app, timezone)
+        for row in await approved_aid(session, programme, timezone)
         if organisation_number is None or row.organisation_number == organisation_number
     ]
     sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)

@@ -174,9 +174,21 @@ async def assessed(client: httpx.AsyncClient, app: FastAPI, application_id: str)
 async def decided(
     client: httpx.AsyncClient, app: FastAPI, application_id: str, decision: dict[str, Any]
 ) -> dict[str, Any]:
-    """An officer's decision, then the application once the outbox has delivered what it owes."""
-    r = await client.post(f"{A}/{application_id}/decision", json=decision, headers={**OLGA, **key()})
-    assert r.status_code == 200, r.text
+    """The decision, then the application once the outbox has delivered what it owes. An approval is the
+    committee's (Interreg Sverige–Norge approves only in a committee session): the application assessed by
+    Anna and Per above the thresholds (unless it is already), then approved in a session of its call; a
+    rejection, or the approval of a reserve project, an officer's."""
+    current = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    if decision["decision"] == "approved" and current["status"] != "reserve":
+        assessment = (await client.get(f"{A}/{application_id}/assessments", headers=OLGA)).json()
+        if not assessment.get("complete"):
+            await assess(client, application_id)
+        only = [{"application_id": application_id, "decision": "approved"}]
+        r = await record_session(client, current["call_id"], only)
+        assert r.status_code == 201, r.text
+    else:  # a rejection, or the approval of a reserve project the committee put on its list
+        r = await client.post(f"{A}/{application_id}/decision", json=decision, headers={**OLGA, **key()})
+        assert r.status_code == 200, r.text
     await delivered(app)
     after: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
     return after
@@ -254,3 +266,16 @@ async def record_session(
 
 def return_body(days: int = 14, questions: str = "Please add the co-financing letter.") -> dict[str, Any]:
     return {"questions": questions, "deadline": (NOW + dt.timedelta(days=days)).isoformat()}
+
+
+async def on_reserve(client: httpx.AsyncClient, application_id: str, rank: int = 1) -> dict[str, Any]:
+    """The application assessed above the thresholds and put on its call's reserve list by the committee: an
+    officer then approves it alone (`POST …/decision`, the reserve list's proposal), on every programme."""
+    call_id = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()["call_id"]
+    await assess(client, application_id)
+    decision = {"application_id": application_id, "decision": "reserve", "reserve_rank": rank}
+    r = await record_session(client, call_id, [decision])
+    assert r.status_code == 201, r.text
+    current: dict[str, Any] = (await client.get(f"{A}/{application_id}", headers=OLGA)).json()
+    assert current["status"] == "reserve", current
+    return current

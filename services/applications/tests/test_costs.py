@@ -157,7 +157,7 @@ async def test_a_wrong_option_line_is_422_naming_it(
 
 async def test_flat_rates_computed_from_each_other_are_refused(applications_client: httpx.AsyncClient) -> None:
     budget = [
-        {"category": "staff", "cost_option": "staff-20"},  # 20 % of travel, external expertise, …
+        {"category": "staff", "cost_option": "staff-20", "condition_confirmed": True},  # 20 % of travel, …
         {"category": "travel-accommodation", "cost_option": TRAVEL},  # … while travel is 15 % of staff
         {"category": "equipment", "amount": sek("1000.00")},
     ]
@@ -169,6 +169,30 @@ async def test_flat_rates_computed_from_each_other_are_refused(applications_clie
             "message": f"the options staff-20, {TRAVEL} would be computed from each other",
         }
     ]
+
+
+async def test_the_staff_flat_rate_is_used_only_when_its_condition_is_confirmed(
+    applications_client: httpx.AsyncClient, catalogue_client: httpx.AsyncClient
+) -> None:
+    """CPR Art. 55(1): the staff flat rate of 20 % only without public contracts above the thresholds of
+    Directive 2014/24/EU Art. 4; the catalogue serves the condition and the applicant confirms it."""
+    options = (await catalogue_client.get("/v1/programmes/interreg-se-no-2021-2027")).json()["cost_options"]
+    staff = next(o for o in options if o["code"] == "staff-20")
+    assert "Directive 2014/24/EU" in staff["condition"]["en"] and "2014/24/EU" in staff["condition"]["sv"]
+    assert "Art. 55(1)" in staff["sources"]["condition.en"] and staff["sources"]["condition.en"].startswith(
+        "translation"
+    )
+    line = {"category": "staff", "cost_option": "staff-20"}
+    budget = [line, {"category": "equipment", "amount": sek("100000.00")}]
+    r = await applications_client.post(A, json=swedish(gron(), budget, []), headers=ALICE)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "partners.0.budget.0.condition_confirmed"
+    assert "Article 4 of Directive 2014/24/EU" in error["message"]
+    budget[0] = {**line, "condition_confirmed": True}
+    draft = await create(applications_client, swedish(gron(), budget, []))
+    first = draft["partners"][0]["budget"][0]
+    assert first["amount"] == sek("20000.00") and first["condition_confirmed"] is True
 
 
 async def test_a_change_of_staff_costs_recomputes_every_flat_rate_on_them(

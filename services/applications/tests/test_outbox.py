@@ -32,6 +32,7 @@ from services.applications.tests.helpers import (
     gron,
     history,
     key,
+    on_reserve,
     open_call,
     submit,
 )
@@ -112,6 +113,7 @@ async def test_an_approval_while_the_budget_is_down_is_pending_then_committed_on
     aid = (await create(client, gron(call_id)))["id"]
     assert (await assessed(client, app, aid))["status"] == "eligible"
     before = Decimal(await budget_cell(budget_client, "ERDF", "1"))
+    await on_reserve(client, aid)  # the committee's reserve project, approved alone while the budget is down
 
     line.down = True
     r = await client.post(f"{A}/{aid}/decision", json={"decision": "approved"}, headers={**OLGA, **key()})
@@ -191,6 +193,7 @@ async def test_concurrent_requests_with_one_key_get_the_first_result(
     app, _ = network
     aid = (await create(client, gron(call_id)))["id"]
     await assessed(client, app, aid)
+    await on_reserve(client, aid)
     same = {**OLGA, **key()}
     answers = await asyncio.gather(
         *(client.post(f"{A}/{aid}/decision", json={"decision": "approved"}, headers=same) for _ in range(5))
@@ -311,6 +314,7 @@ async def test_a_commitment_dead_after_its_attempts_is_listed_replayed_once_by_a
     other = (await create(client, gron(call_id)))["id"]
     assert (await assessed(client, app, aid))["status"] == "eligible"
     await assessed(client, app, other)
+    await on_reserve(client, aid)
     line.down = True
     r = await client.post(f"{A}/{aid}/decision", json={"decision": "approved"}, headers={**OLGA, **key()})
     assert r.status_code == 200 and r.json()["commitment_status"] == "pending"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.applications.tests.helpers import ALICE, OLGA, A, create, gron, key, open_call, submit
+from services.applications.tests.helpers import ALICE, OLGA, A, create, decided, gron, open_call, submit
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -79,9 +79,7 @@ async def test_a_second_application_sees_the_aid_of_the_first_once_approved_and_
     still = await de_minimis(client, second["id"])
     assert still["facts"]["organisations"][0]["programme_granted"] == "0.00"  # eligible is not approved
 
-    decision = {"decision": "approved", "reason": "The monitoring committee approved it."}
-    r = await client.post(f"{A}/{first['id']}/decision", json=decision, headers={**OLGA, **key()})
-    assert r.status_code == 200, r.text
+    await decided(client, applications_app, first["id"], {"decision": "approved"})  # in a committee session
     approved = await settled(applications_app, client, first["id"])
     assert approved["status"] == "approved"
 

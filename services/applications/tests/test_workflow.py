@@ -32,6 +32,7 @@ from services.applications.tests.helpers import (
     ineligible,
     key,
     local_date,
+    on_reserve,
     open_call,
     record_session,
     reference,
@@ -86,7 +87,10 @@ async def test_draft_to_approved_commits_the_budget(
 
     erdf_before = Decimal(await budget_cell(budget_client, "ERDF", "1"))
     no_before = Decimal(await budget_cell(budget_client, "NO-STATE", "1"))
-    decision = {"decision": "approved", "reason": "The monitoring committee approved it."}
+    decision = {"decision": "approved", "reason": "First on the reserve list."}
+    # The committee put it on its reserve list; an officer approves the reserve project alone (the path
+    # one application takes outside a session on a committee-only programme).
+    await on_reserve(client, aid)
     # Two officers at once (different tokens and keys): one approval, one 409, and the money committed once.
     keys = [{**OLGA, **key()}, {**auth("officer", "otto"), **key()}]
     both = await asyncio.gather(*(client.post(f"{A}/{aid}/decision", json=decision, headers=h) for h in keys))
@@ -114,8 +118,9 @@ async def test_draft_to_approved_commits_the_budget(
         "approved",
         "olga" if winner == 0 else "otto",
         "officer",
-        "The monitoring committee approved it.",
+        "First on the reserve list.",
     )
+    assert last["from_status"] == "reserve"
 
 
 async def _reach(
@@ -188,8 +193,10 @@ HTTP_ACTIONS = (
 
 def http_request(action: Action, aid: str, body_of: dict[str, Any]) -> tuple[dict[str, str], str, str, Any]:
     """(who, method, path, body) of `action` on application `aid` (`body_of`: its content, and its call)."""
-    if action is Action.RESERVE:
-        decision = {"application_id": aid, "decision": "reserve", "reserve_rank": 1}
+    if action in (Action.RESERVE, Action.APPROVE):  # Interreg Sverige–Norge approves in a committee session
+        decision: dict[str, Any] = {"application_id": aid, "decision": "reserve", "reserve_rank": 1}
+        if action is Action.APPROVE:
+            decision = {"application_id": aid, "decision": "approved"}
         body = {
             "call_id": body_of["call_id"],
             "minutes_reference": "ÖK §1",
@@ -200,7 +207,6 @@ def http_request(action: Action, aid: str, body_of: dict[str, Any]) -> tuple[dic
     who, path, body = {
         Action.UPDATE: (ALICE, "", body_of),
         Action.SUBMIT: (ALICE, "/submit", None),
-        Action.APPROVE: (OLGA, "/decision", {"decision": "approved"}),
         Action.REJECT: (OLGA, "/decision", {"decision": "rejected", "reason": "no"}),
         Action.REOPEN: (OLGA, "/reopen", {"reason": "complete it"}),
         Action.WITHDRAW: (ALICE, "/withdraw", None),
@@ -267,7 +273,7 @@ async def test_every_documented_transition_by_a_person_over_http(
     for state, action_name, target in person:
         action = Action(action_name)
         aid = await _reach(Status(state), client, app, call_id, catalogue_client, concept_note=action is Action.INVITE)
-        if action is Action.RESERVE:
+        if action is Action.RESERVE or (action is Action.APPROVE and state == Status.ELIGIBLE.value):
             await assess(client, aid)
         current = (await client.get(f"{A}/{aid}", headers=OLGA)).json()
         content = {k: v for k, v in current.items() if k in gron(call_id)}
@@ -437,6 +443,8 @@ async def test_a_budget_refusal_returns_the_application_to_eligible(
     eligible = await assessed(client, app, aid)
     assert eligible["status"] == "eligible", eligible
     before = await budget_cell(budget_client, "ERDF", "1")
+    # On the reserve list (no money check there), then approved alone: the budget has the final word.
+    await on_reserve(client, aid)
     after = await decided(client, app, aid, {"decision": "approved"})
     assert after["status"] == "eligible" and after["commitment_status"] == "refused" and after["commitment_id"] is None
     assert after["decided_at"] is None and "approve" in after["allowed_actions"]

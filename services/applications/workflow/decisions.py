@@ -67,15 +67,23 @@ def decision_key(kind: str, app: Application) -> str:
     return key if app.approvals <= 1 else f"{key}:a{app.approvals}"
 
 
-async def owe_commitment(session: AsyncSession, app: Application, *, at: dt.datetime, wake: Wake) -> None:
+async def owe_commitment(
+    session: AsyncSession,
+    app: Application,
+    *,
+    at: dt.datetime,
+    wake: Wake,
+    content: ApplicationContent | None = None,
+) -> None:
     """Count the approval and record the commitment of the approved version's programme money (one line
-    per fund and currency)."""
+    per fund and currency): as submitted, or as granted (`content`: a committee's reduced grant)."""
     app.approvals += 1
     app.decided_at = at
-    version = await repo.get_version(session, app.id, app.version)
-    if version is None:  # cannot happen for an eligible application; fail loudly rather than commit nothing
-        raise VersionNotFound(f"the application {app.id} has no submitted version")
-    content = ApplicationContent.model_validate(json.loads(version.document)["content"])
+    if content is None:
+        version = await repo.get_version(session, app.id, app.version)
+        if version is None:  # cannot happen for an eligible application; fail loudly rather than commit nothing
+            raise VersionNotFound(f"the application {app.id} has no submitted version")
+        content = ApplicationContent.model_validate(json.loads(version.document)["content"])
     lines = commitment_lines(content)
     if not lines:
         return

@@ -60,8 +60,13 @@ def test_plan_by_shares_by_explicit_allocations_and_to_the_reserve() -> None:
     programme, priorities, _ = make_programme(
         "p", funds={"ERDF": "47000000.00"}, shares={"1": "0.42", "2": "0.22", "3": "0.20", "4": "0.09", "TA": "0.07"}
     )
-    method, plan, _ = plan_allocations(programme, priorities, programme.funds[0])
+    method, plan, notes = plan_allocations(programme, priorities, programme.funds[0])
     assert method == "shares" and sum(a for _, a in plan) == Decimal("47000000.00")
+    assert notes == [
+        "ERDF: derived, not the programme's figures: the fund split by the priorities' shares (catalogue "
+        "`Priority.share`, which the seeds give as shares of the programme's total financing), applied to the "
+        "fund's amount; the programme publishes no per-fund split"
+    ]
     assert dict(plan)["1"] == Decimal("19740000.00")
 
     programme, priorities, _ = make_programme(

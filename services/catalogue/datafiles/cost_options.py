@@ -39,6 +39,8 @@ class CostOptionIn(Sourced):
     covers: list[CostCategory] = Field(default_factory=list)
     amounts: list[_Money] = Field(default_factory=list)
     unit: LocalizedText | None = None
+    condition: LocalizedText | None = None
+    """What the applicant confirms to use the option (a budget line's `condition_confirmed`)."""
 
 
 def check_cost_options(options: list[CostOptionIn]) -> list[tuple[str, str]]:

@@ -176,6 +176,9 @@ class ProgrammeFile(Entry):
     cci: str | None = None
     reference_prefix: str | None = Field(default=None, max_length=30)
     kind: Literal["interreg", "regional-fund", "action-plan"]
+    decisions: Literal["committee-only", "direct"] = (
+        "direct"  # approvals only in a committee session, or also one by one
+    )
     name: LocalizedText
     short_name: LocalizedText | None = None
     vision: LocalizedText | None = None

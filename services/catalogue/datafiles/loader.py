@@ -80,6 +80,7 @@ async def load_programme(
         "kind": data.kind,
         "cci": data.cci,
         "reference_prefix": data.reference_prefix,
+        "decisions": data.decisions,
         "name": data.name,
         "short_name": data.short_name,
         "vision": data.vision,

@@ -234,3 +234,15 @@ async def test_every_list_pages_to_the_end(catalogue_client: httpx.AsyncClient) 
             if cursor is None:
                 break
         assert paged == whole["items"], path
+
+
+async def test_decisions_setting_with_its_source(catalogue_client: httpx.AsyncClient) -> None:
+    """Interreg Sverige–Norge approves only through its committee; Norra Mellansverige also directly;
+    each value names its source."""
+    se_no = (await catalogue_client.get(P)).json()
+    assert se_no["decisions"] == "committee-only"
+    assert "api-contract.md" in se_no["sources"]["decisions"] and "2021/1059" in se_no["sources"]["decisions"]
+    nms = (await catalogue_client.get("/v1/programmes/erdf-norra-mellansverige-2021-2027")).json()
+    assert nms["decisions"] == "direct" and nms["sources"]["decisions"].startswith("ours:")
+    listed = (await catalogue_client.get("/v1/programmes")).json()["items"]
+    assert {p["code"]: p["decisions"] for p in listed}["interreg-se-no-2021-2027"] == "committee-only"

@@ -189,6 +189,13 @@ class DeMinimisParams(Params):
     applies_from: dt.date | None = Field(default=None, description="The ceiling holds for checks from this day")
     applies_until: dt.date | None = Field(default=None, description="… until this day (inclusive)")
     aid_sources: AidSources = ["ERDF", "NO-STATE"]
+    conversion: Literal["programme-fixed", "monthly"] = Field(
+        default="programme-fixed",
+        description="How aid in another currency than the cap's is converted: `programme-fixed` (the "
+        "programme's fixed rate; none: the rule fails naming the currency) or `monthly` (the budget's EUR rate "
+        "of the month each aid is granted in, sent with the check as `aid_rates`; a month without its rate: "
+        "the rule fails naming the currency and the month)",
+    )
 
 
 class AidPerProjectCapParams(Params):
@@ -199,3 +206,12 @@ class AidPerProjectCapParams(Params):
         examples=[{"amount": "22000.00", "currency": "EUR"}],
     )
     aid_sources: AidSources = ["ERDF", "NO-STATE"]
+    applies_from: dt.date | None = Field(default=None, description="The ceiling holds for aid granted from this day")
+    applies_until: dt.date | None = Field(default=None, description="… until this day (inclusive)")
+    conversion: Literal["programme-fixed", "monthly"] = Field(
+        default="programme-fixed",
+        description="How aid in another currency than the cap's is converted: `programme-fixed` (the "
+        "programme's fixed rate; none: the rule fails naming the currency) or `monthly` (the budget's EUR rate "
+        "of the month each aid is granted in, sent with the check as `aid_rates`; a month without its rate: "
+        "the rule fails naming the currency and the month)",
+    )

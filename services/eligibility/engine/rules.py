@@ -18,7 +18,7 @@ This module holds the rules of a version, the registry and the report; the check
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -275,14 +275,17 @@ def needs(rule_set: RuleSet) -> frozenset[Need]:
     return found
 
 
-def report_of(rule_set: RuleSet, ctx: Context, language: str) -> dict[str, Any]:
-    """Run every rule of the set, in its order, into the report as plain data, shaped and ordered as
-    `Report` (`eligible` unless an error-severity rule failed). Every part is made here from validated
-    inputs, so the route encodes it as it is (`report_json`) instead of building models to encode."""
+def report_of(rule_set: RuleSet, ctx: Context, language: str, kinds: Collection[str] | None = None) -> dict[str, Any]:
+    """Run every rule of the set (or those of the check `kinds` only), in its order, into the report as
+    plain data, shaped and ordered as `Report` (`eligible` unless an error-severity rule failed). Every part
+    is made here from validated inputs, so the route encodes it as it is (`report_json`) instead of building
+    models to encode."""
     results = []
     eligible = True
     lang, templates = message_language(language)  # resolved once per report, not per message
-    for code, severity, run, params in rule_set.runnable():
+    for rule, (code, severity, run, params) in zip(rule_set.rules, rule_set.runnable(), strict=True):
+        if kinds is not None and rule.kind not in kinds:
+            continue
         passed, messages, facts = run(params, ctx)
         if not passed and severity == "error":
             eligible = False

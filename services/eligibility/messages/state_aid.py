@@ -59,6 +59,20 @@ STATE_AID_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{partner}: amounts in {currency} cannot be expressed in {cap_currency}; the programme has no fixed "
         "exchange rate for {currency}.",
     },
+    "deminimis.rate-missing": {
+        "sv": "{partner}: belopp i {currency} kan inte räknas om till euro för {month}, månaden då stödet beviljas: "
+        "budgettjänsten har ingen växelkurs för {currency} i {month}. En administratör anger den "
+        "(PUT /v1/exchange-rates/{currency}/{month} i budgettjänsten, kommissionens månadskurs) och kontrollen "
+        "görs om.",
+        "nb": "{partner}: beløp i {currency} kan ikke regnes om til euro for {month}, måneden støtten tildeles: "
+        "budsjettjenesten har ingen vekslingskurs for {currency} i {month}. En administrator legger den inn "
+        "(PUT /v1/exchange-rates/{currency}/{month} i budsjettjenesten, kommisjonens månedskurs) og kontrollen "
+        "gjøres på nytt.",
+        "en": "{partner}: amounts in {currency} cannot be expressed in euro for {month}, the month the aid is "
+        "granted in: the budget service has no exchange rate for {currency} in {month}. An administrator sets it "
+        "(PUT /v1/exchange-rates/{currency}/{month} of the budget service, the Commission's monthly rate) and the "
+        "check is made again.",
+    },
     # aid-per-project-cap
     "aidcap.none": {
         "sv": "Ingen partner anger stöd enligt {regulation}.",

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from services.eligibility.engine.rules import evaluate
+from services.eligibility.engine.rules import Rule, RuleSet, evaluate
 from shared.schemas.eligibility import Report, RuleResult
 from tests.harness import auth
 
@@ -164,8 +164,8 @@ def test_a_partner_that_is_not_an_undertaking_is_not_counted() -> None:
     )
 
 
-def test_an_amount_without_a_rate_to_eur_fails_naming_the_currency() -> None:
-    app = gron(as_of="2025-03-01")
+def _swedish_company(app: dict[str, Any], declared: list[Any] | None = None) -> dict[str, Any]:
+    """Grön industriväxt whose Swedish partner is a company budgeting in SEK, declaring de minimis aid."""
     swedish = app["partners"][0]
     swedish.update(
         budget=[{"category": "staff", "amount": m("1000000.00", "SEK")}],
@@ -173,13 +173,65 @@ def test_an_amount_without_a_rate_to_eur_fails_naming_the_currency() -> None:
             {"source": "ERDF", "amount": m("650000.00", "SEK")},
             {"source": "own-private", "amount": m("350000.00", "SEK")},
         ],
-        state_aid={"economic_activity": True, "regime": "de-minimis"},
+        state_aid={"economic_activity": True, "regime": "de-minimis", "previous_de_minimis": declared or []},
     )
-    r = result(run(app), "de-minimis-2023-2831")
+    return app
+
+
+def _old(rule_set: RuleSet) -> RuleSet:
+    """The rule set as stored before `conversion` existed (its rules' parameters without it)."""
+    rules = tuple(
+        Rule(
+            code=r.code,
+            kind=r.kind,
+            severity=r.severity,
+            params={k: v for k, v in r.params.items() if k != "conversion"},
+        )
+        for r in rule_set.rules
+    )
+    return RuleSet(id=rule_set.id, version=rule_set.version, programme=rule_set.programme, call_id=None, rules=rules)
+
+
+def test_an_amount_without_a_rate_of_its_month_fails_naming_the_month_and_how_an_admin_sets_it() -> None:
+    r = result(run(_swedish_company(gron(as_of="2025-03-01"))), "de-minimis-2023-2831")
     assert r.passed is False
     assert r.message.startswith(
-        "Region Värmland: amounts in SEK cannot be expressed in EUR; the programme has no fixed exchange rate for SEK."
+        "Region Värmland: amounts in SEK cannot be expressed in euro for 2025-03, the month the aid is granted in: "
+        "the budget service has no exchange rate for SEK in 2025-03. An administrator sets it "
+        "(PUT /v1/exchange-rates/SEK/2025-03 of the budget service"
     )
+    # A version stored before the monthly conversion keeps its old answer (old reports reproduce).
+    old = result(
+        evaluate(_old(seeded_rule_set(SE_NO)), context(_swedish_company(gron(as_of="2025-03-01"))), "en"),
+        "de-minimis-2023-2831",
+    )
+    assert old.message.startswith("Region Värmland: amounts in SEK cannot be expressed in EUR; the programme has no")
+
+
+def test_sek_at_the_monthly_rate_of_each_grant_month() -> None:
+    declared = [{"granted_on": "2024-05-10", "amount": m("1100000.00", "SEK"), "granted_by": "Tillväxtverket"}]
+    app = _swedish_company(gron(as_of="2025-03-01"), declared)
+    app["aid_rates"] = [
+        {"currency": "SEK", "month": "2025-03", "units_per_eur": "11.0000", "source": "monthly"},
+        {"currency": "SEK", "month": "2024-05", "units_per_eur": "11.5000", "source": "monthly"},
+    ]
+    r = result(run(app), "de-minimis-2023-2831")
+    assert r.passed is True, r.message
+    row = r.facts["organisations"][0]
+    # 650,000 SEK / 11.0 = 59,090.91 EUR here; 1,100,000 SEK / 11.5 = 95,652.17 EUR declared.
+    assert (row["this_application"], row["declared"], row["total"]) == ("59090.91", "95652.17", "154743.08")
+    assert r.facts["rates"] == [
+        {"currency": "SEK", "month": "2024-05", "units_per_eur": "11.5000", "source": "monthly"},
+        {"currency": "SEK", "month": "2025-03", "units_per_eur": "11.0000", "source": "monthly"},
+    ]
+
+
+def test_gber_article_20a_amount_of_2023_1315_holds_from_1_july_2023_only() -> None:
+    before = result(run(undertaking(gron(as_of="2023-06-30"), no_state="250000.00", regime="gber-20a")), "gber-20a-cap")
+    assert before.passed is True and before.facts["applies"] is False
+    assert "2023-07-01" in before.message and "2023-06-30" in before.message
+    after = result(run(undertaking(gron(as_of="2023-07-01"), no_state="250000.00", regime="gber-20a")), "gber-20a-cap")
+    assert after.passed is False
 
 
 def test_gber_article_20a_caps_the_aid_per_undertaking_and_project() -> None:
@@ -256,3 +308,13 @@ async def test_the_openapi_example_over_the_ceiling_fails_as_described(eligibili
         k["code"] for k in (await eligibility_client.get("/v1/check-kinds", params={"limit": 100})).json()["items"]
     }
     assert {"de-minimis", "aid-per-project-cap"} <= kinds
+
+
+async def test_a_check_of_the_state_aid_rules_only(eligibility_client: httpx.AsyncClient) -> None:
+    """What the applications service asks at a decision: only the rules of the State-aid kinds run."""
+    app = undertaking(gron(as_of="2025-03-01"), declared=DECLARED)
+    app["granted_aid"] = GRANTED
+    app["rule_kinds"] = ["de-minimis", "aid-per-project-cap"]
+    report = await _check(eligibility_client, app, "sv")
+    assert [r["rule"] for r in report["results"]] == ["de-minimis-2023-2831", "de-minimis-1407-2013", "gber-20a-cap"]
+    assert report["eligible"] is False
