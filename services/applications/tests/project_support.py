@@ -177,3 +177,57 @@ def line(category: str, amount: str, currency: str, n: int, vat: str | None = No
 
 def dec(money: dict[str, str]) -> Decimal:
     return Decimal(money["amount"])
+
+
+async def report_with_lines(
+    client: httpx.AsyncClient, aid: str, partner: int, period: int, lines: list[dict[str, Any]]
+) -> str:
+    """The owner of the partner's side opens its report of `period` and enters `lines`."""
+    who = SVEA if partner == 1 else NILS
+    r = await client.post(
+        f"{P}/{aid}/partner-reports",
+        json={"partner": partner, "period": period, "progress": "work done"},
+        headers={**who, **key()},
+    )
+    assert r.status_code == 201, r.text
+    rid: str = r.json()["id"]
+    for body in lines:
+        r = await client.post(f"{R}/{rid}/lines", json=body, headers={**who, **key()})
+        assert r.status_code == 201, r.text
+    return rid
+
+
+async def submitted(client: httpx.AsyncClient, rid: str, who: dict[str, str]) -> dict[str, Any]:
+    r = await client.post(f"{R}/{rid}/submit", headers={**who, **key()})
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+async def verified(
+    client: httpx.AsyncClient, rid: str, number: int, body: dict[str, Any], who: dict[str, str]
+) -> dict[str, Any]:
+    r = await client.put(f"{R}/{rid}/lines/{number}/verification", json=body, headers=who)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+async def certified_report(
+    client: httpx.AsyncClient, aid: str, partner: int, period: int, lines: list[dict[str, Any]]
+) -> str:
+    """A partner report with `lines`, submitted, every line certified in full by its controller, and the
+    certificate issued by an officer."""
+    owner, controller = (SVEA, KARL) if partner == 1 else (NILS, NORA)
+    rid = await report_with_lines(client, aid, partner, period, lines)
+    await submitted(client, rid, owner)
+    assert (await client.post(f"{R}/{rid}/control", headers={**controller, **key()})).status_code == 200
+    for n, body in enumerate(lines, start=1):
+        amount = Decimal(body["amount"]["amount"]) - Decimal((body.get("vat") or {"amount": "0"})["amount"])
+        await verified(
+            client, rid, n, {"certified": {"amount": str(amount), "currency": body["amount"]["currency"]}}, controller
+        )
+    assert (await client.post(f"{R}/{rid}/control/completion", headers={**controller, **key()})).status_code == 200
+    r = await client.post(f"{R}/{rid}/control/certificate", headers={**OLGA, **key()})
+    assert r.status_code == 200, r.text
+    return rid
