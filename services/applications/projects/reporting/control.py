@@ -1,5 +1,6 @@
-"""First-level control of a partner report (Regulation (EU) 2021/1059 Art. 46: each country's controllers
-verify the expenditure of the partners on its territory).
+"""First-level control of a partner report: each country's controllers verify the expenditure of the
+partners on its territory (the management verifications of Regulation (EU) 2021/1059 Art. 46 as we read
+it — not checked against the article's text here; the two sides' practice is docs/after-approval.md's).
 
 - **start**: the partner's assigned controller (role `controller`, its `sub` assigned in the contract);
 - **verify a line**: certified + deducted = declared (amount − non-eligible VAT) in the line's currency; a

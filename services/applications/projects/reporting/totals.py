@@ -11,9 +11,11 @@ never stored — so they cannot drift from the lines (Jems' denormalised totals 
 - Swedish side, once submitted: **certified in EUR** = each currency's certified total converted at the
   rate stored on the report (`shared.money.convert`, one rounding per currency and report). The Commission's
   monthly accounting rate of the month in which the expenditure was submitted to the controller —
-  Regulation (EU) 2021/1059 Art. 39 (text checked: the Interreg regulation's conversion rule for expenditure
-  incurred in a currency other than the euro; the programme's handbooks apply it as "the month in which the
-  report is sent to the control").
+  Regulation (EU) 2021/1059 Art. 39 ("use of the euro"). What was verified: the Interreg regulation's
+  recital on conversion ("the monthly conversion rate … in the month during which the expenditure was
+  submitted for verification") and the Interreg programmes' handbooks for Swedish partners ("the month in
+  which the financial report is sent to the national control", Interreg Nord's projekthandbok); the
+  article's own wording was not retrieved, so its number is the issue's.
 """
 
 from __future__ import annotations
