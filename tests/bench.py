@@ -18,7 +18,8 @@ answers); BENCH_BACKEND=sqlite|postgresql for one. After the loads: no over-comm
 report and the reconciliation agree with what was answered), the RSS of each service (≤ 150 MB), and
 growth (tests/bench_data.py): the budget report at 10³ and 10⁶ ledger entries and the officers'
 application list at 10³ and 10⁵ applications (BENCH_GROWTH=0 skips it; BENCH_GROWTH_LEDGER and
-BENCH_GROWTH_APPLICATIONS set the large sizes).
+BENCH_GROWTH_APPLICATIONS set the large sizes), and a partner report's totals and paged line list at 10³
+and 10⁵ expenditure lines (tests/bench_reports.py; BENCH_REPORTS=0 skips it).
 
 BENCH_PROFILE=1 also records each service path with py-spy while it is loaded once more, and prints
 where the time goes (own time per function; raw stacks and a flame graph under var/bench/).
@@ -554,6 +555,14 @@ def main() -> int:
         from tests.bench_data import growth
 
         got, found, peak = growth()
+        rows += got
+        findings += found
+        for service, mb in peak.items():
+            rss[service] = max(rss.get(service, 0.0), mb)
+    if "postgresql" in backends and os.environ.get("BENCH_REPORTS", "1") == "1":
+        from tests.bench_reports import report_growth
+
+        got, found, peak = report_growth()
         rows += got
         findings += found
         for service, mb in peak.items():

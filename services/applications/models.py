@@ -215,3 +215,7 @@ class Grant(Base):
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 """The messages this service owes the eligibility and budget services (`shared.outbox`)."""
+
+# The project stage's tables live in their own module (this one stays one idea); importing it here puts them
+# on `Base.metadata`, which the migrations are compared with.
+from services.applications.projects import models as _project_models  # noqa: E402,F401

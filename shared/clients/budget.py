@@ -1,5 +1,5 @@
-"""The one client of the budget service's commitments (`POST /v1/commitments`, `…/release`), used by
-applications.
+"""The one client of the budget service's commitments (`POST /v1/commitments`, `…/release`) and claims
+(`POST /v1/claims`, `GET /v1/claims?commitment_id=`), used by applications.
 
 A refusal of a commitment (409: not enough money left on a fund and priority) is the caller's to
 judge, so it is `CommitmentRefused` carrying the budget's reason and facts; every other answer that
@@ -19,11 +19,28 @@ from shared.clients._answers import detail_of, problem_of, segment
 from shared.http import call
 from shared.pagination import Page
 from shared.problems import UpstreamError
-from shared.schemas.budget import BudgetReport, Commitment, CommitmentRequest, ConversionRate, ReleaseRequest
+from shared.schemas.budget import (
+    BudgetReport,
+    Claim,
+    ClaimRequest,
+    Commitment,
+    CommitmentRequest,
+    ConversionRate,
+    ReleaseRequest,
+)
 
 SERVICE = "budget"
 REFUSAL_FACTS = ("fund", "priority", "asked", "available")
 """The fields of the budget's refusal problem that say what was short."""
+
+
+class ClaimConflict(Exception):
+    """The budget holds a claim with this business key and other figures (409): a permanent failure, never
+    retried — the claim's figures are the report's, so a second set means a bug to look at."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class CommitmentRefused(Exception):
@@ -151,3 +168,52 @@ class BudgetClient:
             f"the budget service answered {response.status_code} to a release: {detail_of(response)}",
             service=SERVICE,
         )
+
+    async def claim(self, request: ClaimRequest, *, bearer: str, idempotency_key: str) -> Claim:
+        """Submit a claim (201 new, 200 the existing one of the same key and figures); 409 (the key holds other
+        figures) is `ClaimConflict`, anything else unusable an `UpstreamError`."""
+        response = await call(
+            self.client,
+            SERVICE,
+            "POST",
+            "/v1/claims",
+            json=request.model_dump(mode="json"),
+            headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
+        )
+        if response.status_code == 409:
+            raise ClaimConflict(detail_of(response))
+        if response.status_code not in (200, 201):
+            raise UpstreamError(
+                f"the budget service answered {response.status_code} to a claim: {detail_of(response)}",
+                service=SERVICE,
+            )
+        try:
+            return Claim.model_validate(response.json())
+        except (ValueError, ValidationError):
+            raise UpstreamError(
+                "the budget service answered a claim this service cannot read", service=SERVICE
+            ) from None
+
+    async def claims(self, commitment_id: str, *, bearer: str) -> list[Claim]:
+        """Every claim on a commitment (all pages, `GET /v1/claims?commitment_id=`)."""
+        out: list[Claim] = []
+        params: dict[str, str | int] = {"commitment_id": commitment_id, "limit": 500}
+        while True:
+            response = await call(
+                self.client, SERVICE, "GET", "/v1/claims", params=params, headers={"Authorization": f"Bearer {bearer}"}
+            )
+            if response.status_code != 200:
+                raise UpstreamError(
+                    f"the budget service answered {response.status_code} for the claims: {detail_of(response)}",
+                    service=SERVICE,
+                )
+            try:
+                page = Page[Claim].model_validate(response.json())
+            except (ValueError, ValidationError):
+                raise UpstreamError(
+                    "the budget service answered claims this service cannot read", service=SERVICE
+                ) from None
+            out.extend(page.items)
+            if not page.next_cursor:
+                return out
+            params = {**params, "cursor": page.next_cursor}

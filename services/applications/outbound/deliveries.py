@@ -7,6 +7,10 @@
   application version, whoever asks). Accepted: `commitment_status` active and the id recorded.
   Refused (409, no room): the application goes back to `eligible` with the budget's reason.
 - `budget.release` → `POST /v1/commitments/{id}/release` of all that remains (unpaid); released.
+- `budget.claim` → `POST /v1/claims` (a verified project report's claim on one fund, its business key
+  `project-report:<report>:<fund>` as the claim's `key` and Idempotency-Key): the claim id is recorded on
+  the project report's claim (`submitted`). The budget's 409 (the key holds other figures) is permanent:
+  recorded as `refused` with the budget's reason, never retried.
 
 `send` only reads (short sessions) and calls; `settle` is the local effect, in the transaction that marks
 the message done. A transient failure (an upstream down, 5xx, an answer it cannot read, a refusal that an
@@ -27,16 +31,17 @@ from services.applications import repository as repo
 from services.applications.config import Settings
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
+from services.applications.projects import repository as project_repo
 from services.applications.workflow.commitment import CommitmentEvent, move_commitment
 from services.applications.workflow.moves import transition
 from services.applications.workflow.submission import assess
 from services.applications.workflow.transitions import Action, Status
-from shared.clients.budget import CommitmentRefused
+from shared.clients.budget import ClaimConflict, CommitmentRefused
 from shared.clock import Clock
 from shared.db import Database
 from shared.outbox import Handler, Message, Retry
 from shared.schemas.applications import ApplicationContent
-from shared.schemas.budget import Commitment, CommitmentLineIn, CommitmentRequest
+from shared.schemas.budget import Claim, ClaimRequest, Commitment, CommitmentLineIn, CommitmentRequest
 from shared.schemas.eligibility import Report
 
 SYSTEM_BUDGET = "system:budget"
@@ -146,12 +151,40 @@ class Release:
         return "delivered"
 
 
+@dataclass
+class SendClaim:
+    up: Upstreams
+    settings: Settings
+
+    async def send(self, message: Message) -> Claim | ClaimConflict:
+        request = ClaimRequest.model_validate(message.payload)
+        try:
+            return await self.up.budget.claim(
+                request, bearer=service_bearer(self.settings), idempotency_key=message.key
+            )
+        except ClaimConflict as conflict:
+            return conflict
+
+    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
+        claim = await project_repo.claim_by_key(session, message.key)
+        if claim is None:
+            return "gone"
+        if isinstance(result, ClaimConflict):
+            claim.state, claim.detail = "refused", result.detail
+            await session.flush()
+            return "refused"
+        claim.state, claim.claim_id = "submitted", str(result.id)
+        await session.flush()
+        return "delivered"
+
+
 def handlers(db: Database, up: Upstreams, settings: Settings, clock: Clock) -> dict[str, Handler]:
     """The one registry of message kinds: what the relay does with each (`kinds.MessageKind`)."""
     registry: dict[str, Handler] = {
         MessageKind.ASSESS: Assess(db, up, clock),
         MessageKind.COMMIT: Commit(db, up, settings, clock),
         MessageKind.RELEASE: Release(db, up, settings),
+        MessageKind.CLAIM: SendClaim(up, settings),
     }
     missing = set(MessageKind) - set(registry)
     if missing:

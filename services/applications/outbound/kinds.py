@@ -13,3 +13,6 @@ class MessageKind(StrEnum):
     """An approval owes the budget its commitment (`POST /v1/commitments`)."""
     RELEASE = "budget.release"
     """A termination, closure or revert owes the release of what was not paid."""
+    CLAIM = "budget.claim"
+    """A verified project report owes the budget its claim on one fund (`POST /v1/claims`), business key
+    `project-report:<report>:<fund>`."""

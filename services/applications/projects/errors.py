@@ -1,0 +1,85 @@
+"""The project stage's problem types (RFC 9457), each with its status and slug."""
+
+from __future__ import annotations
+
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class ProjectNotFound(NotFound):
+    """No such project (an approved application), or not one the caller may see (never tells which)."""
+
+    slug, title = "project-not-found", "No such project"
+
+
+class PartnerReportNotFound(NotFound):
+    """No such partner report, or not one the caller may see: a controller sees only its partners'."""
+
+    slug, title = "partner-report-not-found", "No such partner report"
+
+
+class ProjectReportNotFound(NotFound):
+    slug, title = "project-report-not-found", "No such project report"
+
+
+class LineNotFound(NotFound):
+    slug, title = "expenditure-line-not-found", "No such expenditure line in the report"
+
+
+class ControllerNotFound(NotFound):
+    slug, title = "controller-not-found", "No such controller in the programme"
+
+
+class StatusDoesNotAllow(Conflict):
+    slug, title = "project-status-does-not-allow", "The status does not allow this"
+
+
+class NotApproved(Conflict):
+    slug, title = "not-approved", "Only an approved application with an accepted commitment becomes a project"
+
+
+class ContractIncomplete(Conflict):
+    slug, title = "contract-incomplete", "The contract data is incomplete"
+
+
+class ConditionsOpen(Conflict):
+    slug, title = "conditions-not-fulfilled", "Conditions of the committee's approval are not fulfilled"
+
+
+class ControlIncomplete(Conflict):
+    slug, title = "control-incomplete", "Not every expenditure line is verified"
+
+
+class ReportsNotCertified(Conflict):
+    slug, title = "partner-reports-not-certified", "The project report needs certified partner reports"
+
+
+class FinalReportMissing(Conflict):
+    slug, title = "final-report-not-verified", "The final period's project report is not verified"
+
+
+class ExchangeRateMissing(Conflict):
+    slug, title = "exchange-rate-missing", "The budget has no exchange rate for the month of the submission"
+
+
+class AlreadyExists(Conflict):
+    slug, title = "already-exists", "It exists already"
+
+
+class ReportIncluded(Conflict):
+    slug, title = "partner-report-included", "The partner report is included in a project report"
+
+
+class InvalidProjectData(Unprocessable):
+    slug, title = "invalid-project-data", "The data is not valid"
+
+
+class NotOwner(Forbidden):
+    slug, title = "not-project-owner", "Only the project owner of that side may do this"
+
+
+class FourEyes(Forbidden):
+    slug, title = "four-eyes", "A second person must do this"
+
+
+class NotController(Forbidden):
+    slug, title = "not-the-controller", "Only the partner's assigned controller may do this"

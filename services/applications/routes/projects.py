@@ -1,0 +1,156 @@
+"""Tag `projects`: the project after the decision — the staff's list (and CSV) without personal data, one
+project, its contract data and contracting, its history, its claims as the budget holds them, its closure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header
+from fastapi.responses import JSONResponse, Response
+
+from services.applications.projects import contracting, reads
+from services.applications.projects.schemas import (
+    ClosureRequest,
+    ContractRequest,
+    ProjectEventOut,
+    ProjectOut,
+    ProjectSummary,
+)
+from services.applications.projects.texts import language_of
+from services.applications.routes.dependencies import ApplicationId, AppSettings, Db, Up, WakeRelay
+from shared.app import DbSession
+from shared.auth import CurrentPrincipal, Staff
+from shared.clock import Now
+from shared.idempotency import Idempotency
+from shared.pagination import Page, Paging
+from shared.problems import problem_responses
+from shared.schemas.budget import Claim
+
+TAG = {
+    "name": "projects",
+    "description": "Approved applications as projects: contract data, contracting, history, claims, closure",
+}
+router = APIRouter(prefix="/v1", tags=[TAG["name"]])
+Language = Annotated[str | None, Header(alias="Accept-Language", description="sv, nb or en: the language of refusals")]
+
+
+@router.get("/projects", response_model=Page[ProjectSummary], responses=problem_responses(401, 403, 422))
+async def list_projects(session: DbSession, principal: Staff, params: Paging) -> Page[ProjectSummary]:
+    """Staff: every project (approved application) by id, with its contract status and dates. Never the
+    owners' contacts or bank accounts."""
+    return await reads.page(session, params)
+
+
+@router.get(
+    "/projects.csv",
+    response_class=Response,
+    responses={**problem_responses(401, 403), 200: {"content": {"text/csv": {}}, "description": "The list as CSV"}},
+)
+async def projects_csv(session: DbSession, principal: Staff) -> Response:
+    """The list as CSV (spreadsheet-safe cells): the list's columns only, never personal data."""
+    return Response(await reads.csv(session), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/projects/{application_id}", response_model=ProjectOut, responses=problem_responses(401, 404))
+async def get_project(
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, now: Now
+) -> ProjectOut:
+    """One project: baseline, dates, periods, partners with their controllers, the co-financing rates per
+    fund, and — for its owners, its controllers, finance and officers only — the owners' contacts and bank
+    accounts (`owners`, null for anyone else)."""
+    return await reads.read(session, principal, str(application_id), now=now)
+
+
+@router.put(
+    "/projects/{application_id}/contract",
+    response_model=ProjectOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def put_contract(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: Annotated[ContractRequest, Body()],
+    now: Now,
+) -> ProjectOut:
+    """An officer records the contract data (replacing what was recorded; incomplete data is kept and named
+    at contracting). 422 for a period list that is not numbered in order or has not exactly one final period
+    (the last), an IBAN whose check digits fail, a Norwegian account number whose MOD11 digit fails, or a
+    controller not registered for the partner's country."""
+    return await contracting.put_contract(session, principal, str(application_id), body, now=now)
+
+
+@router.post(
+    "/projects/{application_id}/contracting",
+    response_model=ProjectOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def set_contracted(
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    now: Now,
+    accept_language: Language = None,
+) -> JSONResponse:
+    """An officer sets the project `contracted`: 409 `not-approved` unless approved with the budget's
+    commitment accepted, `conditions-not-fulfilled` naming each open condition of the committee, or
+    `contract-incomplete` naming every missing item (`missing`). The approved version is the baseline."""
+    language = language_of(accept_language)
+    return await idempotent(
+        work=lambda: contracting.set_contracted(
+            idempotent.session, principal, str(application_id), now=now, language=language
+        )
+    )
+
+
+@router.get(
+    "/projects/{application_id}/history",
+    response_model=Page[ProjectEventOut],
+    responses=problem_responses(401, 404, 422),
+)
+async def project_history(
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging, now: Now
+) -> Page[ProjectEventOut]:
+    """Every step of the project: contract data, contracting, reports, control, reopenings (with their
+    reasons), verifications and the claims they owed, closure. Never personal data."""
+    return await reads.history(session, principal, str(application_id), params, now=now)
+
+
+@router.get("/projects/{application_id}/claims", response_model=list[Claim], responses=problem_responses(401, 404, 503))
+async def project_claims(
+    db: Db, up: Up, settings: AppSettings, principal: CurrentPrincipal, application_id: ApplicationId, now: Now
+) -> list[Claim]:
+    """The project's claims as the budget holds them (submitted, authorised, paid); 503 when the budget
+    cannot answer."""
+    return await reads.claims(db, up, settings, principal, str(application_id), now=now)
+
+
+@router.post(
+    "/projects/{application_id}/closure",
+    response_model=ProjectOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def close_project(
+    idempotent: Idempotency,
+    wake: WakeRelay,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    now: Now,
+    body: Annotated[ClosureRequest | None, Body()] = None,
+    accept_language: Language = None,
+) -> JSONResponse:
+    """An officer closes the project once the final period's project report is verified (409
+    `final-report-not-verified` before): the application is `closed` and the rest of its commitment is
+    released through the outbox (the budget releases committed − released − paid)."""
+    language = language_of(accept_language)
+    return await idempotent(
+        work=lambda: contracting.close(
+            idempotent.session,
+            principal,
+            str(application_id),
+            body.reason if body else None,
+            now=now,
+            wake=wake,
+            language=language,
+        )
+    )
