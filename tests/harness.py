@@ -123,6 +123,28 @@ def fresh_database(backend: str, service: str, tmp: Path) -> Iterator[str]:
         drop()
 
 
+_EMPTY_POSTGRES = """
+DO $$
+DECLARE s record;
+BEGIN
+  IF current_setting('is_superuser') = 'on' THEN
+    PERFORM set_config('session_replication_role', 'replica', true);
+    {deletes}
+  ELSE
+    TRUNCATE {tables} RESTART IDENTITY CASCADE;
+  END IF;
+  FOR s IN SELECT schemaname, sequencename FROM pg_sequences
+           WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+  END LOOP;
+END $$
+"""
+"""Every row of the tables gone and their sequences restarted, as `TRUNCATE ... RESTART IDENTITY CASCADE`, in one
+round trip. As a superuser (the test server's `postgres`) by DELETEs with triggers and foreign keys off for the
+transaction (`session_replication_role`): a TRUNCATE gives each table new files, about 0.1 s for ten small
+tables on every test, a DELETE of their few rows a few milliseconds."""
+
+
 async def empty_all_tables(url: str, md: MetaData) -> None:
     """Remove every row (not the schema), children before parents."""
     engine = create_engine(url)
@@ -132,8 +154,9 @@ async def empty_all_tables(url: str, md: MetaData) -> None:
             if not tables:
                 return
             if conn.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{t}"' for t in tables)
-                await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                quoted = [f'"{t}"' for t in tables]
+                deletes = " ".join(f"DELETE FROM {t};" for t in quoted)
+                await conn.execute(text(_EMPTY_POSTGRES.format(deletes=deletes, tables=", ".join(quoted))))
             else:
                 for t in tables:
                     await conn.execute(text(f'DELETE FROM "{t}"'))
