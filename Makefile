@@ -7,13 +7,17 @@ SERVICES := catalogue applications eligibility budget
 ROLE ?= applicant
 SUB  ?= dev-user
 PYTEST_ARGS ?=
+# `make test` runs the suite in TEST_WORKERS parallel processes (pytest-xdist; `auto`: one per core, 0: none),
+# the tests of one stack of service processes kept in one worker (tests/harness.py).
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: help venv run stop test test-sqlite lint format token migrate load-data bench compose-config deploy-check clean
+.PHONY: help venv promtool run stop test test-sqlite lint format token migrate load-data bench compose-config deploy-check clean
 
 help:
 	@echo "make run            start the four services on SQLite with the reference data loaded (pids in var/run.pids)"
 	@echo "make stop           stop what 'make run' started, by its recorded process ids"
-	@echo "make test           run the test suite (SQLite, and PostgreSQL when it answers)"
+	@echo "make test           run the test suite (SQLite, and PostgreSQL when it answers), TEST_WORKERS=auto processes"
 	@echo "make test-sqlite    run the test suite on SQLite only"
 	@echo "make lint           ruff + mypy"
 	@echo "make format         ruff fix + format"
@@ -25,6 +29,7 @@ help:
 	@echo "make deploy-check   validate deploy/ offline: k8s manifests, compose, Dockerfile, alerts, dashboard"
 	@echo "make clean          remove var/ (local databases) and tool caches"
 	@echo "make venv           create .venv and install the project with its dev tools"
+	@echo "make promtool       put promtool in .venv/bin for tests/deploy (Debian's prometheus package; apt, root on a fresh machine)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +49,10 @@ $(BUILT): $(STAMP) shared/compiled.py $(ELIGIBILITY_MODULES)
 
 venv: $(BUILT)
 
+# Prometheus's promtool for tests/deploy (from Debian's `prometheus` package, the binary only; .ci/run calls it).
+promtool: $(STAMP)
+	bash deploy/install-promtool.sh $(BIN)/promtool
+
 run: $(BUILT)
 	@bash deploy/run-local.sh
 
@@ -51,10 +60,10 @@ stop:
 	@bash deploy/stop-local.sh
 
 test: $(BUILT)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-sqlite: $(BUILT)
-	$(BIN)/pytest -k 'not postgresql' $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) -k 'not postgresql' $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,6 +7,10 @@ are, and the source stays the truth: without a C compiler or mypyc they run as P
 - `python -m shared.compiled [--config-file FILE]` builds them in place, next to their sources: in the
   checkout (`make venv`, again whenever one of them changes), and in the image's source tree before the
   project is installed with its extensions (deploy/Dockerfile; `*.so` is package data).
+- The extensions built are kept in a cache (`~/.cache/interreg-backend/mypyc/<key>`, `$XDG_CACHE_HOME` if set),
+  the key a hash of everything the build reads (the modules' sources, mypy's configuration, the Python and mypy
+  versions): a fresh clone or venv of the same sources on the same machine copies them instead of compiling
+  for a minute (`--no-cache` compiles all the same).
 - `check_fresh()` (on importing `services.eligibility`) refuses an extension older than its source, which
   the interpreter would otherwise import in its place, running the code as it was before an edit.
 """
@@ -15,7 +19,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import hashlib
 import importlib.machinery
+import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -111,10 +119,60 @@ def clean(root: Path = ROOT) -> None:
         group.with_name(group.name + suffix).unlink(missing_ok=True)
 
 
-def build(config_file: Path | None = None) -> None:
-    """Compile `MODULES` in place with mypyc (its C sources and objects in `build/`, removed after). What was
-    compiled before is removed first, so that a failed build leaves the sources to run, not old extensions."""
+def cache_dir(config_file: Path | None) -> Path:
+    """Where the extensions of this build are cached: named by a hash of what the build reads."""
+    key = hashlib.sha256()
+    try:
+        mypy = importlib.metadata.version("mypy")
+    except importlib.metadata.PackageNotFoundError:
+        mypy = "none"  # the build itself then fails, saying so
+    for part in (sys.version, mypy, _SETUP, GROUP, *MODULES):
+        key.update(part.encode() + b"\0")
+    for path in [*(source(m) for m in MODULES), *([config_file] if config_file is not None else [])]:
+        key.update(path.read_bytes() + b"\0")
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return home / "interreg-backend" / "mypyc" / key.hexdigest()[:32]
+
+
+def built_files(root: Path = ROOT) -> list[Path]:
+    """The extensions a build leaves in `root`: one per module, and their group's."""
+    group = root.joinpath(*f"{GROUP}__mypyc".split("."))
+    found = [e for m in MODULES for e in _extensions(m, root)]
+    return found + [
+        p for s in importlib.machinery.EXTENSION_SUFFIXES if (p := group.with_name(group.name + s)).exists()
+    ]
+
+
+def from_cache(cached: Path) -> bool:
+    """Copy the extensions of an earlier identical build into place (new files, so newer than the sources)."""
+    files = [p for p in cached.rglob("*") if p.is_file()] if cached.is_dir() else []
+    if len(files) != len(MODULES) + 1:
+        return False
+    for path in files:
+        shutil.copyfile(path, ROOT / path.relative_to(cached))
+    return True
+
+
+def to_cache(cached: Path) -> None:
+    partial = cached.with_name(cached.name + f".{os.getpid()}")
+    for path in built_files():
+        target = partial / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    try:
+        partial.rename(cached)  # whole or not at all, even with two builds at once
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def build(config_file: Path | None = None, *, cache: bool = True) -> bool:
+    """Compile `MODULES` in place with mypyc (its C sources and objects in `build/`, removed after), or copy
+    the extensions of an identical earlier build from the cache. What was compiled before is removed first,
+    so that a failed build leaves the sources to run, not old extensions. True if they came from the cache."""
     clean()
+    cached = cache_dir(config_file)
+    if cache and from_cache(cached):
+        return True
     paths = [str(source(m).relative_to(ROOT)) for m in MODULES]
     options = ["--config-file", str(config_file)] if config_file is not None else []
     try:
@@ -129,20 +187,25 @@ def build(config_file: Path | None = None) -> None:
         raise
     finally:
         shutil.rmtree(ROOT / "build", ignore_errors=True)
+    if cache:
+        with contextlib.suppress(OSError):  # no cache (a read-only home): the build stands all the same
+            to_cache(cached)
+    return False
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.compiled", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config-file", type=Path, help="mypy's configuration (default: pyproject.toml beside)")
+    parser.add_argument("--no-cache", action="store_true", help="compile even if an identical build is cached")
     options = parser.parse_args()
     config = options.config_file or (ROOT / "pyproject.toml" if (ROOT / "pyproject.toml").exists() else None)
     try:
-        build(config)
+        how = f"copied from the cache {cache_dir(config)}" if build(config, cache=not options.no_cache) else "compiled"
     except subprocess.CalledProcessError as exc:
         sys.exit(f"mypyc failed (exit status {exc.returncode}, its messages above): the rule engine runs as Python")
     except OSError as exc:
         sys.exit(f"mypyc could not run ({exc}): the rule engine runs as Python")
-    print(f"compiled {len(MODULES)} modules with mypyc in {ROOT}")
+    print(f"{len(MODULES)} modules built with mypyc in {ROOT}: {how}")
 
 
 if __name__ == "__main__":

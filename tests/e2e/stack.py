@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from tests.harness import _admin, _with_database, auth, postgres_admin_url
+from tests.harness import _admin, _with_database, auth, postgres_admin_url, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_PROGRAMME = "interreg-se-no-2021-2027"
@@ -73,7 +73,7 @@ class Stack:
     def _database_url(self, service: str) -> str:
         if self.backend == "sqlite":
             return f"sqlite+aiosqlite:///{self.workdir / (service + '.db')}"
-        name = f"e2e_{service}_{uuid.uuid4().hex[:8]}"
+        name = f"e2e_{service}_{worker()}{uuid.uuid4().hex[:8]}"
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
         self.databases.append(name)
         return _with_database(postgres_admin_url(), name)
