@@ -50,7 +50,15 @@ def _held(c: Commitment) -> Lines:
 
 
 def _remaining(c: Commitment) -> Decimal:
-    return sum((ln.amount_programme.amount - ln.released.amount - ln.paid.amount for ln in c.lines), Decimal(0))
+    """What stays committed beyond what is released, paid and held by unpaid payment claims (a closed
+    project's claims submitted before its closure stay payable: the release leaves their money)."""
+    return sum(
+        (
+            ln.amount_programme.amount - ln.released.amount - ln.paid.amount - (ln.held.amount if ln.held else 0)
+            for ln in c.lines
+        ),
+        Decimal(0),
+    )
 
 
 async def _expected(session: AsyncSession, application_id: str, version: int) -> Lines:
