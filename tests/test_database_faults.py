@@ -91,10 +91,15 @@ async def test_catalogue_answers_503_when_its_database_is_gone(
 
 @pytest.mark.parametrize("database", ["refused", "silent"])
 async def test_applications_draft_write_answers_503_when_its_database_is_gone(
-    request: pytest.FixtureRequest, database: str
+    request: pytest.FixtureRequest, database: str, catalogue_app: FastAPI
 ) -> None:
+    """The catalogue answers (a draft names a programme and call it has); the applications database does not."""
     url = request.getfixturevalue(f"{database}_url")
-    app = applications_app(ApplicationsSettings(database_url=url, database_connect_timeout_seconds=0.5))
+    catalogue = catalogue_app
+    app = applications_app(
+        ApplicationsSettings(database_url=url, database_connect_timeout_seconds=0.5, catalogue_url="http://catalogue"),
+        transports={"catalogue": httpx.ASGITransport(catalogue)},
+    )
     async for client in _client(app):
         async with asyncio.timeout(HANG_GUARD):
             response = await client.post(

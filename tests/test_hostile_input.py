@@ -111,6 +111,28 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
         },
         "applications": {
             ("POST", "/v1/applications"): Write(ALICE, gron()),
+            ("POST", "/v1/partner-reports/{report_id}/lines"): Write(
+                ALICE,
+                {
+                    "category": "travel-accommodation",
+                    "invoice_number": "F-2025-0412",
+                    "invoice_date": "2025-09-03",
+                    "payment_date": "2025-09-20",
+                    "supplier": "SJ AB",
+                    "description": "Train Karlstad–Kongsvinger",
+                    "amount": {"amount": "1250.00", "currency": "SEK"},
+                    "vat": {"amount": "75.00", "currency": "SEK"},
+                },
+            ),
+            ("PUT", "/v1/partner-reports/{report_id}/lines/{number}/verification"): Write(
+                ADMIN,
+                {
+                    "certified": {"amount": "1000.00", "currency": "SEK"},
+                    "deducted": {"amount": "175.00", "currency": "SEK"},
+                    "typology": "missing-supporting-documents",
+                    "comment": "no boarding pass",
+                },
+            ),
             ("PUT", "/v1/applications/{application_id}"): Write(ALICE, gron()),
             ("POST", "/v1/applications/{application_id}/decision"): Write(
                 OLGA, {"decision": "rejected", "reason": "Not secured"}
@@ -182,6 +204,7 @@ class World:
             message_id=1,
             rule_set_id=PROGRAMME,
             version=1,
+            report_id="6f1d2c3b-0000-4000-8000-000000000001",  # no such report: its writes are 404 or 422
             **self.ids,
         )
 

@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from services.applications.tests.helpers import ALICE, OLGA, create, gron, key, open_call
+from services.applications.tests.helpers import ALICE, OLGA, create, gron, key, on_reserve, open_call
 from shared.http import make_client
 from shared.logs import JSONLogFormatter, LineHandler, configure_logging
 from shared.observability import (
@@ -140,7 +140,8 @@ async def journey(
     aid = (await create(applications_client, gron(call_id)))["id"]
     steps = []
     # The submission: applications asks the catalogue (the call) and eligibility, which asks the catalogue.
-    # The decision: applications asks the catalogue and commits the money with the budget.
+    # The decision: applications asks the catalogue, runs the State-aid rules again at the decision with
+    # eligibility, and commits the money with the budget.
     for name, who, body, status, services in (
         ("submit", ALICE, None, "eligible", {"applications", "catalogue", "eligibility"}),
         (
@@ -148,9 +149,11 @@ async def journey(
             OLGA,
             {"decision": "approved", "reason": "Approved."},
             "approved",
-            {"applications", "catalogue", "budget"},
+            {"applications", "catalogue", "eligibility", "budget"},
         ),
     ):
+        if name == "decision":  # the committee puts it on the reserve list; an officer then approves it alone
+            await on_reserve(applications_client, aid)
         trace_id, parent = traceparent()
         request_id = f"{name}-{uuid.uuid4().hex[:8]}"
         headers = {**who, **key(), "X-Request-ID": request_id, "traceparent": parent}

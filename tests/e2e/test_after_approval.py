@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.e2e import committee
 from tests.e2e.stack import STACK_PROGRAMME as PROGRAMME
 from tests.e2e.stack import Stack, settled
 from tests.harness import auth
@@ -298,7 +299,7 @@ def test_contract_report_control_claim_pay_close(stack: Stack) -> None:
         settled(f"{api.apps}/v1/applications/{aid}", OFFICER, lambda a: a["status"] != "submitted")["status"]
         == "eligible"
     )
-    api.call("POST", f"/v1/applications/{aid}/decision", OFFICER, json={"decision": "approved"})
+    committee.approve(f"{api.apps}/v1/applications", aid, call["id"])  # the committee decides
     app = settled(f"{api.apps}/v1/applications/{aid}", OFFICER, lambda a: a["commitment_status"] != "pending")
     assert app["commitment_status"] == "active", app
     commitment_id = app["commitment_id"]

@@ -347,7 +347,7 @@ def test_the_budget_killed_during_20_payment_confirmations(stack: Stack) -> None
     budget = stack.url("budget")
     call_id = open_call(stack)
     apps = eligible(stack, call_id, 4, first=400)
-    assert set(burst(approvals(stack, apps), fault_after=10**6, fault=lambda: None)) == {200}
+    assert set(burst(approvals(stack, apps, call_id), fault_after=10**6, fault=lambda: None)) == {200}
     assert_money_agrees(stack, apps, approved=set(apps))
     commitments = [
         httpx.get(f"{budget}/v1/commitments/{get_app(stack, a)['commitment_id']}", headers=ADMIN).json() for a in apps

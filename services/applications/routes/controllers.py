@@ -55,4 +55,5 @@ async def list_controllers(
 async def get_controller(
     session: DbSession, principal: CurrentPrincipal, programme: Programme, sub: Sub
 ) -> ControllerOut:
+    """One controller of the programme by its token subject: name and country (404 when it is not one)."""
     return await controllers.read(session, programme, sub)

@@ -54,6 +54,7 @@ async def create_project_report(
 async def list_project_reports(
     session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, now: Now
 ) -> list[ProjectReportOut]:
+    """The project's reports, one per reporting period, in period order (its owners, officers, finance)."""
     return await project_reports.list_for_project(session, principal, str(application_id), now=now)
 
 
