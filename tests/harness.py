@@ -32,9 +32,9 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pytest
 from sqlalchemy import MetaData, text
@@ -44,6 +44,7 @@ from shared.auth import issue_token
 from shared.db import create_engine, upgrade
 from shared.settings import AuthSettings
 
+T = TypeVar("T")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -111,6 +112,31 @@ def _create_database(backend: str, service: str, tmp: Path) -> tuple[str, Callab
     return _with_database(postgres_admin_url(), name), drop
 
 
+_KEPT: dict[Hashable, Any] = {}
+_ENDS: list[Callable[[], None]] = []
+
+
+def kept(key: Hashable, make: Callable[[], tuple[T, Callable[[], None]]]) -> T:
+    """What `make()` returns (a value and how to end it), made once per test process and ended when its session
+    ends (`pytest_sessionfinish`), whatever pytest does with the fixture that asks for it: pytest ends a
+    session fixture that depends on `backend` whenever the next test runs on the other backend, which a
+    parallel worker's tests do all the time (a serial run orders them by backend). For what costs seconds to
+    make: a migrated database, a stack of service processes. `key` names it (with the backend)."""
+    if key not in _KEPT:
+        value, end = make()
+        _KEPT[key] = value
+        _ENDS.append(end)
+    return cast("T", _KEPT[key])
+
+
+def pytest_sessionfinish() -> None:
+    """End what `kept` made, the last made first."""
+    while _ENDS:
+        with contextlib.suppress(Exception):  # one failed drop must not keep the others
+            _ENDS.pop()()
+    _KEPT.clear()
+
+
 @contextlib.contextmanager
 def fresh_database(backend: str, service: str, tmp: Path) -> Iterator[str]:
     """The URL of a new, empty database of `backend` (a file under `tmp` on SQLite, a throwaway
@@ -168,13 +194,17 @@ def database_fixture(service: str, alembic_ini: Path, md: MetaData) -> tuple[Any
     """Two fixtures: `<service>_migrated_url` (session) and `<service>_database_url` (clean per test)."""
 
     @pytest.fixture(scope="session", name=f"{service}_migrated_url")
-    def _migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-        url, drop = _create_database(backend, service, tmp_path_factory.mktemp(f"{service}-{backend}"))
-        try:
-            upgrade(alembic_ini, url)
-            yield url
-        finally:
-            drop()
+    def _migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+        def make() -> tuple[str, Callable[[], None]]:
+            url, drop = _create_database(backend, service, tmp_path_factory.mktemp(f"{service}-{backend}"))
+            try:
+                upgrade(alembic_ini, url)
+            except BaseException:
+                drop()
+                raise
+            return url, drop
+
+        return kept(("migrated", service, backend), make)
 
     @pytest.fixture(name=f"{service}_database_url")
     def _clean(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:

@@ -18,7 +18,7 @@ import json
 import threading
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ import pytest
 from shared.schemas.examples import gron_industrivaxt
 from tests.e2e import committee
 from tests.e2e.stack import Stack
-from tests.harness import auth, wait_until
+from tests.harness import auth, kept, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -50,14 +50,22 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def stack(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """Started once per test process (`kept`: not again when pytest ends the fixture between two tests of
+    the other backend), stopped when the session ends."""
     if backend != "postgresql":
         pytest.skip("the fault suite runs the services on PostgreSQL (several relays, real locks)")
-    s = Stack(backend=backend, workdir=Path(tmp_path_factory.mktemp("faults")), settings=SETTINGS, log_level="INFO")
-    try:
-        yield s.start()
-    finally:
-        s.stop()
+
+    def start() -> tuple[Stack, Callable[[], None]]:
+        s = Stack(backend=backend, workdir=Path(tmp_path_factory.mktemp("faults")), settings=SETTINGS, log_level="INFO")
+        try:
+            s.start()
+        except BaseException:
+            s.stop()
+            raise
+        return s, s.stop
+
+    return kept(("faults-stack", backend), start)
 
 
 def application(call_id: str, i: int) -> tuple[dict[str, Any], dict[str, Decimal]]:

@@ -26,7 +26,7 @@ from services.budget.sync import Definition, fetch_definitions, sync_all, sync_p
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock
 from shared.db import session_scope
-from tests.harness import database_fixture
+from tests.harness import database_fixture, kept
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
@@ -72,7 +72,8 @@ def budget_catalogue_definitions(catalogue_migrated_url: str) -> list[Definition
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://catalogue") as c:
                 return await fetch_definitions(CatalogueClient(c))
 
-    return asyncio.run(fetch())
+    # Kept per database (`kept`): pytest ends a session fixture whenever the backend of the next test differs.
+    return kept(("budget-definitions", catalogue_migrated_url), lambda: (asyncio.run(fetch()), lambda: None))
 
 
 @pytest.fixture
