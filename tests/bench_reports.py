@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import httpx
 
+from tests.e2e import committee
 from tests.e2e.stack import Stack, settled
 from tests.e2e.test_after_approval import ADMIN, CREATOR, NILS, OFFICER, PROGRAMME, application, contract_body
 from tests.e2e.test_after_approval import key as idem
@@ -55,10 +56,11 @@ def _project_with_report(stack: Stack) -> str:
         out: dict[str, object] = r.json()
         return out
 
-    aid = str(call("POST", "/v1/applications", CREATOR, json=application(stack.open_call("bench-reports")["id"]))["id"])
+    call_id = str(stack.open_call("bench-reports")["id"])
+    aid = str(call("POST", "/v1/applications", CREATOR, json=application(call_id))["id"])
     call("POST", f"/v1/applications/{aid}/submit", CREATOR)
     settled(f"{apps}/v1/applications/{aid}", OFFICER, lambda a: a["status"] != "submitted")
-    call("POST", f"/v1/applications/{aid}/decision", OFFICER, json={"decision": "approved"})
+    committee.approve(f"{apps}/v1/applications", aid, call_id)  # the committee decides
     settled(f"{apps}/v1/applications/{aid}", OFFICER, lambda a: a["commitment_status"] != "pending")
     for sub, country in (("bench-karl", "SE"), ("bench-nora", "NO")):
         call(
