@@ -34,6 +34,7 @@ from services.applications import repository as repo
 from services.applications.assessment.assessors import consolidated
 from services.applications.assessment.scoring import Consolidated, shown
 from services.applications.committee import grants
+from services.applications.committee.conflicts import abstentions, conflicted_of, refuse_if_conflicted
 from services.applications.committee.ranking import ROUNDING, Figures, fits, needs, read_figures, take
 from services.applications.errors import (
     ApplicationNotFound,
@@ -86,13 +87,17 @@ def _order(item: tuple[Application, Consolidated]) -> tuple[bool, object, object
     return (not result.meets_thresholds, -result.total, app.submitted_at, app.id)
 
 
-async def ranking(db: Database, up: Upstreams, call_id: str, *, now: dt.datetime) -> RankingOut:
-    """The call's assessed applications ranked, with the money that would remain after each."""
+async def ranking(
+    db: Database, up: Upstreams, call_id: str, *, now: dt.datetime, viewer: str | None = None
+) -> RankingOut:
+    """The call's assessed applications ranked, with the money that would remain after each; an application
+    whose conflict of interest `viewer` declared shows them no score (`score` null, `conflict_of_interest`)."""
     programme = await _programme_of(up, call_id)
     async with db.sessionmaker() as session:
         apps = await repo.in_call(session, call_id, Status.ELIGIBLE)
         rows = await repo.assessments(session, [a.id for a in apps])
         owing = await repo.owing_commitment(session, programme)
+    withheld = conflicted_of(rows, viewer) if viewer else set()
     scored = [(a, r) for a in apps if (r := consolidated(a, rows[a.id])) is not None]
     scored.sort(key=_order)
     figures = await read_figures(up, programme, [a for a, _ in scored], owing, now=now)
@@ -111,7 +116,8 @@ async def ranking(db: Database, up: Upstreams, call_id: str, *, now: dt.datetime
                 status=app.status,
                 specific_objective=app.specific_objective,
                 priority=figures.priority(app),
-                score=shown(result.total),
+                score=None if app.id in withheld else shown(result.total),
+                conflict_of_interest=app.id in withheld,
                 meets_thresholds=result.meets_thresholds,
                 requested=figures.requested(figures.lines(app)),
                 fits=fit,
@@ -232,6 +238,7 @@ async def record_session(
     apps = {a.id: a for a in await repo.get_many(session, list(plan.revisions), for_update=True)}
     if any(apps[i].revision != r for i, r in plan.revisions.items()):
         raise ConcurrentChange("an application of the session changed while it was being recorded; retry")
+    await refuse_if_conflicted(session, principal.sub, list(apps.values()))
     await take_turns(session, plan.aid)
     row = CommitteeSession(
         id=str(uuid.uuid4()),
@@ -291,6 +298,7 @@ async def record_session(
 async def session_out(session: AsyncSession, row: CommitteeSession) -> SessionOut:
     decisions = await repo.committee_decisions(session, row.id)
     apps = {a.id: a for a in await repo.get_many(session, [d.application_id for d in decisions])}
+    abstained = await abstentions(session, list(apps))
     out = []
     for d in decisions:
         conditions = await repo.conditions(session, d.application_id, session_id=row.id)
@@ -302,6 +310,7 @@ async def session_out(session: AsyncSession, row: CommitteeSession) -> SessionOu
                 reserve_rank=d.reserve_rank,
                 reason=d.reason,
                 conditions=[c.text for c in conditions],
+                abstentions=abstained.get(d.application_id, []),
             )
         )
     return SessionOut(

@@ -55,7 +55,7 @@ async def get_ranking(db: Db, up: Up, principal: Staff, call_id: CallId, now: No
     programme's currency, converted as the budget converts), whether it fits, and what would remain per fund
     of its priority if the list were approved in that order. The figures are the budget's available money
     now, less what approvals still owe it; 503 when the budget or catalogue cannot answer."""
-    return await sessions.ranking(db, up, str(call_id), now=now)
+    return await sessions.ranking(db, up, str(call_id), now=now, viewer=principal.sub)
 
 
 def _location(body: dict[str, Any]) -> dict[str, str]:

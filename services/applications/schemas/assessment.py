@@ -146,7 +146,13 @@ class RankedOut(BaseModel):
     status: str
     specific_objective: str
     priority: str
-    score: ExactDecimal | None = Field(description="Consolidated total, shown to two decimals")
+    score: ExactDecimal | None = Field(
+        description="Consolidated total, shown to two decimals; null to an assessor who declared a conflict of "
+        "interest with a partner of the application"
+    )
+    conflict_of_interest: bool = Field(
+        default=False, description="The caller declared a conflict of interest with a partner: the score is withheld"
+    )
     meets_thresholds: bool
     requested: list[RequestedLine]
     fits: bool = Field(description="Approved in this order, the money of every fund is there")
@@ -232,6 +238,10 @@ class SessionDecisionOut(BaseModel):
     reserve_rank: int | None
     reason: str | None
     conditions: list[str]
+    abstentions: list[str] = Field(
+        default_factory=list,
+        description="Assessors who declared a conflict of interest with a partner: they abstain on this application",
+    )
 
 
 class SessionOut(BaseModel):

@@ -28,6 +28,7 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
+from services.applications.committee.conflicts import refuse_if_conflicted
 from services.applications.errors import InvalidApplication, RevertPeriodOver, VersionNotFound
 from services.applications.intake.content import commitment_lines
 from services.applications.models import Application
@@ -120,6 +121,7 @@ async def decide(
     action = Action.APPROVE if body.decision == "approved" else Action.REJECT
     reason = _reason(body.reason, required=action is Action.REJECT, action=action)
     app = await move(session, principal, application_id, action, at=now, reason=reason)
+    await refuse_if_conflicted(session, principal.sub, [app])
     app.decided_at = now
     if action is Action.APPROVE:
         await owe_commitment(session, app, at=now, wake=wake)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.assessment.assessors import consolidated
 from services.applications.committee import grants
+from services.applications.committee.conflicts import refuse_if_conflicted
 from services.applications.errors import AssessmentIncomplete, BelowThreshold, CommitteeDecides
 from services.applications.models import Application
 from services.applications.outbound.upstreams import Upstreams
@@ -107,6 +108,7 @@ async def approve(
     plan = planned(plan)
     app = await locked(session, plan.application_id, plan.revision, Action.APPROVE)
     role = require_rights(principal, app, Action.APPROVE)
+    await refuse_if_conflicted(session, principal.sub, [app])
     await take_turns(session, plan.aid)
     transition(
         session, app, Action.APPROVE, actor=principal.sub, role=role, at=now, reason=plan.reason, version=app.version
