@@ -11,6 +11,7 @@ tests run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -58,6 +59,23 @@ def applications_clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+@asynccontextmanager
+async def _started(url: str, clock: FixedClock, **reachable: FastAPI) -> AsyncIterator[FastAPI]:
+    """The applications app on `url`, lifespan run: the upstreams named in `reachable` are those apps
+    in-process, every other one unreachable."""
+    transports: dict[str, httpx.AsyncBaseTransport] = {n: _Unreachable() for n in UPSTREAMS}
+    transports.update({n: httpx.ASGITransport(app=a) for n, a in reachable.items()})
+    app = create_app(_settings(url), transports=transports, clock=clock)
+    async with LifespanManager(app, startup_timeout=30):
+        yield app
+
+
+@asynccontextmanager
+async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://applications", timeout=60) as c:
+        yield c
+
+
 @pytest.fixture
 async def applications_app(
     applications_database_url: str,
@@ -68,19 +86,20 @@ async def applications_app(
 ) -> AsyncIterator[FastAPI]:
     """The applications app on a clean database, lifespan run, upstreams = the real apps in-process (the
     budget asks the same catalogue whether a committed call exists)."""
-    upstreams = {"catalogue": catalogue_app, "eligibility": eligibility_app, "budget": budget_live_app}
-    transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(app=a) for n, a in upstreams.items()}
-    app = create_app(_settings(applications_database_url), transports=transports, clock=applications_clock)
-    async with LifespanManager(app, startup_timeout=30):
+    async with _started(
+        applications_database_url,
+        applications_clock,
+        catalogue=catalogue_app,
+        eligibility=eligibility_app,
+        budget=budget_live_app,
+    ) as app:
         yield app
 
 
 @pytest.fixture
 async def applications_client(applications_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An AsyncClient talking to `applications_app` in-process."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(applications_app), base_url="http://applications", timeout=60
-    ) as client:
+    async with _client(applications_app) as client:
         yield client
 
 
@@ -90,18 +109,13 @@ async def applications_drafting_app(
 ) -> AsyncIterator[FastAPI]:
     """The applications app with only the catalogue reachable (a draft names a programme and call it has);
     the eligibility and budget services unreachable."""
-    transports: dict[str, httpx.AsyncBaseTransport] = {n: _Unreachable() for n in UPSTREAMS}
-    transports["catalogue"] = httpx.ASGITransport(app=catalogue_app)
-    app = create_app(_settings(applications_database_url), transports=transports, clock=applications_clock)
-    async with LifespanManager(app, startup_timeout=30):
+    async with _started(applications_database_url, applications_clock, catalogue=catalogue_app) as app:
         yield app
 
 
 @pytest.fixture
 async def applications_drafting_client(applications_drafting_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(applications_drafting_app), base_url="http://applications", timeout=60
-    ) as client:
+    async with _client(applications_drafting_app) as client:
         yield client
 
 
@@ -110,18 +124,11 @@ async def applications_offline_app(
     applications_database_url: str, applications_clock: FixedClock
 ) -> AsyncIterator[FastAPI]:
     """The applications app with every upstream unreachable."""
-    app = create_app(
-        _settings(applications_database_url),
-        transports={n: _Unreachable() for n in UPSTREAMS},
-        clock=applications_clock,
-    )
-    async with LifespanManager(app, startup_timeout=30):
+    async with _started(applications_database_url, applications_clock) as app:
         yield app
 
 
 @pytest.fixture
 async def applications_offline_client(applications_offline_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(applications_offline_app), base_url="http://applications", timeout=60
-    ) as client:
+    async with _client(applications_offline_app) as client:
         yield client
