@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, record, require_owner
 from services.applications.projects.errors import InvalidProjectData, LineNotFound
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.partner_reports import subject, visible_report
 from services.applications.projects.reporting.schemas import ImportResult, LineIn, LineOut
 from services.applications.projects.reporting.totals import flat_options
@@ -111,10 +111,10 @@ async def add(
     errors = check(project, report.partner, report.side, line, "")
     if errors:
         raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
-    number = await repo.last_line_number(session, report.id) + 1
-    await repo.insert_lines(session, [row_of(report.id, number, line)])
+    number = await lines_repo.last_line_number(session, report.id) + 1
+    await lines_repo.insert_lines(session, [row_of(report.id, number, line)])
     report.revision += 1
-    stored = await repo.line(session, report.id, number)
+    stored = await lines_repo.line(session, report.id, number)
     assert stored is not None
     return line_out(stored)
 
@@ -124,7 +124,7 @@ async def page(
 ) -> Page[LineOut]:
     _, report = await visible_report(session, principal, report_id, now=now)
     after = params.after(ByNumber)
-    rows = await repo.lines_page(session, report.id, after=after.number if after else 0, limit=params.limit + 1)
+    rows = await lines_repo.lines_page(session, report.id, after=after.number if after else 0, limit=params.limit + 1)
     out = [line_out(r) for r in rows]
     return paginate(out, params, lambda o: ByNumber(number=o.number))
 
@@ -133,7 +133,7 @@ async def remove(session: AsyncSession, principal: Principal, report_id: str, nu
     project, report = await visible_report(session, principal, report_id, now=now, for_update=True)
     require_owner(project, principal, report.side)
     report_next(report.status, ReportAction.EDIT)
-    if await repo.delete_line(session, report.id, number) == 0:
+    if await lines_repo.delete_line(session, report.id, number) == 0:
         raise LineNotFound(f"the report has no line {number}")
     report.revision += 1
 
@@ -186,8 +186,8 @@ async def import_csv(
     role = require_owner(project, principal, report.side)
     report_next(report.status, ReportAction.EDIT)
     lines = parse_csv(text, project, report.partner, report.side, language)
-    first = await repo.last_line_number(session, report.id) + 1
-    await repo.insert_lines(session, [row_of(report.id, first + k, line) for k, line in enumerate(lines)])
+    first = await lines_repo.last_line_number(session, report.id) + 1
+    await lines_repo.insert_lines(session, [row_of(report.id, first + k, line) for k, line in enumerate(lines)])
     report.revision += 1
     record(
         session,

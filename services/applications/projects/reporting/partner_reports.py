@@ -37,6 +37,7 @@ from services.applications.projects.errors import (
     StatusDoesNotAllow,
 )
 from services.applications.projects.models import PartnerReport, PartnerReportVersion
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.schemas import PartnerReportCreate, PartnerReportOut
 from services.applications.projects.states import ProjectStatus, ReportAction, ReportStatus, report_next
 from services.applications.projects.texts import say
@@ -146,7 +147,7 @@ async def create(
     repo.add(session, report)
     await session.flush()
     carried = await repo.parked_lines(session, project.id, body.partner)
-    await repo.insert_lines(
+    await lines_repo.insert_lines(
         session,
         [
             {
@@ -221,7 +222,7 @@ async def prepare_submit(
         project, report = await visible_report(session, principal, report_id, now=now)
         require_owner(project, principal, report.side)
         report_next(report.status, ReportAction.SUBMIT)
-        currencies = sorted({s.currency for s in await repo.line_sums(session, report.id)})
+        currencies = sorted({s.currency for s in await lines_repo.line_sums(session, report.id)})
         programme, revision = project.app.programme, report.revision
     rates: dict[str, dict[str, str]] = {}
     if report.side == "SE":
@@ -253,7 +254,7 @@ async def submit(
     role = require_owner(project, principal, report.side)
     if report.revision != plan.revision:
         raise ConcurrentChange("the report changed while the submission was prepared; retry")
-    rows = await repo.all_lines(session, report.id)
+    rows = await lines_repo.all_lines(session, report.id)
     report.version += 1
     report.rates = plan.rates if report.side == "SE" else None
     report.submitted_at = now

@@ -239,3 +239,32 @@ class ImportResult(BaseModel):
     imported: int
     first_number: int | None
     last_number: int | None
+
+
+class SumsFigures(BaseModel):
+    lines: int
+    verified_lines: int
+    amount: Money
+    vat: Money
+    certified: Money
+    deducted: Money
+
+
+class SumsDifference(BaseModel):
+    """One category, currency and parked whose kept sums are not the lines' (`kept` or `counted` absent:
+    a row on one side only)."""
+
+    report_id: UUID
+    category: str
+    currency: str
+    parked: bool
+    kept: SumsFigures | None
+    counted: SumsFigures | None
+
+
+class SumsCheck(BaseModel):
+    """The kept sums of the report's lines (what its totals read) against the sums counted from the lines."""
+
+    report_id: UUID
+    consistent: bool
+    differences: list[SumsDifference]

@@ -24,8 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from services.applications.projects.reporting.repository import LineSums
 from services.applications.projects.reporting.schemas import CurrencyTotals, FlatRate
-from services.applications.projects.repository import LineSums
 from shared.money import Money, convert, of_rate
 from shared.schemas.applications import Partner
 
