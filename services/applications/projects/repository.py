@@ -147,6 +147,24 @@ async def parked_lines(session: AsyncSession, application_id: str, partner: int)
     return [r for r in rows if f"{r.report_id}:{r.number}" not in taken]
 
 
+async def reported_options(
+    session: AsyncSession, application_id: str, partner: int, codes: list[str]
+) -> dict[str, int]:
+    """Of `codes`, the options a line of the partner's reports names (not a line parked away: its carried
+    copy counts), each with the period of its report."""
+    stmt = (
+        select(ExpenditureLine.cost_option, PartnerReport.period)
+        .join(PartnerReport, PartnerReport.id == ExpenditureLine.report_id)
+        .where(
+            PartnerReport.application_id == application_id,
+            PartnerReport.partner == partner,
+            ExpenditureLine.cost_option.in_(codes),
+            ExpenditureLine.parked.is_(False),
+        )
+    )
+    return {str(code): int(period) for code, period in (await session.execute(stmt)).all()}
+
+
 async def include(session: AsyncSession, ids: list[str], project_report_id: str) -> None:
     await session.execute(
         update(PartnerReport).where(PartnerReport.id.in_(ids)).values(project_report_id=project_report_id)

@@ -110,6 +110,7 @@ def line_out(row: ExpenditureLine) -> LineOut:
         number=row.number,
         category=row.category,
         cost_option=row.cost_option,
+        units=row.units.normalize() if row.units is not None else None,
         invoice_number=row.invoice_number,
         invoice_date=row.invoice_date,
         payment_date=row.payment_date,

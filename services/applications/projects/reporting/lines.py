@@ -22,22 +22,24 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, record, require_owner
 from services.applications.projects.errors import InvalidProjectData, LineNotFound
 from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.partner_reports import subject, visible_report
 from services.applications.projects.reporting.schemas import ImportResult, LineIn, LineOut
-from services.applications.projects.reporting.totals import flat_options
 from services.applications.projects.states import ReportAction, report_next
 from services.applications.projects.texts import say
 from services.applications.projects.views import line_out
 from shared.auth import Principal
+from shared.money import Money, of_rate
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError
 
 CSV_FIELDS = (
     "category",
     "cost_option",
+    "units",
     "invoice_number",
     "invoice_date",
     "payment_date",
@@ -48,6 +50,7 @@ CSV_FIELDS = (
     "vat",
 )
 REQUIRED_COLUMNS = ("category", "invoice_number", "invoice_date", "supplier", "amount", "currency")
+"""`cost_option` and `units` may be absent from the header: real costs only."""
 MAX_REPORTED_ERRORS = 100
 
 
@@ -55,41 +58,88 @@ class ByNumber(Keyset):
     number: int
 
 
-def check(project: Project, partner: int, side: str, line: LineIn, field: str) -> list[FieldError]:
-    """What the report refuses of a structurally valid line."""
+def priced(project: Project, partner: int, side: str, line: LineIn, field: str) -> tuple[LineIn, list[FieldError]]:
+    """The line with its amount — a lump sum or unit cost computed from the partner's baseline budget —
+    and what the report refuses of it (each problem naming its field)."""
     errors: list[FieldError] = []
-    flats = flat_options(project.partner(partner))
-    if line.category in {o.category for o in flats}:
-        errors.append(
-            FieldError(
-                field=f"{field}category",
-                message=f"{line.category} is a flat rate of the partner's "
-                "baseline: computed from the declared base, never typed",
+
+    def refuse(name: str, message: str) -> None:
+        errors.append(FieldError(field=f"{field}{name}", message=message))
+
+    baseline = project.partner(partner)
+    options = {b.cost_option: b for b in (baseline.budget if baseline else []) if b.cost_option and b.computed}
+    by_category = {b.category: code for code, b in options.items()}
+    chosen = options.get(line.cost_option) if line.cost_option is not None else None
+    if line.cost_option is None:
+        budgeted = by_category.get(line.category)
+        if budgeted is not None and options[budgeted].computed.kind == "flat-rate":  # type: ignore[union-attr]
+            refuse(
+                "category",
+                f"{line.category} is a flat rate of the partner's baseline: computed from the declared base, never typed",
             )
-        )
-    if line.cost_option is not None:
-        baseline = project.partner(partner)
-        known = {b.cost_option: b.computed for b in (baseline.budget if baseline else []) if b.cost_option}
-        computed = known.get(line.cost_option)
-        if computed is None:
-            errors.append(
-                FieldError(
-                    field=f"{field}cost_option", message=f"the partner's baseline has no option {line.cost_option}"
-                )
-            )
-        elif computed.kind == "flat-rate":
-            errors.append(FieldError(field=f"{field}cost_option", message="a flat rate is computed, never typed"))
-    if side == "NO" and line.amount.currency != "NOK":
-        errors.append(FieldError(field=f"{field}amount.currency", message="the Norwegian side reports in NOK"))
-    return errors
+        elif budgeted is not None:
+            refuse("category", f"the baseline budgets {line.category} as the option {budgeted}: name it")
+        if line.units is not None:
+            refuse("units", "only a unit-cost line has units")
+        if line.amount is None:
+            refuse("amount", "a real-cost line needs its amount")
+    elif chosen is None or chosen.computed is None:
+        refuse("cost_option", f"the partner's baseline has no option {line.cost_option}")
+    elif chosen.computed.kind == "flat-rate":
+        refuse("cost_option", "a flat rate is computed, never typed")
+    else:
+        kind, unit = chosen.computed.kind, chosen.computed.unit_amount
+        if chosen.category != line.category:
+            refuse("category", f"the option {line.cost_option} is in {chosen.category}")
+        if line.amount is not None:
+            refuse("amount", f"a {kind} line's amount is computed from the approved budget, never typed")
+        if line.vat is not None:
+            refuse("vat", f"a {kind} line has no VAT: its amount is the approved budget's")
+        if kind == "unit-cost" and line.units is None:
+            refuse("units", "a unit-cost line needs its units")
+        if kind != "unit-cost" and line.units is not None:
+            refuse("units", "only a unit-cost line has units")
+        if not errors and kind == "unit-cost" and unit is not None and line.units is not None:
+            amount = Money.of(of_rate(unit.amount, line.units, unit.currency), unit.currency)
+            line = line.model_copy(update={"amount": amount})
+        elif not errors and chosen.amount is not None:
+            line = line.model_copy(update={"amount": chosen.amount})
+    if line.amount is not None and side == "NO" and line.amount.currency != "NOK":
+        refuse("amount.currency", "the Norwegian side reports in NOK")
+    return line, errors
+
+
+def lump_sums(project: Project, partner: int) -> set[str]:
+    baseline = project.partner(partner)
+    return {
+        b.cost_option
+        for b in (baseline.budget if baseline else [])
+        if b.cost_option and b.computed and b.computed.kind == "lump-sum"
+    }
+
+
+def once(lines: list[LineIn], reported: dict[str, int]) -> list[tuple[int, str]]:
+    """A lump sum is reported once, when delivered: (index, message) of each line naming one that a report
+    of the partner has already (`reported`: option → period) or that comes twice here."""
+    found: list[tuple[int, str]] = []
+    seen = {code: f"period {period}" for code, period in reported.items()}
+    for k, line in enumerate(lines):
+        code = line.cost_option
+        if code is not None and code in seen:
+            found.append((k, f"the lump sum {code} is reported already ({seen[code]})"))
+        elif code is not None:
+            seen[code] = "this import"
+    return found
 
 
 def row_of(report_id: str, number: int, line: LineIn) -> dict[str, Any]:
+    assert line.amount is not None  # typed, or computed by `priced`
     return {
         "report_id": report_id,
         "number": number,
         "category": line.category,
         "cost_option": line.cost_option,
+        "units": line.units,
         "invoice_number": line.invoice_number,
         "invoice_date": line.invoice_date,
         "payment_date": line.payment_date,
@@ -108,7 +158,10 @@ async def add(
     project, report = await visible_report(session, principal, report_id, now=now, for_update=True)
     require_owner(project, principal, report.side)
     report_next(report.status, ReportAction.EDIT)
-    errors = check(project, report.partner, report.side, line, "")
+    line, errors = priced(project, report.partner, report.side, line, "")
+    if not errors and line.cost_option in lump_sums(project, report.partner):
+        reported = await repo.reported_options(session, project.id, report.partner, [line.cost_option or ""])
+        errors = [FieldError(field="cost_option", message=m) for _, m in once([line], reported)]
     if errors:
         raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     number = await lines_repo.last_line_number(session, report.id) + 1
@@ -159,7 +212,8 @@ def parse_csv(text: str, project: Project, partner: int, side: str, language: st
         currency = _cell(row, "currency") or ""
         data: dict[str, Any] = {k: _cell(row, k) for k in CSV_FIELDS if k not in ("amount", "vat", "currency")}
         data = {k: v for k, v in data.items() if v is not None}
-        data["amount"] = {"amount": _cell(row, "amount"), "currency": currency}
+        if _cell(row, "amount") is not None:
+            data["amount"] = {"amount": _cell(row, "amount"), "currency": currency}
         if _cell(row, "vat") is not None:
             data["vat"] = {"amount": _cell(row, "vat"), "currency": currency}
         try:
@@ -169,7 +223,8 @@ def parse_csv(text: str, project: Project, partner: int, side: str, language: st
                 loc = ".".join(str(p) for p in e["loc"]) or "row"
                 errors.append(FieldError(field=f"row {i}.{loc}", message=e["msg"]))
         else:
-            errors.extend(check(project, partner, side, line, f"row {i}."))
+            line, found = priced(project, partner, side, line, f"row {i}.")
+            errors.extend(found)
             lines.append(line)
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
@@ -186,6 +241,18 @@ async def import_csv(
     role = require_owner(project, principal, report.side)
     report_next(report.status, ReportAction.EDIT)
     lines = parse_csv(text, project, report.partner, report.side, language)
+    options = lump_sums(project, report.partner)
+    rows = [(k + 2, ln) for k, ln in enumerate(lines) if ln.cost_option in options]  # the header is row 1
+    if rows:
+        named = sorted({ln.cost_option or "" for _, ln in rows})
+        reported = await repo.reported_options(session, project.id, report.partner, named)
+        errors = [
+            FieldError(field=f"row {rows[k][0]}.cost_option", message=m)
+            for k, m in once([ln for _, ln in rows], reported)
+        ]
+        if errors:
+            shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:10])
+            raise InvalidProjectData(say("csv-invalid", language, errors=shown), errors=errors)
     first = await lines_repo.last_line_number(session, report.id) + 1
     await lines_repo.insert_lines(session, [row_of(report.id, first + k, line) for k, line in enumerate(lines)])
     report.revision += 1

@@ -155,6 +155,7 @@ async def create(
                 "number": n,
                 "category": c.category,
                 "cost_option": c.cost_option,
+                "units": c.units,
                 "invoice_number": c.invoice_number,
                 "invoice_date": c.invoice_date,
                 "payment_date": c.payment_date,
