@@ -5,9 +5,9 @@
 - **submit** (prepare → apply): the report becomes its next immutable version (`partner_report_versions`:
   the digest of its lines and the rates). Swedish side (ERDF): each currency other than EUR gets the rate
   the budget converts at for the instant of the submission (`BudgetClient.conversion_rate`: the Commission's
-  monthly accounting rate of the month in which the expenditure is submitted to the controller,
-  Regulation (EU) 2021/1059 Art. 39), stored on the report and never recomputed; a month without a rate is a
-  409 naming it, and nothing changes. Norwegian side: lines are in NOK (the Norwegian state funds are
+  monthly accounting rate of the month in which the expenditure is submitted to the controller — the
+  issue's Regulation (EU) 2021/1059 Art. 39, whose own text was not found: `totals.py` says what was),
+  stored on the report and never recomputed; a month without a rate is a 409 naming it, and nothing changes. Norwegian side: lines are in NOK (the Norwegian state funds are
   paid in NOK; another currency is refused when the line is entered), no conversion.
 - **reopen** (one explicit action with a reason, in the history): by an officer or the assigned controller;
   a submitted report or one in control goes back to `draft` for its owner; a completed or certified control
