@@ -1,15 +1,23 @@
 """Expenditure lines of a draft partner report: entered one by one, listed by keyset pages, deleted, or
-imported as CSV in one statement (an executemany: 10,000 lines in one request).
+imported as CSV in one statement (an executemany: 10,000 lines in one request). Every write goes through
+`reporting/repository.py`, which keeps the report's sums in the same transaction.
 
-A line is refused (422 naming its field) when it types a flat rate — a line naming a flat-rate option, or
-a line in a category the partner's baseline budgets as a flat rate: flat rates are computed from the
-declared base, never typed —, when a Norwegian-side line is not in NOK, or when its category is not one
-the cost categories know. No cap on the number of lines (Jems' hard-coded 150 is one of its users' pains).
+A line is real costs (its `amount` typed) or a lump sum or unit cost of the partner's baseline budget
+(`cost_option`): its amount computed here from the approved budget — units × the baseline's unit amount
+(`shared.money.of_rate`: rounded once, half up), or the lump sum once delivered (reported once: a second
+line naming it in any of the partner's reports is refused) — in the baseline's currency, then converted at
+submission as every other line. Refused with 422 naming the field: a typed amount, VAT or units where they
+do not belong, a unit cost without units, a line in the wrong category for its option, real costs in a
+category the baseline budgets with an option; a line typing a flat rate — naming a flat-rate option, or in
+a flat-rate category: flat rates are computed from the declared base, never typed —; a Norwegian-side
+line not in NOK; a category the cost categories do not know. No cap on the number of lines (Jems'
+hard-coded 150 is one of its users' pains).
 
-CSV (`text/csv`, UTF-8, a header row): `category, cost_option, invoice_number, invoice_date, payment_date,
-supplier, description, amount, currency, vat` (`cost_option`, `payment_date`, `description`, `vat` may be
-empty). Every row is checked before anything is stored; a bad row is a 422 whose `errors` name the row
-(counting the header as row 1, as a spreadsheet shows it) and the field, and nothing is stored.
+CSV (`text/csv`, UTF-8, a header row): `category, cost_option, units, invoice_number, invoice_date,
+payment_date, supplier, description, amount, currency, vat` (`cost_option`, `units`, `payment_date`,
+`description`, `vat` may be empty or absent; `amount` and `currency` are empty on an option's row). Every
+row is checked before anything is stored; a bad row is a 422 whose `errors` name the row (counting the
+header as row 1, as a spreadsheet shows it) and the field, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -102,8 +110,10 @@ def priced(project: Project, partner: int, side: str, line: LineIn, field: str) 
         if not errors and kind == "unit-cost" and unit is not None and line.units is not None:
             amount = Money.of(of_rate(unit.amount, line.units, unit.currency), unit.currency)
             line = line.model_copy(update={"amount": amount})
-        elif not errors and chosen.amount is not None:
+        elif not errors and kind == "lump-sum" and chosen.amount is not None:
             line = line.model_copy(update={"amount": chosen.amount})
+        if not errors and line.amount is None:
+            refuse("cost_option", f"the baseline gives the option {line.cost_option} no amount")
     if line.amount is not None and side == "NO" and line.amount.currency != "NOK":
         refuse("amount.currency", "the Norwegian side reports in NOK")
     return line, errors
