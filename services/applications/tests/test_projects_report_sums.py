@@ -20,6 +20,7 @@ from services.applications.tests.project_support import (
     FINN,
     KARL,
     SVEA,
+    P,
     R,
     contracted_project,
     dec,
@@ -150,6 +151,22 @@ async def test_kept_sums_follow_every_change_of_a_line(
     )
     check = (await client.get(f"{R}/{rid}/totals/check", headers=OLGA)).json()
     assert check == {"report_id": rid, "consistent": True, "differences": []}
+
+    # Control completed and certified; the next period's report carries the parked line in.
+    for ln in lines:
+        if ln["verified_by"] is None:
+            await verified(client, rid, ln["number"], {"certified": ln["declared"]}, KARL)
+    assert (await client.post(f"{R}/{rid}/control/completion", headers={**KARL, **key()})).status_code == 200
+    assert (await client.post(f"{R}/{rid}/control/certificate", headers={**OLGA, **key()})).status_code == 200
+    r = await client.post(f"{P}/{aid}/partner-reports", json={"partner": 1, "period": 2}, headers={**SVEA, **key()})
+    assert r.status_code == 201, r.text
+    carried = r.json()
+    assert [(t["currency"], t["lines"], t["declared"]) for t in carried["totals"]] == [
+        ("EUR", 1, {"staff": {"amount": "2500.50", "currency": "EUR"}})
+    ]
+    for report in (rid, carried["id"]):
+        check = (await client.get(f"{R}/{report}/totals/check", headers=OLGA)).json()
+        assert check == {"report_id": report, "consistent": True, "differences": []}
 
 
 def test_the_check_names_each_category_whose_kept_sums_are_not_the_lines() -> None:
