@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, Text, and_, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.applications.models import (
@@ -71,14 +72,9 @@ class ListFilters:
     submitted_before: dt.datetime | None = None
 
 
-async def list_applications(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    filters: ListFilters,
-    limit: int,
-    after: tuple[dt.datetime, str] | None,
-) -> list[Application]:
+def _list_statement(
+    principal: Principal, filters: ListFilters, limit: int, after: tuple[dt.datetime, str] | None
+) -> Select[Any]:
     """Newest first, keyset on (created_at, id); `limit` rows at most."""
     stmt = select(Application)
     if not principal.is_staff:
@@ -102,8 +98,33 @@ async def list_applications(
         stmt = stmt.where(
             or_(Application.created_at < created, and_(Application.created_at == created, Application.id < last_id))
         )
-    stmt = stmt.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
-    return list((await session.execute(stmt)).scalars())
+    return stmt.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
+
+
+async def list_applications(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: ListFilters,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+) -> list[Application]:
+    """Newest first, keyset on (created_at, id); `limit` rows at most."""
+    return list((await session.execute(_list_statement(principal, filters, limit, after))).scalars())
+
+
+async def list_applications_as_stored(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: ListFilters,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+) -> list[tuple[Application, str]]:
+    """`list_applications` with each body as its stored JSON text (not parsed): for a list that serves it."""
+    stmt = _list_statement(principal, filters, limit, after).options(defer(Application.content))
+    stmt = stmt.add_columns(cast(Application.content, Text))
+    return [(app, text) for app, text in (await session.execute(stmt)).tuples()]
 
 
 async def next_reference_number(session: AsyncSession, programme: str, year: int) -> int:

@@ -16,7 +16,7 @@ from services.applications.config import Settings
 from services.applications.errors import ReportNotFound, VersionNotFound
 from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
-from services.applications.reads.views import application_out, history_entry
+from services.applications.reads.views import application_json, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import load_visible
 from services.applications.workflow.transitions import Status
@@ -127,17 +127,20 @@ def _after_application(app: Application) -> AfterApplication:
 
 async def list_page(
     session: AsyncSession, principal: Principal, filters: repo.ListFilters, params: PageParams
-) -> Page[ApplicationOut]:
+) -> bytes:
+    """A page of the list as the JSON of `Page[ApplicationOut]`: each item as `application_out` answers it,
+    written from the stored body's text (`views.application_json`)."""
     after = params.after(AfterApplication)
-    rows = await repo.list_applications(
+    rows = await repo.list_applications_as_stored(
         session,
         principal=principal,
         filters=filters,
         limit=params.limit + 1,
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
-    page = paginate(rows, params, _after_application)
-    return Page[ApplicationOut](items=[application_out(a) for a in page.items], next_cursor=page.next_cursor)
+    cursor = next_cursor([app for app, _ in rows], params, _after_application)
+    items = b",".join(application_json(app, content) for app, content in rows[: params.limit])
+    return b'{"items":[' + items + b'],"next_cursor":' + json.dumps(cursor).encode() + b"}"
 
 
 CSV_CURRENCIES = ("EUR", "SEK", "NOK")
