@@ -226,7 +226,12 @@ class Baseline:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
 
 
-def start_baseline(workdir: Path, answers: dict[str, bytes | tuple[bytes, str]], with_database: bool) -> Baseline:
+def start_baseline(
+    workdir: Path,
+    answers: dict[str, bytes | tuple[bytes, str]],
+    with_database: bool,
+    applications_database_url: str | None = None,
+) -> Baseline:
     import asyncio
 
     file = workdir / "answers.json"
@@ -248,6 +253,11 @@ def start_baseline(workdir: Path, answers: dict[str, bytes | tuple[bytes, str]],
         asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
         url = _with_database(postgres_admin_url(), database).replace("postgresql+asyncpg://", "postgresql://")
         args += ["--database-url", url]
+    if applications_database_url:
+        args += [
+            "--applications-database-url",
+            applications_database_url.replace("postgresql+asyncpg://", "postgresql://"),
+        ]
     log = open(workdir / "baseline.log", "wb")
     proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = Baseline(f"http://127.0.0.1:{port}", proc, database)

@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, func, or_, select, update
+from sqlalchemy import Row, Select, Text, and_, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.applications.models import (
@@ -73,10 +72,14 @@ class ListFilters:
 
 
 def _list_statement(
-    principal: Principal, filters: ListFilters, limit: int, after: tuple[dt.datetime, str] | None
+    principal: Principal,
+    filters: ListFilters,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+    columns: list[Any] | None = None,
 ) -> Select[Any]:
-    """Newest first, keyset on (created_at, id); `limit` rows at most."""
-    stmt = select(Application)
+    """Newest first, keyset on (created_at, id); `limit` rows at most; the applications, or `columns` of them."""
+    stmt = select(*columns) if columns else select(Application)
     if not principal.is_staff:
         stmt = stmt.where(owned_by(principal))
     if filters.status:
@@ -120,11 +123,12 @@ async def list_applications_as_stored(
     filters: ListFilters,
     limit: int,
     after: tuple[dt.datetime, str] | None,
-) -> list[tuple[Application, str]]:
-    """`list_applications` with each body as its stored JSON text (not parsed): for a list that serves it."""
-    stmt = _list_statement(principal, filters, limit, after).options(defer(Application.content))
-    stmt = stmt.add_columns(cast(Application.content, Text))
-    return [(app, text) for app, text in (await session.execute(stmt)).tuples()]
+) -> list[Row[Any]]:
+    """`list_applications` as plain rows (the columns by name, no ORM objects) with each body as its stored
+    JSON text, not parsed (`content_json`): for a list that serves the body as it is."""
+    columns = [c for c in Application.__table__.c if c.name != "content"]
+    columns.append(cast(Application.content, Text).label("content_json"))
+    return list((await session.execute(_list_statement(principal, filters, limit, after, columns))).all())
 
 
 async def next_reference_number(session: AsyncSession, programme: str, year: int) -> int:

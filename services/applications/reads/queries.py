@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -121,7 +123,7 @@ def list_filters(
     )
 
 
-def _after_application(app: Application) -> AfterApplication:
+def _after_application(app: Application | Row[Any]) -> AfterApplication:
     return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 
@@ -138,8 +140,8 @@ async def list_page(
         limit=params.limit + 1,
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
-    cursor = next_cursor([app for app, _ in rows], params, _after_application)
-    items = b",".join(application_json(app, content) for app, content in rows[: params.limit])
+    cursor = next_cursor(rows, params, _after_application)
+    items = b",".join(application_json(row, row.content_json) for row in rows[: params.limit])
     return b'{"items":[' + items + b'],"next_cursor":' + json.dumps(cursor).encode() + b"}"
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import Row
 
 from services.applications.models import Application, StatusChange
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.transitions import WHO, Status, allowed_actions
 
 
-def workflow_fields(app: Application) -> dict[str, Any]:
+def workflow_fields(app: Application | Row[Any]) -> dict[str, Any]:
     """The workflow state an application carries besides its content (as JSON values: ids and datetimes
     as their Python objects, which both pydantic and orjson write in the same form)."""
     return {
@@ -43,7 +44,7 @@ def application_out(app: Application) -> ApplicationOut:
     return ApplicationOut.model_validate({**app.content, **workflow_fields(app)})
 
 
-def application_json(app: Application, content: str) -> bytes:
+def application_json(app: Application | Row[Any], content: str) -> bytes:
     """The same application as `application_out` gives, written straight from the stored body's text: the
     body was validated and stored in its wire form (`model_dump(mode="json")`) when it was saved, so a
     list serves it as it is (like a frozen version) instead of validating every row of every page again."""
