@@ -19,7 +19,9 @@ report and the reconciliation agree with what was answered), the RSS of each ser
 growth (tests/bench_data.py): the budget report at 10³ and 10⁶ ledger entries and the officers'
 application list at 10³ and 10⁵ applications (BENCH_GROWTH=0 skips it; BENCH_GROWTH_LEDGER and
 BENCH_GROWTH_APPLICATIONS set the large sizes), and a partner report's totals and paged line list at 10³
-and 10⁵ expenditure lines (tests/bench_reports.py; BENCH_REPORTS=0 skips it).
+and 10⁵ expenditure lines (tests/bench_reports.py; BENCH_REPORTS=0 skips it); then the workflow's
+waits (tests/bench_workflow.py: submission to eligible with 32 applicants at once and the relay's rate
+against the check rate; the committee's ranking of 50 and of 500 applications; BENCH_WORKFLOW=0 skips it).
 
 BENCH_PROFILE=1 also records each service path with py-spy while it is loaded once more, and prints
 where the time goes (own time per function; raw stacks and a flame graph under var/bench/).
@@ -577,6 +579,12 @@ def main() -> int:
         findings += found
         for service, mb in peak.items():
             rss[service] = max(rss.get(service, 0.0), mb)
+    if "postgresql" in backends and os.environ.get("BENCH_WORKFLOW", "1") == "1":
+        from tests.bench_workflow import workflow
+
+        got, found = workflow()
+        rows += got
+        findings += found
     print()
     for f in findings:
         print(f)
