@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.applications.models import Application
+from services.applications.models import Application, ApplicationVersion, Grant
 from services.applications.projects.models import (
     ExpenditureLine,
     PartnerControl,
@@ -87,6 +87,30 @@ async def projects(
         stmt = stmt.where(Application.id > after)
     rows = (await session.execute(stmt.order_by(Application.id).limit(limit))).all()
     return [(a, c) for a, c in rows]
+
+
+async def published(
+    session: AsyncSession, *, statuses: Sequence[str], programme: str | None, after: str | None, limit: int
+) -> list[tuple[Application, ProjectContract | None, Grant | None, ApplicationVersion | None]]:
+    """The open-data feed's rows, by id: applications in `statuses` with their contract, the grant of their
+    current approval and the approved version (read in the reader's transaction: a committed decision is in
+    it, a reverted one is not)."""
+    stmt = (
+        select(Application, ProjectContract, Grant, ApplicationVersion)
+        .outerjoin(ProjectContract, ProjectContract.application_id == Application.id)
+        .outerjoin(Grant, and_(Grant.application_id == Application.id, Grant.approval == Application.approvals))
+        .outerjoin(
+            ApplicationVersion,
+            and_(ApplicationVersion.application_id == Application.id, ApplicationVersion.number == Application.version),
+        )
+        .where(Application.status.in_(statuses))
+    )
+    if programme is not None:
+        stmt = stmt.where(Application.programme == programme)
+    if after is not None:
+        stmt = stmt.where(Application.id > after)
+    rows = (await session.execute(stmt.order_by(Application.id).limit(limit))).all()
+    return [(a, c, g, v) for a, c, g, v in rows]
 
 
 async def controlled_by(session: AsyncSession, sub: str) -> list[tuple[str, int]]:
