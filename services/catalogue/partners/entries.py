@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from services.catalogue import models, repository
 from services.catalogue.errors import InvalidPartnerEntry, NotEntryAuthor, PartnerEntryNotFound
 from services.catalogue.partners import repository as repo
 from services.catalogue.partners.schemas import ContactOut, EntryIn, EntryKind, EntryOut
+from services.catalogue.partners.texts import text
 from services.catalogue.search.documents import stem, tokens
 from shared.auth import Principal
 from shared.csv_export import to_csv
@@ -56,22 +57,20 @@ class Before(Keyset):
 def terms(organisation_name: str, seeks: dict[str, str]) -> str:
     """The stems an entry is found by, ` a b c ` (each whole stem between spaces)."""
     found: set[str] = set()
-    for language, text in seeks.items():
-        found.update(stem(m.group(0), language) for m in tokens(text))
+    for language, written in seeks.items():
+        found.update(stem(m.group(0), language) for m in tokens(written))
     for m in tokens(organisation_name):
         found.update(stem(m.group(0), language) for language in QUERY_LANGUAGES)
     return " " + " ".join(sorted(found)) + " "
 
 
-def query_words(q: str | None) -> list[list[str]]:
+def query_words(q: str | None, language: str = "en") -> list[list[str]]:
     """Per word of the query, its stems in every query language (422 for a query without a word)."""
     if q is None:
         return []
     words = [m.group(0) for m in tokens(q)]
-    if not words:
-        raise InvalidPartnerEntry("q: must contain a word", errors=[FieldError(field="query.q", message="is blank")])
-    if len(words) > MAX_QUERY_WORDS:
-        message = f"at most {MAX_QUERY_WORDS} words"
+    if not words or len(words) > MAX_QUERY_WORDS:
+        message = text("long-query" if words else "blank-query", language, n=MAX_QUERY_WORDS)
         raise InvalidPartnerEntry(f"q: {message}", errors=[FieldError(field="query.q", message=message)])
     return [sorted({stem(w, language) for language in QUERY_LANGUAGES}) for w in words]
 
@@ -97,46 +96,47 @@ def entry_out(row: models.PartnerEntry) -> EntryOut:
     )
 
 
-async def _check(session: AsyncSession, body: EntryIn, *, now: dt.datetime) -> None:
+async def _check(session: AsyncSession, body: EntryIn, *, now: dt.datetime, language: str) -> None:
     """422 naming every field whose code the programme does not have (or a contact without consent)."""
     errors: list[FieldError] = []
     p = body.programme
+
+    def refuse(field: str, key: str, **values: Any) -> None:
+        errors.append(FieldError(field=field, message=text(key, language, programme=p, **values)))
+
     if await repository.programme(session, p) is None:
-        errors.append(FieldError(field="programme", message=f"no programme '{p}'"))
+        refuse("programme", "no-programme")
     else:
         types = {t.code: t for t in await repository.entries(session, models.OrganisationType, p)}
         kind = types.get(body.organisation_type)
-        if kind is None:
-            errors.append(FieldError(field="organisation_type", message=f"programme '{p}' has no organisation type"))
-        elif not kind.may_apply:
-            message = f"'{body.organisation_type}' may not take part in programme '{p}'"
-            errors.append(FieldError(field="organisation_type", message=message))
+        if kind is None or not kind.may_apply:
+            key = "no-organisation-type" if kind is None else "may-not-apply"
+            refuse("organisation_type", key, code=body.organisation_type)
         region = await repository.entry(session, models.Region, p, body.region)
         today = now.date()
         if region is None:
-            errors.append(FieldError(field="region", message=f"programme '{p}' has no region '{body.region}'"))
+            refuse("region", "no-region", code=body.region)
         elif region.country != body.country:
-            errors.append(FieldError(field="region", message=f"'{body.region}' is not in {body.country}"))
+            refuse("region", "region-country", code=body.region, country=body.country)
         elif (region.valid_from and region.valid_from > today) or (region.valid_to and region.valid_to < today):
-            successors = ", ".join(region.successors) or "none"
-            message = f"'{body.region}' is not a region on {today.isoformat()} (successors: {successors})"
-            errors.append(FieldError(field="region", message=message))
+            successors = ", ".join(region.successors) or "–"
+            refuse("region", "region-not-valid", code=body.region, day=today.isoformat(), successors=successors)
         objectives = {o.code for o in await repository.entries(session, models.SpecificObjective, p)}
         for i, code in enumerate(body.specific_objectives):
             if code not in objectives:
-                message = f"programme '{p}' has no specific objective '{code}'"
-                errors.append(FieldError(field=f"specific_objectives.{i}", message=message))
+                refuse(f"specific_objectives.{i}", "no-objective", code=code)
             elif code in body.specific_objectives[:i]:
-                errors.append(FieldError(field=f"specific_objectives.{i}", message=f"'{code}' is named twice"))
+                refuse(f"specific_objectives.{i}", "objective-twice", code=code)
     if body.contact is not None and not body.contact.consent:
-        message = "a contact is shown only with its owner's consent: set consent true or leave the contact out"
-        errors.append(FieldError(field="contact.consent", message=message))
+        refuse("contact.consent", "no-consent")
     if errors:
         raise InvalidPartnerEntry("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
-async def publish(session: AsyncSession, principal: Principal, body: EntryIn, *, now: dt.datetime) -> EntryOut:
-    await _check(session, body, now=now)
+async def publish(
+    session: AsyncSession, principal: Principal, body: EntryIn, *, now: dt.datetime, language: str = "en"
+) -> EntryOut:
+    await _check(session, body, now=now, language=language)
     contact = body.contact if body.contact is not None and body.contact.consent else None
     row = models.PartnerEntry(
         id=uuid.uuid4(),
@@ -161,13 +161,15 @@ async def publish(session: AsyncSession, principal: Principal, body: EntryIn, *,
     return entry_out(row)
 
 
-async def withdraw(session: AsyncSession, principal: Principal, entry_id: uuid.UUID, *, now: dt.datetime) -> EntryOut:
+async def withdraw(
+    session: AsyncSession, principal: Principal, entry_id: uuid.UUID, *, now: dt.datetime, language: str = "en"
+) -> EntryOut:
     """The author withdraws the entry (again: the same answer); its contact is erased."""
     row = await repo.entry(session, entry_id, for_update=True)
     if row is None:
-        raise PartnerEntryNotFound(f"no partner-search entry {entry_id}")
+        raise PartnerEntryNotFound(text("not-found", language, entry=entry_id))
     if row.author_sub != principal.sub:
-        raise NotEntryAuthor(f"only the author of the entry {entry_id} may withdraw it")
+        raise NotEntryAuthor(text("not-author", language, entry=entry_id))
     if row.withdrawn_at is None:
         row.withdrawn_at = now
         row.contact_name = row.contact_email = None
@@ -176,10 +178,10 @@ async def withdraw(session: AsyncSession, principal: Principal, entry_id: uuid.U
     return entry_out(row)
 
 
-async def read(session: AsyncSession, entry_id: uuid.UUID) -> EntryOut:
+async def read(session: AsyncSession, entry_id: uuid.UUID, *, language: str = "en") -> EntryOut:
     row = await repo.entry(session, entry_id)
     if row is None or row.withdrawn_at is not None:
-        raise PartnerEntryNotFound(f"no partner-search entry {entry_id}")
+        raise PartnerEntryNotFound(text("not-found", language, entry=entry_id))
     return entry_out(row)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from services.catalogue.partners import entries
@@ -14,6 +14,7 @@ from services.catalogue.partners.schemas import ENTRY_EXAMPLE, EntryIn, EntryKin
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
+from shared.i18n import negotiate
 from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
@@ -23,6 +24,10 @@ TAG = "partner search"
 router = APIRouter(prefix="/v1/partner-search", tags=[TAG])
 EntryId = Annotated[uuid.UUID, Path(description="The entry's id", examples=["3d1f7a52-8c0e-4b6a-9a47-2f5d1e0c9b84"])]
 Code = Annotated[str, Bounded(64, min_length=1)]
+AcceptLanguage = Annotated[
+    Annotated[str, Bounded(200)] | None,
+    Header(alias="Accept-Language", description="sv, nb or en: the language of refusals (default en)"),
+]
 OUT_EXAMPLE: dict[str, Any] = {
     **{k: v for k, v in ENTRY_EXAMPLE.items() if k != "contact"},
     "id": "3d1f7a52-8c0e-4b6a-9a47-2f5d1e0c9b84",
@@ -45,6 +50,7 @@ async def _filters(
     specific_objective: Annotated[Code | None, Query(description="A specific objective code", examples=["2B"])] = None,
     organisation_type: Annotated[Code | None, Query(description="An organisation type code")] = None,
     kind: Annotated[EntryKind | None, Query(description="`profile` or `idea`")] = None,
+    accept_language: AcceptLanguage = None,
 ) -> entries.Filters:
     return entries.Filters(
         programme=programme,
@@ -52,7 +58,7 @@ async def _filters(
         specific_objective=specific_objective,
         organisation_type=organisation_type,
         kind=kind,
-        words=entries.query_words(q),
+        words=entries.query_words(q, negotiate(accept_language)),
     )
 
 
@@ -69,14 +75,18 @@ SearchFilters = Annotated[entries.Filters, Depends(_filters)]
     },
 )
 async def publish_entry(
-    idempotent: Idempotency, principal: CurrentPrincipal, body: Annotated[EntryIn, Body()], now: Now
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    body: Annotated[EntryIn, Body()],
+    now: Now,
+    accept_language: AcceptLanguage = None,
 ) -> JSONResponse:
     """Publish a profile or a project idea (any token; its subject is the author). The organisation type,
     region (NUTS, of the entry's country, valid today) and specific objectives are the programme's codes
     (422 naming the field otherwise). A contact is stored only with `consent: true` (a contact without it is
     a 422 on `contact.consent`). Send an `Idempotency-Key` to make a retry safe."""
     return await idempotent(
-        work=lambda: entries.publish(idempotent.session, principal, body, now=now),
+        work=lambda: entries.publish(idempotent.session, principal, body, now=now, language=negotiate(accept_language)),
         status_code=201,
         headers=lambda b: {"Location": f"/v1/partner-search/entries/{b['id']}"},
     )
@@ -113,9 +123,9 @@ async def my_entries(session: DbSession, principal: CurrentPrincipal, params: Pa
 
 
 @router.get("/entries/{entry_id}", response_model=EntryOut, responses=problem_responses(404, 422))
-async def get_entry(session: DbSession, entry_id: EntryId) -> EntryOut:
+async def get_entry(session: DbSession, entry_id: EntryId, accept_language: AcceptLanguage = None) -> EntryOut:
     """Public: one published entry (404 once withdrawn)."""
-    return await entries.read(session, entry_id)
+    return await entries.read(session, entry_id, language=negotiate(accept_language))
 
 
 @router.post(
@@ -124,8 +134,15 @@ async def get_entry(session: DbSession, entry_id: EntryId) -> EntryOut:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def withdraw_entry(
-    idempotent: Idempotency, principal: CurrentPrincipal, entry_id: EntryId, now: Now
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    entry_id: EntryId,
+    now: Now,
+    accept_language: AcceptLanguage = None,
 ) -> JSONResponse:
     """The author withdraws the entry, at any time (anyone else: 403; no such entry: 404): it is gone from
     results and exports at once and its contact is erased. Withdrawing again answers the same."""
-    return await idempotent(work=lambda: entries.withdraw(idempotent.session, principal, entry_id, now=now))
+    language = negotiate(accept_language)
+    return await idempotent(
+        work=lambda: entries.withdraw(idempotent.session, principal, entry_id, now=now, language=language)
+    )

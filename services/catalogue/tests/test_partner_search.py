@@ -100,8 +100,9 @@ async def test_withdrawn_by_its_author_only_and_then_gone(catalogue_client: http
     entry = await publish(client, profile())
     withdrawal = f"{E}/{entry['id']}/withdrawal"
     assert (await client.post(withdrawal, headers=key())).status_code == 401
-    r = await client.post(withdrawal, headers={**OLE, **key()})
+    r = await client.post(withdrawal, headers={**OLE, **key(), "Accept-Language": "sv"})
     assert r.status_code == 403 and r.json()["type"].endswith("/not-entry-author"), r.text
+    assert r.json()["detail"].startswith("bara den som skrev posten")
     r = await client.post(f"{E}/{uuid.uuid4()}/withdrawal", headers={**ANNA, **key()})
     assert r.status_code == 404, r.text
     assert await found(client, q="cirkulär") == [entry["id"]]
@@ -160,6 +161,10 @@ async def test_codes_are_the_catalogues(catalogue_client: httpx.AsyncClient) -> 
         assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
     r = await client.post(E, json=profile(seeks={}), headers={**ANNA, **key()})
     assert r.status_code == 422, r.text
+    r = await client.post(E, json=profile(region="SE999"), headers={**ANNA, **key(), "Accept-Language": "nb"})
+    assert r.json()["errors"] == [{"field": "region", "message": f"programmet '{PROGRAMME}' har ingen region 'SE999'"}]
+    r = await client.post(E, json=profile(region="SE999"), headers={**ANNA, **key(), "Accept-Language": "sv"})
+    assert r.json()["errors"][0]["message"] == f"programmet '{PROGRAMME}' har ingen region 'SE999'"
     formula = await publish(client, profile(organisation_name="=cmd|' /C calc'!A0"))
     rows = list(csv.DictReader(io.StringIO((await client.get(f"{E}.csv")).text)))
     assert [row["organisation_name"] for row in rows if row["id"] == formula["id"]] == ["'=cmd|' /C calc'!A0"]
