@@ -17,12 +17,15 @@ from services.applications.tests.helpers import (
     OLGA,
     PROGRAMME,
     A,
+    assess,
     assessed,
     create,
     decided,
+    delivered,
     gron,
     key,
     open_call,
+    record_session,
 )
 from services.applications.tests.project_support import approved_project
 
@@ -153,3 +156,28 @@ async def test_the_feed_pages_and_exports_csv_with_etags(
     await decided(client, applications_app, third, {"decision": "approved"})
     r = await client.get(f"{FEED}.csv", headers={"If-None-Match": etag, **OLGA})
     assert r.status_code == 200 and len(list(csv.DictReader(io.StringIO(r.text)))) == 6
+
+
+async def test_the_feed_shows_the_grant_as_the_committee_decided_it(
+    applications_client: httpx.AsyncClient, applications_app: FastAPI, catalogue_client: httpx.AsyncClient
+) -> None:
+    """A reduced grant is published as granted, from the session's own transaction (whatever the outbox has
+    delivered of the commitment since), and the asked version is never what the feed shows."""
+    client = applications_client
+    call_id = await open_call(catalogue_client)
+    aid = (await create(client, gron(call_id)))["id"]
+    assert (await assessed(client, applications_app, aid))["status"] == "eligible"
+    await assess(client, aid)
+    granted = {
+        "organisation_number": "232100-0152",
+        "fund": "ERDF",
+        "amount": {"amount": "312000.00", "currency": "EUR"},
+    }
+    r = await record_session(client, call_id, [{"application_id": aid, "decision": "approved", "granted": [granted]}])
+    assert r.status_code == 201, r.text
+    (item,) = (await client.get(FEED)).json()["items"]  # the next read: the session committed it
+    assert (item["id"], item["status"], item["eu_rate"]) == (aid, "approved", "0.52")
+    assert item["eu_funding"] == [{"amount": "312000.00", "currency": "EUR"}]
+    assert item["partners"][0]["eu_funding"] == {"amount": "312000.00", "currency": "EUR"}
+    await delivered(applications_app)
+    assert (await client.get(FEED)).json()["items"] == [item]
