@@ -188,7 +188,9 @@ async def _projects(
     """The rows in a short read of their own, then the catalogue's priorities (no transaction held)."""
     async with db.sessionmaker() as session:
         rows = await repo.published(session, statuses=PUBLISHED_STATUSES, programme=programme, after=after, limit=limit)
-    found = [(a, c, content) for a, c, g, v in rows if (content := _content(g, v)) is not None]
+        # Approvals recorded before grants were (no grant row): the approved version as asked.
+        versions = await repo.current_versions(session, [a for a, _, g in rows if g is None])
+    found = [(a, c, content) for a, c, g in rows if (content := _content(g, versions.get(a.id))) is not None]
     priorities: dict[tuple[str, str], str] = {}
     for code in sorted({a.programme for a, _, _ in found}):
         for objective in await up.catalogue.specific_objectives(code):

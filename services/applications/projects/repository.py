@@ -91,18 +91,14 @@ async def projects(
 
 async def published(
     session: AsyncSession, *, statuses: Sequence[str], programme: str | None, after: str | None, limit: int
-) -> list[tuple[Application, ProjectContract | None, Grant | None, ApplicationVersion | None]]:
-    """The open-data feed's rows, by id: applications in `statuses` with their contract, the grant of their
-    current approval and the approved version (read in the reader's transaction: a committed decision is in
-    it, a reverted one is not)."""
+) -> list[tuple[Application, ProjectContract | None, Grant | None]]:
+    """The open-data feed's rows, by id: applications in `statuses` with their contract and the grant of
+    their current approval (read in the reader's transaction: a committed decision is in it, a reverted one
+    is not)."""
     stmt = (
-        select(Application, ProjectContract, Grant, ApplicationVersion)
+        select(Application, ProjectContract, Grant)
         .outerjoin(ProjectContract, ProjectContract.application_id == Application.id)
         .outerjoin(Grant, and_(Grant.application_id == Application.id, Grant.approval == Application.approvals))
-        .outerjoin(
-            ApplicationVersion,
-            and_(ApplicationVersion.application_id == Application.id, ApplicationVersion.number == Application.version),
-        )
         .where(Application.status.in_(statuses))
     )
     if programme is not None:
@@ -110,7 +106,17 @@ async def published(
     if after is not None:
         stmt = stmt.where(Application.id > after)
     rows = (await session.execute(stmt.order_by(Application.id).limit(limit))).all()
-    return [(a, c, g, v) for a, c, g, v in rows]
+    return [(a, c, g) for a, c, g in rows]
+
+
+async def current_versions(session: AsyncSession, apps: Sequence[Application]) -> dict[str, ApplicationVersion]:
+    """Each application's latest version (the approved one of an approved application), by application id."""
+    if not apps:
+        return {}
+    stmt = select(ApplicationVersion).where(
+        or_(*(and_(ApplicationVersion.application_id == a.id, ApplicationVersion.number == a.version) for a in apps))
+    )
+    return {v.application_id: v for v in (await session.execute(stmt)).scalars()}
 
 
 async def controlled_by(session: AsyncSession, sub: str) -> list[tuple[str, int]]:
