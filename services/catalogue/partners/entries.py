@@ -33,7 +33,7 @@ from services.catalogue import models, repository
 from services.catalogue.errors import InvalidPartnerEntry, NotEntryAuthor, PartnerEntryNotFound
 from services.catalogue.partners import repository as repo
 from services.catalogue.partners.schemas import ContactOut, EntryIn, EntryKind, EntryOut
-from services.catalogue.partners.texts import text
+from services.catalogue.partners.texts import message as say
 from services.catalogue.search.documents import stem, tokens
 from shared.auth import Principal
 from shared.csv_export import to_csv
@@ -70,7 +70,7 @@ def query_words(q: str | None, language: str = "en") -> list[list[str]]:
         return []
     words = [m.group(0) for m in tokens(q)]
     if not words or len(words) > MAX_QUERY_WORDS:
-        message = text("long-query" if words else "blank-query", language, n=MAX_QUERY_WORDS)
+        message = say("long-query" if words else "blank-query", language, n=MAX_QUERY_WORDS)
         raise InvalidPartnerEntry(f"q: {message}", errors=[FieldError(field="query.q", message=message)])
     return [sorted({stem(w, language) for language in QUERY_LANGUAGES}) for w in words]
 
@@ -102,7 +102,7 @@ async def _check(session: AsyncSession, body: EntryIn, *, now: dt.datetime, lang
     p = body.programme
 
     def refuse(field: str, key: str, **values: Any) -> None:
-        errors.append(FieldError(field=field, message=text(key, language, programme=p, **values)))
+        errors.append(FieldError(field=field, message=say(key, language, programme=p, **values)))
 
     if await repository.programme(session, p) is None:
         refuse("programme", "no-programme")
@@ -167,9 +167,9 @@ async def withdraw(
     """The author withdraws the entry (again: the same answer); its contact is erased."""
     row = await repo.entry(session, entry_id, for_update=True)
     if row is None:
-        raise PartnerEntryNotFound(text("not-found", language, entry=entry_id))
+        raise PartnerEntryNotFound(say("not-found", language, entry=entry_id))
     if row.author_sub != principal.sub:
-        raise NotEntryAuthor(text("not-author", language, entry=entry_id))
+        raise NotEntryAuthor(say("not-author", language, entry=entry_id))
     if row.withdrawn_at is None:
         row.withdrawn_at = now
         row.contact_name = row.contact_email = None
@@ -181,7 +181,7 @@ async def withdraw(
 async def read(session: AsyncSession, entry_id: uuid.UUID, *, language: str = "en") -> EntryOut:
     row = await repo.entry(session, entry_id)
     if row is None or row.withdrawn_at is not None:
-        raise PartnerEntryNotFound(text("not-found", language, entry=entry_id))
+        raise PartnerEntryNotFound(say("not-found", language, entry=entry_id))
     return entry_out(row)
 
 

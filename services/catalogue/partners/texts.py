@@ -73,5 +73,5 @@ def language_of(accept_language: str | None) -> str:
     return negotiate(accept_language)
 
 
-def text(key: str, language: str, **values: Any) -> str:
+def message(key: str, language: str, **values: Any) -> str:
     return TEXTS[key][language].format(**values)
