@@ -42,7 +42,6 @@ from shared.problems import FieldError
 
 QUERY_LANGUAGES = ("sv", "nb", "da", "en")
 """The languages a query word is stemmed in (any of its stems matches)."""
-MAX_QUERY_WORDS = 20
 CSV_LIMIT = 100_000
 Filters = repo.Filters
 """What a search narrows by (its words as stems, see `query_words`)."""
@@ -64,14 +63,14 @@ def terms(organisation_name: str, seeks: dict[str, str]) -> str:
     return " " + " ".join(sorted(found)) + " "
 
 
-def query_words(q: str | None, language: str = "en") -> list[list[str]]:
-    """Per word of the query, its stems in every query language (422 for a query without a word)."""
+def query_words(q: str | None) -> list[list[str]] | None:
+    """Per word of the query (each once), its stems in every query language; None for a query without a
+    word (it matches nothing, as the catalogue's search answers it), [] without a query."""
     if q is None:
         return []
-    words = [m.group(0) for m in tokens(q)]
-    if not words or len(words) > MAX_QUERY_WORDS:
-        message = say("long-query" if words else "blank-query", language, n=MAX_QUERY_WORDS)
-        raise InvalidPartnerEntry(f"q: {message}", errors=[FieldError(field="query.q", message=message)])
+    words = list(dict.fromkeys(m.group(0).lower() for m in tokens(q)))
+    if not words:
+        return None
     return [sorted({stem(w, language) for language in QUERY_LANGUAGES}) for w in words]
 
 

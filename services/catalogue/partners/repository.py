@@ -23,8 +23,9 @@ class Filters:
     specific_objective: str | None = None
     organisation_type: str | None = None
     kind: str | None = None
-    words: Sequence[Sequence[str]] = ()
-    """Per query word, the stems any one of which the entry must have."""
+    words: Sequence[Sequence[str]] | None = ()
+    """Per query word, the stems any one of which the entry must have; None: a query without a word, which
+    matches nothing."""
 
 
 def add(session: AsyncSession, row: PartnerEntry) -> None:
@@ -40,6 +41,8 @@ async def entry(session: AsyncSession, entry_id: uuid.UUID, *, for_update: bool 
 
 async def published(session: AsyncSession, filters: Filters, *, before: int | None, limit: int) -> list[PartnerEntry]:
     """Entries not withdrawn that match every filter, newest first."""
+    if filters.words is None:
+        return []
     stmt = select(PartnerEntry).where(PartnerEntry.withdrawn_at.is_(None))
     for column, value in (
         (PartnerEntry.programme, filters.programme),

@@ -54,8 +54,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "en kontakt vises bare med samtykke: oppgi consent true eller utelat kontakten",
         "en": "a contact is shown only with its owner's consent: set consent true or leave the contact out",
     },
-    "blank-query": {"sv": "innehåller inget ord", "nb": "inneholder ikke noe ord", "en": "contains no word"},
-    "long-query": {"sv": "högst {n} ord", "nb": "høyst {n} ord", "en": "at most {n} words"},
     "not-found": {
         "sv": "det finns ingen post {entry} i partnersökningen",
         "nb": "det finnes ingen oppføring {entry} i partnersøket",

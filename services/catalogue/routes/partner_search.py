@@ -41,7 +41,10 @@ OUT_EXAMPLE: dict[str, Any] = {
 async def _filters(
     q: Annotated[
         Annotated[str, Bounded(200, min_length=1)] | None,
-        Query(description="Words to find, each by its stem (sv, nb, da, en): `cirkulär` finds `cirkulära`"),
+        Query(
+            description="Words to find, each by its stem (sv, nb, da, en): `cirkulär` finds `cirkulära`; every word "
+            "must match (a query without a word matches nothing)"
+        ),
     ] = None,
     programme: Annotated[Annotated[str, Bounded(100, min_length=1)] | None, Query(description="Programme")] = None,
     country: Annotated[
@@ -50,7 +53,6 @@ async def _filters(
     specific_objective: Annotated[Code | None, Query(description="A specific objective code", examples=["2B"])] = None,
     organisation_type: Annotated[Code | None, Query(description="An organisation type code")] = None,
     kind: Annotated[EntryKind | None, Query(description="`profile` or `idea`")] = None,
-    accept_language: AcceptLanguage = None,
 ) -> entries.Filters:
     return entries.Filters(
         programme=programme,
@@ -58,7 +60,7 @@ async def _filters(
         specific_objective=specific_objective,
         organisation_type=organisation_type,
         kind=kind,
-        words=entries.query_words(q, negotiate(accept_language)),
+        words=entries.query_words(q),
     )
 
 

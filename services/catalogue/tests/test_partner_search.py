@@ -81,8 +81,7 @@ async def test_cirkular_finds_a_profile_written_cirkulara(catalogue_client: http
     assert await found(client, specific_objective="2B") == [idea["id"], mine["id"]]
     assert await found(client, country="NO") == [idea["id"]]
     assert await found(client, organisation_type="research-education", kind="profile") == [other["id"], mine["id"]]
-    r = await client.get(E, params={"q": "..."})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.q", r.text
+    assert await found(client, q="...") == []  # no word: nothing matches (as the catalogue's search)
 
     page = (await client.get(E, params={"limit": 2})).json()
     rest = (await client.get(E, params={"limit": 2, "cursor": page["next_cursor"]})).json()
