@@ -36,6 +36,7 @@ from services.applications.tests.project_support import (
     report_with_lines,
     two_owner_body,
 )
+from services.catalogue.partners.schemas import ENTRY_EXAMPLE as PARTNER_ENTRY_EXAMPLE
 from shared.schemas.examples import FIRST_CALL_2022
 from tests.harness import auth
 
@@ -81,6 +82,14 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 async def seed_catalogue(ids: Ids) -> None:
     ids.common.update(programme=PROGRAMME, call_id=str(FIRST_CALL_2022), code="1A")
+
+
+async def seed_partner_search(app: FastAPI, ids: Ids) -> None:
+    """A published partner-search entry (its author the admin principal, so the admin run may withdraw it)."""
+    async with _client(app) as client:
+        r = await client.post("/v1/partner-search/entries", json=PARTNER_ENTRY_EXAMPLE, headers={**ADMIN, **key()})
+        assert r.status_code == 201, r.text
+        ids.common.update(entry_id=r.json()["id"])
 
 
 async def seed_eligibility(ids: Ids) -> None:

@@ -24,6 +24,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from services.catalogue.partners.schemas import ENTRY_EXAMPLE as PARTNER_ENTRY_EXAMPLE
 from services.catalogue.schemas import CALL_EXAMPLE
 from services.eligibility.schemas import SE_NO_RULES_EXAMPLE
 from shared.auth import SERVICES
@@ -98,6 +99,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
                 ADMIN, {"name": {"en": "Call"}, "decision_expected": "2030-07"}, empty_ok=True
             ),
             ("POST", "/v1/calls/{call_id}/close"): Write(ADMIN, {"at": "2030-04-01T12:00:00+02:00"}, empty_ok=True),
+            ("POST", "/v1/partner-search/entries"): Write(ALICE, copy.deepcopy(PARTNER_ENTRY_EXAMPLE)),
         },
         "eligibility": {
             ("POST", "/v1/checks"): Write({}, {**gron(), "as_of": "2022-05-01"}, public=True),
@@ -175,7 +177,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
 
 
 READS: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {})],
+    "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {}), ("/v1/partner-search/entries?limit=500", {})],
     "eligibility": [("/v1/rule-sets?limit=500", {}), (f"/v1/rule-sets/{PROGRAMME}/versions?limit=500", {})],
     "applications": [("/v1/applications?limit=500", ADMIN), ("/v1/applications/{application_id}/history", ADMIN)],
     "budget": [
@@ -205,6 +207,7 @@ class World:
             rule_set_id=PROGRAMME,
             version=1,
             report_id="6f1d2c3b-0000-4000-8000-000000000001",  # no such report: its writes are 404 or 422
+            entry_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such partner-search entry: likewise
             **self.ids,
         )
 

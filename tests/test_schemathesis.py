@@ -42,7 +42,14 @@ from services.eligibility.main import create_app as eligibility_app
 from shared.clock import FixedClock
 from shared.db import Database
 from tests.harness import auth
-from tests.schemathesis_world import Ids, seed_applications, seed_budget, seed_catalogue, seed_eligibility
+from tests.schemathesis_world import (
+    Ids,
+    seed_applications,
+    seed_budget,
+    seed_catalogue,
+    seed_eligibility,
+    seed_partner_search,
+)
 from tests.test_hostile_input import claim, writes
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -175,11 +182,14 @@ def apps(
         started = [upstreams["catalogue"], upstreams["eligibility"], upstreams["budget"]]
         return _with_lifespans(app, started, after_startup=world)
 
+    async def catalogue_world(app: FastAPI) -> None:
+        await seed_partner_search(app, ids["catalogue"])
+
     cat = catalogue()
     asyncio.run(seed_catalogue(ids["catalogue"]))
     asyncio.run(seed_eligibility(ids["eligibility"]))
     out = {
-        "catalogue": (cat, ids["catalogue"]),
+        "catalogue": (_with_lifespans(cat, [], after_startup=catalogue_world), ids["catalogue"]),
         "eligibility": (_with_lifespans(eligibility(cat_e := catalogue()), [cat_e]), ids["eligibility"]),
         "budget": (_with_lifespans(budget(cat_b := catalogue()), [cat_b], after_startup=budget_world), ids["budget"]),
         "applications": (applications(), ids["applications"]),

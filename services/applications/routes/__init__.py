@@ -15,6 +15,7 @@ from services.applications.routes import (
     committee,
     control,
     controllers,
+    open_data,
     partner_reports,
     project_reports,
     projects,
@@ -45,6 +46,7 @@ routers: list[APIRouter] = [
     partner_reports.router,
     control.router,
     project_reports.router,
+    open_data.router,
     outbox_admin.outbox_router(outbox, _wake),
 ]
 TAGS: list[dict[str, Any]] = [
@@ -60,5 +62,6 @@ TAGS: list[dict[str, Any]] = [
     partner_reports.TAG,
     control.TAG,
     project_reports.TAG,
+    open_data.TAG,
     outbox_admin.TAG,
 ]
