@@ -90,10 +90,8 @@ async def test_a_submission_and_an_approval_arrive_in_order_signed_thin_and_once
     assert approved["commitment_status"] == "active"
     await hooks(app)
     got = receiver.wait_for(4)
-    assert receiver.types() == [T + "application.submitted", T + "application.eligible"] + [
-        T + "application.approved",
-        T + "application.committed",
-    ]
+    steps = ("submitted", "eligible", "approved", "committed")
+    assert receiver.types() == [f"{T}application.{step}" for step in steps]
     other = signing.new_secret()
     for one in got:
         event = one.event
