@@ -108,7 +108,7 @@ def apps(
         return eligibility_app(settings, transports={"catalogue": httpx.ASGITransport(upstream)}, clock=clock)
 
     def budget(upstream: FastAPI) -> FastAPI:
-        settings = BudgetSettings(database_url=budget_database_url, environment="test", **no_limit)
+        settings = BudgetSettings(database_url=budget_database_url, environment="test", webhook_relay=False, **no_limit)
         return budget_app(settings, transports={"catalogue": httpx.ASGITransport(upstream)}, clock=clock)
 
     async def synced(app: FastAPI) -> None:
@@ -117,7 +117,9 @@ def apps(
     def applications() -> FastAPI:
         upstreams = {"catalogue": catalogue(), "budget": budget(catalogue())}
         upstreams["eligibility"] = eligibility(upstreams["catalogue"])
-        settings = ApplicationsSettings(database_url=applications_database_url, environment="test", **no_limit)
+        settings = ApplicationsSettings(
+            database_url=applications_database_url, environment="test", webhook_relay=False, **no_limit
+        )
         transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(a) for n, a in upstreams.items()}
         app = applications_app(settings, transports=transports, clock=clock)
         return _with_lifespans(app, [upstreams["catalogue"], upstreams["eligibility"], upstreams["budget"]])
