@@ -69,7 +69,7 @@ def _out(row: Any, now: Any, secret: str | None = None) -> Any:
 def webhooks_router(
     tables: WebhookTables, event_types: Mapping[str, str], wake: Callable[[Request], Wake | None]
 ) -> APIRouter:
-    """The routes above for a service's `tables`, the `event_types` it emits (type → description), and
+    """The routes above (explicit operation ids, the same in every service) for a service's `tables`, the `event_types` it emits (type → description), and
     `wake(request)`, its webhook relay's wake-up after a replay."""
     router = APIRouter(prefix="/v1/webhooks", tags=[TAG["name"]])
     known = list(event_types)
@@ -78,7 +78,12 @@ def webhooks_router(
         settings: WebhookSettings = request.app.state.settings
         return list(settings.webhook_allowed_destinations)
 
-    @router.get("/event-types", response_model=Page[EventType], responses=problem_responses(401, 403, 422))
+    @router.get(
+        "/event-types",
+        response_model=Page[EventType],
+        responses=problem_responses(401, 403, 422),
+        operation_id="list_webhook_event_types",
+    )
     async def list_event_types(principal: Admin, params: Paging) -> Page[EventType]:
         """The CloudEvents types this service emits (a subscription's `event_types` names some of them)."""
         rows = [EventType(type=t, description=d) for t, d in event_types.items()]
@@ -89,6 +94,7 @@ def webhooks_router(
         status_code=201,
         response_model=SubscriptionWithSecret,
         responses={**problem_responses(401, 403, 422), 201: {"description": "Created; the secret is shown only now"}},
+        operation_id="create_webhook_subscription",
     )
     async def create_subscription(
         request: Request, idempotent: Idempotency, principal: Admin, body: SubscriptionCreate
@@ -114,7 +120,12 @@ def webhooks_router(
 
         return await idempotent(work=work, status_code=201)
 
-    @router.get("/subscriptions", response_model=Page[Subscription], responses=problem_responses(401, 403, 422))
+    @router.get(
+        "/subscriptions",
+        response_model=Page[Subscription],
+        responses=problem_responses(401, 403, 422),
+        operation_id="list_webhook_subscriptions",
+    )
     async def list_subscriptions(
         session: DbSession,
         principal: Admin,
@@ -132,7 +143,10 @@ def webhooks_router(
         return paginate([_out(r, now) for r in rows], params, lambda s: ById(id=s.id))
 
     @router.get(
-        "/subscriptions/{subscription_id}", response_model=Subscription, responses=problem_responses(401, 403, 404, 422)
+        "/subscriptions/{subscription_id}",
+        response_model=Subscription,
+        responses=problem_responses(401, 403, 404, 422),
+        operation_id="get_webhook_subscription",
     )
     async def get_subscription(
         session: DbSession, principal: Admin, subscription_id: SubscriptionId, now: Now
@@ -142,7 +156,10 @@ def webhooks_router(
         return out
 
     @router.patch(
-        "/subscriptions/{subscription_id}", response_model=Subscription, responses=problem_responses(401, 403, 404, 422)
+        "/subscriptions/{subscription_id}",
+        response_model=Subscription,
+        responses=problem_responses(401, 403, 404, 422),
+        operation_id="update_webhook_subscription",
     )
     async def update_subscription(
         request: Request,
@@ -166,6 +183,7 @@ def webhooks_router(
         status_code=204,
         response_class=Response,
         responses=problem_responses(401, 403, 404, 422),
+        operation_id="delete_webhook_subscription",
     )
     async def delete_subscription(session: DbSession, principal: Admin, subscription_id: SubscriptionId) -> Response:
         """Delete the subscription with its deliveries not yet made and its log."""
@@ -176,6 +194,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/secret-rotation",
         response_model=SubscriptionWithSecret,
         responses=problem_responses(401, 403, 404, 422),
+        operation_id="rotate_webhook_secret",
     )
     async def rotate_secret(
         idempotent: Idempotency, principal: Admin, subscription_id: SubscriptionId, body: Rotation
@@ -200,6 +219,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries",
         response_model=Page[Delivery],
         responses=problem_responses(401, 403, 404, 422),
+        operation_id="list_webhook_deliveries",
     )
     async def list_deliveries(
         session: DbSession,
@@ -219,6 +239,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries/{delivery_id}",
         response_model=Delivery,
         responses=problem_responses(401, 403, 404, 422),
+        operation_id="get_webhook_delivery",
     )
     async def get_delivery(
         session: DbSession, principal: Admin, subscription_id: SubscriptionId, delivery_id: DeliveryId
@@ -230,6 +251,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries/{delivery_id}/replay",
         response_model=Delivery,
         responses=problem_responses(401, 403, 404, 422),
+        operation_id="replay_webhook_delivery",
     )
     async def replay_delivery(
         request: Request,
