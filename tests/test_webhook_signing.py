@@ -95,7 +95,19 @@ def test_the_readme_typescript_snippet_verifies_what_the_sender_signs(tmp_path: 
         ("https://100.64.0.1/in", [], True),
         ("https://app.localhost/in", [], True),
         ("https://hooks.example.com:99999/in", [], True),
+        ("https://a b.example.com/in", [], True),
+        ("https://é.example.com/in", [], True),
+        ("https://xn--9ca.example.com/in", [], False),
     ],
 )
 def test_destinations(url: str, allowed: list[str], refused: bool) -> None:
     assert (destinations.problem(url, allowed) is not None) is refused
+
+
+async def test_a_name_is_resolved_at_each_attempt_and_a_private_answer_refused() -> None:
+    # `localhost` resolves to loopback without any network: refused unless the name or address is listed.
+    assert await destinations.refused("http://127.0.0.1:9/in", ["127.0.0.1"]) is None
+    assert await destinations.refused("https://localhost/in", []) is not None
+    assert await destinations.refused("https://localhost/in", ["localhost"]) is None
+    reason = await destinations.refused("https://localhost./in", [])
+    assert reason is not None and ("non-public" in reason or "loopback" in reason or "resolve" in reason)

@@ -68,6 +68,7 @@ class Sender:
     client: httpx.AsyncClient
     clock: Clock
     allowed: list[str]
+    timeout: float
 
     async def _attempt(self, message: Message, *, status: int | None, outcome: str, error: str | None) -> None:
         ATTEMPTS.labels(self.service, outcome).inc()
@@ -92,7 +93,7 @@ class Sender:
             ).one_or_none()
         if sub is None or not sub.active:
             return Outcome("skipped")
-        reason = await destinations.refused(sub.url, self.allowed)
+        reason = await destinations.refused(sub.url, self.allowed, resolve_seconds=self.timeout)
         if reason is not None:
             await self._attempt(message, status=None, outcome="refused", error=f"the destination {reason}")
             raise Retry(f"the destination {reason}")
@@ -109,7 +110,7 @@ class Sender:
         }
         try:
             answer = await self.client.post(sub.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             await self._attempt(message, status=None, outcome="failed", error=f"{type(exc).__name__}: {exc}")
             raise Retry(f"no answer from the receiver: {type(exc).__name__}") from None
         code = answer.status_code
@@ -147,7 +148,8 @@ def webhook_relay(
     client: httpx.AsyncClient,
 ) -> Relay:
     """The relay of a service's webhook deliveries (`app.state.webhook_relay`)."""
-    sender = Sender(service, db, tables, client, clock, list(settings.webhook_allowed_destinations))
+    allowed = list(settings.webhook_allowed_destinations)
+    sender = Sender(service, db, tables, client, clock, allowed, settings.webhook_timeout_seconds)
     return Relay(
         f"{service}-webhooks",
         db,

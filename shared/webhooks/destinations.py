@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from shared.problems import FieldError, Unprocessable
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
 
 
 def _listed(host: str, address: Address | None, allowed: Sequence[str]) -> bool:
@@ -52,6 +54,8 @@ def problem(url: str, allowed: Sequence[str]) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "must not carry credentials"
     address = _address(host)
+    if address is None and not HOST_NAME.fullmatch(host):
+        return "must name its host in letters, digits, dots and hyphens (punycode for an international name)"
     if _listed(host, address, allowed):
         return None
     if parts.scheme != "https":
@@ -70,7 +74,7 @@ def check(url: str, allowed: Sequence[str], *, field: str = "url") -> None:
         raise Unprocessable(f"{field} {reason}", errors=[FieldError(field=field, message=f"the destination {reason}")])
 
 
-async def refused(url: str, allowed: Sequence[str]) -> str | None:
+async def refused(url: str, allowed: Sequence[str], *, resolve_seconds: float = 5.0) -> str | None:
     """At an attempt: why the host's addresses may not be called now (None: they may)."""
     reason = problem(url, allowed)
     if reason is not None:
@@ -80,8 +84,11 @@ async def refused(url: str, allowed: Sequence[str]) -> str | None:
     if _listed(host, _address(host), allowed):
         return None
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError as exc:
+        async with asyncio.timeout(resolve_seconds):
+            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except TimeoutError:
+        return f"does not resolve within {resolve_seconds} s"
+    except (OSError, UnicodeError) as exc:
         return f"does not resolve ({exc})"
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
