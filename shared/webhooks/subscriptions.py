@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, event, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.outbox import Wake, aware
-from shared.outbox_admin import MessageState, _state_filter, _state_of
+from shared.outbox_admin import MessageState, state_filter, state_of
 from shared.problems import FieldError, NotFound, Unprocessable
 from shared.webhooks import destinations, signing
 from shared.webhooks.delivery import valid_secrets
@@ -165,7 +165,7 @@ async def deliveries(
     d = tables.deliveries
     stmt = select(d).where(d.c.aggregate.startswith(f"{sub_id}/")).order_by(d.c.id).limit(limit)
     if state is not None:
-        stmt = stmt.where(_state_filter(d, state))
+        stmt = stmt.where(state_filter(d, state))
     if after is not None:
         stmt = stmt.where(d.c.id > after)
     rows = (await session.execute(stmt)).all()
@@ -187,7 +187,7 @@ def _delivery(row: Any, attempts: list[dict[str, Any]]) -> dict[str, Any]:
         "event_id": event["id"],
         "event_type": event["type"],
         "subject": event["subject"],
-        "state": _state_of(row),
+        "state": state_of(row),
         "attempts": attempts,
         "last_error": row.last_error,
         "created_at": aware(row.created_at),
@@ -224,7 +224,7 @@ async def replay(
     d = tables.deliveries
     await session.execute(
         update(d)
-        .where(and_(d.c.id == delivery_id))
+        .where(d.c.id == delivery_id)
         .values(
             delivered_at=None,
             outcome=None,
