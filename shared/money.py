@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -83,15 +83,16 @@ def to_decimal(value: Any) -> Decimal:
         result = Decimal(value)
     else:
         raise ValueError('must be a decimal string such as "1234.50"')
-    exponent = result.as_tuple().exponent
-    if (
-        isinstance(exponent, int)
-        and exponent < -MAX_PLACES
-        and result != result.quantize(Decimal(1).scaleb(-MAX_PLACES))
-    ):
-        raise ValueError(f"must have at most {MAX_PLACES} decimal places")
     if abs(result) >= MAX_MAGNITUDE:
         raise ValueError(f"must be less than {decimal_str(MAX_MAGNITUDE)} in magnitude")
+    exponent = result.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        try:  # more digits than the context holds (a long fraction of a large number) is too many places too
+            exact = result == result.quantize(Decimal(1).scaleb(-MAX_PLACES))
+        except InvalidOperation:
+            exact = False
+        if not exact:
+            raise ValueError(f"must have at most {MAX_PLACES} decimal places")
     return result
 
 

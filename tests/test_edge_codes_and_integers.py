@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.applications.config import Settings
 from services.applications.main import create_app
-from services.applications.tests.helpers import ALICE, A, create, gron, open_call
+from services.applications.tests.helpers import ALICE, PROGRAMME, A, create, gron, open_call
 from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -133,6 +133,21 @@ async def test_a_currency_code_in_the_rates_file_is_exact(budget_client: httpx.A
         headers={**ADMIN, "Content-Type": "text/csv", "Idempotency-Key": "import-lower"},
     )
     assert r.status_code == 422 and "'nok' is not an ISO 4217 currency code" in r.text, r.text
+
+
+async def test_a_country_filter_is_exact_upper_case(
+    catalogue_client: httpx.AsyncClient, applications_client: httpx.AsyncClient
+) -> None:
+    """`NO` filters; `no` is a 422 naming the parameter (it used to be folded to `NO`), on the catalogue's
+    regions and the officers' list alike."""
+    regions = f"/v1/programmes/{PROGRAMME}/regions"
+    r = await catalogue_client.get(regions, params={"country": "NO"})
+    assert r.status_code == 200 and {x["country"] for x in r.json()["items"]} == {"NO"}, r.text
+    officer = auth("officer", "olga")
+    assert (await applications_client.get(A, params={"country": "NO"}, headers=officer)).status_code == 200
+    for client, path, headers in ((catalogue_client, regions, {}), (applications_client, A, officer)):
+        r = await client.get(path, params={"country": "no"}, headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.country", r.text
 
 
 async def test_a_body_over_the_limit_is_one_problem_type_declared_or_chunked(

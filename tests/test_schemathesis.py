@@ -13,6 +13,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -27,6 +28,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.applications.config import Settings as ApplicationsSettings
 from services.applications.main import create_app as applications_app
+from services.applications.tests.helpers import ALICE
+from services.applications.tests.helpers import NOW as APPLICATIONS_NOW
 from services.budget.config import Settings as BudgetSettings
 from services.budget.main import create_app as budget_app
 from services.budget.tests.fixtures import sync_definitions
@@ -39,20 +42,53 @@ from services.eligibility.main import create_app as eligibility_app
 from shared.clock import FixedClock
 from shared.db import Database
 from tests.harness import auth
+from tests.schemathesis_world import Ids, seed_applications, seed_budget, seed_catalogue, seed_eligibility
+from tests.test_hostile_input import claim, writes
 
-MAX_EXAMPLES = 4
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261130"))
-ADMIN_TOKEN = auth("admin", "schemathesis")["Authorization"].removeprefix("Bearer ")
+PRINCIPALS: dict[str, tuple[str | None, int]] = {
+    "admin": (auth("admin", "schemathesis")["Authorization"].removeprefix("Bearer "), 4),
+    "applicant": (ALICE["Authorization"].removeprefix("Bearer "), 2),
+    "anonymous": (None, 1),
+}
+"""Who sends the cases (a bearer token, or none) and how many examples per operation: the admin reaches
+every operation's business rules, the applicant (Alice, whose applications the world's are) the owner's
+view and the refusals of what is not hers, the anonymous caller the public reads and the 401s."""
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": SEED,
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "allow-extra-parameters": True},
-        "auth": {"openapi": {"HTTPBearer": {"bearer": ADMIN_TOKEN}}},
-        "checks": {"enabled": True},
-    }
+WORKFLOW = (
+    "PUT /v1/applications/{application_id}",
+    "POST /v1/applications/{application_id}/submit",
+    "POST /v1/applications/{application_id}/assessors",
+    "POST /v1/applications/{application_id}/assessments/declaration",
+    "POST /v1/applications/{application_id}/assessments/scores",
+    "GET /v1/applications/{application_id}/assessments",
+    "POST /v1/applications/{application_id}/decision",
+    "GET /v1/committee/sessions/{session_id}",
+    "GET /v1/applications/{application_id}/grant",
+    "PUT /v1/projects/{application_id}/contract",
+    "GET /v1/projects/{application_id}",
+    "POST /v1/projects/{application_id}/partner-reports",
+    "GET /v1/partner-reports/{report_id}",
+    "POST /v1/partner-reports/{report_id}/lines",
+    "GET /v1/partner-reports/{report_id}/lines",
+    "POST /v1/partner-reports/{report_id}/submit",
+    "GET /v1/project-reports/{report_id}",
+    "GET /v1/outbox/{message_id}",
 )
+"""The workflow's operations on an application, from the draft to its project's reports: each must be
+reached with the world's real ids (an answer other than 404) in the admin's run."""
+
+
+def _config(token: str | None, examples: int) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "generation": {"mode": "all", "max-examples": examples, "allow-extra-parameters": True},
+            **({"auth": {"openapi": {"HTTPBearer": {"bearer": token}}}} if token else {}),
+            "checks": {"enabled": True},
+        }
+    )
 
 
 def _with_lifespans(
@@ -94,11 +130,13 @@ def apps(
     budget_database_url: str,
     applications_database_url: str,
     budget_catalogue_definitions: list[Any],
-) -> Iterator[dict[str, FastAPI]]:
-    """The four services, each with its upstreams (not started: schemathesis starts them)."""
+) -> Iterator[dict[str, tuple[FastAPI, Ids]]]:
+    """The four services, each with its upstreams and the ids of its world (not started: schemathesis starts
+    them, and each seeds its world once started)."""
     _load_catalogue(catalogue_database_url)
     clock = FixedClock(NOW)
     no_limit: dict[str, Any] = {"write_rate_limit": None, "http_retries": 0}
+    ids = {name: Ids() for name in ("catalogue", "eligibility", "budget", "applications")}
 
     def catalogue() -> FastAPI:
         return catalogue_app(CatalogueSettings(database_url=catalogue_database_url, **no_limit), clock=clock)
@@ -114,39 +152,70 @@ def apps(
     async def synced(app: FastAPI) -> None:
         await sync_definitions(app, budget_catalogue_definitions)
 
+    async def budget_world(app: FastAPI) -> None:
+        await synced(app)
+        commitment = writes()["budget"][("POST", "/v1/commitments")].body
+        await seed_budget(app, ids["budget"], commitment, claim(""))
+
     def applications() -> FastAPI:
-        upstreams = {"catalogue": catalogue(), "budget": budget(catalogue())}
-        upstreams["eligibility"] = eligibility(upstreams["catalogue"])
+        shared_catalogue = catalogue()
+        upstreams = {"catalogue": shared_catalogue, "budget": budget(shared_catalogue)}
+        upstreams["eligibility"] = eligibility(shared_catalogue)
+        # The world delivers what its steps owe itself (`helpers.delivered`): the same state on every run.
         settings = ApplicationsSettings(
-            database_url=applications_database_url, environment="test", webhook_relay=False, **no_limit
+            database_url=applications_database_url,
+            environment="test",
+            outbox_relay=False,
+            webhook_relay=False,
+            **no_limit,
         )
         transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(a) for n, a in upstreams.items()}
-        app = applications_app(settings, transports=transports, clock=clock)
-        return _with_lifespans(app, [upstreams["catalogue"], upstreams["eligibility"], upstreams["budget"]])
+        app = applications_app(settings, transports=transports, clock=FixedClock(APPLICATIONS_NOW))
+
+        async def world(a: FastAPI) -> None:
+            await synced(upstreams["budget"])
+            await seed_applications(a, upstreams["catalogue"], ids["applications"])
+
+        started = [upstreams["catalogue"], upstreams["eligibility"], upstreams["budget"]]
+        return _with_lifespans(app, started, after_startup=world)
 
     cat = catalogue()
+    asyncio.run(seed_catalogue(ids["catalogue"]))
+    asyncio.run(seed_eligibility(ids["eligibility"]))
     out = {
-        "catalogue": cat,
-        "eligibility": _with_lifespans(eligibility(cat_e := catalogue()), [cat_e]),
-        "budget": _with_lifespans(budget(cat_b := catalogue()), [cat_b], after_startup=synced),
-        "applications": applications(),
+        "catalogue": (cat, ids["catalogue"]),
+        "eligibility": (_with_lifespans(eligibility(cat_e := catalogue()), [cat_e]), ids["eligibility"]),
+        "budget": (_with_lifespans(budget(cat_b := catalogue()), [cat_b], after_startup=budget_world), ids["budget"]),
+        "applications": (applications(), ids["applications"]),
     }
     yield out
     schemathesis_asgi.shutdown_lifespans()
 
 
-def _runner(operation: Any, mode: schemathesis.GenerationMode, counts: dict[str, int]) -> Callable[[], None]:
-    """A hypothesis test sending `operation`'s generated cases of `mode` with every check."""
+@dataclass
+class Run:
+    """What one run sent: the counts, and the statuses each operation answered to its real ids."""
+
+    ids: Ids
+    operations: int = 0
+    cases: int = 0
+    reached: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _runner(operation: Any, mode: schemathesis.GenerationMode, run: Run, examples: int) -> Callable[[], None]:
+    """A hypothesis test sending `operation`'s generated cases of `mode` with every check; a positive case's
+    path parameters are the world's real ids."""
 
     # A write's body is also checked against the programme's reference data (codes of programmes, funds,
     # objectives, check kinds) and rules across fields (dates in order, one currency per partner, a reason
     # for a rejection), which a JSON Schema cannot state: a schema-valid body may rightly be a 422 there.
     # Reads and body-less writes must accept every schema-valid request.
     excluded = [positive_data_acceptance] if operation.method.upper() in WRITES and operation.body else []
+    real = {k: v for k, v in run.ids.for_operation(operation.path).items() if k in (case_params(operation))}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
@@ -154,44 +223,65 @@ def _runner(operation: Any, mode: schemathesis.GenerationMode, counts: dict[str,
         suppress_health_check=list(HealthCheck),
     )
     def check(case: schemathesis.Case) -> None:
-        counts["cases"] += 1
-        if mode is schemathesis.GenerationMode.POSITIVE and case.query:
+        run.cases += 1
+        positive = mode is schemathesis.GenerationMode.POSITIVE
+        if positive and case.query:
             # A cursor is a token the API mints (`next_cursor`); one made up is invalid by definition.
             case.query.pop("cursor", None)
-        case.call_and_validate(excluded_checks=excluded)
+        if positive and real:
+            case.path_parameters = {**(case.path_parameters or {}), **real}
+        response = case.call()
+        if positive and real:
+            run.reached.setdefault(operation.label, []).append(response.status_code)
+        case.validate_response(response, excluded_checks=excluded)
 
     return check  # type: ignore[no-any-return]
 
 
-def run_schemathesis(app: FastAPI, service: str) -> str:
-    """Every operation of `app`'s OpenAPI document, positive and negative cases, all checks; the counts
-    are printed (`-s` or the CI log) and every failure is listed."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
+def case_params(operation: Any) -> set[str]:
+    """The names of `operation`'s path parameters."""
+    return {parameter.name for parameter in operation.path_parameters}
+
+
+def run_schemathesis(app: FastAPI, service: str, ids: Ids, principal: str) -> Run:
+    """Every operation of `app`'s OpenAPI document, positive and negative cases, all checks, sent by
+    `principal`; the counts are printed (`-s` or the CI log) and every failure is listed."""
+    token, examples = PRINCIPALS[principal]
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=_config(token, examples))
     failures: dict[str, str] = {}
-    counts = {"operations": 0, "cases": 0}
+    run = Run(ids)
     for result in schema.get_all_operations():
         operation = result.ok()
-        counts["operations"] += 1
+        run.operations += 1
         for mode in schemathesis.GenerationMode:
             if mode is schemathesis.GenerationMode.NEGATIVE and not (operation.query or operation.body):
                 # Only path parameters: a schema-invalid one cannot travel in a URL (hypothesis would spend
                 # seconds failing to find one); their refusals are covered by tests/test_limits.py.
                 continue
             try:
-                _runner(operation, mode, counts)()
+                _runner(operation, mode, run, examples)()
             except Unsatisfiable:  # no negative case exists (an operation without parameters)
                 continue
             except (Exception, BaseExceptionGroup) as exc:  # a FailureGroup naming every failed check
                 failures[f"{operation.label} [{mode.value}]"] = str(exc)[:1500]
+    found = sum(1 for statuses in run.reached.values() if any(s != 404 for s in statuses))
     summary = (
-        f"schemathesis {service}: {counts['operations']} operations, {counts['cases']} cases, {len(failures)} failures"
+        f"schemathesis {service} as {principal}: {run.operations} operations, {run.cases} cases, "
+        f"{found} of {len(run.reached)} operations answered other than 404 to the world's ids, {len(failures)} failures"
     )
     assert failures == {}, summary + "\n" + "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
-    return summary
+    print(summary)
+    return run
 
 
+@pytest.mark.parametrize("principal", list(PRINCIPALS))
 @pytest.mark.parametrize("service", ["catalogue", "eligibility", "budget", "applications"])
-def test_schemathesis(apps: dict[str, FastAPI], service: str, capsys: pytest.CaptureFixture[str]) -> None:
-    summary = run_schemathesis(apps[service], service)
+def test_schemathesis(
+    apps: dict[str, tuple[FastAPI, Ids]], service: str, principal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, ids = apps[service]
     with capsys.disabled():  # the counts in the CI log, also when every check passes
-        print(f"\n{summary}")
+        run = run_schemathesis(app, service, ids, principal)
+    if service == "applications" and principal == "admin":
+        missed = {label: run.reached.get(label) for label in WORKFLOW if set(run.reached.get(label) or [404]) == {404}}
+        assert missed == {}, f"workflow operations that never reached a real resource: {missed}"

@@ -1,4 +1,4 @@
-"""`python -m services.applications migrate | serve | relay | reconcile`.
+"""`python -m services.applications migrate | serve | relay | reconcile | check-sums`.
 
 - `relay` delivers what the outbox owes now (the eligibility checks, commitments and releases that are
   due), then the webhook deliveries that are due, and exits: for an operator, or a deployment that runs
@@ -10,6 +10,8 @@
   with an application holding money. The repair is the one place that gives money back on its own: it
   runs as its own process — the Kubernetes CronJob `applications-reconcile` (`reconcile --all --repair`)
   or the compose service of that name (`--every 600`: again every 600 s) — never inside the API.
+- `check-sums` compares every partner report's kept sums (what its totals read) with the sums counted from
+  its lines and prints each difference as JSON (exit 1 when one is found); it changes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from services.applications.config import Settings
 from services.applications.main import create_app
 from services.applications.models import outbox, webhooks
 from services.applications.outbound import reconciliation
+from services.applications.projects.reporting import sums
+from services.applications.projects.reporting.schemas import SumsDifference
 from services.applications.schemas.applications import Reconciliation
 from shared.cli import Command, service_cli
 from shared.outbox import Relay
@@ -102,6 +106,19 @@ def reconcile(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def check_sums(settings: Settings, _args: argparse.Namespace) -> None:
+    async def work(app: FastAPI) -> list[SumsDifference]:
+        async with app.state.db.sessionmaker() as session:
+            return await sums.check_all(session)
+
+    found = asyncio.run(_in_app(settings, work))
+    for d in found:
+        print(d.model_dump_json(), flush=True)
+    print(f"{len(found)} differences between the kept sums and the lines", flush=True)
+    if found:
+        sys.exit(1)
+
+
 def _reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--programme", default="interreg-se-no-2021-2027")
     parser.add_argument("--all", action="store_true", help="every programme with an application holding money")
@@ -123,6 +140,9 @@ def main() -> None:
                 "compare approved applications with the budget's commitments (exit 1 on a difference)",
                 reconcile,
                 _reconcile_arguments,
+            ),
+            "check-sums": Command(
+                "compare the partner reports' kept sums with their lines (exit 1 on a difference)", check_sums
             ),
         },
     )

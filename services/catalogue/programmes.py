@@ -170,7 +170,7 @@ async def regions(
         r = region(row)
         if valid_on is not None and not r.valid_on(valid_on):
             continue
-        if country is not None and r.country != country.upper():
+        if country is not None and r.country != country:
             continue
         out.append(r)
     return paginate_sequence(out, page)

@@ -3,10 +3,13 @@
 of each partner), the controllers a programme approved, partner reports with their expenditure lines and
 first-level control, project reports and the claims they owe, and the project's history.
 
-Totals are never stored: every sum (declared, flat rates, certified, deducted, parked) is an SQL
-aggregate over `expenditure_lines` (primary key `(report_id, number)`, so the report's lines are one
-index range). What a report stores is what must never be recomputed: the exchange rate of each currency
-at its submission (Regulation (EU) 2021/1059 Art. 39)."""
+Totals are derived from the lines, never typed or stored where they can drift: `expenditure_sums` keeps,
+per report, category, currency and parked, the sums of its lines — a derived cache written by
+`repository` in the same transaction as every change of a line (insert, delete, import, verification) and
+compared with the lines by `repository.sums_drift` (the reconciler, the report's totals check, the
+tests); the totals read it (a row per category and currency, whatever the number of lines). What a report
+stores is what must never be recomputed: the exchange rate of each currency at its submission
+(Regulation (EU) 2021/1059 Art. 39)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.applications.models import Base
-from shared.db import Amount, Code, UTCDateTime
+from shared.db import Amount, Code, Fixed, UTCDateTime
 
 
 class ProjectController(Base):
@@ -148,6 +151,8 @@ class ExpenditureLine(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(40))
     cost_option: Mapped[str | None] = mapped_column(String(64))
+    units: Mapped[Decimal | None] = mapped_column(Fixed(scale=4))
+    """A unit-cost line's units (its amount is units × the baseline's unit amount, computed)."""
     invoice_number: Mapped[str] = mapped_column(String(100))
     invoice_date: Mapped[dt.date] = mapped_column(Date)
     payment_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -166,6 +171,25 @@ class ExpenditureLine(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     parked_from: Mapped[str | None] = mapped_column(String(60))
     """`<report id>:<line number>` of a line parked in an earlier report and carried into this one."""
+
+
+class ExpenditureSum(Base):
+    """The sums of a report's lines per category, currency and parked (a derived cache of
+    `expenditure_lines`, kept by `repository` in the transaction of every change of a line; a key whose
+    lines are all gone has no row)."""
+
+    __tablename__ = "expenditure_sums"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("partner_reports.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    parked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    verified: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Amount())
+    vat: Mapped[Decimal] = mapped_column(Amount())
+    certified: Mapped[Decimal] = mapped_column(Amount())
+    deducted: Mapped[Decimal] = mapped_column(Amount())
 
 
 class ProjectReport(Base):

@@ -1,17 +1,12 @@
 """All SQL of the project stage. Never commits (the request's session does, once).
 
-The report's totals are aggregates over its lines (`line_sums`: one GROUP BY over the primary key's range
-`report_id = ?`), and the line list pages by `(report_id, number)`: both cost the same whatever the size of
-the table or of other reports."""
+Expenditure lines and their kept sums have theirs in `reporting/repository.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, type_coerce, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications.models import Application
@@ -27,10 +22,9 @@ from services.applications.projects.models import (
     ProjectReport,
     ReportingPeriod,
 )
-from shared.db import Amount
 
 Row = ProjectContract | ReportingPeriod | PartnerControl | PartnerReport | PartnerReportVersion
-Row2 = ProjectReport | ProjectClaim | ProjectEvent | ProjectController | ExpenditureLine
+Row2 = ProjectReport | ProjectClaim | ProjectEvent | ProjectController
 
 
 def add(session: AsyncSession, row: Row | Row2) -> None:
@@ -126,111 +120,6 @@ async def included(session: AsyncSession, project_report_id: str) -> list[Partne
     return list((await session.execute(stmt.order_by(PartnerReport.partner))).scalars())
 
 
-async def last_line_number(session: AsyncSession, report_id: str) -> int:
-    stmt = select(func.max(ExpenditureLine.number)).where(ExpenditureLine.report_id == report_id)
-    return int((await session.execute(stmt)).scalar_one() or 0)
-
-
-async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Many lines in one executemany (the CSV import)."""
-    if rows:
-        await session.execute(insert(ExpenditureLine), rows)
-
-
-async def line(session: AsyncSession, report_id: str, number: int) -> ExpenditureLine | None:
-    return await session.get(ExpenditureLine, (report_id, number))
-
-
-async def delete_line(session: AsyncSession, report_id: str, number: int) -> int:
-    result: Any = await session.execute(
-        delete(ExpenditureLine).where(ExpenditureLine.report_id == report_id, ExpenditureLine.number == number)
-    )
-    return int(result.rowcount or 0)
-
-
-async def lines_page(session: AsyncSession, report_id: str, *, after: int, limit: int) -> list[ExpenditureLine]:
-    stmt = (
-        select(ExpenditureLine)
-        .where(ExpenditureLine.report_id == report_id, ExpenditureLine.number > after)
-        .order_by(ExpenditureLine.number)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
-@dataclass(frozen=True)
-class LineSums:
-    category: str
-    currency: str
-    parked: bool
-    lines: int
-    verified: int
-    amount: Decimal
-    vat: Decimal
-    certified: Decimal
-    deducted: Decimal
-
-
-async def line_sums(session: AsyncSession, report_id: str) -> list[LineSums]:
-    """The report's sums per (category, currency, parked): one aggregate over its lines."""
-
-    def total(column: Any) -> Any:
-        return type_coerce(func.coalesce(func.sum(column), 0), Amount())
-
-    stmt = (
-        select(
-            ExpenditureLine.category,
-            ExpenditureLine.currency,
-            ExpenditureLine.parked,
-            func.count(),
-            func.count(ExpenditureLine.verified_at),
-            total(ExpenditureLine.amount),
-            total(ExpenditureLine.vat),
-            total(ExpenditureLine.certified),
-            total(ExpenditureLine.deducted),
-        )
-        .where(ExpenditureLine.report_id == report_id)
-        .group_by(ExpenditureLine.category, ExpenditureLine.currency, ExpenditureLine.parked)
-    )
-    return [
-        LineSums(c, cur, bool(p), int(n), int(v), Decimal(a), Decimal(t), Decimal(ce), Decimal(d))
-        for c, cur, p, n, v, a, t, ce, d in (await session.execute(stmt)).all()
-    ]
-
-
-async def unverified(session: AsyncSession, report_id: str, *, limit: int) -> list[int]:
-    stmt = (
-        select(ExpenditureLine.number)
-        .where(ExpenditureLine.report_id == report_id, ExpenditureLine.verified_at.is_(None))
-        .order_by(ExpenditureLine.number)
-        .limit(limit)
-    )
-    return [int(n) for n in (await session.execute(stmt)).scalars()]
-
-
-async def all_lines(session: AsyncSession, report_id: str) -> list[tuple[Any, ...]]:
-    """Every line's declared content in order (the digest of a submitted version)."""
-    c = ExpenditureLine
-    stmt = (
-        select(
-            c.number,
-            c.category,
-            c.cost_option,
-            c.invoice_number,
-            c.invoice_date,
-            c.payment_date,
-            c.supplier,
-            c.description,
-            c.amount,
-            c.currency,
-            c.vat,
-        )
-        .where(c.report_id == report_id)
-        .order_by(c.number)
-    )
-    return [tuple(r) for r in (await session.execute(stmt)).all()]
-
-
 async def parked_lines(session: AsyncSession, application_id: str, partner: int) -> list[ExpenditureLine]:
     """Lines parked in the partner's certified reports and not yet carried into a later one."""
     carried = (
@@ -256,6 +145,24 @@ async def parked_lines(session: AsyncSession, application_id: str, partner: int)
     rows = list((await session.execute(stmt)).scalars())
     taken = set((await session.execute(carried)).scalars())
     return [r for r in rows if f"{r.report_id}:{r.number}" not in taken]
+
+
+async def reported_options(
+    session: AsyncSession, application_id: str, partner: int, codes: list[str]
+) -> dict[str, int]:
+    """Of `codes`, the options a line of the partner's reports names (not a line parked away: its carried
+    copy counts), each with the period of its report."""
+    stmt = (
+        select(ExpenditureLine.cost_option, PartnerReport.period)
+        .join(PartnerReport, PartnerReport.id == ExpenditureLine.report_id)
+        .where(
+            PartnerReport.application_id == application_id,
+            PartnerReport.partner == partner,
+            ExpenditureLine.cost_option.in_(codes),
+            ExpenditureLine.parked.is_(False),
+        )
+    )
+    return {str(code): int(period) for code, period in (await session.execute(stmt)).all()}
 
 
 async def include(session: AsyncSession, ids: list[str], project_report_id: str) -> None:

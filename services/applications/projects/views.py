@@ -11,6 +11,7 @@ from services.applications.models import Application
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, controls
 from services.applications.projects.models import ExpenditureLine, PartnerReport, ProjectContract, ProjectReport
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.schemas import ClaimOwed, LineOut, PartnerReportOut, ProjectReportOut
 from services.applications.projects.reporting.totals import certified_eur, currency_totals, flat_options
 from services.applications.projects.schemas import OwnerData, PartnerOut, PeriodOut, ProjectOut, ProjectSummary
@@ -109,6 +110,7 @@ def line_out(row: ExpenditureLine) -> LineOut:
         number=row.number,
         category=row.category,
         cost_option=row.cost_option,
+        units=row.units.normalize() if row.units is not None else None,
         invoice_number=row.invoice_number,
         invoice_date=row.invoice_date,
         payment_date=row.payment_date,
@@ -129,7 +131,7 @@ def line_out(row: ExpenditureLine) -> LineOut:
 
 async def partner_report_out(session: AsyncSession, project: Project, report: PartnerReport) -> PartnerReportOut:
     partner = project.partner(report.partner)
-    totals = currency_totals(await repo.line_sums(session, report.id), flat_options(partner), report.rates)
+    totals = currency_totals(await lines_repo.line_sums(session, report.id), flat_options(partner), report.rates)
     return PartnerReportOut(
         id=report.id,
         project_id=report.application_id,

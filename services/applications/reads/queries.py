@@ -115,7 +115,7 @@ def list_filters(
         programme=programme,
         call_id=call_id,
         specific_objective=specific_objective,
-        country=country.upper() if country else None,
+        country=country,
         submitted_from=start_of(submitted_from) if submitted_from else None,
         submitted_before=start_of(submitted_to + dt.timedelta(days=1)) if submitted_to else None,
     )

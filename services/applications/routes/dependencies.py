@@ -94,7 +94,10 @@ async def _filters(
     ] = None,
     call_id: Annotated[UUID | None, Query()] = None,
     specific_objective: Annotated[Annotated[str, Bounded(16, min_length=1)] | None, Query(examples=["1B"])] = None,
-    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Any partner in this country")] = None,
+    country: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Z]{2}$", description="Any partner in this country (ISO 3166-1 alpha-2, upper case)"),
+    ] = None,
     submitted_from: Annotated[
         dt.date | None, Query(description="First submitted on or after (Europe/Stockholm)")
     ] = None,

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.applications.projects.reporting import lines, partner_reports
+from services.applications.projects.reporting import lines, partner_reports, sums
 from services.applications.projects.reporting.schemas import (
     LINE_EXAMPLE,
     ImportResult,
@@ -19,6 +19,7 @@ from services.applications.projects.reporting.schemas import (
     PartnerReportOut,
     ProgressUpdate,
     ReopenRequest,
+    SumsCheck,
 )
 from services.applications.projects.texts import language_of
 from services.applications.routes.dependencies import ApplicationId, Db, Up
@@ -85,9 +86,24 @@ async def get_partner_report(
 ) -> PartnerReportOut:
     """The report with its totals per currency — declared per category, flat rates computed from the
     declared and the certified base, certified, deducted, parked, and (Swedish side, submitted) the
-    certified total in EUR at the stored rate — all summed from the lines, never stored. A controller
-    sees only its partners' reports (404 otherwise)."""
+    certified total in EUR at the stored rate — all derived from the lines: read from the sums kept with
+    every change of a line (a row per category and currency, whatever the number of lines; checked
+    against the lines by `…/totals/check`). A controller sees only its partners' reports (404 otherwise)."""
     return await partner_reports.read(session, principal, str(report_id), now=now)
+
+
+@router.get(
+    "/partner-reports/{report_id}/totals/check",
+    response_model=SumsCheck,
+    responses=problem_responses(401, 403, 404),
+)
+async def check_partner_report_sums(
+    session: DbSession, principal: CurrentPrincipal, report_id: ReportId, now: Now
+) -> SumsCheck:
+    """The kept sums the report's totals read, against the sums counted from its lines (secretariat and
+    finance): `consistent` with no `differences` unless something wrote lines around the code that keeps
+    them. Counts every line of the report: a check, not a read for every page."""
+    return await sums.check(session, principal, str(report_id), now=now)
 
 
 @router.patch(

@@ -99,7 +99,7 @@ async def list_regions(
         dt.date | None, Query(description="Only regions valid on this day", examples=["2024-06-01"])
     ] = None,
     country: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2", examples=["NO"])
+        str | None, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, upper case", examples=["NO"])
     ] = None,
 ) -> Response:
     """The NUTS regions of the programme area with their validity: a region that ended (Viken,

@@ -30,6 +30,7 @@ from services.applications.projects.errors import (
     NotController,
 )
 from services.applications.projects.models import PartnerReport
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.partner_reports import move, visible_report
 from services.applications.projects.reporting.schemas import LineOut, PartnerReportOut, Verification
 from services.applications.projects.states import ReportAction, report_next
@@ -59,12 +60,12 @@ async def verify(
     project, report = await visible_report(session, principal, report_id, now=now, for_update=True)
     await _assigned(session, project, principal, report)
     report_next(report.status, ReportAction.VERIFY_LINE)
-    line = await repo.line(session, report.id, number)
+    line = await lines_repo.line(session, report.id, number)
     if line is None:
         raise LineNotFound(f"the report has no line {number}")
     declared = line.amount - line.vat
     if body.parked:
-        line.certified, line.deducted, line.typology, line.parked = Decimal(0), Decimal(0), None, True
+        certified, deducted, typology, parked = Decimal(0), Decimal(0), None, True
     else:
         assert body.certified is not None
         errors: list[FieldError] = []
@@ -83,9 +84,18 @@ async def verify(
             errors.append(FieldError(field="typology", message="a deduction needs its typology and a comment"))
         if errors:
             raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
-        line.certified, line.deducted, line.parked = certified, deducted, False
-        line.typology = body.typology if deducted > 0 else None
-    line.comment, line.verified_by, line.verified_at = body.comment, principal.sub, now
+        typology, parked = (body.typology if deducted > 0 else None), False
+    await lines_repo.set_verification(
+        session,
+        line,
+        certified=certified,
+        deducted=deducted,
+        parked=parked,
+        typology=typology,
+        comment=body.comment,
+        by=principal.sub,
+        at=now,
+    )
     report.revision += 1
     await session.flush()
     return line_out(line)
@@ -97,9 +107,9 @@ async def complete(
     project, report = await visible_report(session, principal, report_id, now=now, for_update=True)
     await _assigned(session, project, principal, report)
     report_next(report.status, ReportAction.COMPLETE_CONTROL)
-    open_lines = await repo.unverified(session, report.id, limit=10)
+    open_lines = await lines_repo.unverified(session, report.id, limit=10)
     if open_lines:
-        count = sum(s.lines - s.verified for s in await repo.line_sums(session, report.id))
+        count = sum(s.lines - s.verified for s in await lines_repo.line_sums(session, report.id))
         raise ControlIncomplete(
             say("control-incomplete", language, count=count, numbers=", ".join(map(str, open_lines))),
             unverified=count,

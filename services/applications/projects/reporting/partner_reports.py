@@ -5,9 +5,9 @@
 - **submit** (prepare → apply): the report becomes its next immutable version (`partner_report_versions`:
   the digest of its lines and the rates). Swedish side (ERDF): each currency other than EUR gets the rate
   the budget converts at for the instant of the submission (`BudgetClient.conversion_rate`: the Commission's
-  monthly accounting rate of the month in which the expenditure is submitted to the controller,
-  Regulation (EU) 2021/1059 Art. 39), stored on the report and never recomputed; a month without a rate is a
-  409 naming it, and nothing changes. Norwegian side: lines are in NOK (the Norwegian state funds are
+  monthly accounting rate of the month in which the expenditure is submitted to the controller — the
+  issue's Regulation (EU) 2021/1059 Art. 39, whose own text was not found: `totals.py` says what was),
+  stored on the report and never recomputed; a month without a rate is a 409 naming it, and nothing changes. Norwegian side: lines are in NOK (the Norwegian state funds are
   paid in NOK; another currency is refused when the line is entered), no conversion.
 - **reopen** (one explicit action with a reason, in the history): by an officer or the assigned controller;
   a submitted report or one in control goes back to `draft` for its owner; a completed or certified control
@@ -38,6 +38,7 @@ from services.applications.projects.errors import (
     StatusDoesNotAllow,
 )
 from services.applications.projects.models import PartnerReport, PartnerReportVersion
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.schemas import PartnerReportCreate, PartnerReportOut
 from services.applications.projects.states import ProjectStatus, ReportAction, ReportStatus, report_next
 from services.applications.projects.texts import say
@@ -147,7 +148,7 @@ async def create(
     repo.add(session, report)
     await session.flush()
     carried = await repo.parked_lines(session, project.id, body.partner)
-    await repo.insert_lines(
+    await lines_repo.insert_lines(
         session,
         [
             {
@@ -155,6 +156,7 @@ async def create(
                 "number": n,
                 "category": c.category,
                 "cost_option": c.cost_option,
+                "units": c.units,
                 "invoice_number": c.invoice_number,
                 "invoice_date": c.invoice_date,
                 "payment_date": c.payment_date,
@@ -222,7 +224,7 @@ async def prepare_submit(
         project, report = await visible_report(session, principal, report_id, now=now)
         require_owner(project, principal, report.side)
         report_next(report.status, ReportAction.SUBMIT)
-        currencies = sorted({s.currency for s in await repo.line_sums(session, report.id)})
+        currencies = sorted({s.currency for s in await lines_repo.line_sums(session, report.id)})
         programme, revision = project.app.programme, report.revision
     rates: dict[str, dict[str, str]] = {}
     if report.side == "SE":
@@ -254,7 +256,7 @@ async def submit(
     role = require_owner(project, principal, report.side)
     if report.revision != plan.revision:
         raise ConcurrentChange("the report changed while the submission was prepared; retry")
-    rows = await repo.all_lines(session, report.id)
+    rows = await lines_repo.all_lines(session, report.id)
     report.version += 1
     report.rates = plan.rates if report.side == "SE" else None
     report.submitted_at = now

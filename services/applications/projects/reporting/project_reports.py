@@ -43,6 +43,7 @@ from services.applications.projects.errors import (
     StatusDoesNotAllow,
 )
 from services.applications.projects.models import ProjectClaim, ProjectReport
+from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.schemas import ProjectReportCreate, ProjectReportOut, ProjectReportSubmit
 from services.applications.projects.reporting.totals import certified_eur, certified_in, currency_totals, flat_options
 from services.applications.projects.states import (
@@ -182,7 +183,9 @@ async def claims_owed(session: AsyncSession, project: Project, report: ProjectRe
     """The claims of a verified project report, per fund (those with certified expenditure)."""
     certified: dict[str, Decimal] = {fund: Decimal(0) for fund in FUND_OF_SIDE.values()}
     for r in await repo.included(session, report.id):
-        totals = currency_totals(await repo.line_sums(session, r.id), flat_options(project.partner(r.partner)), r.rates)
+        totals = currency_totals(
+            await lines_repo.line_sums(session, r.id), flat_options(project.partner(r.partner)), r.rates
+        )
         if r.side == "SE":
             eur = certified_eur(totals)
             certified["ERDF"] += eur.amount if eur else Decimal(0)

@@ -44,26 +44,47 @@ LINE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class LineIn(BaseModel):
-    """An expenditure line as the owner declares it: real costs in a cost category. Flat rates are never
-    typed: the report computes them from the declared base (the baseline's options)."""
+UNIT_COST_EXAMPLE: dict[str, Any] = {
+    "category": "external-expertise",
+    "cost_option": "participant-day",
+    "units": "12.5",
+    "invoice_number": "DELTAGARLISTA-2025-09",
+    "invoice_date": "2025-09-30",
+    "supplier": "Region Värmland",
+    "description": "Participant days of the September workshops (attendance lists)",
+}
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LINE_EXAMPLE]})
+
+class LineIn(BaseModel):
+    """An expenditure line as the owner declares it: real costs in a cost category (`amount` typed), or a
+    lump sum or unit cost of the approved budget (`cost_option`; a unit cost with its `units`) whose amount
+    the report computes from the baseline — units × the unit amount, or the lump sum once delivered —, never
+    typed. Flat rates are never lines: the report computes them from the declared base."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LINE_EXAMPLE, UNIT_COST_EXAMPLE]})
     category: CostCategory
     cost_option: Annotated[str, Bounded(64, pattern=OPTION_CODE)] | None = Field(
-        default=None, description="Not a flat rate (computed, never typed)"
+        default=None,
+        description="A lump sum or unit cost of the partner's baseline budget (its amount computed); never a flat rate",
+    )
+    units: Annotated[ExactDecimal, Field(gt=0, max_digits=14, decimal_places=4)] | None = Field(
+        default=None, description="A unit-cost line only: the number of units delivered (exact decimal string)"
     )
     invoice_number: Annotated[str, Bounded(100, min_length=1)]
     invoice_date: ProjectDate
     payment_date: ProjectDate | None = None
     supplier: Annotated[str, Bounded(300, min_length=1)]
     description: Annotated[str, Bounded(2000)] = ""
-    amount: PositiveMoney = Field(description="The invoice's amount, VAT included where VAT is not eligible")
+    amount: PositiveMoney | None = Field(
+        default=None,
+        description="Real costs: the invoice's amount, VAT included where VAT is not eligible (required). "
+        "A lump-sum or unit-cost line: computed, never typed",
+    )
     vat: NonNegativeMoney | None = Field(default=None, description="Non-eligible VAT included in `amount`")
 
     @model_validator(mode="after")
     def _vat_within(self) -> LineIn:
-        if self.vat is not None:
+        if self.vat is not None and self.amount is not None:
             if self.vat.currency != self.amount.currency:
                 raise ValueError("the VAT is in the line's currency")
             if self.vat.amount > self.amount.amount:
@@ -75,6 +96,7 @@ class LineIn(BaseModel):
 
 class LineOut(LineIn):
     number: int
+    amount: Money = Field(description="Typed (real costs) or computed (a lump sum; units × the unit amount)")
     declared: Money = Field(description="`amount` − `vat`: what the line declares as eligible")
     certified: Money | None = None
     deducted: Money | None = None
@@ -239,3 +261,32 @@ class ImportResult(BaseModel):
     imported: int
     first_number: int | None
     last_number: int | None
+
+
+class SumsFigures(BaseModel):
+    lines: int
+    verified_lines: int
+    amount: Money
+    vat: Money
+    certified: Money
+    deducted: Money
+
+
+class SumsDifference(BaseModel):
+    """One category, currency and parked whose kept sums are not the lines' (`kept` or `counted` absent:
+    a row on one side only)."""
+
+    report_id: UUID
+    category: str
+    currency: str
+    parked: bool
+    kept: SumsFigures | None
+    counted: SumsFigures | None
+
+
+class SumsCheck(BaseModel):
+    """The kept sums of the report's lines (what its totals read) against the sums counted from the lines."""
+
+    report_id: UUID
+    consistent: bool
+    differences: list[SumsDifference]

@@ -1,7 +1,10 @@
-"""A partner report's figures, computed every time from its lines (SQL aggregates: `repository.line_sums`),
-never stored — so they cannot drift from the lines (Jems' denormalised totals needed data-fix migrations).
+"""A partner report's figures, derived from its lines: the sums kept per category, currency and parked
+(`reporting/repository.py`: written in the transaction of every change of a line, checked against the lines
+by `reporting/sums.py`), never typed — so reading them costs a row per category whatever the number of lines,
+and they cannot drift unnoticed (Jems' denormalised totals needed data-fix migrations).
 
-- **declared** per category = Σ (amount − non-eligible VAT) of the real-cost lines, per currency;
+- **declared** per category = Σ (amount − non-eligible VAT) of the lines, per currency: real costs, and the
+  lump sums and unit costs whose amounts the lines computed from the baseline;
 - **flat rates** = the baseline partner's flat-rate options (their `computed` rate and base categories),
   each `shared.money.of_rate(rate, base)` — rounded once, half up — of the declared base, and of the
   certified base after control: they are computed, never typed (Regulation (EU) 2021/1060 Art. 53(1)(d),
@@ -9,13 +12,22 @@ never stored — so they cannot drift from the lines (Jems' denormalised totals 
 - **certified**, **deducted** per the controller's verification; **parked** = declared on lines moved to a
   later report (neither certified nor deducted here);
 - Swedish side, once submitted: **certified in EUR** = each currency's certified total converted at the
-  rate stored on the report (`shared.money.convert`, one rounding per currency and report). The Commission's
-  monthly accounting rate of the month in which the expenditure was submitted to the controller —
-  Regulation (EU) 2021/1059 Art. 39 ("use of the euro"). What was verified: the Interreg regulation's
-  recital on conversion ("the monthly conversion rate … in the month during which the expenditure was
-  submitted for verification") and the Interreg programmes' handbooks for Swedish partners ("the month in
-  which the financial report is sent to the national control", Interreg Nord's projekthandbok); the
-  article's own wording was not retrieved, so its number is the issue's.
+  rate stored on the report (`shared.money.convert`, one rounding per currency and report): the
+  Commission's monthly accounting exchange rate of the month in which the expenditure was submitted to the
+  controller. The issue cites Regulation (EU) 2021/1059 Art. 39 for it. **The article's own text was not
+  found** (searched: the regulation's title, "use of the euro", "conversion into euro", "monthly accounting
+  exchange rate of the Commission in the month during which expenditure was submitted for verification";
+  the stored pages of Regulation 2021/1059 give its opening and other articles only), so the number is the
+  issue's and nothing here quotes the article. What was found, and what the rule rests on until the
+  article is read: a subsidy contract of an Interreg programme on Jems (markettransfer.info, clause
+  "Verification of expenditure", point 5): «Expenditure incurred by LP and PPs in a currency other than the
+  EUR shall be automatically converted into EUR by JEMS by using the monthly accounting exchange rate of
+  the European Commission in the month during which expenditure is submitted for verification to the
+  national controller»; and a recital quoted by wordscope.be without naming its act (by its wording — "the
+  experience from the 2007-2013 programming period" — one of the 2014–2020 rules): «an explicit derogation should be established for the conversion of expenditure
+  incurred in a currency other than the euro, by applying the monthly conversion rate at a date as close to
+  the point in time of the expenditure as possible or in the month in which the expenditure was submitted
+  for verification or in the month during which expenditure was reported to the lead beneficiary».
 """
 
 from __future__ import annotations
@@ -24,8 +36,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from services.applications.projects.reporting.repository import LineSums
 from services.applications.projects.reporting.schemas import CurrencyTotals, FlatRate
-from services.applications.projects.repository import LineSums
 from shared.money import Money, convert, of_rate
 from shared.schemas.applications import Partner
 
