@@ -22,7 +22,7 @@ from shared.clock import Clock
 from shared.http import upstream_client
 from shared.observability import register_collector
 from shared.outbox import Relay, run_relay
-from shared.webhooks.delivery import webhook_relay
+from shared.webhooks.delivery import webhook_client, webhook_relay
 from shared.webhooks.events import Emitter, install
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
@@ -86,7 +86,7 @@ def create_app(
             budget=budget,
         )
         app.state.relay = relay_of(app, settings)
-        hooks = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, transport=transports.get("webhooks"))
+        hooks = webhook_client(settings, transports.get("webhooks"))
         app.state.webhook_relay = webhook_relay(
             "applications", app.state.db, webhooks, settings, app.state.clock, hooks
         )

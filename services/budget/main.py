@@ -23,7 +23,7 @@ from shared.http import upstream_client
 from shared.observability import register_collector
 from shared.outbox import run_relay
 from shared.outbox_admin import observe_backlog
-from shared.webhooks.delivery import webhook_relay
+from shared.webhooks.delivery import webhook_client, webhook_relay
 from shared.webhooks.events import Emitter, install
 
 DESCRIPTION = """
@@ -54,7 +54,7 @@ def create_app(
         app.state.references = references.references(app.state.db, app.state.data_version)
         client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
-        hooks = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, transport=transports.get("webhooks"))
+        hooks = webhook_client(settings, transports.get("webhooks"))
         app.state.webhook_relay = webhook_relay("budget", app.state.db, webhooks, settings, app.state.clock, hooks)
         install(app.state.db, Emitter(settings.public_url, webhooks, app.state.webhook_relay.wake))
         stop = await run_relay(app.state.webhook_relay) if settings.webhook_relay else None

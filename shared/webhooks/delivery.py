@@ -3,7 +3,7 @@
 - the subscription read (gone or disabled: the delivery is settled `skipped`, nothing sent);
 - the destination checked again, its host resolved (`destinations.refused`): refused → a failed attempt;
 - one POST of the CloudEvent in structured mode with the Standard Webhooks headers, signed with every
-  secret still valid at this instant; every attempt written to `webhook_attempts` (its own transaction);
+  secret still valid at this instant (redirects are not followed; the answer's body is not read); every attempt written to `webhook_attempts` (its own transaction);
 - 2xx: delivered. 410: the subscription is disabled (settled `disabled`). Anything else, or no answer:
   retried after the back-off, and not before the receiver's `Retry-After`.
 """
@@ -108,12 +108,12 @@ class Sender:
             "webhook-signature": signing.signature_header(valid_secrets(sub.secrets, now), event["id"], stamp, body),
             "user-agent": f"interreg-{self.service}-webhooks",
         }
-        try:
-            answer = await self.client.post(sub.url, content=body, headers=headers)
+        try:  # the answer's body is never read (a receiver cannot make this process hold a large one)
+            async with self.client.stream("POST", sub.url, content=body, headers=headers) as answer:
+                code, later = answer.status_code, retry_after(answer, now)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             await self._attempt(message, status=None, outcome="failed", error=f"{type(exc).__name__}: {exc}")
             raise Retry(f"no answer from the receiver: {type(exc).__name__}") from None
-        code = answer.status_code
         if 200 <= code < 300:
             await self._attempt(message, status=code, outcome="delivered", error=None)
             return Outcome("delivered")
@@ -121,7 +121,7 @@ class Sender:
             await self._attempt(message, status=code, outcome="gone", error="410 Gone: the subscription is disabled")
             return Outcome("disabled")
         await self._attempt(message, status=code, outcome="failed", error=f"answered {code}")
-        raise Retry(f"the receiver answered {code}", after=retry_after(answer, now))
+        raise Retry(f"the receiver answered {code}", after=later)
 
     async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
         assert isinstance(result, Outcome)
@@ -137,6 +137,12 @@ class Sender:
                 subscription=message.payload["subscription_id"],
             )
         return result.outcome
+
+
+def webhook_client(settings: WebhookSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The HTTP client of a service's webhooks: the attempt's timeout, no redirect followed (a receiver
+    cannot send an attempt on to an address the allow-list would refuse)."""
+    return httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False, transport=transport)
 
 
 def webhook_relay(
