@@ -233,19 +233,14 @@ class Relay:
         jitter: float = 0.0,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self.service = service
-        self.db = db
-        self.table = table
-        self.handlers = handlers
-        self.clock = clock
+        self.service, self.db, self.table, self.handlers, self.clock = service, db, table, handlers, clock
         self.batch = batch
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
-        self.jitter = jitter
-        self.rng = rng
+        self.jitter, self.rng = jitter, rng
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
