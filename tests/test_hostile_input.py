@@ -88,6 +88,19 @@ def claim(commitment_id: str) -> dict[str, Any]:
     }
 
 
+def webhook_writes() -> dict[tuple[str, str], Write]:
+    """The webhook admin API's writes, the same in the applications and budget services (shared/webhooks)."""
+    sub = "/v1/webhooks/subscriptions/{subscription_id}"
+    return {
+        ("POST", "/v1/webhooks/subscriptions"): Write(
+            ADMIN,
+            {"integrator": "hostile", "url": "http://127.0.0.1:9/hooks", "event_types": [], "description": "x"},
+        ),
+        ("PATCH", sub): Write(ADMIN, {"url": "http://127.0.0.1:9/other", "active": True}, empty_ok=True),
+        ("POST", sub + "/secret-rotation"): Write(ADMIN, {"old_secret_valid_seconds": 3600}, empty_ok=True),
+    }
+
+
 def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str], Write]]:
     """The valid request of every write operation, by service and (method, path template); `ids`: the
     world's (a claim names its commitment)."""
@@ -143,6 +156,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/applications/{application_id}/withdraw"): Write(
                 ALICE, {"reason": "Partner left"}, empty_ok=True
             ),
+            **webhook_writes(),
         },
         "budget": {
             ("POST", "/v1/programmes/{programme}/reallocations"): Write(
@@ -172,6 +186,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/exchange-rates/import"): Write(
                 ADMIN, "ISO code;Rate per EUR;Month\nNOK;11,6145;2024-05\n", content_type="text/csv"
             ),
+            **webhook_writes(),
         },
     }
 
@@ -179,13 +194,18 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
 READS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {}), ("/v1/partner-search/entries?limit=500", {})],
     "eligibility": [("/v1/rule-sets?limit=500", {}), (f"/v1/rule-sets/{PROGRAMME}/versions?limit=500", {})],
-    "applications": [("/v1/applications?limit=500", ADMIN), ("/v1/applications/{application_id}/history", ADMIN)],
+    "applications": [
+        ("/v1/applications?limit=500", ADMIN),
+        ("/v1/applications/{application_id}/history", ADMIN),
+        ("/v1/webhooks/subscriptions?limit=500", ADMIN),
+    ],
     "budget": [
         ("/v1/commitments?limit=500", ADMIN),
         (f"/v1/programmes/{PROGRAMME}/budget", {}),
         ("/v1/exchange-rates?limit=500", {}),
         (f"/v1/programmes/{PROGRAMME}/fixed-rates", {}),
         ("/v1/claims?limit=500", ADMIN),
+        ("/v1/webhooks/subscriptions?limit=500", ADMIN),
     ],
 }
 """What each service shows of its state: the same before and after the hostile requests."""
@@ -208,6 +228,8 @@ class World:
             version=1,
             report_id="6f1d2c3b-0000-4000-8000-000000000001",  # no such report: its writes are 404 or 422
             entry_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such partner-search entry: likewise
+            subscription_id="6f1d2c3b-0000-4000-8000-000000000003",  # no such subscription: 404 or 422
+            delivery_id=1,
             **self.ids,
         )
 

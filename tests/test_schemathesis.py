@@ -180,7 +180,7 @@ def apps(
         return eligibility_app(settings, transports={"catalogue": httpx.ASGITransport(upstream)}, clock=clock)
 
     def budget(upstream: FastAPI) -> FastAPI:
-        settings = BudgetSettings(database_url=budget_database_url, environment="test", **no_limit)
+        settings = BudgetSettings(database_url=budget_database_url, environment="test", webhook_relay=False, **no_limit)
         return budget_app(settings, transports={"catalogue": httpx.ASGITransport(upstream)}, clock=clock)
 
     async def synced(app: FastAPI) -> None:
@@ -197,7 +197,11 @@ def apps(
         upstreams["eligibility"] = eligibility(shared_catalogue)
         # The world delivers what its steps owe itself (`helpers.delivered`): the same state on every run.
         settings = ApplicationsSettings(
-            database_url=applications_database_url, environment="test", outbox_relay=False, **no_limit
+            database_url=applications_database_url,
+            environment="test",
+            outbox_relay=False,
+            webhook_relay=False,
+            **no_limit,
         )
         transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(a) for n, a in upstreams.items()}
         app = applications_app(settings, transports=transports, clock=FixedClock(APPLICATIONS_NOW))

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.applications.models import outbox
+from services.applications.models import outbox, webhooks
+from services.applications.outbound.events import DESCRIPTIONS
 from services.applications.routes import (
     applications,
     assessments,
@@ -26,10 +27,16 @@ from services.applications.routes import (
 )
 from shared import outbox_admin
 from shared.outbox import Wake
+from shared.webhooks import routes as webhook_routes
 
 
 def _wake(request: Request) -> Wake:
     wake: Wake = request.app.state.relay.wake
+    return wake
+
+
+def _wake_webhooks(request: Request) -> Wake:
+    wake: Wake = request.app.state.webhook_relay.wake
     return wake
 
 
@@ -48,6 +55,7 @@ routers: list[APIRouter] = [
     project_reports.router,
     open_data.router,
     outbox_admin.outbox_router(outbox, _wake),
+    webhook_routes.webhooks_router(webhooks, DESCRIPTIONS, _wake_webhooks),
 ]
 TAGS: list[dict[str, Any]] = [
     applications.TAG,
@@ -64,4 +72,5 @@ TAGS: list[dict[str, Any]] = [
     project_reports.TAG,
     open_data.TAG,
     outbox_admin.TAG,
+    webhook_routes.TAG,
 ]
