@@ -108,6 +108,9 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /v1/partner-reports/{report_id}/lines/import": "the CSV must have the documented header",
     "PUT /v1/partner-reports/{report_id}/lines/{number}/verification": "the certified amount, or the line parked",
     "POST /v1/projects/{application_id}/project-reports": "the reporting period must be the contract's",
+    "POST /v1/webhooks/subscriptions": "a destination on a public https host or the allowlist; known event types",
+    "PATCH /v1/webhooks/subscriptions/{subscription_id}": "a destination on a public https host or the allowlist; "
+    "known event types",
 }
 """The writes whose schema-valid bodies may rightly be refused (422) by a rule a JSON Schema cannot state —
 reference data, rules across fields, amounts above zero — each with the rule. Every other operation must
