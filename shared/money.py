@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_serializer,
     model_validator,
 )
@@ -60,7 +61,9 @@ DECIMAL_JSON_SCHEMA: dict[str, Any] = {
     "pattern": f"^{DECIMAL_PATTERN.pattern}$",
     "maxLength": MAX_DIGITS + 2,
 }
-"""What the OpenAPI documents say of a decimal on the wire (the magnitude bound is in the description)."""
+"""What the OpenAPI documents say of a decimal on the wire, in requests and answers alike (the magnitude
+bound is in the description): a string, never `number` — an integer is accepted too, but a client that
+sends the string is always right, and generated clients type it `str`/`string`."""
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -105,7 +108,7 @@ ExactDecimal = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(decimal_str, return_type=str, when_used="always"),
-    Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["0.42"]}),
+    WithJsonSchema({**DECIMAL_JSON_SCHEMA, "examples": ["0.42"]}),
 ]
 """A decimal number carried as a JSON string (shares, rates, percentages)."""
 
@@ -128,7 +131,7 @@ class Money(BaseModel):
     amount: Annotated[
         Decimal,
         BeforeValidator(to_decimal),
-        Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["43800000.00"]}),
+        WithJsonSchema({**DECIMAL_JSON_SCHEMA, "examples": ["43800000.00"]}),
     ]
     currency: Currency
 

@@ -141,8 +141,8 @@ class Difference(BaseModel):
     fund: str
     priority: str
     column: Literal["allocated", "committed", "released", "paid"]
-    balance: Decimal
-    ledger: Decimal
+    balance: ExactDecimal
+    ledger: ExactDecimal
 
 
 class ClaimDifference(BaseModel):
@@ -150,8 +150,8 @@ class ClaimDifference(BaseModel):
 
     commitment_id: UUID
     fund: str
-    ledger_paid: Decimal = Field(description="The ledger's `payment` entries, in the programme's currency")
-    claims_paid: Decimal = Field(description="The paid claims' `paid_programme`, in the programme's currency")
+    ledger_paid: ExactDecimal = Field(description="The ledger's `payment` entries, in the programme's currency")
+    claims_paid: ExactDecimal = Field(description="The paid claims' `paid_programme`, in the programme's currency")
 
 
 class Reconciliation(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -222,4 +221,4 @@ class SearchHit(BaseModel):
     language: str
     title: str
     snippet: str = Field(description="The matching passage, matches marked with [ and ]")
-    rank: Decimal | float
+    rank: float = Field(description="Relevance: higher is better, comparable within one answer only")

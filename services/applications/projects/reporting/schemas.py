@@ -212,7 +212,7 @@ class Verification(BaseModel):
         return self
 
 
-class ReopenRequest(BaseModel):
+class PartnerReportReopenRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"reason": "the invoice of line 4 is missing"}]}
     )
