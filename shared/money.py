@@ -112,6 +112,28 @@ ExactDecimal = Annotated[
 ]
 """A decimal number carried as a JSON string (shares, rates, percentages)."""
 
+
+def rate_str(value: Decimal) -> str:
+    """An exchange rate as every answer writes it: its exact value without trailing zeros (`"11.2"`, `"10"`,
+    `"1.0118923157"`), whatever places the column that holds it has."""
+    return decimal_str(value.normalize())
+
+
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(to_decimal),
+    PlainSerializer(rate_str, return_type=str, when_used="always"),
+    WithJsonSchema(
+        {
+            **DECIMAL_JSON_SCHEMA,
+            "examples": ["11.2345"],
+            "description": "An exchange rate, a decimal string: its exact value without trailing zeros",
+        }
+    ),
+]
+"""An exchange rate (units of a currency per 1 EUR, or per 1 unit of another currency) on the wire: one
+format in every service, `rate_str`."""
+
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 """An ISO 4217 code's shape (three capital letters), for models, paths and queries alike."""
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from shared.i18n import LocalizedList, LocalizedText
-from shared.money import Currency, ExactDecimal, Money
+from shared.money import Currency, ExactDecimal, Money, Rate
 from shared.schemas.assessment import CriteriaSet
 from shared.schemas.cost_options import CostOption
 
@@ -44,7 +44,7 @@ class Fund(BaseModel):
 
 class FixedExchangeRate(BaseModel):
     currency: Currency
-    units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR", examples=["10.0000"])
+    units_per_eur: Rate = Field(description="Units of the currency per 1 EUR", examples=["10"])
     note: LocalizedText | None = None
     sources: dict[str, str] = _sources()
 
