@@ -126,12 +126,26 @@ def require_answer_fields(document: dict[str, Any]) -> None:
             schemas[name]["required"] = list(schemas[name]["properties"])
 
 
+def _optional_body(operation: dict[str, Any]) -> None:
+    """An optional body (`body: X | None = None`) is declared as `X` and not required, without FastAPI's
+    `anyOf [X, null]`: leaving it out is how a client says none, and generated clients then send nothing
+    rather than an unset value."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        options = media.get("schema", {}).get("anyOf", [])
+        if len(options) == 2 and {"type": "null"} in options:
+            media["schema"] = next(o for o in options if o != {"type": "null"})
+
+
 def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
     """`document` with the common answers added to every operation and every error as problem+json."""
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
                 continue
+            _optional_body(operation)
             responses: dict[str, Any] = operation.setdefault("responses", {})
             wanted: list[str] = []
             if operation.get("requestBody"):

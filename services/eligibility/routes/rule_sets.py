@@ -23,7 +23,7 @@ from shared.auth import Admin
 from shared.caching import cached_json
 from shared.clock import Now
 from shared.idempotency import Idempotency
-from shared.openapi import created
+from shared.openapi import cacheable, created
 from shared.pagination import MAX_VERSION, Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
@@ -130,7 +130,7 @@ async def activate_rule_set_version(
     "/rule-sets/{rule_set_id}",
     response_model=RuleSetOut,
     summary="A rule set (the version in force, or ?version=)",
-    responses=problem_responses(404, 422),
+    responses={**problem_responses(404, 422), **cacheable()},
 )
 async def get_rule_set(
     request: Request,
@@ -165,7 +165,7 @@ async def list_rule_set_versions(
     "/rule-sets/{rule_set_id}/versions/{version}",
     response_model=RuleSetOut,
     summary="One version of a rule set",
-    responses=problem_responses(404, 422),
+    responses={**problem_responses(404, 422), **cacheable()},
 )
 async def get_rule_set_version(
     request: Request,
