@@ -28,6 +28,12 @@ CACHE_HEADERS = {
     "ETag": {"description": "This answer's version: send it back as `If-None-Match`", "schema": {"type": "string"}},
     "Cache-Control": {"description": "How long the answer may be kept (`max-age`)", "schema": {"type": "string"}},
 }
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
 WRITES = ("post", "put", "patch", "delete")
 NO_DATABASE = ("/healthz", "/metrics", "/readyz")
@@ -158,6 +164,12 @@ def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
                 wanted.append("429")
             if path not in NO_DATABASE:
                 wanted.append("503")
+            if any(
+                p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+            ):
+                for status, answer in responses.items():
+                    if status.startswith("2"):
+                        answer.setdefault("headers", {}).update(REPLAYED)
             for status in wanted:
                 description, headers = COMMON[status]
                 if status not in responses:

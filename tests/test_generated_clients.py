@@ -189,6 +189,8 @@ def test_answers_require_what_they_always_carry() -> None:
     assert set(answer["required"]) == set(answer["properties"])
     assert schemas["TerminateRequest"]["required"] == ["reason"]
     assert "required" not in schemas["EndRequest"]
+    created = document("applications")["paths"]["/v1/applications"]["post"]["responses"]["201"]["headers"]
+    assert {"Location", "Idempotent-Replayed"} <= set(created)
     csv = document("budget")["paths"]["/v1/exchange-rates/import"]["post"]["requestBody"]
     assert csv["required"] is True and csv["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
 
