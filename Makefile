@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: help venv promtool run stop test test-sqlite lint format token migrate load-data bench compose-config deploy-check clean
+.PHONY: help venv promtool client-tools run stop test test-sqlite lint format token migrate load-data bench compose-config deploy-check clean
 
 help:
 	@echo "make run            start the four services on SQLite with the reference data loaded (pids in var/run.pids)"
@@ -30,6 +30,7 @@ help:
 	@echo "make clean          remove var/ (local databases) and tool caches"
 	@echo "make venv           create .venv and install the project with its dev tools"
 	@echo "make promtool       put promtool in .venv/bin for tests/deploy (Debian's prometheus package; apt, root on a fresh machine)"
+	@echo "make client-tools   install openapi-typescript and TypeScript for tests/test_generated_clients.py (npm ci in tests/clients)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,16 +54,29 @@ venv: $(BUILT)
 promtool: $(STAMP)
 	bash deploy/install-promtool.sh $(BIN)/promtool
 
+# openapi-typescript and TypeScript, as tests/clients/package-lock.json pins them, for the generated-clients
+# test (openapi-python-client comes with the dev extra). `make test` installs them when npm is on PATH;
+# .ci/run always (and REQUIRE_CLIENT_TOOLS=1 makes the test fail rather than skip without them).
+CLIENT_TOOLS := tests/clients/node_modules/.installed
+
+$(CLIENT_TOOLS): tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CLIENT_TOOLS)
+
+client-tools: $(CLIENT_TOOLS)
+
 run: $(BUILT)
 	@bash deploy/run-local.sh
 
 stop:
 	@bash deploy/stop-local.sh
 
-test: $(BUILT)
+NPM_TOOLS := $(if $(shell command -v npm),$(CLIENT_TOOLS))
+
+test: $(BUILT) $(NPM_TOOLS)
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
-test-sqlite: $(BUILT)
+test-sqlite: $(BUILT) $(NPM_TOOLS)
 	$(BIN)/pytest $(PARALLEL) -k 'not postgresql' $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -19,7 +19,7 @@ from shared.db import Database, session_scope
 from shared.guards import BodySizeLimitMiddleware, WriteRateLimitMiddleware, install_fault_handlers, rate_limit_storage
 from shared.logs import configure_logging
 from shared.observability import RequestContextMiddleware, health_router
-from shared.openapi import document_common_answers
+from shared.openapi import document_common_answers, operation_id
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
 from shared.text import refuse_unclean_parameters
@@ -32,7 +32,6 @@ def build_app(
     *,
     service: str,
     settings: ServiceSettings,
-    title: str,
     description: str,
     routers: list[APIRouter],
     setup: Setup | None = None,
@@ -77,10 +76,14 @@ def build_app(
             await app.state.db.dispose()
 
     app = FastAPIOffline(
-        title=title,
+        title=f"Interreg {service.capitalize()} API",  # one pattern: "Interreg Applications API", …
         description=description,
         version=version,
         lifespan=lifespan,
+        # One component per model (no pydantic `-Input`/`-Output` pair, which breaks client generators), and
+        # each operation named by its endpoint function (`create_application` → `createApplication`).
+        separate_input_output_schemas=False,
+        generate_unique_id_function=operation_id,
         dependencies=[Depends(refuse_unclean_parameters)],
         openapi_tags=openapi_tags,
         redoc_url=None,

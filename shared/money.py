@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_serializer,
     model_validator,
 )
@@ -60,7 +61,9 @@ DECIMAL_JSON_SCHEMA: dict[str, Any] = {
     "pattern": f"^{DECIMAL_PATTERN.pattern}$",
     "maxLength": MAX_DIGITS + 2,
 }
-"""What the OpenAPI documents say of a decimal on the wire (the magnitude bound is in the description)."""
+"""What the OpenAPI documents say of a decimal on the wire, in requests and answers alike (the magnitude
+bound is in the description): a string, never `number` — an integer is accepted too, but a client that
+sends the string is always right, and generated clients type it `str`/`string`."""
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -105,9 +108,31 @@ ExactDecimal = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(decimal_str, return_type=str, when_used="always"),
-    Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["0.42"]}),
+    WithJsonSchema({**DECIMAL_JSON_SCHEMA, "examples": ["0.42"]}),
 ]
 """A decimal number carried as a JSON string (shares, rates, percentages)."""
+
+
+def rate_str(value: Decimal) -> str:
+    """An exchange rate as every answer writes it: its exact value without trailing zeros (`"11.2"`, `"10"`,
+    `"1.0118923157"`), whatever places the column that holds it has."""
+    return decimal_str(value.normalize())
+
+
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(to_decimal),
+    PlainSerializer(rate_str, return_type=str, when_used="always"),
+    WithJsonSchema(
+        {
+            **DECIMAL_JSON_SCHEMA,
+            "examples": ["11.2345"],
+            "description": "An exchange rate, a decimal string: its exact value without trailing zeros",
+        }
+    ),
+]
+"""An exchange rate (units of a currency per 1 EUR, or per 1 unit of another currency) on the wire: one
+format in every service, `rate_str`."""
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 """An ISO 4217 code's shape (three capital letters), for models, paths and queries alike."""
@@ -128,7 +153,7 @@ class Money(BaseModel):
     amount: Annotated[
         Decimal,
         BeforeValidator(to_decimal),
-        Field(json_schema_extra={**DECIMAL_JSON_SCHEMA, "examples": ["43800000.00"]}),
+        WithJsonSchema({**DECIMAL_JSON_SCHEMA, "examples": ["43800000.00"]}),
     ]
     currency: Currency
 

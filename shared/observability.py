@@ -32,6 +32,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import AccessRecord, add_trace_ids
+from shared.openapi import RETRY_AFTER
 from shared.problems import problem_response
 
 READY = Gauge(
@@ -264,11 +265,15 @@ def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None)
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
-    async def healthz() -> dict[str, str]:
+    async def get_health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: the database answers", responses={503: {"description": "Not ready"}})
-    async def readyz(request: Request) -> Response:
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database answers",
+        responses={503: {"description": "Not ready", "headers": RETRY_AFTER}},
+    )
+    async def get_readiness(request: Request) -> Response:
         limit: float = request.app.state.settings.readiness_timeout_seconds
         try:
             async with asyncio.timeout(limit):  # a silent database is "not ready", not a hang
@@ -291,11 +296,12 @@ def health_router(readiness: Callable[[Request], Awaitable[None]] | None = None)
                     "status": 503,
                     "detail": f"{type(exc).__name__}: {exc}"[:300],
                 },
+                {"Retry-After": str(request.app.state.settings.retry_after_seconds)},
             )
         return Response('{"status":"ready"}', media_type="application/json")
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics(request: Request) -> Response:
+    async def get_metrics(request: Request) -> Response:
         await _run_collectors(request.app)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

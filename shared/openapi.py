@@ -11,11 +11,29 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from shared.problems import PROBLEM_JSON, Problem
 from shared.settings import ServiceSettings
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+LOCATION = {
+    "Location": {
+        "description": "The path of what was created, on this service (`/v1/…`)",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+CACHE_HEADERS = {
+    "ETag": {"description": "This answer's version: send it back as `If-None-Match`", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "How long the answer may be kept (`max-age`)", "schema": {"type": "string"}},
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
 WRITES = ("post", "put", "patch", "delete")
 NO_DATABASE = ("/healthz", "/metrics", "/readyz")
@@ -29,11 +47,102 @@ COMMON: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+def created(description: str = "Created; `Location` names it") -> dict[int | str, dict[str, Any]]:
+    """`responses` of an endpoint whose 201 names what it made in a `Location` header."""
+    return {201: {"description": description, "headers": LOCATION}}
+
+
+def cacheable(description: str = "The answer, with its `ETag`") -> dict[int | str, dict[str, Any]]:
+    """`responses` of a read sent with an `ETag` and `Cache-Control`, and answered 304 (no body) when the
+    request's `If-None-Match` names the current ETag (`shared.caching`)."""
+    return {
+        200: {"description": description, "headers": CACHE_HEADERS},
+        304: {
+            "description": "Not modified: the `If-None-Match` ETag is current",
+            "content": {},
+            "headers": CACHE_HEADERS,
+        },
+    }
+
+
+def csv_body(example: str) -> dict[str, Any]:
+    """`openapi_extra` of an endpoint that reads its body as CSV (`text/csv`, UTF-8): declared as a file's
+    bytes (`format: binary`), which generated clients send as they are (`File` in openapi-python-client)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}, "example": example}},
+        }
+    }
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's id: its endpoint function's name in camelCase (`create_application` →
+    `createApplication`), stable while the function keeps its name, and what generated clients call it."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
 def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
     if headers:
         answer["headers"] = headers
     return answer
+
+
+def _refs(node: Any) -> set[str]:
+    """The component names `node` refers to (`#/components/schemas/<name>`), directly."""
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in schemas:
+            seen.add(name)
+            todo.extend(_refs(schemas[name]))
+    return seen
+
+
+def require_answer_fields(document: dict[str, Any]) -> None:
+    """Every property of a component only answers use (never a request body or parameter) is required:
+    the services serialise every field of their models (nothing excluded), `null` when it has no value, so
+    a generated client types it present. A component requests use too keeps pydantic's `required` (what a
+    request may leave out), one component per model."""
+    schemas = document.get("components", {}).get("schemas", {})
+    asked: set[str] = set()
+    answered: set[str] = set()
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            asked |= _refs(operation.get("requestBody")) | _refs(operation.get("parameters"))
+            for status, answer in operation.get("responses", {}).items():
+                if status.startswith("2"):
+                    answered |= _refs(answer)
+    for name in _closure(answered, schemas) - _closure(asked, schemas):
+        if "properties" in schemas[name]:
+            schemas[name]["required"] = list(schemas[name]["properties"])
+
+
+def _optional_body(operation: dict[str, Any]) -> None:
+    """An optional body (`body: X | None = None`) is declared as `X` and not required, without FastAPI's
+    `anyOf [X, null]`: leaving it out is how a client says none, and generated clients then send nothing
+    rather than an unset value."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        options = media.get("schema", {}).get("anyOf", [])
+        if len(options) == 2 and {"type": "null"} in options:
+            media["schema"] = next(o for o in options if o != {"type": "null"})
 
 
 def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
@@ -42,6 +151,7 @@ def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
         for method, operation in item.items():
             if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
                 continue
+            _optional_body(operation)
             responses: dict[str, Any] = operation.setdefault("responses", {})
             wanted: list[str] = []
             if operation.get("requestBody"):
@@ -54,6 +164,12 @@ def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
                 wanted.append("429")
             if path not in NO_DATABASE:
                 wanted.append("503")
+            if any(
+                p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+            ):
+                for status, answer in responses.items():
+                    if status.startswith("2"):
+                        answer.setdefault("headers", {}).update(REPLAYED)
             for status in wanted:
                 description, headers = COMMON[status]
                 if status not in responses:
@@ -63,6 +179,7 @@ def complete(document: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
             for status, answer in responses.items():
                 if status[:1] in ("4", "5"):
                     answer["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+    require_answer_fields(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in schemas:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -36,6 +36,10 @@ SQLite), so a larger one is a 422 naming the parameter, never a 500 from the dat
 
 
 class Page(BaseModel, Generic[T]):
+    """One page of a list: its `items`, and `next_cursor` for the next page (`?cursor=`). Every paged list
+    answers this envelope; a report that is not paged carries all its parts at once under their own names
+    (the budget's `rows`, a time series' `points`)."""
+
     items: list[T]
     next_cursor: str | None = Field(default=None, description="Pass as ?cursor= for the next page; null on the last")
 

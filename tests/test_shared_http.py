@@ -385,7 +385,7 @@ async def test_cors_only_for_allowed_origins_and_security_headers_everywhere(tmp
     settings = ServiceSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/cors.db", cors_origins=["https://app.example"]
     )
-    app = build_app(service="t", settings=settings, title="t", description="t", routers=[])
+    app = build_app(service="t", settings=settings, description="t", routers=[])
     async with await _client(app) as c:
         preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Idempotency-Key"}
         ok = await c.options("/healthz", headers={"Origin": "https://app.example", **preflight})
@@ -401,7 +401,6 @@ async def test_cors_only_for_allowed_origins_and_security_headers_everywhere(tmp
     closed = build_app(
         service="t",
         settings=ServiceSettings(database_url=settings.database_url),
-        title="t",
         description="t",
         routers=[],
     )

@@ -107,7 +107,6 @@ def create_app(
     app = build_app(
         service="applications",
         settings=settings,
-        title="Applications",
         description=DESCRIPTION,
         routers=routers,
         setup=setup,

@@ -69,7 +69,6 @@ def create_app(
     app = build_app(
         service="budget",
         settings=settings,
-        title="Budget service",
         description=DESCRIPTION,
         routers=routers,
         setup=setup,

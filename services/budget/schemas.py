@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, field_validator
 
 from services.budget.models import RATE_LIMIT
-from shared.money import Currency, ExactDecimal, Money, PositiveMoney
+from shared.money import Currency, ExactDecimal, Money, PositiveMoney, Rate
 from shared.schemas.budget import CommitmentLineIn
 from shared.text import Bounded, CodeText
 
@@ -84,7 +84,7 @@ class PaymentRequest(BaseModel):
 
 
 class ExchangeRateIn(BaseModel):
-    units_per_eur: ExactDecimal = Field(
+    units_per_eur: Rate = Field(
         description="Units of the currency per 1 EUR (the Commission's convention)", examples=["11.2345"]
     )
 
@@ -118,7 +118,7 @@ class MonthlyRateIn(ExchangeRateIn):
 class ExchangeRate(BaseModel):
     currency: Currency
     month: str = Field(pattern=MONTH_PATTERN, examples=["2024-05"])
-    units_per_eur: ExactDecimal
+    units_per_eur: Rate
     source: Literal["manual", "import"]
     updated_at: dt.datetime
 
@@ -126,7 +126,7 @@ class ExchangeRate(BaseModel):
 class FixedRate(BaseModel):
     programme: str
     currency: Currency
-    units_per_eur: ExactDecimal
+    units_per_eur: Rate
     source: Literal["catalogue", "admin"]
     updated_at: dt.datetime
 
@@ -141,8 +141,8 @@ class Difference(BaseModel):
     fund: str
     priority: str
     column: Literal["allocated", "committed", "released", "paid"]
-    balance: Decimal
-    ledger: Decimal
+    balance: ExactDecimal
+    ledger: ExactDecimal
 
 
 class ClaimDifference(BaseModel):
@@ -150,8 +150,8 @@ class ClaimDifference(BaseModel):
 
     commitment_id: UUID
     fund: str
-    ledger_paid: Decimal = Field(description="The ledger's `payment` entries, in the programme's currency")
-    claims_paid: Decimal = Field(description="The paid claims' `paid_programme`, in the programme's currency")
+    ledger_paid: ExactDecimal = Field(description="The ledger's `payment` entries, in the programme's currency")
+    claims_paid: ExactDecimal = Field(description="The paid claims' `paid_programme`, in the programme's currency")
 
 
 class Reconciliation(BaseModel):

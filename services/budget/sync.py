@@ -29,7 +29,7 @@ from services.budget.ledger import entries as ledger_entries
 from services.budget.rates.conversion import RATE_QUANTUM, month_of
 from shared.clients.catalogue import CatalogueClient
 from shared.db import Database, session_scope
-from shared.money import split
+from shared.money import rate_str, split
 from shared.schemas import catalogue as cat
 
 UNALLOCATED = m.UNALLOCATED
@@ -133,7 +133,7 @@ async def _sync_fixed_rates(
             notes.append(
                 f"{fr.currency}: the admin's fixed rate {current.units_per_eur} is kept (catalogue {fr.units_per_eur})"
             )
-        fixed[fr.currency] = str(current.units_per_eur)
+        fixed[fr.currency] = rate_str(current.units_per_eur)
     return fixed
 
 

@@ -56,7 +56,6 @@ def create_app(
     app = build_app(
         service="catalogue",
         settings=settings,
-        title="Catalogue API",
         description=DESCRIPTION,
         routers=routers,
         setup=setup,

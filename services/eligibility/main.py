@@ -80,7 +80,6 @@ def create_app(
     return build_app(
         service="eligibility",
         settings=settings,
-        title="Eligibility service",
         description=DESCRIPTION,
         routers=routers,
         setup=setup,

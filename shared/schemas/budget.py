@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shared.money import Currency, ExactDecimal, Money, PositiveMoney
+from shared.money import Currency, ExactDecimal, Money, PositiveMoney, Rate
 from shared.text import Bounded, CodeText
 
 
@@ -48,7 +48,7 @@ class CommitmentLine(BaseModel):
     fund: str
     amount: Money = Field(description="As asked, in its original currency")
     amount_programme: Money = Field(description="Converted to the programme's currency at `rate`")
-    rate: ExactDecimal | None = Field(
+    rate: Rate | None = Field(
         default=None, description="Units of the original currency per 1 unit of the programme currency"
     )
     rate_source: Literal["identity", "monthly", "programme-fixed"]
@@ -115,7 +115,7 @@ class ConversionRate(BaseModel):
     programme: CodeText
     currency: Currency
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"], description="yyyy-mm of the instant")
-    units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR")
+    units_per_eur: Rate = Field(description="Units of the currency per 1 EUR")
     source: Literal["identity", "monthly", "programme-fixed"]
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from shared.i18n import LocalizedList, LocalizedText
-from shared.money import Currency, ExactDecimal, Money
+from shared.money import Currency, ExactDecimal, Money, Rate
 from shared.schemas.assessment import CriteriaSet
 from shared.schemas.cost_options import CostOption
 
@@ -45,7 +44,7 @@ class Fund(BaseModel):
 
 class FixedExchangeRate(BaseModel):
     currency: Currency
-    units_per_eur: ExactDecimal = Field(description="Units of the currency per 1 EUR", examples=["10.0000"])
+    units_per_eur: Rate = Field(description="Units of the currency per 1 EUR", examples=["10"])
     note: LocalizedText | None = None
     sources: dict[str, str] = _sources()
 
@@ -222,4 +221,4 @@ class SearchHit(BaseModel):
     language: str
     title: str
     snippet: str = Field(description="The matching passage, matches marked with [ and ]")
-    rank: Decimal | float
+    rank: float = Field(description="Relevance: higher is better, comparable within one answer only")

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.money import ExactDecimal, Money, PositiveMoney
+from shared.money import Money, PositiveMoney, Rate
 from shared.text import Bounded, IsoText
 
 AidRegime = Literal["not-aid", "de-minimis", "gber-20a", "other"]
@@ -104,7 +104,7 @@ class AidRate(BaseModel):
     month: Annotated[str, Bounded(7, min_length=7)] = Field(
         pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-01"], description="yyyy-mm of the grant"
     )
-    units_per_eur: ExactDecimal = Field(gt=0, examples=["11.2805"], description="Units of the currency per 1 EUR")
+    units_per_eur: Rate = Field(gt=0, examples=["11.2805"], description="Units of the currency per 1 EUR")
     source: Literal["monthly", "programme-fixed"] = Field(
         description="`monthly`: the Commission's monthly rate the budget keeps; `programme-fixed`: the programme's"
     )

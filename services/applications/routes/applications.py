@@ -13,6 +13,7 @@ from shared.app import DbSession
 from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=[TAG["name"]])
     "/applications",
     status_code=201,
     response_model=ApplicationOut,
-    responses={**problem_responses(401, 403, 422, 503), 201: {"description": "Created; `Location` names it"}},
+    responses={**problem_responses(401, 403, 422, 503), **created()},
 )
 async def create_application(
     session: DbSession, idempotent: Idempotency, principal: Applicant, body: ContentBody, now: Now, up: Up

@@ -85,7 +85,9 @@ async def submit_scores(
     response_model=AssessmentOut,
     responses=problem_responses(401, 403, 404),
 )
-async def get_assessment(session: DbSession, principal: Staff, application_id: ApplicationId) -> AssessmentOut:
+async def get_application_assessment(
+    session: DbSession, principal: Staff, application_id: ApplicationId
+) -> AssessmentOut:
     """The assessment (officers, admins): the criteria, each assessor's declaration and scores, and the
     consolidated score once complete, computed exactly and explained per criterion (mean of the assessors,
     × weight, against the minimum; the weighted total against its minimum). An assessor who has not

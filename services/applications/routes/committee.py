@@ -34,6 +34,7 @@ from shared.app import DbSession
 from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging, paginate_sequence
 from shared.problems import problem_responses
 
@@ -66,7 +67,7 @@ def _location(body: dict[str, Any]) -> dict[str, str]:
     "/committee/sessions",
     status_code=201,
     response_model=SessionOut,
-    responses={**problem_responses(401, 403, 404, 409, 422, 503), 201: {"description": "Recorded"}},
+    responses={**problem_responses(401, 403, 404, 409, 422, 503), **created("Recorded; `Location` names the session")},
 )
 async def record_session(
     db: Db,
@@ -134,7 +135,7 @@ async def get_reserve(db: Db, up: Up, principal: Staff, call_id: CallId, now: No
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def revert(
+async def revert_approval(
     session: DbSession,
     idempotent: Idempotency,
     wake: WakeRelay,

@@ -30,7 +30,7 @@ Language = Annotated[str | None, Header(alias="Accept-Language", description="sv
     response_model=PartnerReportOut,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def start_control(
+async def start_partner_report_control(
     idempotent: Idempotency, principal: CurrentPrincipal, report_id: ReportId, now: Now
 ) -> JSONResponse:
     """The partner's assigned controller starts the control of a submitted report."""
@@ -42,7 +42,7 @@ async def start_control(
     response_model=LineOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def verify_line(
+async def verify_partner_report_line(
     session: DbSession,
     principal: CurrentPrincipal,
     report_id: ReportId,
@@ -60,7 +60,7 @@ async def verify_line(
     response_model=PartnerReportOut,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def complete_control(
+async def complete_partner_report_control(
     idempotent: Idempotency,
     principal: CurrentPrincipal,
     report_id: ReportId,
@@ -79,7 +79,7 @@ async def complete_control(
     response_model=PartnerReportOut,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def certify(
+async def certify_partner_report(
     idempotent: Idempotency,
     principal: CurrentPrincipal,
     report_id: ReportId,

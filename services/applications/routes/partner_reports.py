@@ -17,8 +17,8 @@ from services.applications.projects.reporting.schemas import (
     LineOut,
     PartnerReportCreate,
     PartnerReportOut,
+    PartnerReportReopenRequest,
     ProgressUpdate,
-    ReopenRequest,
     SumsCheck,
 )
 from services.applications.projects.texts import language_of
@@ -27,6 +27,7 @@ from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created, csv_body
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
@@ -50,7 +51,7 @@ def _location(body: dict[str, object]) -> dict[str, str]:
     "/projects/{application_id}/partner-reports",
     status_code=201,
     response_model=PartnerReportOut,
-    responses={**problem_responses(401, 403, 404, 409, 422), 201: {"description": "Created"}},
+    responses={**problem_responses(401, 403, 404, 409, 422), **created()},
 )
 async def create_partner_report(
     idempotent: Idempotency,
@@ -111,7 +112,7 @@ async def check_partner_report_sums(
     response_model=PartnerReportOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def update_progress(
+async def update_partner_report_progress(
     session: DbSession, principal: CurrentPrincipal, report_id: ReportId, body: ProgressUpdate, now: Now
 ) -> PartnerReportOut:
     """The owner changes the progress text of a draft."""
@@ -124,7 +125,7 @@ async def update_progress(
     response_model=LineOut,
     responses={**problem_responses(401, 403, 404, 409, 422), 201: {"description": "Added"}},
 )
-async def add_line(
+async def add_partner_report_line(
     idempotent: Idempotency,
     principal: CurrentPrincipal,
     report_id: ReportId,
@@ -141,7 +142,7 @@ async def add_line(
 @router.get(
     "/partner-reports/{report_id}/lines", response_model=Page[LineOut], responses=problem_responses(401, 404, 422)
 )
-async def list_lines(
+async def list_partner_report_lines(
     session: DbSession, principal: CurrentPrincipal, report_id: ReportId, params: Paging, now: Now
 ) -> Page[LineOut]:
     """The lines by number, keyset-paged (the same cost on any page, whatever the report's size)."""
@@ -154,7 +155,7 @@ async def list_lines(
     response_class=Response,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def delete_line(
+async def delete_partner_report_line(
     session: DbSession, principal: CurrentPrincipal, report_id: ReportId, number: LineNumber, now: Now
 ) -> Response:
     """The owner deletes a line of a draft (numbers are never reused)."""
@@ -166,14 +167,9 @@ async def delete_line(
     "/partner-reports/{report_id}/lines/import",
     response_model=ImportResult,
     responses=problem_responses(401, 403, 404, 409, 413, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
-        }
-    },
+    openapi_extra=csv_body(CSV_EXAMPLE),
 )
-async def import_lines(
+async def import_partner_report_lines(
     request: Request,
     idempotent: Idempotency,
     principal: CurrentPrincipal,
@@ -227,7 +223,11 @@ async def submit_partner_report(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reopen_partner_report(
-    idempotent: Idempotency, principal: CurrentPrincipal, report_id: ReportId, body: ReopenRequest, now: Now
+    idempotent: Idempotency,
+    principal: CurrentPrincipal,
+    report_id: ReportId,
+    body: PartnerReportReopenRequest,
+    now: Now,
 ) -> JSONResponse:
     """One explicit action, with its reason in the history: an officer or the assigned controller reopens a
     submitted report or one in control (back to `draft` for its owner), or a completed or certified control

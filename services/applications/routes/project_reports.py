@@ -16,6 +16,7 @@ from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.problems import problem_responses
 
 TAG = {
@@ -30,7 +31,7 @@ ReportId = Annotated[UUID, Path(description="The project report's id")]
     "/projects/{application_id}/project-reports",
     status_code=201,
     response_model=ProjectReportOut,
-    responses={**problem_responses(401, 403, 404, 409, 422), 201: {"description": "Created"}},
+    responses={**problem_responses(401, 403, 404, 409, 422), **created()},
 )
 async def create_project_report(
     idempotent: Idempotency,
@@ -43,6 +44,7 @@ async def create_project_report(
     return await idempotent(
         work=lambda: project_reports.create(idempotent.session, principal, str(application_id), body, now=now),
         status_code=201,
+        headers=lambda b: {"Location": f"/v1/project-reports/{b['id']}"},
     )
 
 
@@ -71,7 +73,7 @@ async def get_project_report(
     response_model=ProjectReportOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def submit_side(
+async def submit_project_report(
     idempotent: Idempotency, principal: CurrentPrincipal, report_id: ReportId, body: ProjectReportSubmit, now: Now
 ) -> JSONResponse:
     """An owner submits its side, including its side's certified partner reports of the period (409
@@ -86,7 +88,7 @@ async def submit_side(
     response_model=ProjectReportOut,
     responses=problem_responses(401, 403, 404, 409),
 )
-async def verify(
+async def verify_project_report(
     idempotent: Idempotency, wake: WakeRelay, principal: CurrentPrincipal, report_id: ReportId, now: Now
 ) -> JSONResponse:
     """An officer verifies the submitted report: in the same transaction the claims are owed to the budget,

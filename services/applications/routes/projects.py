@@ -46,7 +46,7 @@ async def list_projects(session: DbSession, principal: Staff, params: Paging) ->
     response_class=Response,
     responses={**problem_responses(401, 403), 200: {"content": {"text/csv": {}}, "description": "The list as CSV"}},
 )
-async def projects_csv(session: DbSession, principal: Staff) -> Response:
+async def export_projects(session: DbSession, principal: Staff) -> Response:
     """The list as CSV (spreadsheet-safe cells): the list's columns only, never personal data."""
     return Response(await reads.csv(session), media_type="text/csv; charset=utf-8")
 
@@ -66,7 +66,7 @@ async def get_project(
     response_model=ProjectOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def put_contract(
+async def put_project_contract(
     session: DbSession,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
@@ -85,7 +85,7 @@ async def put_contract(
     response_model=ProjectOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def set_contracted(
+async def set_project_contracted(
     idempotent: Idempotency,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
@@ -108,7 +108,7 @@ async def set_contracted(
     response_model=Page[ProjectEventOut],
     responses=problem_responses(401, 404, 422),
 )
-async def project_history(
+async def get_project_history(
     session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging, now: Now
 ) -> Page[ProjectEventOut]:
     """Every step of the project: contract data, contracting, reports, control, reopenings (with their
@@ -117,7 +117,7 @@ async def project_history(
 
 
 @router.get("/projects/{application_id}/claims", response_model=list[Claim], responses=problem_responses(401, 404, 503))
-async def project_claims(
+async def list_project_claims(
     db: Db, up: Up, settings: AppSettings, principal: CurrentPrincipal, application_id: ApplicationId, now: Now
 ) -> list[Claim]:
     """The project's claims as the budget holds them (submitted, authorised, paid); 503 when the budget

@@ -26,7 +26,7 @@ OrganisationNumber = Annotated[
 
 
 @router.get("/state-aid", response_model=granted.StateAidReport, responses=problem_responses(401, 403, 422))
-async def state_aid_report(
+async def get_state_aid_report(
     session: DbSession,
     principal: Staff,
     settings: AppSettings,
@@ -50,7 +50,7 @@ async def state_aid_report(
         200: {"description": "CSV, one partner of an approved application a row", "content": {"text/csv": {}}},
     },
 )
-async def state_aid_csv(
+async def export_state_aid_report(
     session: DbSession,
     principal: Staff,
     settings: AppSettings,

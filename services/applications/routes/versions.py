@@ -28,7 +28,9 @@ JSON = "application/json"
     response_class=Response,
     responses={**READ, 200: {"model": Report, **JSON_VERBATIM}},
 )
-async def get_eligibility(session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId) -> Response:
+async def get_application_eligibility(
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId
+) -> Response:
     """The eligibility report stored with the latest submitted version (404 before the first submission)."""
     return Response(await queries.latest_report(session, principal, str(application_id)), media_type=JSON)
 
@@ -38,7 +40,7 @@ async def get_eligibility(session: DbSession, principal: CurrentPrincipal, appli
     response_class=Response,
     responses={**problem_responses(401, 404, 422), 200: {"model": Page[VersionOut], **JSON_VERBATIM}},
 )
-async def list_versions(
+async def list_application_versions(
     session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging
 ) -> Response:
     """The submitted versions (1, 2, …), each exactly as frozen at its submission."""
@@ -50,7 +52,7 @@ async def list_versions(
     response_class=Response,
     responses={**READ, 200: {"model": VersionOut, **JSON_VERBATIM}},
 )
-async def get_version(
+async def get_application_version(
     session: DbSession,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
@@ -61,7 +63,9 @@ async def get_version(
 
 
 @router.get("/applications/{application_id}/grant", response_model=GrantOut, responses=problem_responses(401, 404, 422))
-async def get_grant(session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId) -> GrantOut:
+async def get_application_grant(
+    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId
+) -> GrantOut:
     """What the current approval granted against what was asked, per partner and fund (a committee may grant
     less: the commitment is what is granted), with the State-aid rules as run at the decision (the grant
     day's regulation, the amounts, rates and months in their facts). 404 before an approval."""

@@ -32,6 +32,7 @@ from services.applications.schemas.applications import (
     ReopenRequest,
     ReturnRequest,
     SubmitRequest,
+    TerminateRequest,
     WithdrawRequest,
 )
 from services.applications.workflow import decisions, direct, submission
@@ -40,6 +41,7 @@ from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.eligibility import Report
@@ -54,7 +56,7 @@ router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 @router.post(
     "/applications/{application_id}/pre-check", response_model=Report, responses=problem_responses(401, 404, 422, 503)
 )
-async def pre_check(
+async def pre_check_application(
     db: Db,
     up: Up,
     settings: AppSettings,
@@ -123,7 +125,7 @@ async def submit_application(
     response_model=Page[HistoryEntry],
     responses=problem_responses(401, 404, 422),
 )
-async def get_history(
+async def get_application_history(
     session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, params: Paging
 ) -> Page[HistoryEntry]:
     """Every status change, oldest first: from, to, action, actor (token subject or
@@ -136,7 +138,7 @@ async def get_history(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
-async def decide(
+async def decide_application(
     db: Db,
     up: Up,
     settings: AppSettings,
@@ -189,7 +191,7 @@ async def decide(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def reopen(
+async def reopen_application(
     session: DbSession,
     idempotent: Idempotency,
     principal: CurrentPrincipal,
@@ -209,7 +211,7 @@ async def reopen(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def withdraw(
+async def withdraw_application(
     session: DbSession,
     idempotent: Idempotency,
     principal: CurrentPrincipal,
@@ -228,13 +230,13 @@ async def withdraw(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def terminate(
+async def terminate_application(
     session: DbSession,
     idempotent: Idempotency,
     wake: WakeRelay,
     principal: CurrentPrincipal,
     application_id: ApplicationId,
-    body: EndRequest,
+    body: TerminateRequest,
     now: Now,
 ) -> JSONResponse:
     """An officer ends an `approved` project early (`terminated`; the reason is required). What the
@@ -249,7 +251,7 @@ async def terminate(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def close(
+async def close_application(
     session: DbSession,
     idempotent: Idempotency,
     wake: WakeRelay,
@@ -291,7 +293,7 @@ async def return_for_completion(
     response_model=ApplicationOut,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def invite(
+async def invite_to_full_application(
     session: DbSession,
     idempotent: Idempotency,
     principal: CurrentPrincipal,
@@ -309,7 +311,7 @@ async def invite(
     "/applications/{application_id}/full-application",
     status_code=201,
     response_model=ApplicationOut,
-    responses={**problem_responses(401, 403, 404, 409, 422, 503), 201: {"description": "Created; `Location` names it"}},
+    responses={**problem_responses(401, 403, 404, 409, 422, 503), **created()},
 )
 async def create_full_application(
     db: Db,

@@ -173,7 +173,7 @@ class WithdrawRequest(BaseModel):
 
 
 class EndRequest(BaseModel):
-    """Terminating (reason required) or closing an approved project."""
+    """Closing an approved project (the reason is optional; `TerminateRequest` requires it)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -181,6 +181,17 @@ class EndRequest(BaseModel):
     )
 
     reason: Annotated[str, Bounded(4000)] | None = None
+
+
+class TerminateRequest(EndRequest):
+    """Terminating an approved project early: the reason is required (a blank one is a 422 too)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "The Norwegian lead partner went bankrupt."}]},
+    )
+
+    reason: Annotated[str, Bounded(4000, min_length=1)]
 
 
 class SubmitRequest(BaseModel):

@@ -122,7 +122,7 @@ async def test_the_second_approval_of_an_undertaking_over_the_ceiling_is_refused
         "2025-03-14",
     )
     assert figures["rates"] == [
-        {"currency": "NOK", "month": "2025-03", "units_per_eur": "10.000000", "source": "programme-fixed"}
+        {"currency": "NOK", "month": "2025-03", "units_per_eur": "10", "source": "programme-fixed"}
     ]
     assert (await client.get(f"{A}/{second}", headers=OLGA)).json()["status"] == "eligible"
     report = (await client.get("/v1/reports/state-aid", headers=OLGA, params={"organisation_number": COMPANY})).json()
@@ -240,5 +240,5 @@ async def test_a_swedish_undertaking_in_sek_gets_a_verdict_at_the_months_rate_or
     # SEK 650,000.00 / 11 = EUR 59,090.91 here; SEK 1,100,000.00 / 11 = EUR 100,000.00 declared.
     assert (row["this_application"], row["declared"], row["total"]) == ("59090.91", "100000.00", "159090.91")
     assert verdict["facts"]["rates"] == [
-        {"currency": "SEK", "month": "2025-03", "units_per_eur": "11.000000", "source": "monthly"}
+        {"currency": "SEK", "month": "2025-03", "units_per_eur": "11", "source": "monthly"}
     ]

@@ -15,7 +15,7 @@ from services.budget import schemas as s
 from services.budget.errors import RateNeedsConfirmation
 from services.budget.rates import inforeuro
 from services.budget.rates.conversion import RATE_QUANTUM
-from shared.money import CURRENCY_PATTERN
+from shared.money import CURRENCY_PATTERN, rate_str
 from shared.pagination import Keyset, Page, PageParams, paginate
 from shared.problems import FieldError, Unprocessable
 
@@ -81,10 +81,10 @@ async def set_typed_rate(
         if deviation > limit:
             raise RateNeedsConfirmation(
                 f"{units} {currency} per EUR for {month} is {deviation:.1%} from {before}'s "
-                f"{previous.units_per_eur} (more than {limit:.0%}); send confirm_deviation: true if it is right",
+                f"{rate_str(previous.units_per_eur)} (more than {limit:.0%}); send confirm_deviation: true if it is right",
                 previous_month=before,
-                previous=str(previous.units_per_eur),
-                asked=str(units),
+                previous=rate_str(previous.units_per_eur),
+                asked=rate_str(units),
                 deviation=str(deviation.quantize(Decimal("0.0001"))),
                 limit=str(limit),
             )

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["allocations"])
 
 
 @router.post("/sync", response_model=s.SyncReport, responses=problem_responses(401, 403, 503))
-async def sync(session: DbSession, principal: Admin, service: BudgetService, now: Now) -> s.SyncReport:
+async def sync_programmes(session: DbSession, principal: Admin, service: BudgetService, now: Now) -> s.SyncReport:
     """Sync every programme's funds, allocations and fixed rates from the catalogue (admin).
 
     The same as `python -m services.budget sync`. Idempotent: funds already recorded are left as they
@@ -35,7 +35,7 @@ async def sync(session: DbSession, principal: Admin, service: BudgetService, now
     response_model=s.Reallocation,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def reallocate(
+async def reallocate_budget(
     idempotent: Idempotency,
     principal: Admin,
     service: BudgetService,
@@ -62,7 +62,7 @@ async def reallocate(
     response_model=s.Reconciliation,
     responses=problem_responses(401, 403, 404),
 )
-async def reconcile(session: DbSession, principal: Admin, programme: ProgrammeCode) -> s.Reconciliation:
+async def reconcile_budget(session: DbSession, principal: Admin, programme: ProgrammeCode) -> s.Reconciliation:
     """Recompute every balance of the programme from the ledger and prove they agree (admin).
 
     `{"consistent": true, "checked_rows": n, "differences": [], …}`; a difference names fund, priority,

@@ -13,6 +13,7 @@ from services.budget.routes.dependencies import BudgetService
 from shared.app import DbSession
 from shared.auth import Finance, Principal, require_roles
 from shared.idempotency import Answer, Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas import budget as wire
@@ -64,7 +65,7 @@ CLAIM_EXAMPLES = {
     responses={
         **problem_responses(401, 403, 404, 409, 422),
         200: {"description": "The claim of this key, asked again with its figures"},
-        201: {"description": "Claimed; `Location` names the claim"},
+        **created("Claimed; `Location` names the claim"),
     },
 )
 async def create_claim(

@@ -12,6 +12,7 @@ from services.budget.routes.dependencies import BudgetService, CommitmentId, Com
 from shared.app import DbSession
 from shared.auth import Staff
 from shared.idempotency import Answer, Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas import budget as wire
@@ -49,7 +50,7 @@ RELEASE_EXAMPLES = {
     responses={
         **problem_responses(401, 403, 409, 422, 503),
         200: {"description": "The application version's existing active commitment (asked again)"},
-        201: {"description": "Committed; `Location` names the commitment"},
+        **created("Committed; `Location` names the commitment"),
     },
 )
 async def create_commitment(

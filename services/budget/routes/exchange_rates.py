@@ -15,6 +15,7 @@ from shared.auth import Admin
 from shared.clock import Now
 from shared.idempotency import Idempotency
 from shared.money import CURRENCY_PATTERN
+from shared.openapi import csv_body
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.schemas.budget import ConversionRate
@@ -77,7 +78,7 @@ async def put_fixed_rate(
     response_model=s.ExchangeRate,
     responses=problem_responses(401, 403, 409, 422),
 )
-async def put_rate(
+async def put_exchange_rate(
     session: DbSession,
     principal: Admin,
     now: Now,
@@ -105,7 +106,7 @@ async def put_rate(
 
 
 @router.get("/exchange-rates", response_model=Page[s.ExchangeRate], responses=problem_responses(422))
-async def list_rates(
+async def list_exchange_rates(
     session: DbSession,
     page: Paging,
     currency: Annotated[str | None, Query(pattern=CURRENCY_PATTERN, description="Only this currency")] = None,
@@ -118,20 +119,11 @@ async def list_rates(
     "/exchange-rates/import",
     response_model=s.RatesImport,
     responses=problem_responses(401, 403, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {
-                    "schema": {"type": "string"},
-                    "example": "Country;Currency;ISO code;Rate per EUR\nNorway;Norwegian krone;NOK;11,6145\n"
-                    "Sweden;Swedish krona;SEK;11,4780\n",
-                }
-            },
-        }
-    },
+    openapi_extra=csv_body(
+        "Country;Currency;ISO code;Rate per EUR\nNorway;Norwegian krone;NOK;11,6145\nSweden;Swedish krona;SEK;11,4780\n"
+    ),
 )
-async def import_rates(
+async def import_exchange_rates(
     request: Request,
     idempotent: Idempotency,
     principal: Admin,

@@ -12,6 +12,7 @@ from services.budget.reports import figures, utilisation
 from services.budget.routes.dependencies import ProgrammeCode
 from shared.app import DbSession
 from shared.caching import cached_json
+from shared.openapi import CACHE_HEADERS, cacheable
 from shared.problems import problem_responses
 from shared.schemas import budget as wire
 
@@ -40,8 +41,12 @@ def _cached_bytes(request: Request, body: bytes, media_type: str, max_age: int, 
     return Response(body, media_type=media_type, headers=headers)
 
 
-@router.get("/programmes/{programme}/budget", response_model=wire.BudgetReport, responses=problem_responses(404))
-async def budget(request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode) -> Response:
+@router.get(
+    "/programmes/{programme}/budget",
+    response_model=wire.BudgetReport,
+    responses={**problem_responses(404), **cacheable()},
+)
+async def get_budget(request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode) -> Response:
     """The programme's budget: one row per fund and priority with allocated, committed (net of releases),
     paid and available (allocated − committed), in the programme's currency. Public; cached a few seconds."""
     return cached_json(request, await figures.budget_report(session, programme), max_age=max_age)
@@ -50,17 +55,23 @@ async def budget(request: Request, session: DbSession, max_age: MaxAge, programm
 @router.get(
     "/programmes/{programme}/budget/specific-objectives",
     response_model=s.SpecificObjectiveReport,
-    responses=problem_responses(404),
+    responses={**problem_responses(404), **cacheable()},
 )
-async def budget_by_specific_objective(
+async def get_budget_by_specific_objective(
     request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode
 ) -> Response:
     """Committed (net of releases) and paid per specific objective and fund. Public."""
     return cached_json(request, await figures.by_specific_objective(session, programme), max_age=max_age)
 
 
-@router.get("/programmes/{programme}/budget/calls", response_model=s.CallReport, responses=problem_responses(404))
-async def budget_by_call(request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode) -> Response:
+@router.get(
+    "/programmes/{programme}/budget/calls",
+    response_model=s.CallReport,
+    responses={**problem_responses(404), **cacheable()},
+)
+async def get_budget_by_call(
+    request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode
+) -> Response:
     """Committed (net of releases) and paid per call and fund (`call_id` null: committed without a call). Public."""
     return cached_json(request, await figures.by_call(session, programme), max_age=max_age)
 
@@ -68,9 +79,9 @@ async def budget_by_call(request: Request, session: DbSession, max_age: MaxAge, 
 @router.get(
     "/programmes/{programme}/budget/timeseries",
     response_model=s.TimeseriesReport,
-    responses=problem_responses(404, 422),
+    responses={**problem_responses(404, 422), **cacheable()},
 )
-async def budget_timeseries(
+async def get_budget_timeseries(
     request: Request,
     session: DbSession,
     max_age: MaxAge,
@@ -84,9 +95,9 @@ async def budget_timeseries(
 @router.get(
     "/programmes/{programme}/budget/utilisation",
     response_model=s.UtilisationReport,
-    responses=problem_responses(404),
+    responses={**problem_responses(404), **cacheable()},
 )
-async def budget_utilisation(
+async def get_budget_utilisation(
     request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode
 ) -> Response:
     """Per priority and fund: allocated, committed (net), available and the utilisation share
@@ -105,11 +116,13 @@ async def budget_utilisation(
                 }
             },
             "description": "UTF-8 CSV with a header row",
+            "headers": CACHE_HEADERS,
         },
         **problem_responses(404),
+        304: cacheable()[304],
     },
 )
-async def budget_utilisation_csv(
+async def export_budget_utilisation_csv(
     request: Request, session: DbSession, max_age: MaxAge, programme: ProgrammeCode
 ) -> Response:
     """The utilisation report as CSV: UTF-8, header row, one row per fund × priority and a `TOTAL` row;
@@ -121,9 +134,13 @@ async def budget_utilisation_csv(
 @router.get(
     "/programmes/{programme}/budget/utilisation.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "An SVG bar chart"}, **problem_responses(404)},
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "An SVG bar chart", "headers": CACHE_HEADERS},
+        **problem_responses(404),
+        304: cacheable()[304],
+    },
 )
-async def budget_utilisation_svg(
+async def export_budget_utilisation_svg(
     request: Request,
     session: DbSession,
     max_age: MaxAge,

@@ -110,9 +110,9 @@ async def _resync(budget_app: FastAPI, budget_client: AsyncClient) -> None:
     )
     assert all(not p.funds_created for p in report.programmes)
     se_no = next(p for p in report.programmes if p.programme == SE_NO)
-    assert se_no.fixed_rates == {"NOK": "11.250000"} and any("admin" in n for n in se_no.notes)
+    assert se_no.fixed_rates == {"NOK": "11.25"} and any("admin" in n for n in se_no.notes)
     rates = (await budget_client.get(f"/v1/programmes/{SE_NO}/fixed-rates")).json()["items"]
-    assert [(x["currency"], x["units_per_eur"], x["source"]) for x in rates] == [("NOK", "11.250000", "admin")]
+    assert [(x["currency"], x["units_per_eur"], x["source"]) for x in rates] == [("NOK", "11.25", "admin")]
     assert {p: await ledger_state(budget_app, p) for p in (SE_NO, NMS, NORDIC)} == before
     budget = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget")).json()
     assert cell(budget, "ERDF", "1", "allocated") == Decimal("19830000.00")

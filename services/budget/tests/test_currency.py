@@ -25,7 +25,7 @@ from services.budget.tests.helpers import (
 
 async def test_nok_at_the_programmes_fixed_rate(budget_client: AsyncClient) -> None:
     rates = (await budget_client.get(f"/v1/programmes/{SE_NO}/fixed-rates")).json()["items"]
-    assert [(r["currency"], r["units_per_eur"], r["source"]) for r in rates] == [("NOK", "10.000000", "catalogue")]
+    assert [(r["currency"], r["units_per_eur"], r["source"]) for r in rates] == [("NOK", "10", "catalogue")]
     # A monthly NOK rate exists too, but the fixed programme rate wins
     await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
     body = commitment(SE_NO, "1", ("NO-STATE", "2500000.00", "NOK"), ("ERDF", "390000.00", "EUR"))
@@ -34,7 +34,7 @@ async def test_nok_at_the_programmes_fixed_rate(budget_client: AsyncClient) -> N
     line = r.json()["lines"][0]
     assert line["amount"] == money("2500000.00", "NOK")
     assert line["amount_programme"] == money("250000.00")
-    assert (line["rate"], line["rate_source"]) == ("10.0000000000", "programme-fixed")
+    assert (line["rate"], line["rate_source"]) == ("10", "programme-fixed")
     report = (await budget_client.get(f"/v1/programmes/{SE_NO}/budget")).json()
     assert cell(report, "NO-STATE", "1", "committed") == Decimal("250000.00")
     # An admin may override the fixed rate; sync keeps the override
@@ -77,19 +77,19 @@ async def test_nok_at_the_months_rate_and_refused_without_one(budget_app: FastAP
     ).status_code == 422
 
     r = await budget_client.put(f"/v1/exchange-rates/NOK/{THIS_MONTH}", json={"units_per_eur": "11.5"}, headers=ADMIN)
-    assert r.status_code == 200 and r.json()["units_per_eur"] == "11.500000"
+    assert r.status_code == 200 and r.json()["units_per_eur"] == "11.5"
     r = await budget_client.post("/v1/commitments", json=body, headers={**APPLICATIONS, **key()})
     assert r.status_code == 201, r.text
     line = r.json()["lines"][1]
     # 10,000.00 NOK / 11.5 = 869.5652… EUR -> 869.57 (half up)
     assert line["amount_programme"] == money("869.57")
-    assert (line["rate"], line["rate_source"]) == ("11.5000000000", "monthly")
+    assert (line["rate"], line["rate_source"]) == ("11.5", "monthly")
     report = (await budget_client.get(f"/v1/programmes/{NMS}/budget")).json()
     assert cell(report, "ERDF", "1", "committed") == Decimal("100869.57")
     listed = (await budget_client.get("/v1/exchange-rates", params={"currency": "NOK"})).json()
     assert [(x["month"], x["units_per_eur"]) for x in listed["items"]] == [
-        (THIS_MONTH, "11.500000"),
-        ("2020-01", "10.100000"),
+        (THIS_MONTH, "11.5"),
+        ("2020-01", "10.1"),
     ]
 
 

@@ -18,14 +18,14 @@ async def test_a_rate_far_from_last_months_needs_confirmation(budget_client: Asy
     assert far.status_code == 409, far.text
     problem = far.json()
     assert problem["type"].endswith("/rate-needs-confirmation")
-    assert (problem["previous_month"], problem["previous"], problem["asked"]) == ("2024-05", "13.800000", "115.0")
+    assert (problem["previous_month"], problem["previous"], problem["asked"]) == ("2024-05", "13.8", "115")
     assert problem["deviation"] == "7.3333" and problem["limit"] == "0.20"
     rates = (await budget_client.get("/v1/exchange-rates", params={"currency": "SEK"})).json()["items"]
     assert [r["month"] for r in rates] == ["2024-05", "2024-04"]  # nothing stored
     confirmed = await budget_client.put(
         "/v1/exchange-rates/SEK/2024-06", json={"units_per_eur": "115.0", "confirm_deviation": True}, headers=ADMIN
     )
-    assert confirmed.status_code == 200 and confirmed.json()["units_per_eur"] == "115.000000"
+    assert confirmed.status_code == 200 and confirmed.json()["units_per_eur"] == "115"
 
 
 async def test_a_first_rate_needs_no_confirmation(budget_client: AsyncClient) -> None:

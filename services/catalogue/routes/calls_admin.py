@@ -14,6 +14,7 @@ from shared.app import DbSession
 from shared.auth import Admin
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.problems import problem_responses
 from shared.schemas import catalogue as wire
 
@@ -31,7 +32,7 @@ def _location(body: dict[str, Any]) -> dict[str, str]:
     response_model=wire.Call,
     responses={
         **problem_responses(401, 403, 404, 409, 422),
-        201: {"description": "Created; `Location` names the new call"},
+        **created("Created; `Location` names the new call"),
     },
 )
 async def create_call(

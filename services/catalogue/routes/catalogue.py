@@ -14,6 +14,7 @@ from services.catalogue.search import answers
 from shared.app import DbSession
 from shared.clock import Now
 from shared.i18n import Language
+from shared.openapi import cacheable
 from shared.pagination import MAX_CURSOR_LENGTH, Page, PageParams, Paging
 from shared.problems import problem_responses
 from shared.schemas import catalogue as wire
@@ -23,9 +24,8 @@ TAG = "catalogue"
 # Answers are kept in memory per data version (services/catalogue/response_cache.py).
 router = APIRouter(prefix="/v1", tags=[TAG], route_class=CachedRoute)
 
-CACHED = {"description": "Not modified: the `If-None-Match` ETag is current", "content": {}}
-NOT_FOUND = {**problem_responses(404, 422), 304: CACHED}
-LIST = {**problem_responses(422), 304: CACHED}
+NOT_FOUND = {**problem_responses(404, 422), **cacheable()}
+LIST = {**problem_responses(422), **cacheable()}
 
 
 @router.get("/programmes", response_model=Page[wire.ProgrammeSummary], responses=LIST)

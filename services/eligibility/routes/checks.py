@@ -188,7 +188,7 @@ CHECKS_PATH = "/v1/checks"
     # Public: a token is optional (a bad one is a 401), which OpenAPI says with an empty requirement.
     openapi_extra={"security": [{}]},
 )
-async def post_check(
+async def check_application(
     request: Request,
     _caller: OptionalPrincipal,
     application: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],

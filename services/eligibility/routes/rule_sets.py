@@ -23,6 +23,7 @@ from shared.auth import Admin
 from shared.caching import cached_json
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import cacheable, created
 from shared.pagination import MAX_VERSION, Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
@@ -66,7 +67,7 @@ async def list_rule_sets(
     response_model=RuleSetOut,
     status_code=201,
     summary="Store a new version of a rule set as a draft (admin)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses={**problem_responses(401, 403, 409, 422, 503), **created("Stored; `Location` names the version")},
 )
 async def create_rule_set(
     request: Request,
@@ -129,7 +130,7 @@ async def activate_rule_set_version(
     "/rule-sets/{rule_set_id}",
     response_model=RuleSetOut,
     summary="A rule set (the version in force, or ?version=)",
-    responses=problem_responses(404, 422),
+    responses={**problem_responses(404, 422), **cacheable()},
 )
 async def get_rule_set(
     request: Request,
@@ -153,7 +154,9 @@ async def get_rule_set(
     summary="The versions of a rule set",
     responses=problem_responses(404, 422),
 )
-async def list_versions(session: DbSession, rule_set_id: RuleSetId, paging: Paging) -> Page[RuleSetVersionSummary]:
+async def list_rule_set_versions(
+    session: DbSession, rule_set_id: RuleSetId, paging: Paging
+) -> Page[RuleSetVersionSummary]:
     """Every stored version of the rule set, oldest first."""
     return await versions.list_versions(session, rule_set_id, paging)
 
@@ -162,7 +165,7 @@ async def list_versions(session: DbSession, rule_set_id: RuleSetId, paging: Pagi
     "/rule-sets/{rule_set_id}/versions/{version}",
     response_model=RuleSetOut,
     summary="One version of a rule set",
-    responses=problem_responses(404, 422),
+    responses={**problem_responses(404, 422), **cacheable()},
 )
 async def get_rule_set_version(
     request: Request,

@@ -46,7 +46,7 @@ from services.applications.projects.views import partner_report_out
 from shared.auth import Principal
 from shared.clients.budget import RateMissing
 from shared.db import Database
-from shared.money import decimal_str
+from shared.money import rate_str
 from shared.problems import FieldError, Forbidden
 
 
@@ -237,7 +237,7 @@ async def prepare_submit(
                     month=answer.month,
                 )
             rates[currency] = {
-                "units_per_eur": decimal_str(answer.units_per_eur),
+                "units_per_eur": rate_str(answer.units_per_eur),
                 "month": answer.month,
                 "source": answer.source,
             }

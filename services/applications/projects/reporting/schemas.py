@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.money import ExactDecimal, Money, NonNegativeMoney, PositiveMoney
+from shared.money import ExactDecimal, Money, NonNegativeMoney, PositiveMoney, Rate
 from shared.schemas.applications import ProjectDate
 from shared.schemas.cost_options import OPTION_CODE, CostCategory
 from shared.text import Bounded
@@ -146,7 +146,7 @@ class CurrencyTotals(BaseModel):
     certified_total: Money = Field(description="Real costs and flat rates certified")
     deducted: Money
     parked: Money = Field(description="Declared on lines parked to a later report")
-    rate: ExactDecimal | None = Field(default=None, description="Units per EUR stored at the submission")
+    rate: Rate | None = Field(default=None, description="Units per EUR stored at the submission")
     certified_eur: Money | None = Field(default=None, description="`certified_total` at the stored rate")
 
 
@@ -163,7 +163,7 @@ class PartnerReportOut(BaseModel):
     rates: dict[str, dict[str, str]] | None = Field(
         description="Per currency: the Commission's monthly accounting rate of the submission's month as the budget "
         "named it (Regulation (EU) 2021/1059 Art. 39), stored, never recomputed",
-        examples=[{"SEK": {"units_per_eur": "11.4520", "month": "2025-09", "source": "monthly"}}],
+        examples=[{"SEK": {"units_per_eur": "11.452", "month": "2025-09", "source": "monthly"}}],
     )
     submitted_at: dt.datetime | None
     controller: str | None
@@ -212,7 +212,7 @@ class Verification(BaseModel):
         return self
 
 
-class ReopenRequest(BaseModel):
+class PartnerReportReopenRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"reason": "the invoice of line 4 is missing"}]}
     )

@@ -23,7 +23,7 @@ from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     DeMinimisParams,
 )
-from shared.money import Money, cross_convert, decimal_str
+from shared.money import Money, cross_convert, rate_str
 from shared.schemas.applications import FinancingSource, Partner
 
 
@@ -102,7 +102,7 @@ def _at_monthly(
             used[(code, month)] = {
                 "currency": code,
                 "month": month,
-                "units_per_eur": decimal_str(units),
+                "units_per_eur": rate_str(units),
                 "source": source,
             }
     return cross_convert(amount, units_from=found_from[0], units_to=found_to[0], target=cap.currency)
