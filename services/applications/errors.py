@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
@@ -9,6 +11,7 @@ class ApplicationNotFound(NotFound):
     """No such application, or not one the caller may see (never tells which)."""
 
     slug, title = "application-not-found", "No such application"
+    titles: ClassVar[dict[str, str]] = {"sv": "Ansökan finns inte", "nb": "Søknaden finnes ikke"}
 
 
 class VersionNotFound(NotFound):
@@ -23,6 +26,10 @@ class TransitionNotAllowed(Conflict):
     """The workflow does not allow this action in the application's current status."""
 
     slug, title = "transition-not-allowed", "The application's status does not allow this"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökans status tillåter inte detta",
+        "nb": "Søknadens status tillater ikke dette",
+    }
 
 
 class CallNotOpen(Conflict):
@@ -35,6 +42,10 @@ class BudgetRefused(Conflict):
 
 class ConcurrentChange(Conflict):
     slug, title = "concurrent-change", "The application changed while the request was processed; retry"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan ändrades medan begäran behandlades; försök igen",
+        "nb": "Søknaden ble endret mens forespørselen ble behandlet; prøv igjen",
+    }
 
 
 class InvalidApplication(Unprocessable):

@@ -16,7 +16,7 @@ from services.applications.config import Settings
 from services.applications.errors import ReportNotFound, VersionNotFound
 from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
-from services.applications.reads.views import application_out, history_entry
+from services.applications.reads.views import application_etag, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import load_visible
 from services.applications.workflow.transitions import Status
@@ -46,8 +46,10 @@ class AfterHistoryEntry(Keyset):
     id: int = Field(ge=1, strict=True)
 
 
-async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationOut:
-    return application_out(await load_visible(session, principal, application_id))
+async def get(session: AsyncSession, principal: Principal, application_id: str) -> tuple[ApplicationOut, str]:
+    """The application as the caller sees it, and its ETag."""
+    app = await load_visible(session, principal, application_id)
+    return application_out(app, principal), application_etag(app)
 
 
 async def latest_report(session: AsyncSession, principal: Principal, application_id: str) -> str:
@@ -137,7 +139,7 @@ async def list_page(
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
     page = paginate(rows, params, _after_application)
-    return Page[ApplicationOut](items=[application_out(a) for a in page.items], next_cursor=page.next_cursor)
+    return Page[ApplicationOut](items=[application_out(a, principal) for a in page.items], next_cursor=page.next_cursor)
 
 
 CSV_CURRENCIES = ("EUR", "SEK", "NOK")

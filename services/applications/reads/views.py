@@ -6,12 +6,21 @@ import uuid
 
 from services.applications.models import Application, StatusChange
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
-from services.applications.workflow.transitions import WHO, Status, allowed_actions
+from services.applications.workflow.access import allowed_for
+from services.applications.workflow.transitions import Status
+from shared.auth import Principal
+from shared.etags import etag_of
 
 
-def application_out(app: Application) -> ApplicationOut:
-    """The body as last saved, its status, reference and the moves the workflow allows next (the
-    service's own moves, the assessments, are not offered)."""
+def application_etag(app: Application) -> str:
+    """The application's strong ETag: its revision (every change of its body or status counts one) and
+    the budget side of its decision (which the outbox settles without a revision of its own)."""
+    return etag_of(app.revision, app.commitment_status)
+
+
+def application_out(app: Application, principal: Principal) -> ApplicationOut:
+    """The body as last saved, its status, reference and the moves the caller may make next (the
+    workflow's moves from the status that the caller's roles and ownership allow; never the service's own)."""
     # One validation of the stored body with the workflow state (ApplicationOut is the content and more):
     # validating the content, dumping it and validating the dump again cost twice as much per row of a list.
     return ApplicationOut.model_validate(
@@ -25,7 +34,7 @@ def application_out(app: Application) -> ApplicationOut:
             "organisation": app.owner_org,
             "commitment_id": uuid.UUID(app.commitment_id) if app.commitment_id else None,
             "commitment_status": app.commitment_status,
-            "allowed_actions": [a for a in allowed_actions(Status(app.status), app.kind) if WHO[a] != "system"],
+            "allowed_actions": allowed_for(principal, app),
             "created_at": app.created_at,
             "updated_at": app.updated_at,
             "submitted_at": app.submitted_at if app.submitted_at else None,
