@@ -16,10 +16,18 @@ class ApplicationNotFound(NotFound):
 
 class VersionNotFound(NotFound):
     slug, title = "version-not-found", "No such version of the application"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan har ingen sådan version",
+        "nb": "Søknaden har ingen slik versjon",
+    }
 
 
 class ReportNotFound(NotFound):
     slug, title = "eligibility-report-not-found", "The application has no stored eligibility report yet"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan har ingen lagrad stödberättigandeprövning än",
+        "nb": "Søknaden har ingen lagret kontroll av støtteberettigelse ennå",
+    }
 
 
 class TransitionNotAllowed(Conflict):
@@ -34,6 +42,10 @@ class TransitionNotAllowed(Conflict):
 
 class CallNotOpen(Conflict):
     slug, title = "call-not-open", "The call is not open for submissions"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Utlysningen är inte öppen för ansökningar",
+        "nb": "Utlysningen er ikke åpen for søknader",
+    }
 
 
 class BudgetRefused(Conflict):
@@ -110,6 +122,7 @@ class ConditionNotFound(NotFound):
 
 class CallNotFound(NotFound):
     slug, title = "call-not-found", "The catalogue has no such call"
+    titles: ClassVar[dict[str, str]] = {"sv": "Utlysningen finns inte", "nb": "Utlysningen finnes ikke"}
 
 
 class CommitteeDecides(Conflict):
