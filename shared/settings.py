@@ -127,8 +127,10 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "AUTH_SECRET is the development default; set AUTH_JWKS_URL (or a real AUTH_SECRET) in production"
             )
-        if self.environment == "production" and self.cors_origin_regex and re.fullmatch(
-            self.cors_origin_regex, "http://localhost:5173"
+        if (
+            self.environment == "production"
+            and self.cors_origin_regex
+            and re.fullmatch(self.cors_origin_regex, "http://localhost:5173")
         ):
             raise ValueError(
                 "<SERVICE>_CORS_ORIGIN_REGEX admits http://localhost in production: that is `make run`'s development "
