@@ -99,8 +99,16 @@ async def test_the_details_are_in_the_callers_language_too(
         f"/v1/programmes/{PROGRAMME}/reallocations", json={}, headers={**auth("applicant", "a"), **sv}
     )
     assert answered(refused, 403, "sv")["detail"] == "det här kräver rollen admin"
-    unknown = await catalogue_client.get("/v1/programmes/no-such-programme", headers=nb)
-    assert answered(unknown, 404, "nb")["title"] == "Programmet finnes ikke"
+    unknown = answered(await catalogue_client.get("/v1/programmes/no-such-programme", headers=nb), 404, "nb")
+    assert (unknown["title"], unknown["detail"]) == (
+        "Programmet finnes ikke",
+        "programmet 'no-such-programme' finnes ikke",
+    )
+    rules = answered(await eligibility_client.get("/v1/rule-sets/no-such-rules", headers=sv), 404, "sv")
+    assert rules["title"] == "Regeluppsättningen finns inte" and "finns inte" in rules["detail"]
+    nothing = uuid.uuid4()
+    commitment = await budget_client.get(f"/v1/commitments/{nothing}", headers={**ADMIN, **sv})
+    assert answered(commitment, 404, "sv")["detail"] == f"inget åtagande {nothing}"
     missing = await applications_client.get(f"{A}/{uuid.uuid4()}", headers={**ALICE, **sv})
     assert answered(missing, 404, "sv")["title"] == "Ansökan finns inte" and "ingen ansökan" in missing.json()["detail"]
     path = await applications_client.get("/v1/nothing", headers=nb)

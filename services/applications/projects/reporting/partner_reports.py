@@ -72,10 +72,22 @@ async def visible_report(
 ) -> tuple[Project, PartnerReport]:
     report = await repo.partner_report(session, report_id, for_update=for_update)
     if report is None:
-        raise PartnerReportNotFound(f"no partner report {report_id}")
+        raise PartnerReportNotFound(
+            {
+                "sv": f"ingen partnerrapport {report_id}",
+                "nb": f"ingen partnerrapport {report_id}",
+                "en": f"no partner report {report_id}",
+            }
+        )
     project = await load(session, report.application_id, now=now, for_update=for_update)
     if not await may_see(session, project, principal, report):
-        raise PartnerReportNotFound(f"no partner report {report_id}")
+        raise PartnerReportNotFound(
+            {
+                "sv": f"ingen partnerrapport {report_id}",
+                "nb": f"ingen partnerrapport {report_id}",
+                "en": f"no partner report {report_id}",
+            }
+        )
     return project, report
 
 
