@@ -9,7 +9,9 @@ as the state change that owes them, and delivered by a relay until they are sett
   idempotent by its own business key as well, so a message delivered twice (a crash between `send`
   and `settle`) has its effect once.
 - **Order.** Messages of one `aggregate` (an application) are delivered one at a time in the order they
-  were recorded: a release never overtakes the commitment it releases.
+  were recorded: a release never overtakes the commitment it releases. A batch holds the oldest message
+  of each aggregate due, and its messages are sent at once (a burst of submissions is checked in parallel,
+  not one after another).
 - **Several replicas.** A claim is a short transaction that leases a batch (`claimed_until`); on
   PostgreSQL it skips rows another relay holds (`FOR UPDATE SKIP LOCKED`), on SQLite (one process)
   writers are serialised anyway. A relay that dies loses its lease, and the message is claimed again
@@ -353,10 +355,10 @@ class Relay:
             )
 
     async def deliver_due(self) -> int:
-        """Claim one batch and try each message once; the number claimed."""
+        """Claim one batch and try each message once, all at once (a batch holds one message per
+        aggregate, so nothing that must wait for another is sent beside it); the number claimed."""
         messages = await self._claim()
-        for message in messages:
-            await self._deliver(message)
+        await asyncio.gather(*(self._deliver(message) for message in messages))
         return len(messages)
 
     async def drain(self, *, rounds: int = 1000) -> int:
