@@ -17,6 +17,13 @@ CATALOGUE_PORT=${CATALOGUE_PORT:-8001}
 APPLICATIONS_PORT=${APPLICATIONS_PORT:-8002}
 ELIGIBILITY_PORT=${ELIGIBILITY_PORT:-8003}
 BUDGET_PORT=${BUDGET_PORT:-8004}
+# Development only: a frontend on http://localhost:<any port> (a Vite or webpack dev server) may call the
+# services from the browser (CORS). Set <SERVICE>_CORS_ORIGIN_REGEX= (empty) to close it; production refuses it.
+DEV_CORS='^http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?$'
+for s in CATALOGUE APPLICATIONS ELIGIBILITY BUDGET; do
+  var="${s}_CORS_ORIGIN_REGEX"
+  export "$var=${!var-$DEV_CORS}"
+done
 # The services find each other on the ports chosen above (unless told otherwise).
 export ELIGIBILITY_CATALOGUE_URL=${ELIGIBILITY_CATALOGUE_URL:-http://127.0.0.1:$CATALOGUE_PORT}
 export BUDGET_CATALOGUE_URL=${BUDGET_CATALOGUE_URL:-http://127.0.0.1:$CATALOGUE_PORT}
@@ -88,6 +95,7 @@ wait_healthy eligibility "$ELIGIBILITY_PORT"
 wait_healthy budget "$BUDGET_PORT"
 wait_healthy applications "$APPLICATIONS_PORT"
 echo "services up: catalogue :$CATALOGUE_PORT  applications :$APPLICATIONS_PORT  eligibility :$ELIGIBILITY_PORT  budget :$BUDGET_PORT  (Ctrl-C or 'make stop' stops them)"
+echo "development CORS: a frontend on http://localhost:<any port> may call them (<SERVICE>_CORS_ORIGIN_REGEX=$APPLICATIONS_CORS_ORIGIN_REGEX; empty closes it)"
 wait -n "${pids[@]}" || true
 echo "a service exited; stopping the others" >&2
 exit 1

@@ -108,22 +108,33 @@ def build_app(
     for extra in reversed(middleware or []):  # the service's own, inside the request context
         app.add_middleware(extra)
     app.add_middleware(RequestContextMiddleware, service=service)  # request id, security headers, log, metrics
-    if settings.cors_origins:
-        # Only the listed origins; an origin not listed gets no CORS headers (the browser then refuses).
+    if settings.cors_origins or settings.cors_origin_regex:
+        # Only the listed origins (or those the development regex admits, `make run`'s `http://localhost:*`);
+        # any other origin gets no CORS headers (the browser then refuses).
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
+            allow_origin_regex=settings.cors_origin_regex,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization",
                 "Content-Type",
+                "Accept-Language",
                 "Idempotency-Key",
+                "If-Match",
                 "If-None-Match",
                 "X-Request-ID",
                 "traceparent",
                 "tracestate",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
+            expose_headers=[
+                "Content-Language",
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+                "Retry-After",
+            ],
             max_age=600,
         )
     app.include_router(health_router(readiness))

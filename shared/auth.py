@@ -108,9 +108,7 @@ class TokenVerifier:
             )
             check_times(claims, self.clock().timestamp(), self.settings.leeway_seconds)
         except jwt.PyJWTError as exc:
-            raise Unauthorized(
-                f"the bearer token is not valid: {exc}", headers={"WWW-Authenticate": "Bearer"}
-            ) from None
+            raise invalid_token(str(exc)) from None
         return principal_of(claims)
 
 
@@ -142,9 +140,7 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     """The caller a verified token names. `sub` must be a non-empty string, `roles` a list of known roles
     and `org`, when present, a string: a token shaped otherwise is refused (401), never guessed at."""
 
-    def refuse(why: str) -> Unauthorized:
-        return Unauthorized(f"the bearer token is not valid: {why}", headers={"WWW-Authenticate": "Bearer"})
-
+    refuse = invalid_token
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip() or len(sub) > 200:
         raise refuse("'sub' must be a non-empty string of at most 200 characters")
@@ -199,10 +195,29 @@ async def token_principal(
     return await verifier.verify(credentials.credentials)
 
 
+def invalid_token(why: str) -> Unauthorized:
+    """401 for a token that is not valid, `why` (PyJWT's words, or the claim's) kept as it is."""
+    return Unauthorized(
+        {
+            "sv": f"bearer-token är inte giltig: {why}",
+            "nb": f"bearer-tokenet er ikke gyldig: {why}",
+            "en": f"the bearer token is not valid: {why}",
+        },
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def unscoped(principal: Principal | None) -> Principal | None:
     """A person's token passes; a scoped (service) token is refused (403) where no scope admits it."""
     if principal is not None and principal.scopes is not None:
-        raise Forbidden(f"a token with the scope {' '.join(sorted(principal.scopes))} may not make this call")
+        scopes = " ".join(sorted(principal.scopes))
+        raise Forbidden(
+            {
+                "sv": f"en token med omfånget {scopes} får inte göra det här anropet",
+                "nb": f"et token med omfanget {scopes} får ikke gjøre dette kallet",
+                "en": f"a token with the scope {scopes} may not make this call",
+            }
+        )
     return principal
 
 
@@ -214,7 +229,14 @@ async def optional_principal(principal: Annotated[Principal | None, Depends(toke
 def authenticated(principal: Principal | None) -> Principal:
     """The caller, or 401 problem+json when the request has no valid token."""
     if principal is None:
-        raise Unauthorized("this endpoint needs a bearer token", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            {
+                "sv": "det här anropet kräver en bearer-token",
+                "nb": "dette kallet krever et bearer-token",
+                "en": "this endpoint needs a bearer token",
+            },
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
@@ -234,9 +256,22 @@ def require_roles(*roles: str, scope: str | None = None):  # type: ignore[no-unt
         if principal.scopes is not None and (scope is None or scope not in principal.scopes):
             if scope is None:
                 unscoped(principal)
-            raise Forbidden(f"this call needs the scope {scope}; the token has {' '.join(sorted(principal.scopes))}")
+            has = " ".join(sorted(principal.scopes))
+            raise Forbidden(
+                {
+                    "sv": f"anropet kräver omfånget {scope}; token har {has}",
+                    "nb": f"kallet krever omfanget {scope}; tokenet har {has}",
+                    "en": f"this call needs the scope {scope}; the token has {has}",
+                }
+            )
         if not principal.has(*roles):
-            raise Forbidden(f"this needs the role {' or '.join(roles)}")
+            raise Forbidden(
+                {
+                    "sv": f"det här kräver rollen {' eller '.join(roles)}",
+                    "nb": f"dette krever rollen {' eller '.join(roles)}",
+                    "en": f"this needs the role {' or '.join(roles)}",
+                }
+            )
         return principal
 
     return _dependency

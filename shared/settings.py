@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0123456789"
+DEV_CORS_ORIGIN_REGEX = r"^http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?$"
+"""The origins `make run` lets call the services: a frontend's development server on this machine, any
+port (`http://localhost:5173`). Never in production (`ServiceSettings` refuses it there)."""
 
 
 class AuthSettings(BaseSettings):
@@ -64,6 +68,13 @@ class ServiceSettings(BaseSettings):
         description="Browser origins allowed to call the API (`<SERVICE>_CORS_ORIGINS='[\"https://app.example\"]'`); "
         "none by default: CORS is closed",
     )
+    cors_origin_regex: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Browser origins allowed to call the API, as a regular expression matched against the whole "
+        "origin (`<SERVICE>_CORS_ORIGIN_REGEX`); unset by default. `make run` sets it to `DEV_CORS_ORIGIN_REGEX` "
+        "(`http://localhost:*`); production refuses one that admits `http://localhost`",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="Largest request body; more is a 413")
     write_rate_limit: str | None = Field(
         default="600/minute",
@@ -95,7 +106,17 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=1.5, gt=0, description="/readyz answers 503 after this long")
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After of a 503 for an unavailable database")
 
-    @field_validator("write_rate_limit", "redis_url", "audience", mode="before")
+    @field_validator("cors_origin_regex")
+    @classmethod
+    def _a_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+    @field_validator("write_rate_limit", "redis_url", "audience", "cors_origin_regex", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -105,6 +126,15 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and not self.auth.jwks_url and self.auth.secret == DEV_SECRET:
             raise ValueError(
                 "AUTH_SECRET is the development default; set AUTH_JWKS_URL (or a real AUTH_SECRET) in production"
+            )
+        if (
+            self.environment == "production"
+            and self.cors_origin_regex
+            and re.fullmatch(self.cors_origin_regex, "http://localhost:5173")
+        ):
+            raise ValueError(
+                "<SERVICE>_CORS_ORIGIN_REGEX admits http://localhost in production: that is `make run`'s development "
+                "setting; list the production frontends' origins in <SERVICE>_CORS_ORIGINS"
             )
         if self.environment == "production" and (self.audience is None or self.auth.issuer is None):
             raise ValueError(

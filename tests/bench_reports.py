@@ -68,7 +68,9 @@ def _project_with_report(stack: Stack) -> str:
             "POST", f"/v1/programmes/{PROGRAMME}/controllers", ADMIN, json={"sub": sub, "name": sub, "country": country}
         )
     start = httpx.get(f"{apps}/v1/applications/{aid}", headers=OFFICER).json()["start_date"]
-    call("PUT", f"/v1/projects/{aid}/contract", OFFICER, json=contract_body(start, "bench-karl", "bench-nora"))
+    etag = httpx.get(f"{apps}/v1/projects/{aid}", headers=OFFICER).headers["etag"]
+    contract = contract_body(start, "bench-karl", "bench-nora")
+    call("PUT", f"/v1/projects/{aid}/contract", {**OFFICER, "If-Match": etag}, json=contract)
     call("POST", f"/v1/projects/{aid}/contracting", OFFICER)
     rid = str(call("POST", f"/v1/projects/{aid}/partner-reports", NILS, json={"partner": 2, "period": 1})["id"])
     rows = ["category,invoice_number,invoice_date,supplier,amount,currency"]

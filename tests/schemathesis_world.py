@@ -23,6 +23,7 @@ from services.applications.tests.helpers import (
     assessed,
     create,
     delivered,
+    editing,
     gron,
     key,
     open_call,
@@ -144,7 +145,10 @@ async def seed_applications(app: FastAPI, catalogue: FastAPI, ids: Ids) -> None:
         await delivered(app)
         ids.project, ids.approved = approvals
         await register_controllers(client)
-        r = await client.put(f"/v1/projects/{ids.project}/contract", json=contract_body(), headers=OLGA)
+        contract = f"/v1/projects/{ids.project}/contract"
+        r = await client.put(
+            contract, json=contract_body(), headers=await editing(client, f"/v1/projects/{ids.project}", OLGA)
+        )
         assert r.status_code == 200, r.text
         r = await client.post(f"/v1/projects/{ids.project}/contracting", headers={**OLGA, **key()})
         assert r.status_code == 200, r.text

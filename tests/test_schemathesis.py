@@ -82,6 +82,7 @@ reached with the world's real ids (an answer other than 404) in the admin's run.
 CODES = "its codes must be the catalogue's (programme, specific objectives, project types, criteria)"
 POSITIVE = "an amount or rate must be greater than zero (the schema's decimal pattern allows zero and negatives)"
 DATES = "its dates must lie between 1900-01-01 and 2199-12-31 and in order (JSON Schema has no date range)"
+IF_MATCH = "a write of what two people edit names the state it was made on: If-Match with the current ETag (428, 412)"
 BUSINESS_RULES: dict[str, str] = {
     "POST /v1/programmes/{programme}/calls": CODES,
     "PATCH /v1/calls/{call_id}": CODES,
@@ -97,12 +98,15 @@ BUSINESS_RULES: dict[str, str] = {
     "PUT /v1/exchange-rates/{currency}/{month}": POSITIVE + "; a rate far from last month's needs confirmation",
     "POST /v1/exchange-rates/import": "the file must hold the Commission's columns and at least one rate",
     "POST /v1/applications": CODES + "; dates in order; one currency per partner",
-    "PUT /v1/applications/{application_id}": CODES + "; dates in order; one currency per partner",
+    "PUT /v1/applications/{application_id}": CODES + "; dates in order; one currency per partner; " + IF_MATCH,
     "POST /v1/applications/{application_id}/terminate": "a termination needs a reason",
     "POST /v1/applications/{application_id}/return": "the deadline of a completion is in the future",
     "POST /v1/applications/{application_id}/assessments/declaration": "a conflict names the partners it concerns",
     "POST /v1/committee/sessions": "a reserve rank with, and only with, a reserve decision; a known call",
-    "PUT /v1/projects/{application_id}/contract": DATES + "; periods within the project, controllers known",
+    "PUT /v1/projects/{application_id}/contract": DATES
+    + "; periods within the project, controllers known; "
+    + IF_MATCH,
+    "PATCH /v1/partner-reports/{report_id}": IF_MATCH,
     "POST /v1/projects/{application_id}/partner-reports": "the partner and the reporting period must be the contract's",
     "POST /v1/partner-reports/{report_id}/lines": "a real-cost line has an amount; a cost option's line has none",
     "POST /v1/partner-reports/{report_id}/lines/import": "the CSV must have the documented header",
@@ -113,7 +117,8 @@ BUSINESS_RULES: dict[str, str] = {
     "known event types",
 }
 """The writes whose schema-valid bodies may rightly be refused (422) by a rule a JSON Schema cannot state —
-reference data, rules across fields, amounts above zero — each with the rule. Every other operation must
+reference data, rules across fields, amounts above zero — or by a precondition (428 without `If-Match`,
+412 with a stale one), each with the rule. Every other operation must
 accept every schema-valid request."""
 
 

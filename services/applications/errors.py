@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
@@ -9,24 +11,41 @@ class ApplicationNotFound(NotFound):
     """No such application, or not one the caller may see (never tells which)."""
 
     slug, title = "application-not-found", "No such application"
+    titles: ClassVar[dict[str, str]] = {"sv": "Ansökan finns inte", "nb": "Søknaden finnes ikke"}
 
 
 class VersionNotFound(NotFound):
     slug, title = "version-not-found", "No such version of the application"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan har ingen sådan version",
+        "nb": "Søknaden har ingen slik versjon",
+    }
 
 
 class ReportNotFound(NotFound):
     slug, title = "eligibility-report-not-found", "The application has no stored eligibility report yet"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan har ingen lagrad stödberättigandeprövning än",
+        "nb": "Søknaden har ingen lagret kontroll av støtteberettigelse ennå",
+    }
 
 
 class TransitionNotAllowed(Conflict):
     """The workflow does not allow this action in the application's current status."""
 
     slug, title = "transition-not-allowed", "The application's status does not allow this"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökans status tillåter inte detta",
+        "nb": "Søknadens status tillater ikke dette",
+    }
 
 
 class CallNotOpen(Conflict):
     slug, title = "call-not-open", "The call is not open for submissions"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Utlysningen är inte öppen för ansökningar",
+        "nb": "Utlysningen er ikke åpen for søknader",
+    }
 
 
 class BudgetRefused(Conflict):
@@ -35,6 +54,10 @@ class BudgetRefused(Conflict):
 
 class ConcurrentChange(Conflict):
     slug, title = "concurrent-change", "The application changed while the request was processed; retry"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Ansökan ändrades medan begäran behandlades; försök igen",
+        "nb": "Søknaden ble endret mens forespørselen ble behandlet; prøv igjen",
+    }
 
 
 class InvalidApplication(Unprocessable):
@@ -99,6 +122,7 @@ class ConditionNotFound(NotFound):
 
 class CallNotFound(NotFound):
     slug, title = "call-not-found", "The catalogue has no such call"
+    titles: ClassVar[dict[str, str]] = {"sv": "Utlysningen finns inte", "nb": "Utlysningen finnes ikke"}
 
 
 class CommitteeDecides(Conflict):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ProgrammeNotFound(NotFound):
     slug, title = "programme-not-found", "No such programme in the budget (has it been synced?)"
+    titles: ClassVar[dict[str, str]] = {"sv": "Programmet finns inte", "nb": "Programmet finnes ikke"}
 
 
 class CommitmentNotFound(NotFound):
     slug, title = "commitment-not-found", "No such commitment"
+    titles: ClassVar[dict[str, str]] = {"sv": "Åtagandet finns inte", "nb": "Forpliktelsen finnes ikke"}
 
 
 class UnknownCode(Unprocessable):
@@ -42,6 +46,10 @@ class InsufficientFunds(Conflict):
     """A line asks for more than is available; the problem body names fund, priority, asked, available."""
 
     slug, title = "insufficient-funds", "Not enough money available"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Det finns inte tillräckligt med pengar",
+        "nb": "Det er ikke nok midler tilgjengelig",
+    }
 
 
 class RateNeedsConfirmation(Conflict):
@@ -66,6 +74,7 @@ class CommitmentExists(Conflict):
 
 class ClaimNotFound(NotFound):
     slug, title = "claim-not-found", "No such payment claim"
+    titles: ClassVar[dict[str, str]] = {"sv": "Utbetalningsanspråket finns inte", "nb": "Utbetalingskravet finnes ikke"}
 
 
 class ClaimExists(Conflict):
@@ -92,6 +101,10 @@ class ClaimState(Conflict):
     """The claim is not in the state the step needs (the problem body names it: `state`)."""
 
     slug, title = "claim-state", "The payment claim is not in the state this step needs"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Utbetalningsanspråkets status tillåter inte detta steg",
+        "nb": "Utbetalingskravets status tillater ikke dette steget",
+    }
 
 
 class SamePersonConfirms(Forbidden):

@@ -22,7 +22,13 @@ async def require_programme(session: AsyncSession, code: str, *, field: str | No
     if programme is None:
         if field is not None:
             raise unknown(field, f"the budget has no programme {code!r}")
-        raise ProgrammeNotFound(f"the budget has no programme {code!r}")
+        raise ProgrammeNotFound(
+            {
+                "sv": f"budgeten har inget program {code!r}",
+                "nb": f"budsjettet har ikke programmet {code!r}",
+                "en": f"the budget has no programme {code!r}",
+            }
+        )
     return programme
 
 

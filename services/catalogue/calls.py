@@ -94,7 +94,14 @@ async def calls(
 async def get_call_row(session: AsyncSession, cid: uuid.UUID, *, for_update: bool = False) -> models.Call:
     row = await repository.call(session, cid, for_update=for_update)
     if row is None:
-        raise CallNotFound(f"there is no call '{cid}'", call_id=str(cid))
+        raise CallNotFound(
+            {
+                "sv": f"utlysningen '{cid}' finns inte",
+                "nb": f"utlysningen '{cid}' finnes ikke",
+                "en": f"there is no call '{cid}'",
+            },
+            call_id=str(cid),
+        )
     return row
 
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ProgrammeNotFound(NotFound):
     slug, title = "programme-not-found", "No such programme"
+    titles: ClassVar[dict[str, str]] = {"sv": "Programmet finns inte", "nb": "Programmet finnes ikke"}
 
 
 class EntryNotFound(NotFound):
     """A code that the programme does not have (priority, specific objective, …)."""
 
     slug, title = "catalogue-entry-not-found", "No such entry in the programme"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Programmet har ingen sådan post",
+        "nb": "Programmet har ingen slik oppføring",
+    }
 
 
 class CallNotFound(NotFound):
     slug, title = "call-not-found", "No such call"
+    titles: ClassVar[dict[str, str]] = {"sv": "Utlysningen finns inte", "nb": "Utlysningen finnes ikke"}
 
 
 class CallNumberTaken(Conflict):

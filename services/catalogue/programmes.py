@@ -25,7 +25,14 @@ PRIORITY_OBJECTIVES = "derived: the specific objectives that name this priority"
 async def get_programme_row(session: AsyncSession, code: str) -> models.Programme:
     row = await repository.programme(session, code)
     if row is None:
-        raise ProgrammeNotFound(f"there is no programme '{code}'", programme=code)
+        raise ProgrammeNotFound(
+            {
+                "sv": f"programmet '{code}' finns inte",
+                "nb": f"programmet '{code}' finnes ikke",
+                "en": f"there is no programme '{code}'",
+            },
+            programme=code,
+        )
     return row
 
 

@@ -46,7 +46,13 @@ async def resolve_rule_set(
     if rule_set_id is not None:
         header = index.by_id.get(rule_set_id)
         if header is None:
-            raise RuleSetNotFound(f"there is no rule set {rule_set_id!r}")
+            raise RuleSetNotFound(
+                {
+                    "sv": f"regeluppsättningen {rule_set_id!r} finns inte",
+                    "nb": f"regelsettet {rule_set_id!r} finnes ikke",
+                    "en": f"there is no rule set {rule_set_id!r}",
+                }
+            )
         if header.programme != application.programme:
             raise RuleSetMismatch(
                 f"the rule set {rule_set_id!r} is for programme {header.programme!r}, not {application.programme!r}"

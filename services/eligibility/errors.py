@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, NotFound, Unprocessable
 
 
@@ -13,6 +15,7 @@ class UnknownProgramme(Unprocessable):
 
 class RuleSetNotFound(NotFound):
     slug, title = "rule-set-not-found", "Rule set not found"
+    titles: ClassVar[dict[str, str]] = {"sv": "Regeluppsättningen finns inte", "nb": "Regelsettet finnes ikke"}
 
 
 class RuleSetMismatch(Unprocessable):
@@ -25,6 +28,10 @@ class RuleSetConflict(Conflict):
     """A rule set's id and its scope (programme, call) disagree with what is stored."""
 
     slug, title = "rule-set-conflict", "The rule set conflicts with a stored one"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Regeluppsättningen strider mot en lagrad",
+        "nb": "Regelsettet er i konflikt med et lagret",
+    }
 
 
 class InvalidRuleSetFile(Exception):

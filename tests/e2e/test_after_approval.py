@@ -314,7 +314,8 @@ def test_contract_report_control_claim_pay_close(stack: Stack) -> None:
             json={"sub": sub, "name": f"Controller {sub}", "country": country},
         )
     contract = contract_body(app["start_date"], "e2e-karl", "e2e-nora")
-    api.call("PUT", f"/v1/projects/{aid}/contract", OFFICER, json=contract)
+    etag = httpx.get(f"{api.apps}/v1/projects/{aid}", headers=OFFICER, timeout=60).headers["etag"]
+    api.call("PUT", f"/v1/projects/{aid}/contract", OFFICER, json=contract, headers={"If-Match": etag})
     assert api.call("POST", f"/v1/projects/{aid}/contracting", OFFICER)["status"] == "contracted"
     listing = httpx.get(f"{api.apps}/v1/projects.csv", headers=OFFICER).text
     assert aid in listing and "SE4550000000058398257466" not in listing and "86011117947" not in listing

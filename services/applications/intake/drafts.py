@@ -13,11 +13,12 @@ from services.applications import repository as repo
 from services.applications.errors import InvalidApplication
 from services.applications.intake.content import countries_of, validate_content
 from services.applications.models import Application, StatusChange
-from services.applications.reads.views import application_out
+from services.applications.reads.views import application_etag, application_out
 from services.applications.schemas.applications import ApplicationOut
 from services.applications.workflow.access import load_visible, require_rights
 from services.applications.workflow.transitions import Action, Status, next_status
 from shared.auth import Principal
+from shared.etags import require_match
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 
@@ -73,16 +74,24 @@ async def create(
         ),
     )
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def update(
-    session: AsyncSession, principal: Principal, application_id: str, content: ApplicationContent, *, now: dt.datetime
-) -> ApplicationOut:
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    content: ApplicationContent,
+    *,
+    now: dt.datetime,
+    if_match: str | None,
+) -> tuple[ApplicationOut, str]:
     """Replace the body of a draft, or of an application returned for completion (the workflow's `update`:
-    anything else is 409); once submitted, an application keeps its programme and call."""
+    anything else is 409), made on its current state (`If-Match`: 428 without, 412 when stale); once
+    submitted, an application keeps its programme and call. The answer and its new ETag."""
     app = await load_visible(session, principal, application_id, for_update=True)
     require_rights(principal, app, Action.UPDATE)
+    require_match(if_match, application_etag(app))
     next_status(app.status, Action.UPDATE, app.kind)
     validate_content(content)
     if app.reference is not None and (content.programme, str(content.call_id)) != (app.programme, app.call_id):
@@ -97,4 +106,4 @@ async def update(
     app.revision += 1
     app.updated_at = now
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal), application_etag(app)

@@ -116,7 +116,13 @@ async def load(
     created at the first contract data (`create`), baseline = the approved version."""
     app = await app_repo.get(session, application_id, for_update=for_update)
     if app is None:
-        raise ProjectNotFound(f"no project {application_id}")
+        raise ProjectNotFound(
+            {
+                "sv": f"inget projekt {application_id}",
+                "nb": f"ikke noe prosjekt {application_id}",
+                "en": f"no project {application_id}",
+            }
+        )
     contract = await repo.contract(session, application_id, for_update=for_update)
     if contract is None:
         if app.status != Status.APPROVED or app.approvals < 1:
@@ -151,7 +157,13 @@ async def visible(
         return project
     if await controls(session, project, principal):
         return project
-    raise ProjectNotFound(f"no project {application_id}")
+    raise ProjectNotFound(
+        {
+            "sv": f"inget projekt {application_id}",
+            "nb": f"ikke noe prosjekt {application_id}",
+            "en": f"no project {application_id}",
+        }
+    )
 
 
 def require_owner(project: Project, principal: Principal, side: str | None) -> str:

@@ -34,12 +34,13 @@ from services.applications.projects.models import PartnerControl, ReportingPerio
 from services.applications.projects.schemas import ContractRequest, ProjectOut
 from services.applications.projects.states import ProjectAction, ProjectReportStatus, project_next
 from services.applications.projects.texts import say
-from services.applications.projects.views import project_out
+from services.applications.projects.views import project_etag, project_out
 from services.applications.schemas.applications import EndRequest
 from services.applications.workflow import decisions
 from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
+from shared.etags import require_match
 from shared.outbox import Wake
 from shared.problems import FieldError, Forbidden
 
@@ -53,10 +54,19 @@ def _officer(principal: Principal) -> str:
 
 
 async def put_contract(
-    session: AsyncSession, principal: Principal, application_id: str, body: ContractRequest, *, now: dt.datetime
-) -> ProjectOut:
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    body: ContractRequest,
+    *,
+    now: dt.datetime,
+    if_match: str | None,
+) -> tuple[ProjectOut, str]:
+    """Record the contract data on the project's current state (`If-Match`: 428 without, 412 when stale);
+    the answer and the project's new ETag."""
     role = _officer(principal)
     project = await load(session, application_id, now=now, for_update=True, create=True)
+    require_match(if_match, project_etag(project))
     contract = project.contract
     project_next(contract.status, ProjectAction.CONTRACT)
     errors: list[FieldError] = []
@@ -118,7 +128,7 @@ async def put_contract(
         f"{len(body.controllers)} controller assignments",
     )
     await session.flush()
-    return await project_out(session, project, principal)
+    return await project_out(session, project, principal), project_etag(project)
 
 
 async def missing_items(session: AsyncSession, project: Project, language: str) -> list[str]:

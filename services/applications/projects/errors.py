@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
@@ -9,28 +11,40 @@ class ProjectNotFound(NotFound):
     """No such project (an approved application), or not one the caller may see (never tells which)."""
 
     slug, title = "project-not-found", "No such project"
+    titles: ClassVar[dict[str, str]] = {"sv": "Projektet finns inte", "nb": "Prosjektet finnes ikke"}
 
 
 class PartnerReportNotFound(NotFound):
     """No such partner report, or not one the caller may see: a controller sees only its partners'."""
 
     slug, title = "partner-report-not-found", "No such partner report"
+    titles: ClassVar[dict[str, str]] = {"sv": "Partnerrapporten finns inte", "nb": "Partnerrapporten finnes ikke"}
 
 
 class ProjectReportNotFound(NotFound):
     slug, title = "project-report-not-found", "No such project report"
+    titles: ClassVar[dict[str, str]] = {"sv": "Projektrapporten finns inte", "nb": "Prosjektrapporten finnes ikke"}
 
 
 class LineNotFound(NotFound):
     slug, title = "expenditure-line-not-found", "No such expenditure line in the report"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Rapporten har ingen sådan utgiftsrad",
+        "nb": "Rapporten har ingen slik utgiftslinje",
+    }
 
 
 class ControllerNotFound(NotFound):
     slug, title = "controller-not-found", "No such controller in the programme"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Programmet har ingen sådan kontrollant",
+        "nb": "Programmet har ingen slik kontrollør",
+    }
 
 
 class StatusDoesNotAllow(Conflict):
     slug, title = "project-status-does-not-allow", "The status does not allow this"
+    titles: ClassVar[dict[str, str]] = {"sv": "Statusen tillåter inte detta", "nb": "Statusen tillater ikke dette"}
 
 
 class NotApproved(Conflict):

@@ -12,7 +12,7 @@ from services.applications.outbound.upstreams import Upstreams, service_bearer
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import PROJECT_STATUSES, visible
 from services.applications.projects.schemas import ProjectEventOut, ProjectOut, ProjectSummary
-from services.applications.projects.views import project_out, projects_csv, summary
+from services.applications.projects.views import project_etag, project_out, projects_csv, summary
 from shared.auth import Principal
 from shared.db import Database
 from shared.pagination import Keyset, Page, PageParams, paginate
@@ -42,8 +42,12 @@ async def csv(session: AsyncSession) -> str:
     return projects_csv([summary(a, c) for a, c in rows])
 
 
-async def read(session: AsyncSession, principal: Principal, project_id: str, *, now: dt.datetime) -> ProjectOut:
-    return await project_out(session, await visible(session, principal, project_id, now=now), principal)
+async def read(
+    session: AsyncSession, principal: Principal, project_id: str, *, now: dt.datetime
+) -> tuple[ProjectOut, str]:
+    """The project as the caller may see it, and its ETag."""
+    project = await visible(session, principal, project_id, now=now)
+    return await project_out(session, project, principal), project_etag(project)
 
 
 async def history(

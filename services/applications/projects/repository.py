@@ -197,7 +197,9 @@ async def reported_options(
 
 async def include(session: AsyncSession, ids: list[str], project_report_id: str) -> None:
     await session.execute(
-        update(PartnerReport).where(PartnerReport.id.in_(ids)).values(project_report_id=project_report_id)
+        update(PartnerReport)
+        .where(PartnerReport.id.in_(ids))
+        .values(project_report_id=project_report_id, revision=PartnerReport.revision + 1)
     )
 
 

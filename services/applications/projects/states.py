@@ -108,12 +108,27 @@ PROJECT_REPORT: dict[tuple[ProjectReportStatus, ProjectReportAction], ProjectRep
 }
 
 
+WHAT: dict[str, dict[str, str]] = {
+    "project": {"sv": "ett projekt", "nb": "et prosjekt", "en": "a project"},
+    "partner report": {"sv": "en partnerrapport", "nb": "en partnerrapport", "en": "a partner report"},
+    "project report": {"sv": "en projektrapport", "nb": "en prosjektrapport", "en": "a project report"},
+}
+
+
 def _next(table: dict[tuple[S, A], S], what: str, current: S, action: A) -> S:
     target = table.get((current, action))
     if target is None:
-        allowed = ", ".join(a.value for (s, a) in table if s == current) or "none"
+        allowed = ", ".join(a.value for (s, a) in table if s == current)
+        move, it = f"{current.value} --{action.value}-->", WHAT[what]
         raise StatusDoesNotAllow(
-            f"cannot {action.value} a {what} that is {current.value} (allowed from {current.value}: {allowed})",
+            {
+                "sv": f"{it['sv']} som är {current.value} kan inte få {action.value} (försökt övergång: {move}; "
+                f"tillåtet från {current.value}: {allowed or 'inget'})",
+                "nb": f"{it['nb']} som er {current.value}, kan ikke få {action.value} (forsøkt overgang: {move}; "
+                f"tillatt fra {current.value}: {allowed or 'ingenting'})",
+                "en": f"cannot {action.value} {it['en']} that is {current.value} "
+                f"(allowed from {current.value}: {allowed or 'none'})",
+            },
             current_status=current.value,
             attempted_transition=action.value,
         )

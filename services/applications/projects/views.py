@@ -17,9 +17,22 @@ from services.applications.projects.reporting.totals import certified_eur, curre
 from services.applications.projects.schemas import OwnerData, PartnerOut, PeriodOut, ProjectOut, ProjectSummary
 from shared.auth import Principal
 from shared.csv_export import to_csv
+from shared.etags import etag_of
 from shared.money import Money, decimal_str
 
 RATE_PLACES = Decimal("0.0000000001")
+
+
+def project_etag(project: Project) -> str:
+    """The project's strong ETag: the revision of its contract (contract data, contracting, closure), its
+    application's revision and the budget side of the decision."""
+    return etag_of(project.contract.revision, project.app.revision, project.app.commitment_status)
+
+
+def partner_report_etag(report: PartnerReport) -> str:
+    """A partner report's strong ETag: its revision (every change of its progress, lines, status or
+    project report counts one)."""
+    return etag_of(report.revision)
 
 
 def summary(app: Application, contract: ProjectContract | None) -> ProjectSummary:

@@ -18,7 +18,7 @@ from services.applications.config import Settings
 from services.applications.errors import ReportNotFound, VersionNotFound
 from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
-from services.applications.reads.views import application_json, application_out, history_entry
+from services.applications.reads.views import application_etag, application_json, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import load_visible
 from services.applications.workflow.transitions import Status
@@ -48,8 +48,10 @@ class AfterHistoryEntry(Keyset):
     id: int = Field(ge=1, strict=True)
 
 
-async def get(session: AsyncSession, principal: Principal, application_id: str) -> ApplicationOut:
-    return application_out(await load_visible(session, principal, application_id))
+async def get(session: AsyncSession, principal: Principal, application_id: str) -> tuple[ApplicationOut, str]:
+    """The application as the caller sees it, and its ETag."""
+    app = await load_visible(session, principal, application_id)
+    return application_out(app, principal), application_etag(app)
 
 
 async def latest_report(session: AsyncSession, principal: Principal, application_id: str) -> str:
@@ -141,7 +143,7 @@ async def list_page(
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
     cursor = next_cursor(rows, params, _after_application)
-    items = b",".join(application_json(row, row.content_json) for row in rows[: params.limit])
+    items = b",".join(application_json(row, row.content_json, principal) for row in rows[: params.limit])
     return b'{"items":[' + items + b'],"next_cursor":' + json.dumps(cursor).encode() + b"}"
 
 

@@ -9,12 +9,23 @@ from sqlalchemy import Row
 
 from services.applications.models import Application, StatusChange
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
-from services.applications.workflow.transitions import WHO, Status, allowed_actions
+from services.applications.workflow.access import allowed_for
+from services.applications.workflow.transitions import Status
+from shared.auth import Principal
+from shared.etags import etag_of
 
 
-def workflow_fields(app: Application | Row[Any]) -> dict[str, Any]:
+def application_etag(app: Application) -> str:
+    """The application's strong ETag: its revision (every change of its body or status counts one) and
+    the budget side of its decision (which the outbox settles without a revision of its own)."""
+    return etag_of(app.revision, app.commitment_status)
+
+
+def workflow_fields(app: Application | Row[Any], principal: Principal) -> dict[str, Any]:
     """The workflow state an application carries besides its content (as JSON values: ids and datetimes
-    as their Python objects, which both pydantic and orjson write in the same form)."""
+    as their Python objects, which both pydantic and orjson write in the same form), with the moves the
+    caller may make next (`allowed_for`: the workflow's moves from the status that the caller's roles and
+    ownership allow; never the service's own)."""
     return {
         "id": app.id,
         "reference": app.reference,
@@ -24,7 +35,7 @@ def workflow_fields(app: Application | Row[Any]) -> dict[str, Any]:
         "organisation": app.owner_org,
         "commitment_id": app.commitment_id,
         "commitment_status": app.commitment_status,
-        "allowed_actions": [a for a in allowed_actions(Status(app.status), app.kind) if WHO[a] != "system"],
+        "allowed_actions": allowed_for(principal, app),
         "created_at": app.created_at,
         "updated_at": app.updated_at,
         "submitted_at": app.submitted_at,
@@ -36,19 +47,18 @@ def workflow_fields(app: Application | Row[Any]) -> dict[str, Any]:
     }
 
 
-def application_out(app: Application) -> ApplicationOut:
-    """The body as last saved, its status, reference and the moves the workflow allows next (the
-    service's own moves, the assessments, are not offered)."""
+def application_out(app: Application, principal: Principal) -> ApplicationOut:
+    """The body as last saved, its status, reference and the moves the caller may make next."""
     # One validation of the stored body with the workflow state (ApplicationOut is the content and more):
     # validating the content, dumping it and validating the dump again cost twice as much per row of a list.
-    return ApplicationOut.model_validate({**app.content, **workflow_fields(app)})
+    return ApplicationOut.model_validate({**app.content, **workflow_fields(app, principal)})
 
 
-def application_json(app: Application | Row[Any], content: str) -> bytes:
+def application_json(app: Application | Row[Any], content: str, principal: Principal) -> bytes:
     """The same application as `application_out` gives, written straight from the stored body's text: the
     body was validated and stored in its wire form (`model_dump(mode="json")`) when it was saved, so a
     list serves it as it is (like a frozen version) instead of validating every row of every page again."""
-    head = orjson.dumps(workflow_fields(app), option=orjson.OPT_UTC_Z)
+    head = orjson.dumps(workflow_fields(app, principal), option=orjson.OPT_UTC_Z)
     body = content.strip().encode()
     if body == b"{}":
         return head

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.applications.intake import costs, drafts
@@ -12,6 +12,7 @@ from services.applications.schemas.applications import ApplicationOut
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
+from shared.etags import IfMatch, IfNoneMatch, conditional, not_modified, tagged
 from shared.idempotency import Idempotency
 from shared.openapi import created
 from shared.pagination import Page, Paging
@@ -75,24 +76,43 @@ async def export_applications(session: DbSession, principal: Staff, filters: Fil
     )
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut, responses=READ)
+@router.get(
+    "/applications/{application_id}", response_model=ApplicationOut, responses={**READ, **conditional(read=True)}
+)
 async def get_application(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId
-) -> ApplicationOut:
-    """One application with its status, reference and what the workflow allows next."""
-    return await queries.get(session, principal, str(application_id))
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    request: Request,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> ApplicationOut | Response:
+    """One application with its status, reference and what the caller may do next (`allowed_actions`).
+    Its `ETag` is what a `PUT` sends back as `If-Match`; `If-None-Match` with it is a 304."""
+    out, etag = await queries.get(session, principal, str(application_id))
+    return not_modified(request, etag) or tagged(response, etag, out)
 
 
 @router.put(
     "/applications/{application_id}",
     response_model=ApplicationOut,
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses={**problem_responses(401, 403, 404, 409, 422, 503), **conditional()},
 )
 async def update_application(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, body: ContentBody, now: Now, up: Up
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    body: ContentBody,
+    now: Now,
+    up: Up,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ApplicationOut:
-    """Replace the body of a draft (the owning applicant). Anything but a draft is 409. Every cost-option
-    line is computed again from the lines as sent, so a changed base (staff costs) changes every flat
-    rate computed from it."""
+    """Replace the body of a draft (the owning applicant). Anything but a draft is 409. The write names
+    the state it was made on: `If-Match` with the application's `ETag` (428 without it, 412 with the
+    current `ETag` when someone changed it since; neither changes anything). Every cost-option line is
+    computed again from the lines as sent, so a changed base (staff costs) changes every flat rate
+    computed from it."""
     content = await costs.priced(up.catalogue, body)  # asks the catalogue before the transaction starts
-    return await drafts.update(session, principal, str(application_id), content, now=now)
+    out, etag = await drafts.update(session, principal, str(application_id), content, now=now, if_match=if_match)
+    return tagged(response, etag, out)

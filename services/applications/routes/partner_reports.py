@@ -26,6 +26,7 @@ from services.applications.routes.dependencies import ApplicationId, Db, Up
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal
 from shared.clock import Now
+from shared.etags import IfMatch, IfNoneMatch, conditional, not_modified, tagged
 from shared.idempotency import Idempotency
 from shared.openapi import created, csv_body
 from shared.pagination import Page, Paging
@@ -81,16 +82,28 @@ async def list_partner_reports(
     return await partner_reports.list_for_project(session, principal, str(application_id), now=now)
 
 
-@router.get("/partner-reports/{report_id}", response_model=PartnerReportOut, responses=problem_responses(401, 404))
+@router.get(
+    "/partner-reports/{report_id}",
+    response_model=PartnerReportOut,
+    responses={**problem_responses(401, 404), **conditional(read=True)},
+)
 async def get_partner_report(
-    session: DbSession, principal: CurrentPrincipal, report_id: ReportId, now: Now
-) -> PartnerReportOut:
+    session: DbSession,
+    principal: CurrentPrincipal,
+    report_id: ReportId,
+    now: Now,
+    request: Request,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> PartnerReportOut | Response:
     """The report with its totals per currency — declared per category, flat rates computed from the
     declared and the certified base, certified, deducted, parked, and (Swedish side, submitted) the
     certified total in EUR at the stored rate — all derived from the lines: read from the sums kept with
     every change of a line (a row per category and currency, whatever the number of lines; checked
-    against the lines by `…/totals/check`). A controller sees only its partners' reports (404 otherwise)."""
-    return await partner_reports.read(session, principal, str(report_id), now=now)
+    against the lines by `…/totals/check`). A controller sees only its partners' reports (404 otherwise).
+    Its `ETag` is what `PATCH` sends as `If-Match`; `If-None-Match` with it is a 304."""
+    out, etag = await partner_reports.read(session, principal, str(report_id), now=now)
+    return not_modified(request, etag) or tagged(response, etag, out)
 
 
 @router.get(
@@ -110,13 +123,23 @@ async def check_partner_report_sums(
 @router.patch(
     "/partner-reports/{report_id}",
     response_model=PartnerReportOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **conditional()},
 )
 async def update_partner_report_progress(
-    session: DbSession, principal: CurrentPrincipal, report_id: ReportId, body: ProgressUpdate, now: Now
+    session: DbSession,
+    principal: CurrentPrincipal,
+    report_id: ReportId,
+    body: ProgressUpdate,
+    now: Now,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PartnerReportOut:
-    """The owner changes the progress text of a draft."""
-    return await partner_reports.update_progress(session, principal, str(report_id), body.progress, now=now)
+    """The owner changes the progress text of a draft, on its current state: `If-Match` with the report's
+    `ETag` (428 without, 412 naming the current one when the other owner or a line changed it since)."""
+    out, etag = await partner_reports.update_progress(
+        session, principal, str(report_id), body.progress, now=now, if_match=if_match
+    )
+    return tagged(response, etag, out)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header
+from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
 
 from services.applications.projects import contracting, reads
@@ -21,6 +21,7 @@ from services.applications.routes.dependencies import ApplicationId, AppSettings
 from shared.app import DbSession
 from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
+from shared.etags import IfMatch, IfNoneMatch, conditional, not_modified, tagged
 from shared.idempotency import Idempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
@@ -51,20 +52,32 @@ async def export_projects(session: DbSession, principal: Staff) -> Response:
     return Response(await reads.csv(session), media_type="text/csv; charset=utf-8")
 
 
-@router.get("/projects/{application_id}", response_model=ProjectOut, responses=problem_responses(401, 404))
+@router.get(
+    "/projects/{application_id}",
+    response_model=ProjectOut,
+    responses={**problem_responses(401, 404), **conditional(read=True)},
+)
 async def get_project(
-    session: DbSession, principal: CurrentPrincipal, application_id: ApplicationId, now: Now
-) -> ProjectOut:
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    now: Now,
+    request: Request,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> ProjectOut | Response:
     """One project: baseline, dates, periods, partners with their controllers, the co-financing rates per
     fund, and — for its owners, its controllers, finance and officers only — the owners' contacts and bank
-    accounts (`owners`, null for anyone else)."""
-    return await reads.read(session, principal, str(application_id), now=now)
+    accounts (`owners`, null for anyone else). Its `ETag` is what `PUT …/contract` sends as `If-Match`;
+    `If-None-Match` with it is a 304."""
+    out, etag = await reads.read(session, principal, str(application_id), now=now)
+    return not_modified(request, etag) or tagged(response, etag, out)
 
 
 @router.put(
     "/projects/{application_id}/contract",
     response_model=ProjectOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **conditional()},
 )
 async def put_project_contract(
     session: DbSession,
@@ -72,12 +85,18 @@ async def put_project_contract(
     application_id: ApplicationId,
     body: Annotated[ContractRequest, Body()],
     now: Now,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ProjectOut:
     """An officer records the contract data (replacing what was recorded; incomplete data is kept and named
     at contracting). 422 for a period list that is not numbered in order or has not exactly one final period
     (the last), an IBAN whose check digits fail, a Norwegian account number whose MOD11 digit fails, or a
-    controller not registered for the partner's country."""
-    return await contracting.put_contract(session, principal, str(application_id), body, now=now)
+    controller not registered for the partner's country. Made on the project's current state: `If-Match`
+    with its `ETag` (428 without, 412 naming the current one when another officer wrote it since)."""
+    out, etag = await contracting.put_contract(
+        session, principal, str(application_id), body, now=now, if_match=if_match
+    )
+    return tagged(response, etag, out)
 
 
 @router.post(

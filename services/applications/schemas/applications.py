@@ -65,7 +65,12 @@ class ApplicationOut(ApplicationContent):
         "approval owes (delivered by the outbox), `active`; `refused` when the budget had no room (the "
         "application is `eligible` again); `releasing`/`released` after termination or closure",
     )
-    allowed_actions: list[Action] = Field(description="What the workflow allows next (whoever may do it)")
+    allowed_actions: list[Action] = Field(
+        description="What the caller may do next: the workflow's moves from the status that the caller's roles "
+        "and ownership allow, by the same rule the action endpoints' 403 reads (`assess-*` and `budget-refused` "
+        "are the service's own, never listed); `declare-interests` and `score` are offered to officers, the "
+        "assessment refusing those not assigned"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     submitted_at: dt.datetime | None = Field(description="The first submission")

@@ -104,6 +104,13 @@ async def create(client: httpx.AsyncClient, body: dict[str, Any], who: dict[str,
     return data
 
 
+async def editing(client: httpx.AsyncClient, url: str, who: dict[str, str] = ALICE) -> dict[str, str]:
+    """`who`'s headers with `If-Match`: the ETag of what `who` reads at `url` now (for a PUT or PATCH)."""
+    r = await client.get(url, headers=who)
+    assert r.status_code == 200, r.text
+    return {**who, "If-Match": r.headers["etag"]}
+
+
 async def history(client: httpx.AsyncClient, application_id: str, who: dict[str, str] = ALICE) -> list[dict[str, Any]]:
     r = await client.get(f"{A}/{application_id}/history", headers=who)
     assert r.status_code == 200, r.text

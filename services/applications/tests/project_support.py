@@ -18,6 +18,7 @@ from services.applications.tests.helpers import (
     assessed,
     create,
     decided,
+    editing,
     gron,
     key,
     local_date,
@@ -148,7 +149,7 @@ def contract_body(periods: int = 2) -> dict[str, Any]:
 async def contracted_project(client: httpx.AsyncClient, app: FastAPI, catalogue: httpx.AsyncClient) -> str:
     aid = await approved_project(client, app, catalogue)
     await register_controllers(client)
-    r = await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=OLGA)
+    r = await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=await editing(client, f"{P}/{aid}", OLGA))
     assert r.status_code == 200, r.text
     r = await client.post(f"{P}/{aid}/contracting", headers={**OLGA, **key()})
     assert r.status_code == 200 and r.json()["status"] == "contracted", r.text

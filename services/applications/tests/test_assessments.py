@@ -20,6 +20,7 @@ from services.applications.tests.helpers import (
     assessed,
     create,
     delivered,
+    editing,
     gron,
     history,
     key,
@@ -135,14 +136,17 @@ async def test_return_for_completion_then_the_answer_is_the_next_version_checked
     assert r.status_code == 200, r.text
     returned = r.json()
     assert returned["status"] == "returned" and returned["return_deadline"]
-    assert returned["allowed_actions"] == ["update", "submit", "reject", "withdraw"]
+    assert returned["allowed_actions"] == ["reject"]  # the officer's; the applicant's:
+    offered = (await client.get(f"{A}/{aid}", headers=ALICE)).json()["allowed_actions"]
+    assert offered == ["update", "submit", "withdraw"]
 
     # The call closes in 30 days; the completion is due in 45: it is taken after the closing.
     applications_clock.advance(dt.timedelta(days=35))
     body = gron(first["call_id"], acronym="GIV2")
-    assert (await client.put(f"{A}/{aid}", json=body, headers=ALICE)).status_code == 200
+    assert (await client.put(f"{A}/{aid}", json=body, headers=await editing(client, f"{A}/{aid}"))).status_code == 200
     moved = gron(FIRST_CALL_2022)  # another call the catalogue has
-    assert (await client.put(f"{A}/{aid}", json=moved, headers=ALICE)).status_code == 422  # stays in its call
+    stays = await client.put(f"{A}/{aid}", json=moved, headers=await editing(client, f"{A}/{aid}"))
+    assert stays.status_code == 422  # stays in its call
     r = await client.post(f"{A}/{aid}/submit", json={"answer": "The letter is attached."}, headers={**ALICE, **key()})
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
     await delivered(applications_app)

@@ -25,6 +25,7 @@ from services.applications.tests.helpers import (
     create,
     decided,
     delivered,
+    editing,
     gron,
     history,
     key,
@@ -96,7 +97,8 @@ async def test_a_call_decided_by_the_committee_against_the_live_budget(
     g7 = ids[7]
     r = await client.post(f"{A}/{g7}/return", json=return_body(), headers={**OLGA, **key()})
     assert r.status_code == 200 and r.json()["status"] == "returned", r.text
-    assert (await client.put(f"{A}/{g7}", json=asking(call_id, "G7b"), headers=ALICE)).status_code == 200
+    completed = await client.put(f"{A}/{g7}", json=asking(call_id, "G7b"), headers=await editing(client, f"{A}/{g7}"))
+    assert completed.status_code == 200
     r = await client.post(f"{A}/{g7}/submit", json={"answer": "Completed."}, headers={**ALICE, **key()})
     assert r.status_code == 200, r.text
     await delivered(app)

@@ -15,7 +15,7 @@ import pytest
 
 from services.applications.errors import InvalidApplication
 from services.applications.intake.costs import price
-from services.applications.tests.helpers import ALICE, A, create, gron, open_call
+from services.applications.tests.helpers import ALICE, A, create, editing, gron, open_call
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.cost_options import CostOption
 
@@ -205,7 +205,9 @@ async def test_a_change_of_staff_costs_recomputes_every_flat_rate_on_them(
     changed = copy.deepcopy(draft)
     body = {k: changed[k] for k in ApplicationContent.model_fields}  # the body as read, staff changed
     body["partners"][0]["budget"][0]["amount"] = sek("333333.33")
-    r = await applications_client.put(f"{A}/{draft['id']}", json=body, headers=ALICE)
+    r = await applications_client.put(
+        f"{A}/{draft['id']}", json=body, headers=await editing(applications_client, f"{A}/{draft['id']}")
+    )
     assert r.status_code == 200, r.text
     lines = r.json()["partners"][0]["budget"]
     assert [line["amount"]["amount"] for line in lines] == ["333333.33", "50000.00", "50000.00"]

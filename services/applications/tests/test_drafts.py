@@ -14,7 +14,7 @@ import uuid
 import httpx
 import pytest
 
-from services.applications.tests.helpers import ADMIN, ALICE, BOB, OLGA, A, create, gron, history, key
+from services.applications.tests.helpers import ADMIN, ALICE, BOB, OLGA, A, create, editing, gron, history, key
 from services.catalogue.calls import call_id
 from shared.clock import FixedClock
 from shared.schemas.examples import PROGRAMME
@@ -41,7 +41,8 @@ async def test_a_draft_names_a_programme_and_a_call_the_catalogue_has(client: ht
     r = await client.post(A, json=other, headers=ALICE)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "call_id"
     draft = await create(client, gron())
-    moved = await client.put(f"{A}/{draft['id']}", json={**gron(), "call_id": str(uuid.uuid4())}, headers=ALICE)
+    url = f"{A}/{draft['id']}"
+    moved = await client.put(url, json={**gron(), "call_id": str(uuid.uuid4())}, headers=await editing(client, url))
     assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "call_id"
     assert (await client.get(A, headers=ALICE)).json()["items"] == [draft]
 
@@ -107,7 +108,7 @@ async def test_structural_errors_are_422_naming_the_field(client: httpx.AsyncCli
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
     # The same check on an update of a draft.
     draft = await create(client, gron())
-    r = await client.put(f"{A}/{draft['id']}", json=body, headers=ALICE)
+    r = await client.put(f"{A}/{draft['id']}", json=body, headers=await editing(client, f"{A}/{draft['id']}"))
     assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]]
     assert (await client.get(f"{A}/{draft['id']}", headers=ALICE)).json() == draft
 
@@ -115,7 +116,7 @@ async def test_structural_errors_are_422_naming_the_field(client: httpx.AsyncCli
 async def test_update_a_draft(client: httpx.AsyncClient) -> None:
     draft = await create(client, gron())
     body = gron(call_id=draft["call_id"], acronym="GIV2")
-    r = await client.put(f"{A}/{draft['id']}", json=body, headers=ALICE)
+    r = await client.put(f"{A}/{draft['id']}", json=body, headers=await editing(client, f"{A}/{draft['id']}"))
     assert r.status_code == 200, r.text
     assert r.json()["acronym"] == "GIV2" and r.json()["status"] == "draft"
     assert r.json()["updated_at"] >= draft["updated_at"]
@@ -127,7 +128,9 @@ async def test_roles(client: httpx.AsyncClient) -> None:
     draft = await create(client, gron())
     # An officer reads everything but does not edit or submit an applicant's draft.
     assert (await client.get(f"{A}/{draft['id']}", headers=OLGA)).status_code == 200
-    assert (await client.put(f"{A}/{draft['id']}", json=gron(), headers=OLGA)).status_code == 403
+    assert (
+        await client.put(f"{A}/{draft['id']}", json=gron(), headers=await editing(client, f"{A}/{draft['id']}", OLGA))
+    ).status_code == 403
     assert (await client.post(f"{A}/{draft['id']}/submit", headers=OLGA)).status_code == 403
     # An applicant does not decide, not even on their own application.
     r = await client.post(f"{A}/{draft['id']}/decision", json={"decision": "approved"}, headers=ALICE)
@@ -179,7 +182,8 @@ async def test_an_organisation_shares_its_applications(client: httpx.AsyncClient
     draft = await create(client, gron(), who=anna)
     assert draft["organisation"] == "region-varmland"
     assert (await client.get(f"{A}/{draft['id']}", headers=per)).status_code == 200
-    assert (await client.put(f"{A}/{draft['id']}", json=gron(acronym="P"), headers=per)).status_code == 200
+    edit = await editing(client, f"{A}/{draft['id']}", per)
+    assert (await client.put(f"{A}/{draft['id']}", json=gron(acronym="P"), headers=edit)).status_code == 200
     assert (await client.get(f"{A}/{draft['id']}", headers=eve)).status_code == 404
     assert [x["id"] for x in (await client.get(A, headers=per)).json()["items"]] == [draft["id"]]
     assert (await client.get(A, headers=eve)).json()["items"] == []
@@ -218,7 +222,7 @@ async def test_withdraw_a_draft_then_nothing_more(client: httpx.AsyncClient) -> 
     again = await client.post(f"{A}/{draft['id']}/withdraw", headers=ALICE)
     assert again.status_code == 409
     assert again.json()["current_status"] == "withdrawn" and again.json()["attempted_transition"] == "withdraw"
-    put = await client.put(f"{A}/{draft['id']}", json=gron(), headers=ALICE)
+    put = await client.put(f"{A}/{draft['id']}", json=gron(), headers=await editing(client, f"{A}/{draft['id']}"))
     assert put.status_code == 409 and "withdrawn" in put.json()["detail"]
     entries = await history(client, draft["id"])
     assert [(e["to_status"], e["reason"]) for e in entries] == [("draft", None), ("withdrawn", "partner left")]

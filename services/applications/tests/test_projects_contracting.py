@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.applications.tests.helpers import ALICE, BOB, OLGA, PROGRAMME, key
+from services.applications.tests.helpers import ALICE, BOB, OLGA, PROGRAMME, editing, key
 from services.applications.tests.project_support import (
     FINN,
     KARL,
@@ -43,7 +43,7 @@ async def test_contracting_names_what_is_missing_then_contracts(
     # Partial data: what is still missing is named, in English by default.
     body = contract_body()
     partial = {**body, "owners": {"SE": body["owners"]["SE"]}, "controllers": body["controllers"][:1]}
-    r = await client.put(f"{P}/{aid}/contract", json=partial, headers=OLGA)
+    r = await client.put(f"{P}/{aid}/contract", json=partial, headers=await editing(client, f"{P}/{aid}", OLGA))
     assert r.status_code == 200, r.text
     r = await client.post(f"{P}/{aid}/contracting", headers={**OLGA, **key()})
     assert r.status_code == 409
@@ -55,7 +55,7 @@ async def test_contracting_names_what_is_missing_then_contracts(
 
     # A Swedish controller for the Norwegian partner: 422 naming it. A wrong IBAN: 422.
     wrong = {**body, "controllers": [{"partner": 1, "controller": "karl"}, {"partner": 2, "controller": "karl"}]}
-    r = await client.put(f"{P}/{aid}/contract", json=wrong, headers=OLGA)
+    r = await client.put(f"{P}/{aid}/contract", json=wrong, headers=await editing(client, f"{P}/{aid}", OLGA))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "controllers.1.controller", r.text
     bad_iban = {
         **body,
@@ -67,13 +67,15 @@ async def test_contracting_names_what_is_missing_then_contracts(
             },
         },
     }
-    r = await client.put(f"{P}/{aid}/contract", json=bad_iban, headers=OLGA)
+    r = await client.put(f"{P}/{aid}/contract", json=bad_iban, headers=await editing(client, f"{P}/{aid}", OLGA))
     assert r.status_code == 422 and "IBAN" in r.text
     two_finals = {**body, "periods": [{**p, "final": True} for p in body["periods"]]}
-    assert (await client.put(f"{P}/{aid}/contract", json=two_finals, headers=OLGA)).status_code == 422
+    assert (
+        await client.put(f"{P}/{aid}/contract", json=two_finals, headers=await editing(client, f"{P}/{aid}", OLGA))
+    ).status_code == 422
     assert (await client.put(f"{P}/{aid}/contract", json=body, headers=SVEA)).status_code == 403
 
-    r = await client.put(f"{P}/{aid}/contract", json=body, headers=OLGA)
+    r = await client.put(f"{P}/{aid}/contract", json=body, headers=await editing(client, f"{P}/{aid}", OLGA))
     assert r.status_code == 200, r.text
     r = await client.post(f"{P}/{aid}/contracting", headers={**OLGA, **key()})
     assert r.status_code == 200, r.text
@@ -126,7 +128,9 @@ async def test_conditions_of_the_committee_come_first(
     assert r.status_code == 201, r.text
     await delivered(applications_app)
     await register_controllers(client)
-    assert (await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=OLGA)).status_code == 200
+    assert (
+        await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=await editing(client, f"{P}/{aid}", OLGA))
+    ).status_code == 200
     r = await client.post(f"{P}/{aid}/contracting", headers={**OLGA, **key(), "Accept-Language": "nb"})
     assert r.status_code == 409 and r.json()["conditions"] == [{"number": 1, "text": "Sign the partnership agreement"}]
     assert "vilkår i vedtaket er ikke oppfylt" in r.json()["detail"]

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from fastapi import FastAPI
 
-from services.applications.tests.helpers import ALICE, OLGA, assessed, create, decided, key, open_call
+from services.applications.tests.helpers import ALICE, OLGA, assessed, create, decided, editing, key, open_call
 from services.applications.tests.project_support import (
     KARL,
     SVEA,
@@ -90,7 +90,9 @@ async def _contracted(client: httpx.AsyncClient, app: FastAPI, catalogue: httpx.
     assert (await assessed(client, app, aid))["status"] == "eligible"
     assert (await decided(client, app, aid, {"decision": "approved"}))["commitment_status"] == "active"
     await register_controllers(client)
-    assert (await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=OLGA)).status_code == 200
+    assert (
+        await client.put(f"{P}/{aid}/contract", json=contract_body(), headers=await editing(client, f"{P}/{aid}", OLGA))
+    ).status_code == 200
     assert (await client.post(f"{P}/{aid}/contracting", headers={**OLGA, **key()})).status_code == 200
     return aid
 

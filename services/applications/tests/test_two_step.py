@@ -20,6 +20,7 @@ from services.applications.tests.helpers import (
     assessed,
     create,
     delivered,
+    editing,
     gron,
     history,
     key,
@@ -118,7 +119,9 @@ async def test_a_concept_note_invited_then_its_full_application(
     assert r.status_code == 409, r.text  # one full application per concept note
 
     # The applicant completes the budget and submits it in the step-2 call: the programme's rules apply.
-    assert (await client.put(f"{A}/{full['id']}", json=gron(step_two), headers=ALICE)).status_code == 200
+    assert (
+        await client.put(f"{A}/{full['id']}", json=gron(step_two), headers=await editing(client, f"{A}/{full['id']}"))
+    ).status_code == 200
     r = await submit(client, full["id"])
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
     await delivered(app)
@@ -126,4 +129,6 @@ async def test_a_concept_note_invited_then_its_full_application(
     assert (after["status"], after["kind"], after["concept_note_id"]) == ("eligible", "full", note)
     report = (await client.get(f"{A}/{full['id']}/eligibility", headers=ALICE)).json()
     assert report["rule_set"]["id"] == PROGRAMME
-    assert "approve" in after["allowed_actions"] and "invite" not in after["allowed_actions"]
+    assert after["allowed_actions"] == ["withdraw"]  # the applicant's; the officer's below
+    offered = (await client.get(f"{A}/{full['id']}", headers=OLGA)).json()["allowed_actions"]
+    assert "approve" in offered and "invite" not in offered

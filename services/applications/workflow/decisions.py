@@ -126,7 +126,7 @@ async def decide(
     if action is Action.APPROVE:
         await owe_commitment(session, app, at=now, wake=wake)
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def end(
@@ -144,7 +144,7 @@ async def end(
     app = await move(session, principal, application_id, action, at=now, reason=reason)
     await _owe_release(session, app, reason, at=now, wake=wake)
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def _owe_release(
@@ -196,7 +196,7 @@ async def revert(
     await _owe_release(session, app, f"approval reverted: {reason}", at=now, wake=wake)
     app.decided_at, app.reserve_rank = None, None
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def return_for_completion(
@@ -212,7 +212,7 @@ async def return_for_completion(
     app = await move(session, principal, application_id, Action.RETURN, at=now, reason=reason)
     app.return_deadline = body.deadline
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def invite(
@@ -222,7 +222,7 @@ async def invite(
     app = await move(session, principal, application_id, Action.INVITE, at=now, reason=reason)
     app.decided_at = now
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def reopen(
@@ -231,7 +231,7 @@ async def reopen(
     """An officer returns an ineligible application to draft for completion."""
     app = await move(session, principal, application_id, Action.REOPEN, at=now, reason=reason)
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def withdraw(
@@ -241,4 +241,4 @@ async def withdraw(
     reason = ((body.reason if body else None) or "").strip() or None
     app = await move(session, principal, application_id, Action.WITHDRAW, at=now, reason=reason)
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)

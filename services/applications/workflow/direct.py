@@ -124,4 +124,4 @@ async def approve(
         at=now,
     )
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)

@@ -215,7 +215,7 @@ async def submit(
         wake=wake,
     )
     await session.flush()
-    return application_out(app)
+    return application_out(app, principal)
 
 
 async def assess(session: AsyncSession, application_id: str, version: int, report: Report, *, at: dt.datetime) -> str:

@@ -141,7 +141,6 @@ KIND_ONLY: dict[Action, Kind] = {
     A.RESERVE: "full",
     A.INVITE: "concept-note",
 }
-KIND_NAMES: dict[str, str] = {"full": "full application", "concept-note": "concept note"}
 """Actions for one kind of application only: a concept note is invited to a full application, never
 approved, assessed or returned; a full application is never invited."""
 
@@ -150,23 +149,45 @@ def allowed_actions(status: Status, kind: str = "full") -> list[Action]:
     return [a for (s, a) in TRANSITIONS if s == status and KIND_ONLY.get(a, kind) == kind]
 
 
+KIND_NAMES_IN: dict[str, dict[str, str]] = {
+    "full": {"sv": "fullständig ansökan", "nb": "fullstendig søknad", "en": "full application"},
+    "concept-note": {"sv": "projektidé", "nb": "prosjektskisse", "en": "concept note"},
+}
+
+
 def next_status(current: str, action: Action, kind: str = "full") -> Status:
-    """The status after `action`, or 409 naming the current status and the attempted transition."""
+    """The status after `action`, or 409 naming the current status and the attempted transition (in sv,
+    nb and en; the action and status codes stay as the API spells them)."""
     status = Status(current)
     target = TRANSITIONS.get((status, action))
+    move = f"{status.value} --{action.value}-->"
     if target is not None and KIND_ONLY.get(action, kind) != kind:
+        allowed = ", ".join(allowed_actions(status, kind))
+        this, other = KIND_NAMES_IN[kind], KIND_NAMES_IN[KIND_ONLY[action]]
         raise TransitionNotAllowed(
-            f"cannot {action.value} a {KIND_NAMES[kind]}: {action.value} is for a {KIND_NAMES[KIND_ONLY[action]]} "
-            f"only (attempted transition: {status.value} --{action.value}-->; allowed from {status.value}: "
-            f"{', '.join(allowed_actions(status, kind))})",
+            {
+                "sv": f"{action.value} gäller inte en {this['sv']}, bara en {other['sv']} "
+                f"(försökt övergång: {move}; tillåtet från {status.value}: {allowed})",
+                "nb": f"{action.value} gjelder ikke en {this['nb']}, bare en {other['nb']} "
+                f"(forsøkt overgang: {move}; tillatt fra {status.value}: {allowed})",
+                "en": f"cannot {action.value} a {this['en']}: {action.value} is for a {other['en']} only "
+                f"(attempted transition: {move}; allowed from {status.value}: {allowed})",
+            },
             current_status=status.value,
             attempted_transition=action.value,
         )
     if target is None:
-        allowed = ", ".join(allowed_actions(status, kind)) or "none: the application is closed"
+        allowed = ", ".join(allowed_actions(status, kind))
         raise TransitionNotAllowed(
-            f"cannot {action.value} an application that is {status.value} "
-            f"(attempted transition: {status.value} --{action.value}-->; allowed from {status.value}: {allowed})",
+            {
+                "sv": f"en ansökan som är {status.value} kan inte få {action.value} "
+                f"(försökt övergång: {move}; tillåtet från {status.value}: {allowed or 'inget: ansökan är avslutad'})",
+                "nb": f"en søknad som er {status.value}, kan ikke få {action.value} "
+                f"(forsøkt overgang: {move}; tillatt fra {status.value}: {allowed or 'ingenting: søknaden er avsluttet'})",
+                "en": f"cannot {action.value} an application that is {status.value} "
+                f"(attempted transition: {move}; allowed from {status.value}: "
+                f"{allowed or 'none: the application is closed'})",
+            },
             current_status=status.value,
             attempted_transition=action.value,
         )

@@ -46,7 +46,13 @@ def _wrong_state(c: m.PaymentClaim, step: str, needs: str) -> ClaimState:
 async def _claim(session: AsyncSession, claim_id: uuid.UUID, *, lock: bool = False) -> m.PaymentClaim:
     c = await repo.claim(session, claim_id, lock=lock)
     if c is None:
-        raise ClaimNotFound(f"no payment claim {claim_id}")
+        raise ClaimNotFound(
+            {
+                "sv": f"inget utbetalningsanspråk {claim_id}",
+                "nb": f"ikke noe utbetalingskrav {claim_id}",
+                "en": f"no payment claim {claim_id}",
+            }
+        )
     return c
 
 

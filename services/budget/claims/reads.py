@@ -66,7 +66,13 @@ async def programme_currencies(session: AsyncSession, claims: list[m.PaymentClai
 async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> wire.Claim:
     c = await repo.claim(session, claim_id)
     if c is None:
-        raise ClaimNotFound(f"no payment claim {claim_id}")
+        raise ClaimNotFound(
+            {
+                "sv": f"inget utbetalningsanspråk {claim_id}",
+                "nb": f"ikke noe utbetalingskrav {claim_id}",
+                "en": f"no payment claim {claim_id}",
+            }
+        )
     return claim_view(c, (await programme_currencies(session, [c])).get(c.programme))
 
 

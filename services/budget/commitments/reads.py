@@ -83,7 +83,13 @@ async def holds(
 async def get_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> wire.Commitment:
     c = await repo.commitment(session, commitment_id)
     if c is None:
-        raise CommitmentNotFound(f"no commitment {commitment_id}")
+        raise CommitmentNotFound(
+            {
+                "sv": f"inget åtagande {commitment_id}",
+                "nb": f"ingen forpliktelse {commitment_id}",
+                "en": f"no commitment {commitment_id}",
+            }
+        )
     lines = await repo.lines(session, [c.id])
     return commitment_view(c, lines[c.id], (await holds(session, [c], lines)).get(c.id))
 
@@ -96,7 +102,13 @@ async def locked_commitment(
     # the same), and creating a commitment locks no commitment row: no cycle, no deadlock.
     c = await repo.commitment(session, commitment_id, lock=True)
     if c is None:
-        raise CommitmentNotFound(f"no commitment {commitment_id}")
+        raise CommitmentNotFound(
+            {
+                "sv": f"inget åtagande {commitment_id}",
+                "nb": f"ingen forpliktelse {commitment_id}",
+                "en": f"no commitment {commitment_id}",
+            }
+        )
     return c, (await repo.lines(session, [c.id]))[c.id]
 
 

@@ -217,7 +217,13 @@ async def get_version(session: AsyncSession, rule_set_id: str, version: int | No
     header = await repo.get_rule_set(session, rule_set_id)
     latest = await repo.latest_version(session, rule_set_id) if header else None
     if header is None or latest is None:
-        raise RuleSetNotFound(f"there is no rule set {rule_set_id!r}")
+        raise RuleSetNotFound(
+            {
+                "sv": f"regeluppsättningen {rule_set_id!r} finns inte",
+                "nb": f"regelsettet {rule_set_id!r} finnes ikke",
+                "en": f"there is no rule set {rule_set_id!r}",
+            }
+        )
     if version is None:
         schedule = [
             (a.effective_from, a.version) for a in await repo.activations(session) if a.rule_set_id == rule_set_id
@@ -245,7 +251,13 @@ async def list_versions(session: AsyncSession, rule_set_id: str, params: PagePar
     """Every stored version of the rule set, oldest first; 404 when there is no such set."""
     after = params.after(ByVersion)
     if await repo.get_rule_set(session, rule_set_id) is None:
-        raise RuleSetNotFound(f"there is no rule set {rule_set_id!r}")
+        raise RuleSetNotFound(
+            {
+                "sv": f"regeluppsättningen {rule_set_id!r} finns inte",
+                "nb": f"regelsettet {rule_set_id!r} finnes ikke",
+                "en": f"there is no rule set {rule_set_id!r}",
+            }
+        )
     rows = await repo.list_versions(
         session, rule_set_id, after_version=after.version if after else None, limit=params.limit + 1
     )

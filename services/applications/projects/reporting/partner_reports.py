@@ -42,10 +42,11 @@ from services.applications.projects.reporting import repository as lines_repo
 from services.applications.projects.reporting.schemas import PartnerReportCreate, PartnerReportOut
 from services.applications.projects.states import ProjectStatus, ReportAction, ReportStatus, report_next
 from services.applications.projects.texts import say
-from services.applications.projects.views import partner_report_out
+from services.applications.projects.views import partner_report_etag, partner_report_out
 from shared.auth import Principal
 from shared.clients.budget import RateMissing
 from shared.db import Database
+from shared.etags import require_match
 from shared.money import rate_str
 from shared.problems import FieldError, Forbidden
 
@@ -72,10 +73,22 @@ async def visible_report(
 ) -> tuple[Project, PartnerReport]:
     report = await repo.partner_report(session, report_id, for_update=for_update)
     if report is None:
-        raise PartnerReportNotFound(f"no partner report {report_id}")
+        raise PartnerReportNotFound(
+            {
+                "sv": f"ingen partnerrapport {report_id}",
+                "nb": f"ingen partnerrapport {report_id}",
+                "en": f"no partner report {report_id}",
+            }
+        )
     project = await load(session, report.application_id, now=now, for_update=for_update)
     if not await may_see(session, project, principal, report):
-        raise PartnerReportNotFound(f"no partner report {report_id}")
+        raise PartnerReportNotFound(
+            {
+                "sv": f"ingen partnerrapport {report_id}",
+                "nb": f"ingen partnerrapport {report_id}",
+                "en": f"no partner report {report_id}",
+            }
+        )
     return project, report
 
 
@@ -188,10 +201,19 @@ async def create(
 
 
 async def update_progress(
-    session: AsyncSession, principal: Principal, report_id: str, progress: str, *, now: dt.datetime
-) -> PartnerReportOut:
+    session: AsyncSession,
+    principal: Principal,
+    report_id: str,
+    progress: str,
+    *,
+    now: dt.datetime,
+    if_match: str | None,
+) -> tuple[PartnerReportOut, str]:
+    """Change the progress text of a draft, on its current state (`If-Match`: 428 without, 412 when
+    stale); the answer and the report's new ETag."""
     project, report = await visible_report(session, principal, report_id, now=now, for_update=True)
     role = require_owner(project, principal, report.side)
+    require_match(if_match, partner_report_etag(report))
     report_next(report.status, ReportAction.EDIT)
     report.progress, report.revision = progress, report.revision + 1
     record(
@@ -207,7 +229,7 @@ async def update_progress(
         reason="progress text changed",
     )
     await session.flush()
-    return await partner_report_out(session, project, report)
+    return await partner_report_out(session, project, report), partner_report_etag(report)
 
 
 @dataclass(frozen=True)
@@ -309,9 +331,12 @@ async def reopen(
     return await partner_report_out(session, project, report)
 
 
-async def read(session: AsyncSession, principal: Principal, report_id: str, *, now: dt.datetime) -> PartnerReportOut:
+async def read(
+    session: AsyncSession, principal: Principal, report_id: str, *, now: dt.datetime
+) -> tuple[PartnerReportOut, str]:
+    """The report with its totals, and its ETag."""
     project, report = await visible_report(session, principal, report_id, now=now)
-    return await partner_report_out(session, project, report)
+    return await partner_report_out(session, project, report), partner_report_etag(report)
 
 
 async def list_for_project(

@@ -75,11 +75,23 @@ async def _visible(
 ) -> tuple[Project, ProjectReport]:
     report = await repo.project_report(session, report_id, for_update=for_update)
     if report is None:
-        raise ProjectReportNotFound(f"no project report {report_id}")
+        raise ProjectReportNotFound(
+            {
+                "sv": f"ingen projektrapport {report_id}",
+                "nb": f"ingen prosjektrapport {report_id}",
+                "en": f"no project report {report_id}",
+            }
+        )
     try:
         project = await visible(session, principal, report.application_id, now=now, for_update=for_update)
     except ProjectNotFound:
-        raise ProjectReportNotFound(f"no project report {report_id}") from None
+        raise ProjectReportNotFound(
+            {
+                "sv": f"ingen projektrapport {report_id}",
+                "nb": f"ingen prosjektrapport {report_id}",
+                "en": f"no project report {report_id}",
+            }
+        ) from None
     return project, report
 
 
