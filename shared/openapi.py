@@ -47,9 +47,25 @@ COMMON: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def created(description: str = "Created; `Location` names it") -> dict[int | str, dict[str, Any]]:
-    """`responses` of an endpoint whose 201 names what it made in a `Location` header."""
-    return {201: {"description": description, "headers": LOCATION}}
+def created(
+    description: str = "Created; `Location` names it", links: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses` of an endpoint whose 201 names what it made in a `Location` header (and, with `links`,
+    the operations that act on it next: `links_to`)."""
+    answer: dict[str, Any] = {"description": description, "headers": LOCATION}
+    if links:
+        answer["links"] = links
+    return {201: answer}
+
+
+def links_to(parameter: str, operations: list[str], field: str = "id") -> dict[str, Any]:
+    """OpenAPI links from an answer to `operations` (operation ids), each given the answer's `field` as its
+    path parameter `parameter`: a client (or schemathesis' stateful mode) follows a created resource to what
+    acts on it next."""
+    return {
+        operation: {"operationId": operation, "parameters": {parameter: f"$response.body#/{field}"}}
+        for operation in operations
+    }
 
 
 def cacheable(description: str = "The answer, with its `ETag`") -> dict[int | str, dict[str, Any]]:

@@ -195,6 +195,19 @@ def test_answers_require_what_they_always_carry() -> None:
     assert csv["required"] is True and csv["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
 
 
+def test_a_created_application_links_to_its_submission_assessment_and_decision() -> None:
+    """OpenAPI links from `createApplication`'s 201 to the operations that act on it next, each naming an
+    operation of the document and taking the created id as its `application_id`."""
+    spec = document("applications")
+    ids = {operation["operationId"] for _, operation in operations("applications")}
+    links = spec["paths"]["/v1/applications"]["post"]["responses"]["201"]["links"]
+    wanted = {"getApplication", "submitApplication", "assignAssessors", "decideApplication"}
+    assert wanted <= set(links), sorted(links)
+    for name, link in links.items():
+        assert link["operationId"] in ids, name
+        assert link["parameters"] == {"application_id": "$response.body#/id"}, name
+
+
 def test_typescript_types_generate_and_compile(specs: Path) -> None:
     generator, compiler = tool(NODE_BIN / "openapi-typescript"), tool(NODE_BIN / "tsc")
     out = specs / "typescript"

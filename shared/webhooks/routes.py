@@ -23,6 +23,7 @@ from shared.app import DbSession
 from shared.auth import Admin
 from shared.clock import Now
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.outbox import Wake
 from shared.outbox_admin import MAX_ID, MessageState
 from shared.pagination import Keyset, Page, Paging, paginate, paginate_sequence
@@ -82,7 +83,7 @@ def webhooks_router(
         "/event-types",
         response_model=Page[EventType],
         responses=problem_responses(401, 403, 422),
-        operation_id="list_webhook_event_types",
+        operation_id="listWebhookEventTypes",
     )
     async def list_event_types(principal: Admin, params: Paging) -> Page[EventType]:
         """The CloudEvents types this service emits (a subscription's `event_types` names some of them)."""
@@ -93,8 +94,8 @@ def webhooks_router(
         "/subscriptions",
         status_code=201,
         response_model=SubscriptionWithSecret,
-        responses={**problem_responses(401, 403, 422), 201: {"description": "Created; the secret is shown only now"}},
-        operation_id="create_webhook_subscription",
+        responses={**problem_responses(401, 403, 422), **created("Created; the secret is shown only now")},
+        operation_id="createWebhookSubscription",
     )
     async def create_subscription(
         request: Request, idempotent: Idempotency, principal: Admin, body: SubscriptionCreate
@@ -118,13 +119,15 @@ def webhooks_router(
             out: SubscriptionWithSecret = _out(row, idempotent.at, secret)
             return out
 
-        return await idempotent(work=work, status_code=201)
+        return await idempotent(
+            work=work, status_code=201, headers=lambda b: {"Location": f"/v1/webhooks/subscriptions/{b['id']}"}
+        )
 
     @router.get(
         "/subscriptions",
         response_model=Page[Subscription],
         responses=problem_responses(401, 403, 422),
-        operation_id="list_webhook_subscriptions",
+        operation_id="listWebhookSubscriptions",
     )
     async def list_subscriptions(
         session: DbSession,
@@ -146,7 +149,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}",
         response_model=Subscription,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="get_webhook_subscription",
+        operation_id="getWebhookSubscription",
     )
     async def get_subscription(
         session: DbSession, principal: Admin, subscription_id: SubscriptionId, now: Now
@@ -159,7 +162,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}",
         response_model=Subscription,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="update_webhook_subscription",
+        operation_id="updateWebhookSubscription",
     )
     async def update_subscription(
         request: Request,
@@ -183,7 +186,7 @@ def webhooks_router(
         status_code=204,
         response_class=Response,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="delete_webhook_subscription",
+        operation_id="deleteWebhookSubscription",
     )
     async def delete_subscription(session: DbSession, principal: Admin, subscription_id: SubscriptionId) -> Response:
         """Delete the subscription with its deliveries not yet made and its log."""
@@ -194,7 +197,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/secret-rotation",
         response_model=SubscriptionWithSecret,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="rotate_webhook_secret",
+        operation_id="rotateWebhookSecret",
     )
     async def rotate_secret(
         idempotent: Idempotency, principal: Admin, subscription_id: SubscriptionId, body: Rotation
@@ -219,7 +222,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries",
         response_model=Page[Delivery],
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="list_webhook_deliveries",
+        operation_id="listWebhookDeliveries",
     )
     async def list_deliveries(
         session: DbSession,
@@ -239,7 +242,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries/{delivery_id}",
         response_model=Delivery,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="get_webhook_delivery",
+        operation_id="getWebhookDelivery",
     )
     async def get_delivery(
         session: DbSession, principal: Admin, subscription_id: SubscriptionId, delivery_id: DeliveryId
@@ -251,7 +254,7 @@ def webhooks_router(
         "/subscriptions/{subscription_id}/deliveries/{delivery_id}/replay",
         response_model=Delivery,
         responses=problem_responses(401, 403, 404, 422),
-        operation_id="replay_webhook_delivery",
+        operation_id="replayWebhookDelivery",
     )
     async def replay_delivery(
         request: Request,

@@ -14,7 +14,7 @@ from shared.auth import CurrentPrincipal, Staff
 from shared.clock import Now
 from shared.etags import IfMatch, IfNoneMatch, conditional, not_modified, tagged
 from shared.idempotency import Idempotency
-from shared.openapi import created
+from shared.openapi import created, links_to
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
@@ -22,11 +22,30 @@ TAG = {"name": "applications", "description": "Applications: drafts, the list an
 router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 
 
+NEXT = links_to(
+    "application_id",
+    [
+        "getApplication",
+        "updateApplication",
+        "preCheckApplication",
+        "submitApplication",
+        "withdrawApplication",
+        "getApplicationHistory",
+        "getApplicationEligibility",
+        "assignAssessors",
+        "getApplicationAssessment",
+        "decideApplication",
+        "getApplicationGrant",
+    ],
+)
+"""Where a created application goes next (OpenAPI links): its reads, submission, assessment and decision."""
+
+
 @router.post(
     "/applications",
     status_code=201,
     response_model=ApplicationOut,
-    responses={**problem_responses(401, 403, 422, 503), **created()},
+    responses={**problem_responses(401, 403, 422, 503), **created(links=NEXT)},
 )
 async def create_application(
     session: DbSession, idempotent: Idempotency, principal: Applicant, body: ContentBody, now: Now, up: Up

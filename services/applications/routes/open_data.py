@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from services.applications.projects import open_data
 from services.applications.routes.dependencies import Db, Up
 from shared.caching import cached_body, cached_json
+from shared.openapi import cacheable
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
@@ -22,9 +23,9 @@ TAG = {
 router = APIRouter(prefix="/v1", tags=[TAG["name"]])
 MAX_AGE = 0
 """Clients revalidate every read (a 304 while nothing changed), so a decision shows at the next read."""
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not modified: the `If-None-Match` ETag is current", "content": {}}
-}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: cacheable()[304]}
+"""The 304 of the feed's reads; their 200 declares the `ETag` (`WITH_ETAG`)."""
+WITH_ETAG = cacheable()[200]["headers"]
 ProgrammeFilter = Annotated[
     Annotated[str, Bounded(64, min_length=1)] | None,
     Query(description="Only this programme's projects", examples=["interreg-se-no-2021-2027"]),
@@ -72,7 +73,10 @@ EXAMPLE = {
     responses={
         **problem_responses(422, 503),
         **NOT_MODIFIED,
-        200: {"content": {"application/json": {"example": {"items": [EXAMPLE], "next_cursor": None}}}},
+        200: {
+            "headers": WITH_ETAG,
+            "content": {"application/json": {"example": {"items": [EXAMPLE], "next_cursor": None}}},
+        },
     },
 )
 async def open_data_projects(
@@ -93,7 +97,11 @@ async def open_data_projects(
     responses={
         **problem_responses(422, 503),
         **NOT_MODIFIED,
-        200: {"content": {"text/csv": {}}, "description": "The feed as CSV, one row per project and partner"},
+        200: {
+            "headers": WITH_ETAG,
+            "content": {"text/csv": {}},
+            "description": "The feed as CSV, one row per project and partner",
+        },
     },
 )
 async def open_data_projects_csv(request: Request, db: Db, up: Up, programme: ProgrammeFilter = None) -> Response:

@@ -16,6 +16,7 @@ from shared.auth import CurrentPrincipal
 from shared.clock import Now
 from shared.i18n import negotiate
 from shared.idempotency import Idempotency
+from shared.openapi import created
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.text import Bounded
@@ -73,7 +74,10 @@ SearchFilters = Annotated[entries.Filters, Depends(_filters)]
     response_model=EntryOut,
     responses={
         **problem_responses(401, 403, 422),
-        201: {"description": "Published", "content": {"application/json": {"example": OUT_EXAMPLE}}},
+        201: {
+            **created("Published; `Location` names it")[201],
+            "content": {"application/json": {"example": OUT_EXAMPLE}},
+        },
     },
 )
 async def publish_entry(
