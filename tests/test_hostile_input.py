@@ -165,6 +165,21 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
                 ADMIN, {"lines": [{"fund": "ERDF", "amount": eur}], "note": "First claim"}
             ),
             ("POST", "/v1/claims"): Write(SERVICE, claim((ids or {}).get("commitment_id", str(uuid.uuid4())))),
+            ("POST", "/v1/claims/{claim_id}/corrections"): Write(
+                ADMIN,
+                {
+                    "amount": {"amount": "10.00", "currency": "EUR"},
+                    "typology": "ineligible-cost",
+                    "origin": "audit",
+                    "flags": ["fraud-suspected"],
+                    "description": "Invoice outside the period",
+                    "effect": "recovery",
+                    "due_date": "2030-03-31",
+                },
+            ),
+            ("POST", "/v1/corrections/{correction_id}/settlement"): Write(
+                ADMIN, {"received_on": "2030-03-14", "reference": "bank statement 42"}
+            ),
             ("PUT", "/v1/programmes/{programme}/fixed-rates/{currency}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("PUT", "/v1/exchange-rates/{currency}/{month}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("POST", "/v1/exchange-rates/import"): Write(
@@ -184,6 +199,7 @@ READS: dict[str, list[tuple[str, dict[str, str]]]] = {
         ("/v1/exchange-rates?limit=500", {}),
         (f"/v1/programmes/{PROGRAMME}/fixed-rates", {}),
         ("/v1/claims?limit=500", ADMIN),
+        ("/v1/corrections?limit=500", ADMIN),
     ],
 }
 """What each service shows of its state: the same before and after the hostile requests."""
@@ -205,6 +221,7 @@ class World:
             rule_set_id=PROGRAMME,
             version=1,
             report_id="6f1d2c3b-0000-4000-8000-000000000001",  # no such report: its writes are 404 or 422
+            correction_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such correction: 404 or 422
             **self.ids,
         )
 

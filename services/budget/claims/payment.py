@@ -2,7 +2,8 @@
 
 A finance officer authorises a submitted claim; a different one (another `sub`: 403 otherwise) confirms
 it, which posts the one `payment` ledger entry naming the claim against the project's commitment, in the
-same transaction as the claim becomes `paid`. The claim is converted to the programme's currency as
+same transaction as the claim becomes `paid`, and one `correction` entry (negative) per correction of an
+earlier claim set off against it (`corrections.settle_set_offs`): paid rises by `amount − deducted`. The claim is converted to the programme's currency as
 every payment is (the programme's fixed rate, else the month's: `rates.conversion`), and never for more
 than remains on its lines: a claim that empties its line pays exactly the line's programme remainder (no
 cent left or overdrawn by the rounding of earlier claims), any other claim at most what remains beside
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
 from services.budget import repository as budget_repo
+from services.budget.claims import corrections
 from services.budget.claims import repository as repo
 from services.budget.claims.reads import claim_view
 from services.budget.claims.room import Room, room
@@ -102,14 +104,23 @@ async def confirm(
             asked=original,
             available=Money.of(r.free, c.currency),
         )
-    left = pay
+    offset, set_off = await corrections.settle_set_offs(session, c, commitment, actor=actor, now=now, month=month)
+    if pay - offset <= 0:
+        raise NothingToClaim(
+            f"claim {c.id} pays {pay} {commitment.currency}, no more than the corrections set off against it",
+            commitment=str(commitment.id),
+            fund=c.fund,
+            asked=original,
+            available=Money.of(r.free, c.currency),
+        )
+    left = pay - offset
     for ln in r.lines:
         part = min(ln.remaining, left)
         if part > 0:
             ln.paid += part
             left -= part
     balances = await budget_repo.lock_balances(session, commitment.programme, [(c.fund, commitment.priority)])
-    balances[(c.fund, commitment.priority)].paid += pay
+    balances[(c.fund, commitment.priority)].paid += pay - offset
     entry = ledger_entries.entry(
         kind="payment",
         programme=commitment.programme,
@@ -127,7 +138,7 @@ async def confirm(
         now=now,
         month=month,
     )
-    await budget_repo.append_ledger(session, [{**entry, "claim_id": c.id}])
+    await budget_repo.append_ledger(session, [{**entry, "claim_id": c.id, "correction_id": None}, *set_off])
     c.status, c.confirmed_by, c.confirmed_at, c.paid_programme = "paid", actor, now, pay
     commitment.status = status_of(lines)
     await session.flush()

@@ -1,7 +1,8 @@
 """The append-only ledger: every movement of money is one entry, built here and only here.
 
 Kinds: `allocation` (sync), `reallocation` (admin; a minus row on the source and a plus row on the
-target), `commitment`, `release`, `payment`. `amount` is signed and in the programme's currency; the
+target), `commitment`, `release`, `payment`, and a paid claim's corrections: `correction` (set off on a
+later claim's payment) and `recovery` (the money came back), both negative on `paid`. `amount` is signed and in the programme's currency; the
 original amount and currency and the rate that converted it are kept beside it. The entry's month is
 the accounting month (Europe/Brussels) of its instant: the month whose rate applied.
 """
@@ -16,7 +17,7 @@ from typing import Literal, TypedDict
 from services.budget.rates.conversion import Conversion
 from shared.money import Money
 
-Kind = Literal["allocation", "reallocation", "commitment", "release", "payment"]
+Kind = Literal["allocation", "reallocation", "commitment", "release", "payment", "correction", "recovery"]
 
 BALANCE_COLUMN: dict[str, str] = {
     "allocation": "allocated",
@@ -24,6 +25,8 @@ BALANCE_COLUMN: dict[str, str] = {
     "commitment": "committed",
     "release": "released",
     "payment": "paid",
+    "correction": "paid",
+    "recovery": "paid",
 }
 """The running sum of `budget_balances` that each kind of entry moves."""
 

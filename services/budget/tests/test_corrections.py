@@ -1,0 +1,215 @@
+"""Corrections of paid claims through the API: recorded by an officer on a paid claim, set off against the
+next claim on the same commitment and fund (that claim pays exactly that much less, paid falls by it on the
+ledger), or recovered from the owner (paid falls when the money comes back, settled by a second person;
+on a released commitment the fund's available figure rises by it); the reconciler agrees throughout."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from httpx import AsyncClient
+
+from services.budget.tests.helpers import (
+    ADMIN,
+    APPLICATIONS,
+    FIA,
+    OFFICER,
+    amount,
+    cell,
+    claim_body,
+    key,
+    money,
+    pay_by_claim,
+)
+from services.budget.tests.test_claims import committed, line, paid, reconciled, remainder, report
+from tests.harness import auth
+
+PROBLEM = "application/problem+json"
+OTTO = auth("officer", "otto-officer")
+"""A second officer: settles what Olga recorded (four eyes)."""
+
+
+async def corrected(client: AsyncClient, claim_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.post(f"/v1/claims/{claim_id}/corrections", json=body, headers={**OFFICER, **key()})
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"/v1/corrections/{r.json()['id']}"
+    return dict(r.json())
+
+
+def set_off(value: str, currency: str = "EUR") -> dict[str, Any]:
+    return {
+        "amount": money(value, currency),
+        "typology": "public-procurement",
+        "origin": "audit",
+        "effect": "next-claim",
+    }
+
+
+def recovery(value: str, currency: str = "EUR", **extra: Any) -> dict[str, Any]:
+    return {
+        "amount": money(value, currency),
+        "typology": "ineligible-cost",
+        "origin": "commission",
+        "flags": ["fraud-suspected"],
+        "effect": "recovery",
+        "due_date": "2027-03-31",
+        **extra,
+    }
+
+
+async def test_a_correction_set_against_the_next_erdf_claim_makes_it_smaller_by_exactly_that(
+    budget_client: AsyncClient,
+) -> None:
+    c = await committed(budget_client, ("ERDF", "390000.00", "EUR"))
+    cid = c["id"]
+    unpaid = await budget_client.post("/v1/claims", json=claim_body(cid, "ERDF", "100000.00"), headers=APPLICATIONS)
+    first_id = unpaid.json()["id"]
+    # Only a paid claim is corrected.
+    r = await budget_client.post(f"/v1/claims/{first_id}/corrections", json=set_off("12345.67"), headers=OFFICER)
+    assert r.status_code == 409 and r.headers["content-type"] == PROBLEM and r.json()["state"] == "submitted"
+    first = await paid(budget_client, first_id)
+    before = await report(budget_client)
+    # Bad figures are 422s naming the field; finance does not record corrections; nothing is stored.
+    for body, field in (
+        (set_off("100000.01"), "amount"),
+        (set_off("10.00", "NOK"), "amount.currency"),
+        ({**set_off("10.00"), "due_date": "2027-01-31"}, "due_date"),
+        ({**recovery("10.00"), "due_date": None}, "due_date"),
+    ):
+        r = await budget_client.post(f"/v1/claims/{first['id']}/corrections", json=body, headers=OFFICER)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
+    r = await budget_client.post(
+        f"/v1/claims/{first['id']}/corrections", json={**set_off("1"), "origin": "x"}, headers=OFFICER
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    assert (
+        await budget_client.post(f"/v1/claims/{first['id']}/corrections", json=set_off("1.00"), headers=FIA)
+    ).status_code == 403
+    assert (await budget_client.get(f"/v1/corrections?claim_id={first['id']}", headers=OFFICER)).json()["items"] == []
+
+    correction = await corrected(budget_client, first["id"], set_off("12345.67"))
+    assert (correction["status"], correction["amount"], correction["amount_programme"]) == (
+        "open",
+        money("12345.67"),
+        money("12345.67"),
+    )
+    assert (correction["origin"], correction["typology"], correction["recorded_by"]) == (
+        "audit",
+        "public-procurement",
+        "olga-officer",
+    )
+    # A set-off is not settled by hand: it is settled by the next claim's payment.
+    r = await budget_client.post(
+        f"/v1/corrections/{correction['id']}/settlement", json={"received_on": "2027-01-15"}, headers=FIA
+    )
+    assert r.status_code == 409 and r.json()["state"] == "open"
+    assert cell(await report(budget_client), "ERDF", "1", "paid") == cell(before, "ERDF", "1", "paid")
+
+    # The next claim holds the correction: it pays 80 000.00 − 12 345.67.
+    second = (
+        await budget_client.post("/v1/claims", json=claim_body(cid, "ERDF", "80000.00", period=2), headers=APPLICATIONS)
+    ).json()
+    assert (second["amount"], second["deducted"], second["payable"]) == (
+        money("80000.00"),
+        money("12345.67"),
+        money("67654.33"),
+    )
+    got = (await budget_client.get(f"/v1/corrections/{correction['id']}", headers=FIA)).json()
+    assert (got["status"], got["set_off_claim_id"]) == ("set-off", second["id"])
+    left_before = remainder((await budget_client.get(f"/v1/commitments/{cid}", headers=OFFICER)).json(), "ERDF")
+    done = await paid(budget_client, second["id"])
+    assert done["paid_programme"] == money("80000.00") and done["payable"] == money("67654.33")
+    after = await report(budget_client)
+    assert cell(after, "ERDF", "1", "paid") - cell(before, "ERDF", "1", "paid") == Decimal("67654.33")
+    now = (await budget_client.get(f"/v1/commitments/{cid}", headers=OFFICER)).json()
+    assert left_before - remainder(now, "ERDF") == Decimal("67654.33")
+    assert amount(line(now, "ERDF")["paid"]) == Decimal("100000.00") + Decimal("67654.33")
+    settled = (await budget_client.get(f"/v1/corrections?commitment_id={cid}", headers=OFFICER)).json()["items"]
+    assert [(s["id"], s["status"], s["settled_by"]) for s in settled] == [
+        (correction["id"], "settled", "frank-finance")
+    ]
+    # The next claim after it holds nothing: a correction is set off once.
+    third = await pay_by_claim(budget_client, cid, "ERDF", "1000.00")
+    assert (third["deducted"], third["payable"], third["paid_programme"]) == (None, None, money("1000.00"))
+    # The claim cannot be corrected beyond what it paid: 100 000.00 − 12 345.67 remain correctable.
+    r = await budget_client.post(f"/v1/claims/{first['id']}/corrections", json=set_off("87654.34"), headers=OFFICER)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount"
+    await reconciled(budget_client)
+
+
+async def test_a_recovery_lowers_paid_when_the_money_comes_back_settled_by_a_second_person(
+    budget_client: AsyncClient,
+) -> None:
+    c = await committed(budget_client, ("ERDF", "390000.00", "EUR"), ("NO-STATE", "2500000.00", "NOK"))
+    cid = c["id"]
+    claim = await pay_by_claim(budget_client, cid, "NO-STATE", "250000.00", "NOK")
+    assert claim["paid_programme"] == money("25000.00")  # at the programme's fixed 10.0000 NOK per EUR
+    before = await report(budget_client)
+    order = await corrected(budget_client, claim["id"], recovery("50000.00", "NOK"))
+    assert (order["status"], order["amount"], order["amount_programme"], order["flags"], order["due_date"]) == (
+        "open",
+        money("50000.00", "NOK"),
+        money("5000.00"),  # at the claim's own proportion: 25 000.00 EUR for 250 000.00 NOK
+        ["fraud-suspected"],
+        "2027-03-31",
+    )
+    # Recording it moves no money: only its settlement does, and not by the officer who recorded it.
+    assert cell(await report(budget_client), "NO-STATE", "1", "paid") == cell(before, "NO-STATE", "1", "paid")
+    body = {"received_on": "2027-03-14", "reference": "bank statement 42"}
+    own = await budget_client.post(f"/v1/corrections/{order['id']}/settlement", json=body, headers={**OFFICER, **key()})
+    assert own.status_code == 403 and own.headers["content-type"] == PROBLEM
+    assert own.json()["type"].endswith("/four-eyes-settlement")
+    r = await budget_client.post(f"/v1/corrections/{order['id']}/settlement", json={}, headers=OTTO)
+    assert r.status_code == 422
+    retry = {**OTTO, **key()}
+    done = await budget_client.post(f"/v1/corrections/{order['id']}/settlement", json=body, headers=retry)
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["settled_by"], done.json()["received_on"]) == (
+        "settled",
+        "otto-officer",
+        "2027-03-14",
+    )
+    replay = await budget_client.post(f"/v1/corrections/{order['id']}/settlement", json=body, headers=retry)
+    assert replay.status_code == 200 and replay.json() == done.json()
+    again = await budget_client.post(f"/v1/corrections/{order['id']}/settlement", json=body, headers={**FIA, **key()})
+    assert again.status_code == 409 and again.json()["state"] == "settled"
+    after = await report(budget_client)
+    assert cell(before, "NO-STATE", "1", "paid") - cell(after, "NO-STATE", "1", "paid") == Decimal("5000.00")
+    assert cell(after, "NO-STATE", "1", "available") == cell(before, "NO-STATE", "1", "available")
+    now = (await budget_client.get(f"/v1/commitments/{cid}", headers=OFFICER)).json()
+    assert remainder(now, "NO-STATE") - remainder(c, "NO-STATE") == Decimal("-20000.00")  # 25 000 paid, 5 000 back
+    # What came back can be claimed again: 2 250 000 NOK remain plus the 50 000 recovered.
+    big = (
+        await budget_client.post(
+            "/v1/claims", json=claim_body(cid, "NO-STATE", "3000000.00", "NOK"), headers=APPLICATIONS
+        )
+    ).json()
+    assert big["amount"] == money("2300000.00", "NOK")
+    await reconciled(budget_client)
+
+
+async def test_a_recovery_on_a_released_commitment_is_released_and_raises_the_funds_available(
+    budget_client: AsyncClient,
+) -> None:
+    c = await committed(budget_client, ("ERDF", "10000.00", "EUR"))
+    claim = await pay_by_claim(budget_client, c["id"], "ERDF", "6000.00")
+    r = await budget_client.post(
+        f"/v1/commitments/{c['id']}/release", json={"reason": "Closed"}, headers={**APPLICATIONS, **key()}
+    )
+    assert r.status_code == 200 and r.json()["status"] == "released", r.text
+    before = await report(budget_client)
+    order = await corrected(budget_client, claim["id"], recovery("1234.56"))
+    done = await budget_client.post(
+        f"/v1/corrections/{order['id']}/settlement", json={"received_on": "2027-02-01"}, headers={**FIA, **key()}
+    )
+    assert done.status_code == 200, done.text
+    after = await report(budget_client)
+    assert cell(before, "ERDF", "1", "paid") - cell(after, "ERDF", "1", "paid") == Decimal("1234.56")
+    assert cell(after, "ERDF", "1", "available") - cell(before, "ERDF", "1", "available") == Decimal("1234.56")
+    now = (await budget_client.get(f"/v1/commitments/{c['id']}", headers=ADMIN)).json()
+    assert now["status"] == "released" and remainder(now, "ERDF") == Decimal("0.00")
+    assert (
+        await budget_client.get("/v1/corrections/6f1d2c3b-0000-4000-8000-000000000001", headers=FIA)
+    ).status_code == 404
+    await reconciled(budget_client)
