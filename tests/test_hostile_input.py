@@ -161,6 +161,15 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/commitments/{commitment_id}/release"): Write(
                 SERVICE, {"reason": "Withdrawn", "lines": [{"fund": "ERDF", "amount": eur}]}
             ),
+            ("POST", "/v1/commitments/{commitment_id}/increases"): Write(
+                SERVICE,
+                {
+                    "key": "change:hostile:1",
+                    "application_version": 2,
+                    "reason": "Change 1",
+                    "lines": [{"fund": "ERDF", "amount": eur}],
+                },
+            ),
             ("POST", "/v1/commitments/{commitment_id}/payments"): Write(
                 ADMIN, {"lines": [{"fund": "ERDF", "amount": eur}], "note": "First claim"}
             ),

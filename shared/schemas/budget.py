@@ -91,6 +91,24 @@ class ReleaseRequest(BaseModel):
     )
 
 
+class IncreaseRequest(BaseModel):
+    """`POST /v1/commitments/{commitment_id}/increases`: an approved change of a project raises its money
+    (sent by the applications service through its outbox); the commitment then names the new version."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: Annotated[str, Bounded(200, min_length=1)] = Field(
+        description="The increase's business key: asked again, the commitment is answered unchanged",
+        examples=["change:5b0f6f0e-1d7e-4c1b-9a55-0d7f4c8f1a01:3"],
+    )
+    application_version: StrictInt = Field(
+        ge=1, le=1_000_000, description="The new approved version of the application"
+    )
+    reason: Annotated[str, Bounded(2000, min_length=1)]
+    lines: list[CommitmentLineIn] = Field(
+        min_length=1, max_length=20, description="What each fund rises by, in the currency it is committed in"
+    )
+
+
 class BudgetRow(BaseModel):
     fund: str
     priority: str
