@@ -9,7 +9,8 @@
   currency and rate are kept beside it.
 - `budget_balances`: one row per programme × fund × priority, kept in the same transaction as the
   ledger rows that move it. Columns are running sums of the ledger: `allocated` (allocation +
-  reallocation), `committed` (gross commitments), `released`, `paid`. The report's "committed" is net:
+  reallocation), `committed` (gross commitments), `released`, `paid` (net of corrections), and the
+  corrections of paid claims `corrected` (set off) and `recovered`. The report's "committed" is net:
   `committed - released`; `available = allocated - (committed - released)`. CHECK constraints make a
   negative or over-committed balance impossible to store, whatever the code above does.
 - `commitments` and `commitment_lines`: the commitment documents (one line per fund and currency).
@@ -106,6 +107,7 @@ class BudgetBalance(Base):
         CheckConstraint("committed >= 0 AND released >= 0 AND paid >= 0", name="sums_not_negative"),
         CheckConstraint("released + paid <= committed", name="not_over_released_or_paid"),
         CheckConstraint("committed - released <= allocated", name="not_over_committed"),
+        CheckConstraint("corrected >= 0 AND recovered >= 0", name="corrections_not_negative"),
     )
 
     programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
@@ -116,6 +118,11 @@ class BudgetBalance(Base):
     committed: Mapped[Decimal] = mapped_column(db.Amount())
     released: Mapped[Decimal] = mapped_column(db.Amount())
     paid: Mapped[Decimal] = mapped_column(db.Amount())
+    """Net: payments less the corrections set off and the recoveries (`corrected`, `recovered`)."""
+    corrected: Mapped[Decimal] = mapped_column(db.Amount(), default=Decimal(0))
+    """Corrections of paid claims set off against later claims (the ledger's `correction` entries, positive)."""
+    recovered: Mapped[Decimal] = mapped_column(db.Amount(), default=Decimal(0))
+    """Corrections of paid claims whose money came back (the ledger's `recovery` entries, positive)."""
 
     @property
     def committed_net(self) -> Decimal:

@@ -114,7 +114,9 @@ class BudgetRow(BaseModel):
     priority: str
     allocated: Money
     committed: Money
-    paid: Money
+    paid: Money = Field(description="Net of the corrections of paid claims set off and recovered")
+    corrected: Money | None = Field(default=None, description="Corrections of paid claims set off against later claims")
+    recovered: Money | None = Field(default=None, description="Corrections of paid claims whose money came back")
     available: Money
 
 

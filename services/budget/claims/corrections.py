@@ -268,6 +268,7 @@ async def settle(
     balances = await budget_repo.lock_balances(session, commitment.programme, [(c.fund, commitment.priority)])
     balance = balances[(c.fund, commitment.priority)]
     balance.paid -= c.amount_programme
+    balance.recovered += c.amount_programme
     if was_released:  # nothing may remain on a released commitment: what came back is released too
         left = c.amount_programme
         for ln in [ln for ln in lines if ln.fund == c.fund and ln.currency == c.currency]:

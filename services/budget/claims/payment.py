@@ -120,7 +120,9 @@ async def confirm(
             ln.paid += part
             left -= part
     balances = await budget_repo.lock_balances(session, commitment.programme, [(c.fund, commitment.priority)])
-    balances[(c.fund, commitment.priority)].paid += pay - offset
+    balance = balances[(c.fund, commitment.priority)]
+    balance.paid += pay - offset
+    balance.corrected += offset
     entry = ledger_entries.entry(
         kind="payment",
         programme=commitment.programme,

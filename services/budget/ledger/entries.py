@@ -19,16 +19,17 @@ from shared.money import Money
 
 Kind = Literal["allocation", "reallocation", "commitment", "release", "payment", "correction", "recovery"]
 
-BALANCE_COLUMN: dict[str, str] = {
-    "allocation": "allocated",
-    "reallocation": "allocated",
-    "commitment": "committed",
-    "release": "released",
-    "payment": "paid",
-    "correction": "paid",
-    "recovery": "paid",
+BALANCE_COLUMNS: dict[str, tuple[tuple[str, int], ...]] = {
+    "allocation": (("allocated", 1),),
+    "reallocation": (("allocated", 1),),
+    "commitment": (("committed", 1),),
+    "release": (("released", 1),),
+    "payment": (("paid", 1),),
+    "correction": (("paid", 1), ("corrected", -1)),
+    "recovery": (("paid", 1), ("recovered", -1)),
 }
-"""The running sum of `budget_balances` that each kind of entry moves."""
+"""The running sums of `budget_balances` that each kind of entry moves, by its signed amount times the
+sign: a correction or recovery (negative) lowers `paid` and raises `corrected` or `recovered` by as much."""
 
 
 class Entry(TypedDict):

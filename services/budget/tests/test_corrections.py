@@ -122,6 +122,8 @@ async def test_a_correction_set_against_the_next_erdf_claim_makes_it_smaller_by_
     assert done["paid_programme"] == money("80000.00") and done["payable"] == money("67654.33")
     after = await report(budget_client)
     assert cell(after, "ERDF", "1", "paid") - cell(before, "ERDF", "1", "paid") == Decimal("67654.33")
+    assert cell(after, "ERDF", "1", "corrected") - cell(before, "ERDF", "1", "corrected") == Decimal("12345.67")
+    assert cell(after, "ERDF", "1", "recovered") == cell(before, "ERDF", "1", "recovered")
     now = (await budget_client.get(f"/v1/commitments/{cid}", headers=OFFICER)).json()
     assert left_before - remainder(now, "ERDF") == Decimal("67654.33")
     assert amount(line(now, "ERDF")["paid"]) == Decimal("100000.00") + Decimal("67654.33")
@@ -176,6 +178,7 @@ async def test_a_recovery_lowers_paid_when_the_money_comes_back_settled_by_a_sec
     assert again.status_code == 409 and again.json()["state"] == "settled"
     after = await report(budget_client)
     assert cell(before, "NO-STATE", "1", "paid") - cell(after, "NO-STATE", "1", "paid") == Decimal("5000.00")
+    assert cell(after, "NO-STATE", "1", "recovered") - cell(before, "NO-STATE", "1", "recovered") == Decimal("5000.00")
     assert cell(after, "NO-STATE", "1", "available") == cell(before, "NO-STATE", "1", "available")
     now = (await budget_client.get(f"/v1/commitments/{cid}", headers=OFFICER)).json()
     assert remainder(now, "NO-STATE") - remainder(c, "NO-STATE") == Decimal("-20000.00")  # 25 000 paid, 5 000 back

@@ -1,5 +1,6 @@
-"""corrections of paid claims (set off against the next claim or recovered), the claim's deduction, and
-the ledger's `correction` and `recovery` entries naming the correction they settle
+"""corrections of paid claims (set off against the next claim or recovered), the claim's deduction, the
+ledger's `correction` and `recovery` entries naming the correction they settle, and the balances' running
+sums of both
 
 Revision ID: 20261208_claim_corrections
 Revises: 20261207_payment_claims
@@ -74,9 +75,22 @@ def upgrade() -> None:
         batch.drop_constraint(op.f("ck_ledger_entries_kind_known"), type_="check")
         batch.create_check_constraint(op.f("ck_ledger_entries_kind_known"), NEW_KINDS)
     op.create_index("uq_ledger_entries_correction_id", "ledger_entries", ["correction_id"], unique=True)
+    with op.batch_alter_table("budget_balances") as batch:
+        batch.add_column(sa.Column("corrected", shared.db.Amount(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("recovered", shared.db.Amount(), nullable=False, server_default="0"))
+        batch.create_check_constraint(
+            op.f("ck_budget_balances_corrections_not_negative"), "corrected >= 0 AND recovered >= 0"
+        )
+    with op.batch_alter_table("budget_balances") as batch:
+        batch.alter_column("corrected", server_default=None)
+        batch.alter_column("recovered", server_default=None)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("budget_balances") as batch:
+        batch.drop_constraint(op.f("ck_budget_balances_corrections_not_negative"), type_="check")
+        batch.drop_column("recovered")
+        batch.drop_column("corrected")
     op.drop_index("uq_ledger_entries_correction_id", table_name="ledger_entries")
     with op.batch_alter_table("ledger_entries") as batch:
         batch.drop_constraint(op.f("ck_ledger_entries_kind_known"), type_="check")
