@@ -98,7 +98,8 @@ def in_programme(claim: m.PaymentClaim, amount: Decimal, programme_currency: str
 async def record(
     session: AsyncSession, claim_id: uuid.UUID, body: wire.CorrectionRequest, *, actor: str, now: dt.datetime
 ) -> wire.Correction:
-    """A correction of a paid claim (201); 409 `correction-state` for a claim not paid, 422 for an amount
+    """A correction of a paid claim (201); 409 `correction-state` for a claim not paid (or a set-off on a
+    released commitment, which no claim follows), 422 for an amount
     beyond what the claim paid beside its other corrections, a currency not the claim's, or a due date
     missing on a recovery (or given on a set-off)."""
     found = await repo.claim(session, claim_id)
@@ -119,6 +120,13 @@ async def record(
         raise _invalid("due_date", "a recovery order needs its due date")
     if body.effect == "next-claim" and body.due_date is not None:
         raise _invalid("due_date", "only a recovery order has a due date")
+    if body.effect == "next-claim" and commitment.status == "released":
+        raise CorrectionState(
+            f"commitment {commitment.id} is released: no claim follows to set a correction off against; "
+            "order its recovery",
+            state=commitment.status,
+            claim_id=str(claim.id),
+        )
     corrected = sum((c.amount for c in await repo.corrections_of_claim(session, claim.id)), Decimal(0))
     left = claim.amount - corrected
     if body.amount.amount > left:

@@ -204,7 +204,8 @@ async def record_correction(
     """Record a financial correction of a paid claim (officer): the ineligible amount in the claim's currency,
     its typology, origin (control, audit, the Commission) and flags, and its effect — `next-claim` (the next
     claim on the same commitment and fund pays that much less) or `recovery` (a recovery order with its
-    `due_date`, settled when the money comes back). 409 `correction-state` for a claim not paid; 422 naming
+    `due_date`, settled when the money comes back). 409 `correction-state` for a claim not paid, or a set-off
+    on a released commitment (no claim follows: order a recovery); 422 naming
     `amount` beyond what the claim paid beside its other corrections, `amount.currency` other than the
     claim's, `due_date` missing on a recovery or given on a set-off.
     """

@@ -202,6 +202,9 @@ async def test_a_recovery_on_a_released_commitment_is_released_and_raises_the_fu
     )
     assert r.status_code == 200 and r.json()["status"] == "released", r.text
     before = await report(budget_client)
+    # No claim follows on a released commitment: a set-off is refused, a recovery is the way.
+    r = await budget_client.post(f"/v1/claims/{claim['id']}/corrections", json=set_off("1.00"), headers=OFFICER)
+    assert r.status_code == 409 and r.json()["state"] == "released", r.text
     order = await corrected(budget_client, claim["id"], recovery("1234.56"))
     done = await budget_client.post(
         f"/v1/corrections/{order['id']}/settlement", json={"received_on": "2027-02-01"}, headers={**FIA, **key()}
