@@ -219,3 +219,27 @@ async def test_a_recovery_on_a_released_commitment_is_released_and_raises_the_fu
         await budget_client.get("/v1/corrections/6f1d2c3b-0000-4000-8000-000000000001", headers=FIA)
     ).status_code == 404
     await reconciled(budget_client)
+
+
+async def test_corrections_are_listed_newest_first_in_pages(budget_client: AsyncClient) -> None:
+    c = await committed(budget_client, ("ERDF", "10000.00", "EUR"))
+    claim = await pay_by_claim(budget_client, c["id"], "ERDF", "6000.00")
+    made = [(await corrected(budget_client, claim["id"], set_off(f"{n}.00")))["id"] for n in (1, 2, 3)]
+    r = await budget_client.get("/v1/corrections", params={"claim_id": claim["id"], "limit": 2}, headers=FIA)
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    r = await budget_client.get(
+        "/v1/corrections", params={"claim_id": claim["id"], "limit": 2, "cursor": first["next_cursor"]}, headers=FIA
+    )
+    rest = r.json()
+    assert rest["next_cursor"] is None
+    assert sorted(i["id"] for i in first["items"] + rest["items"]) == sorted(made)
+    assert [i["recorded_at"] for i in first["items"] + rest["items"]] == sorted(
+        (i["recorded_at"] for i in first["items"] + rest["items"]), reverse=True
+    )
+    r = await budget_client.get("/v1/corrections", params={"cursor": "not-one-of-ours"}, headers=FIA)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    r = await budget_client.get("/v1/corrections", params={"status": "open", "commitment_id": c["id"]}, headers=OFFICER)
+    assert len(r.json()["items"]) == 3
+    assert (await budget_client.get("/v1/corrections")).status_code == 401
