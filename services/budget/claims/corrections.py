@@ -6,7 +6,8 @@ An officer records a correction on a **paid** claim: the amount found ineligible
 
 - `next-claim`: the correction is `open` until the next claim on the same commitment and fund is made;
   that claim's `deducted` holds it (`set-off`; oldest first, each wholly, while the deductions stay below
-  the claim's amount, else it waits for a later claim), so the claim pays `amount − deducted`. Its
+  what the claim asks, else it waits for a later claim), so the claim pays `amount − deducted`; what the
+  set-off takes back is room again, so the claim's amount may exceed what remained by its deductions. Its
   confirmation posts, beside its `payment`, one `correction` entry (minus the correction) per correction
   set off, which become `settled`: paid falls by exactly the corrections.
 - `recovery`: a recovery order with a due date; `settled` when the money comes back (`POST
@@ -162,15 +163,18 @@ async def record(
     return correction_view(correction, commitment.currency)
 
 
-async def take_set_offs(session: AsyncSession, claim: m.PaymentClaim) -> None:
+async def take_set_offs(session: AsyncSession, claim: m.PaymentClaim, free: Decimal) -> None:
     """At a claim's making, under its commitment's lock: the open corrections of its commitment and fund it
-    sets off (oldest first, each wholly, while the deductions stay below its amount)."""
+    sets off (oldest first, each wholly, while the deductions stay below what it asks). What they take back
+    is room on the line again, so the claim's amount is what it asks capped by `free` (what remained to
+    claim) plus its deductions: it pays at most `free`."""
     total = Decimal(0)
     for c in await repo.open_set_offs(session, claim.commitment_id, claim.fund, claim.currency):
-        if total + c.amount < claim.amount:
+        if total + c.amount < claim.asked:
             total += c.amount
             c.status, c.set_off_claim_id = "set-off", claim.id
     claim.deducted = total
+    claim.amount = min(claim.asked, free + total)
 
 
 def _entry(

@@ -143,7 +143,7 @@ async def create_claim(
         fund=body.fund,
         currency=currency,
         asked=body.amount.amount,
-        amount=min(body.amount.amount, free),
+        amount=min(body.amount.amount, free),  # with its set-offs, `take_set_offs` raises it by them
         certified=body.certified.amount,
         certified_currency=body.certified.currency,
         co_financing_rate=body.co_financing_rate,
@@ -157,7 +157,7 @@ async def create_claim(
     try:
         async with session.begin_nested():
             budget_repo.add(session, claim)
-            await corrections.take_set_offs(session, claim)
+            await corrections.take_set_offs(session, claim, free)
             await session.flush()
     except IntegrityError:
         # The same key claimed concurrently on another commitment (the key's unique index): that one answers.

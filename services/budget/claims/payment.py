@@ -61,16 +61,18 @@ async def authorise(session: AsyncSession, claim_id: uuid.UUID, *, actor: str, n
     return claim_view(c)
 
 
-def _payment(c: m.PaymentClaim, r: Room, converted: Conversion) -> Decimal:
+def _payment(c: m.PaymentClaim, r: Room, converted: Conversion, offset: Decimal) -> Decimal:
     """What confirming `c` pays in the programme's currency, given its room without it (`r`).
 
     Its amount was held for it when it was made (no release, no other claim takes a hold), so the limit
     is the line's programme remainder beside the other claims' holds. A claim that takes all that is
     left of its line at the rate it was committed at (identity or the programme's fixed rate) pays
-    exactly that remainder: the cents the rounding of earlier payments left, or overdrew, are settled."""
-    if r.held == 0 and c.amount >= r.free and converted.source != "monthly":
-        return r.remaining_programme
-    return min(converted.amount, r.remaining_programme - r.held_programme)
+    exactly that remainder: the cents the rounding of earlier payments left, or overdrew, are settled.
+    The corrections set off against it (`offset`, in the programme's currency) give room back first: it
+    pays its amount less them, so the limits are raised by them."""
+    if r.held == 0 and c.amount - c.deducted >= r.free and converted.source != "monthly":
+        return r.remaining_programme + offset
+    return min(converted.amount, r.remaining_programme - r.held_programme + offset)
 
 
 async def confirm(
@@ -95,7 +97,8 @@ async def confirm(
     converted = await to_programme_currency(
         session, commitment.programme, commitment.currency, original, month, "amount.currency"
     )
-    pay = _payment(c, r, converted)
+    offset, set_off = await corrections.settle_set_offs(session, c, commitment, actor=actor, now=now, month=month)
+    pay = _payment(c, r, converted, offset)
     if pay <= 0:
         raise NothingToClaim(
             f"claim {c.id} asks {original} but nothing remains on its line beside the other claims' holds",
@@ -104,7 +107,6 @@ async def confirm(
             asked=original,
             available=Money.of(r.free, c.currency),
         )
-    offset, set_off = await corrections.settle_set_offs(session, c, commitment, actor=actor, now=now, month=month)
     if pay - offset <= 0:
         raise NothingToClaim(
             f"claim {c.id} pays {pay} {commitment.currency}, no more than the corrections set off against it",

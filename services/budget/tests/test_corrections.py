@@ -221,6 +221,27 @@ async def test_a_recovery_on_a_released_commitment_is_released_and_raises_the_fu
     await reconciled(budget_client)
 
 
+async def test_a_set_off_gives_its_room_back_to_the_claim_it_is_set_against(budget_client: AsyncClient) -> None:
+    c = await committed(budget_client, ("ERDF", "10000.00", "EUR"))
+    first = await pay_by_claim(budget_client, c["id"], "ERDF", "9000.00")
+    await corrected(budget_client, first["id"], set_off("3000.00"))
+    # 1 000.00 remained; the 3 000.00 taken back is room again: the claim is 4 000.00 and pays 1 000.00.
+    second = (
+        await budget_client.post("/v1/claims", json=claim_body(c["id"], "ERDF", "5000.00"), headers=APPLICATIONS)
+    ).json()
+    assert (second["amount"], second["deducted"], second["payable"], second["capped"]) == (
+        money("4000.00"),
+        money("3000.00"),
+        money("1000.00"),
+        True,
+    )
+    done = await paid(budget_client, second["id"])
+    assert done["paid_programme"] == money("4000.00")
+    now = (await budget_client.get(f"/v1/commitments/{c['id']}", headers=OFFICER)).json()
+    assert (line(now, "ERDF")["paid"], remainder(now, "ERDF")) == (money("10000.00"), Decimal("0.00"))
+    await reconciled(budget_client)
+
+
 async def test_corrections_are_listed_newest_first_in_pages(budget_client: AsyncClient) -> None:
     c = await committed(budget_client, ("ERDF", "10000.00", "EUR"))
     claim = await pay_by_claim(budget_client, c["id"], "ERDF", "6000.00")
