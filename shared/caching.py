@@ -23,6 +23,11 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 def cached_json(request: Request, content: Any, *, max_age: int = 60, public: bool = True) -> Response:
     """A JSON response with an ETag; 304 with no body when the client already has this version."""
     body = json.dumps(jsonable_encoder(content), ensure_ascii=False, separators=(",", ":")).encode()
+    return cached_body(request, body, media_type="application/json", max_age=max_age, public=public)
+
+
+def cached_body(request: Request, body: bytes, *, media_type: str, max_age: int = 60, public: bool = True) -> Response:
+    """Any body (a CSV export) with a strong ETag over its bytes; 304 when the client already has it."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
         "ETag": etag,
@@ -31,4 +36,4 @@ def cached_json(request: Request, content: Any, *, max_age: int = 60, public: bo
     }
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)

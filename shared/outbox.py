@@ -9,15 +9,18 @@ as the state change that owes them, and delivered by a relay until they are sett
   idempotent by its own business key as well, so a message delivered twice (a crash between `send`
   and `settle`) has its effect once.
 - **Order.** Messages of one `aggregate` (an application) are delivered one at a time in the order they
-  were recorded: a release never overtakes the commitment it releases.
+  were recorded: a release never overtakes the commitment it releases. A batch holds the oldest message
+  of each aggregate due, and its messages are sent at once (a burst of submissions is checked in parallel,
+  not one after another).
 - **Several replicas.** A claim is a short transaction that leases a batch (`claimed_until`); on
   PostgreSQL it skips rows another relay holds (`FOR UPDATE SKIP LOCKED`), on SQLite (one process)
   writers are serialised anyway. A relay that dies loses its lease, and the message is claimed again
   after `lease_seconds`.
 - **Retry.** A failed attempt (the receiver unreachable, a 5xx, a time-out: `Retry`/`UpstreamError`; a kind
   with no handler; any other exception of `send` or `settle`) records its error on the message, which is
-  retried with back-off (`backoff_seconds` × 2^attempts, at most `max_backoff_seconds`) while the relay
-  goes on with the rest of its batch. A final answer (accepted or refused) is settled by the handler.
+  retried with back-off (`backoff_seconds` × 2^attempts, at most `max_backoff_seconds`, less up to `jitter`
+  of it at random; never before a `Retry(after=…)`: a receiver's Retry-After) while the relay goes on with
+  the rest of its batch. A final answer (accepted or refused) is settled by the handler.
 - **Dead letters.** After `max_attempts` failed attempts a message is `dead`: not claimed until an admin
   replays it (`shared.outbox_admin`: listed with its last error, counted, replayed with fresh attempts);
   it still holds back its aggregate's later messages, which name it (`held_back_by`).
@@ -31,8 +34,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import structlog
@@ -60,11 +64,7 @@ from sqlalchemy.orm import aliased
 
 from shared.clock import Clock
 from shared.db import Database, UTCDateTime
-from shared.observability import (
-    current_request_id,
-    current_traceparent,
-    request_context,
-)
+from shared.observability import current_request_id, current_traceparent, request_context
 from shared.problems import ProblemError
 
 OUTBOX_TABLE = "outbox"
@@ -77,7 +77,7 @@ DEAD = Counter(
 )
 
 
-def _columns() -> list[Any]:
+def _columns(name: str = OUTBOX_TABLE) -> list[Any]:
     """The table as its first migration created it (kept as it was: that migration calls this)."""
     return [
         Column("id", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
@@ -94,36 +94,37 @@ def _columns() -> list[Any]:
         Column("last_error", Text, nullable=True),
         Column("delivered_at", UTCDateTime(), nullable=True),
         Column("outcome", String(20), nullable=True),
-        PrimaryKeyConstraint("id", name=f"pk_{OUTBOX_TABLE}"),
-        UniqueConstraint("key", name=f"uq_{OUTBOX_TABLE}_key"),
-        Index(f"ix_{OUTBOX_TABLE}_pending", "delivered_at", "aggregate", "id"),
+        PrimaryKeyConstraint("id", name=f"pk_{name}"),
+        UniqueConstraint("key", name=f"uq_{name}_key"),
+        Index(f"ix_{name}_pending", "delivered_at", "aggregate", "id"),
     ]
 
 
 def _dead_letter_columns() -> list[Any]:  # added by the dead-letter migration (`add_dead_letter_columns`)
-    return [
-        Column("dead_at", UTCDateTime(), nullable=True),
-        Column("replayed_at", UTCDateTime(), nullable=True),
-        Column("replayed_by", String(200), nullable=True),
+    return [Column(n, UTCDateTime(), nullable=True) for n in ("dead_at", "replayed_at")] + [
+        Column("replayed_by", String(200), nullable=True)
     ]
 
 
-def outbox_table(md: MetaData) -> Table:
+def outbox_columns(name: str) -> list[Any]:
+    """Every column of an outbox-shaped table `name` as it stands now (a new table's migration: webhooks)."""
+    return [*_columns(name), *_dead_letter_columns()]
+
+
+def outbox_table(md: MetaData, name: str = OUTBOX_TABLE) -> Table:
     """The service's outbox, in the service's metadata (`models.py`)."""
-    return Table(OUTBOX_TABLE, md, *_columns(), *_dead_letter_columns())
+    return Table(name, md, *outbox_columns(name))
 
 
 def add_dead_letter_columns(op: Any) -> None:
     """The migration step that adds `dead_at`, `replayed_at` and `replayed_by` (`op` is `alembic.op`)."""
     with op.batch_alter_table(OUTBOX_TABLE) as batch:
-        for column in _dead_letter_columns():
-            batch.add_column(column)
+        [batch.add_column(column) for column in _dead_letter_columns()]
 
 
 def drop_dead_letter_columns(op: Any) -> None:
     with op.batch_alter_table(OUTBOX_TABLE) as batch:
-        for column in _dead_letter_columns():
-            batch.drop_column(column.name)
+        [batch.drop_column(column.name) for column in _dead_letter_columns()]
 
 
 def create_outbox_table(op: Any) -> None:
@@ -153,7 +154,12 @@ class Message:
 
 
 class Retry(Exception):
-    """Raised by a handler's `send` for a transient failure: try again later."""
+    """Raised by a handler's `send` for a transient failure: try again later — not before `after`
+    seconds when the receiver said so (`Retry-After`), else after the relay's back-off."""
+
+    def __init__(self, message: str, *, after: float | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 class Handler(Protocol):
@@ -224,26 +230,30 @@ class Relay:
         max_backoff_seconds: float = 300.0,
         poll_seconds: float = 1.0,
         max_attempts: int = 100,
+        jitter: float = 0.0,
+        rng: Callable[[], float] = random.random,
     ) -> None:
-        self.service = service
-        self.db = db
-        self.table = table
-        self.handlers = handlers
-        self.clock = clock
+        self.service, self.db, self.table, self.handlers, self.clock = service, db, table, handlers, clock
         self.batch = batch
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
+        self.jitter, self.rng = jitter, rng
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
         """Look for work now (called after a commit that enqueued something)."""
         self._wakeup.set()
 
-    def _backoff(self, attempts: int) -> dt.timedelta:
-        return dt.timedelta(seconds=min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1)))
+    def _backoff(self, attempts: int, after: float | None = None) -> dt.timedelta:
+        """The module docstring's back-off; a receiver's `after` is honoured up to `max_backoff_seconds`."""
+        delay = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1))
+        delay *= 1.0 - self.jitter * self.rng()
+        if after is not None:
+            delay = max(delay, min(after, self.max_backoff_seconds))
+        return dt.timedelta(seconds=delay)
 
     async def _claim(self) -> list[Message]:
         t = self.table
@@ -273,20 +283,7 @@ class Relay:
                 update(t).where(t.c.id.in_(ids)).values(claimed_until=now + self.lease, attempts=t.c.attempts + 1)
             )
             rows = (await session.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))).all()
-        return [
-            Message(
-                id=r.id,
-                kind=r.kind,
-                key=r.key,
-                aggregate=r.aggregate,
-                payload=r.payload,
-                attempts=r.attempts,
-                request_id=r.request_id,
-                traceparent=r.traceparent,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        return [Message(**{f.name: getattr(r, f.name) for f in fields(Message)}) for r in rows]
 
     async def _deliver(self, message: Message) -> bool:
         """One attempt, as part of the request (and trace) that recorded the message; True when settled."""
@@ -346,17 +343,17 @@ class Relay:
                 .where(self.table.c.id == message.id, self.table.c.delivered_at.is_(None))
                 .values(
                     claimed_until=None,
-                    available_at=now + self._backoff(message.attempts),
+                    available_at=now + self._backoff(message.attempts, exc.after if isinstance(exc, Retry) else None),
                     last_error=error[:2000],
                     dead_at=now if dead else None,
                 )
             )
 
     async def deliver_due(self) -> int:
-        """Claim one batch and try each message once; the number claimed."""
+        """Claim one batch and try each message once, all at once (a batch holds one message per
+        aggregate, so nothing that must wait for another is sent beside it); the number claimed."""
         messages = await self._claim()
-        for message in messages:
-            await self._deliver(message)
+        await asyncio.gather(*(self._deliver(message) for message in messages))
         return len(messages)
 
     async def drain(self, *, rounds: int = 1000) -> int:

@@ -95,7 +95,7 @@ class MessageRow:
     """The id of an earlier undelivered message of the same aggregate that is dead: this one waits for it."""
 
 
-def _state_filter(table: Table, state: MessageState) -> Any:
+def state_filter(table: Table, state: MessageState) -> Any:
     t = table.c
     return {
         "owed": and_(t.delivered_at.is_(None), t.dead_at.is_(None), t.last_error.is_(None)),
@@ -105,7 +105,7 @@ def _state_filter(table: Table, state: MessageState) -> Any:
     }[state]
 
 
-def _state_of(row: Any) -> MessageState:
+def state_of(row: Any) -> MessageState:
     if row.delivered_at is not None:
         return "delivered"
     if row.dead_at is not None:
@@ -126,7 +126,7 @@ async def list_messages(
     t = table.c
     stmt = select(table).order_by(t.id).limit(limit)
     if state is not None:
-        stmt = stmt.where(_state_filter(table, state))
+        stmt = stmt.where(state_filter(table, state))
     if aggregate is not None:
         stmt = stmt.where(t.aggregate == aggregate)
     if after_id is not None:
@@ -146,7 +146,7 @@ async def list_messages(
             kind=r.kind,
             key=r.key,
             aggregate=r.aggregate,
-            state=_state_of(r),
+            state=state_of(r),
             attempts=r.attempts,
             last_error=r.last_error,
             created_at=aware(r.created_at) or r.created_at,
@@ -188,8 +188,8 @@ async def replay(
     row = (await session.execute(select(table).where(t.id == message_id).with_for_update())).one_or_none()
     if row is None:
         return None
-    if _state_of(row) != "dead":
-        raise NotDeadYet(_state_of(row))
+    if state_of(row) != "dead":
+        raise NotDeadYet(state_of(row))
     await session.execute(
         update(table)
         .where(t.id == message_id)

@@ -19,7 +19,9 @@ report and the reconciliation agree with what was answered), the RSS of each ser
 growth (tests/bench_data.py): the budget report at 10³ and 10⁶ ledger entries and the officers'
 application list at 10³ and 10⁵ applications (BENCH_GROWTH=0 skips it; BENCH_GROWTH_LEDGER and
 BENCH_GROWTH_APPLICATIONS set the large sizes), and a partner report's totals and paged line list at 10³
-and 10⁵ expenditure lines (tests/bench_reports.py; BENCH_REPORTS=0 skips it).
+and 10⁵ expenditure lines (tests/bench_reports.py; BENCH_REPORTS=0 skips it); then the workflow's
+waits (tests/bench_workflow.py: submission to eligible with 32 applicants at once and the relay's rate
+against the check rate; the committee's ranking of 50 and of 500 applications; BENCH_WORKFLOW=0 skips it).
 
 BENCH_PROFILE=1 also records each service path with py-spy while it is loaded once more, and prints
 where the time goes (own time per function; raw stacks and a flame graph under var/bench/).
@@ -226,7 +228,12 @@ class Baseline:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
 
 
-def start_baseline(workdir: Path, answers: dict[str, bytes | tuple[bytes, str]], with_database: bool) -> Baseline:
+def start_baseline(
+    workdir: Path,
+    answers: dict[str, bytes | tuple[bytes, str]],
+    with_database: bool,
+    applications_database_url: str | None = None,
+) -> Baseline:
     import asyncio
 
     file = workdir / "answers.json"
@@ -248,6 +255,11 @@ def start_baseline(workdir: Path, answers: dict[str, bytes | tuple[bytes, str]],
         asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
         url = _with_database(postgres_admin_url(), database).replace("postgresql+asyncpg://", "postgresql://")
         args += ["--database-url", url]
+    if applications_database_url:
+        args += [
+            "--applications-database-url",
+            applications_database_url.replace("postgresql+asyncpg://", "postgresql://"),
+        ]
     log = open(workdir / "baseline.log", "wb")
     proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = Baseline(f"http://127.0.0.1:{port}", proc, database)
@@ -567,6 +579,12 @@ def main() -> int:
         findings += found
         for service, mb in peak.items():
             rss[service] = max(rss.get(service, 0.0), mb)
+    if "postgresql" in backends and os.environ.get("BENCH_WORKFLOW", "1") == "1":
+        from tests.bench_workflow import workflow
+
+        got, found = workflow()
+        rows += got
+        findings += found
     print()
     for f in findings:
         print(f)

@@ -11,6 +11,8 @@ none of the project's middleware, database or encoding, doing the least each pat
   correct commitment on asyncpg: BEGIN; SELECT the balance row FOR UPDATE; check the room; INSERT the
   commitment; UPDATE the balance; COMMIT (a 409 when there is no room), on a pool as large as the
   services' (10 + 20 overflow).
+- `GET /applications?limit=`: the officers' list's first page — the same keyset query on the applications
+  service's own database (`--applications-database-url`) on asyncpg, the same fields encoded with orjson.
 
 `python -m tests.bench_baseline --port P --answers FILE [--database-url postgresql://…]`
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
@@ -45,19 +48,29 @@ CREATE TABLE IF NOT EXISTS bench_commitments (
 """
 
 
-def create_app(answers: dict[str, Any], database_url: str | None) -> FastAPI:
+LIST = (
+    "SELECT id, reference, status, version, owner_sub, owner_org, commitment_id, commitment_status, created_at,"
+    " updated_at, submitted_at, decided_at, kind, concept_note_id, return_deadline, reserve_rank, content"
+    " FROM applications ORDER BY created_at DESC, id DESC LIMIT $1"
+)
+
+
+def create_app(answers: dict[str, Any], database_url: str | None, applications_url: str | None = None) -> FastAPI:
     encoded = {name: (base64.b64decode(a["body"]), a["etag"]) for name, a in answers.items()}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = None
+        app.state.pool = app.state.applications = None
+        if applications_url:
+            app.state.applications = await asyncpg.create_pool(applications_url, min_size=10, max_size=30)
         if database_url:
             app.state.pool = await asyncpg.create_pool(database_url, min_size=10, max_size=30)
             async with app.state.pool.acquire() as conn:
                 await conn.execute(SCHEMA)
         yield
-        if app.state.pool is not None:
-            await app.state.pool.close()
+        for pool in (app.state.pool, app.state.applications):
+            if pool is not None:
+                await pool.close()
 
     app = FastAPI(lifespan=lifespan)
 
@@ -134,6 +147,24 @@ def create_app(answers: dict[str, Any], database_url: str | None) -> FastAPI:
             )
         return {k: str(row[k]) for k in ("allocated", "committed", "summed")}
 
+    @app.get("/applications")
+    async def applications(limit: int = 50) -> Response:
+        async with app.state.applications.acquire() as conn:
+            rows = await conn.fetch(LIST, limit + 1)
+        items = []
+        for row in rows[:limit]:
+            item = dict(row)
+            content = orjson.loads(item.pop("content"))
+            item["owner"], item["organisation"] = item.pop("owner_sub"), item.pop("owner_org")
+            items.append({**content, **item, "allowed_actions": []})
+        last = rows[limit - 1] if len(rows) > limit else None
+        cursor = (
+            base64.urlsafe_b64encode(orjson.dumps({"created_at": last["created_at"], "id": last["id"]})).decode()
+            if last is not None
+            else None
+        )
+        return Response(orjson.dumps({"items": items, "next_cursor": cursor}), media_type="application/json")
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -146,8 +177,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--answers", type=Path, required=True)
     parser.add_argument("--database-url", default=None, help="postgresql://… for the commitment baseline")
+    parser.add_argument("--applications-database-url", default=None, help="postgresql://… for the list baseline")
     args = parser.parse_args()
-    app = create_app(json.loads(args.answers.read_text()), args.database_url)
+    app = create_app(json.loads(args.answers.read_text()), args.database_url, args.applications_database_url)
     # The settings of shared/cli.py `serve`: one worker, uvicorn's defaults (uvloop, httptools).
     uvicorn.run(
         app,

@@ -166,7 +166,7 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
     each service's peak RSS."""
     import tempfile
 
-    from tests.bench import ADMIN, LOG_LEVEL, Row, compare, lua_get, rss_mb, service_pids
+    from tests.bench import ADMIN, LOG_LEVEL, Row, compare, lua_get, rss_mb, service_pids, start_baseline
 
     findings: list[str] = []
     rows: list[Row] = []
@@ -176,6 +176,7 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
         stack = Stack(
             backend="postgresql", workdir=Path(tmp), log_level=LOG_LEVEL, settings={"WRITE_RATE_LIMIT": ""}
         ).start()
+        base = None
         try:
             pids = service_pids(stack)
             call_id = stack.open_call("growth")["id"]
@@ -186,6 +187,9 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
             apps_db = stack.env["APPLICATIONS_DATABASE_URL"]
             small_entries = asyncio.run(_count(budget_db, "ledger_entries"))
             small_apps = asyncio.run(_count(apps_db, "applications"))
+            # The bare baseline: the same first page on asyncpg + orjson, on the service's own database.
+            base = start_baseline(Path(tmp), {}, with_database=False, applications_database_url=_pg(apps_db))
+            bare = (base.url, lua_get("/applications?limit=50"))
             r_small = compare(
                 Row(f"budget report, {small_entries:,} ledger entries"),
                 (stack.url("budget"), report),
@@ -194,11 +198,12 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
                 rss,
             )
             l_small = compare(
-                Row(f"officers' list, {small_apps:,} applications"),
+                Row(f"officers' list, {small_apps:,} applications", target=0.5),
                 (stack.url("applications"), listing),
-                None,
+                bare,
                 pids["applications"],
                 rss,
+                base.proc.pid,
             )
             big_entries = asyncio.run(grow_ledger(budget_db, LEDGER))
             big_apps = asyncio.run(grow_applications(apps_db, APPLICATIONS))
@@ -210,11 +215,12 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
                 rss,
             )
             l_big = compare(
-                Row(f"officers' list, {big_apps:,} applications"),
+                Row(f"officers' list, {big_apps:,} applications", target=0.5),
                 (stack.url("applications"), listing),
-                None,
+                bare,
                 pids["applications"],
                 rss,
+                base.proc.pid,
             )
             rows += [r_small, l_small, r_big, l_big]
             for what, small, big in (("budget report", r_small, r_big), ("officers' list", l_small, l_big)):
@@ -228,6 +234,8 @@ def growth() -> tuple[list[Row], list[str], dict[str, float]]:
             for service, pid in pids.items():
                 peak[service] = max(rss.get(pid, 0.0), rss_mb(pid))
         finally:
+            if base is not None:
+                base.stop()
             stack.stop()
     return rows, findings, peak
 

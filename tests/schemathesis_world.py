@@ -36,6 +36,7 @@ from services.applications.tests.project_support import (
     report_with_lines,
     two_owner_body,
 )
+from services.catalogue.partners.schemas import ENTRY_EXAMPLE as PARTNER_ENTRY_EXAMPLE
 from shared.schemas.examples import FIRST_CALL_2022
 from tests.harness import auth
 
@@ -83,13 +84,31 @@ async def seed_catalogue(ids: Ids) -> None:
     ids.common.update(programme=PROGRAMME, call_id=str(FIRST_CALL_2022), code="1A")
 
 
+async def seed_partner_search(app: FastAPI, ids: Ids) -> None:
+    """A published partner-search entry (its author the admin principal, so the admin run may withdraw it)."""
+    async with _client(app) as client:
+        r = await client.post("/v1/partner-search/entries", json=PARTNER_ENTRY_EXAMPLE, headers={**ADMIN, **key()})
+        assert r.status_code == 201, r.text
+        ids.common.update(entry_id=r.json()["id"])
+
+
 async def seed_eligibility(ids: Ids) -> None:
     ids.common.update(rule_set_id=PROGRAMME, version="1")
 
 
+async def subscribe(client: httpx.AsyncClient, ids: Ids) -> None:
+    """A webhook subscription (its relay does not run here: nothing is sent), whose first delivery the
+    events of the world's steps make."""
+    body = {"integrator": "schemathesis", "url": "https://hooks.example.com/in", "event_types": []}
+    r = await client.post("/v1/webhooks/subscriptions", json=body, headers={**ADMIN, **key()})
+    assert r.status_code == 201, r.text
+    ids.common.update(subscription_id=r.json()["id"], delivery_id="1")
+
+
 async def seed_budget(app: FastAPI, ids: Ids, commitment: dict[str, Any], claim: dict[str, Any]) -> None:
-    """A commitment as the applications service makes it, and a payment claim on it."""
+    """A commitment as the applications service makes it, and a payment claim on it; a webhook subscription."""
     async with _client(app) as budget:
+        await subscribe(budget, ids)
         r = await budget.post("/v1/commitments", json=commitment, headers=SERVICE)
         assert r.status_code == 201, r.text
         commitment_id = r.json()["id"]
@@ -101,8 +120,10 @@ async def seed_budget(app: FastAPI, ids: Ids, commitment: dict[str, Any], claim:
 
 async def seed_applications(app: FastAPI, catalogue: FastAPI, ids: Ids) -> None:
     """A draft in an open call; an eligible application assessed by two officers; two applications approved in one committee
-    session, one of them contracted with its controllers and a partner report of one line."""
+    session, one of them contracted with its controllers and a partner report of one line; a webhook
+    subscription that their events are owed to."""
     async with _client(app) as client, _client(catalogue) as cat:
+        await subscribe(client, ids)
         call_id = await open_call(cat)
         ids.draft = (await create(client, gron(call_id)))["id"]
         ids.eligible = (await create(client, gron(call_id)))["id"]

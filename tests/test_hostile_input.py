@@ -24,6 +24,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from services.catalogue.partners.schemas import ENTRY_EXAMPLE as PARTNER_ENTRY_EXAMPLE
 from services.catalogue.schemas import CALL_EXAMPLE
 from services.eligibility.schemas import SE_NO_RULES_EXAMPLE
 from shared.auth import SERVICES
@@ -87,6 +88,19 @@ def claim(commitment_id: str) -> dict[str, Any]:
     }
 
 
+def webhook_writes() -> dict[tuple[str, str], Write]:
+    """The webhook admin API's writes, the same in the applications and budget services (shared/webhooks)."""
+    sub = "/v1/webhooks/subscriptions/{subscription_id}"
+    return {
+        ("POST", "/v1/webhooks/subscriptions"): Write(
+            ADMIN,
+            {"integrator": "hostile", "url": "http://127.0.0.1:9/hooks", "event_types": [], "description": "x"},
+        ),
+        ("PATCH", sub): Write(ADMIN, {"url": "http://127.0.0.1:9/other", "active": True}, empty_ok=True),
+        ("POST", sub + "/secret-rotation"): Write(ADMIN, {"old_secret_valid_seconds": 3600}, empty_ok=True),
+    }
+
+
 def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str], Write]]:
     """The valid request of every write operation, by service and (method, path template); `ids`: the
     world's (a claim names its commitment)."""
@@ -98,6 +112,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
                 ADMIN, {"name": {"en": "Call"}, "decision_expected": "2030-07"}, empty_ok=True
             ),
             ("POST", "/v1/calls/{call_id}/close"): Write(ADMIN, {"at": "2030-04-01T12:00:00+02:00"}, empty_ok=True),
+            ("POST", "/v1/partner-search/entries"): Write(ALICE, copy.deepcopy(PARTNER_ENTRY_EXAMPLE)),
         },
         "eligibility": {
             ("POST", "/v1/checks"): Write({}, {**gron(), "as_of": "2022-05-01"}, public=True),
@@ -141,6 +156,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/applications/{application_id}/withdraw"): Write(
                 ALICE, {"reason": "Partner left"}, empty_ok=True
             ),
+            **webhook_writes(),
         },
         "budget": {
             ("POST", "/v1/programmes/{programme}/reallocations"): Write(
@@ -194,14 +210,19 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/exchange-rates/import"): Write(
                 ADMIN, "ISO code;Rate per EUR;Month\nNOK;11,6145;2024-05\n", content_type="text/csv"
             ),
+            **webhook_writes(),
         },
     }
 
 
 READS: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {})],
+    "catalogue": [(f"/v1/programmes/{PROGRAMME}/calls?limit=500", {}), ("/v1/partner-search/entries?limit=500", {})],
     "eligibility": [("/v1/rule-sets?limit=500", {}), (f"/v1/rule-sets/{PROGRAMME}/versions?limit=500", {})],
-    "applications": [("/v1/applications?limit=500", ADMIN), ("/v1/applications/{application_id}/history", ADMIN)],
+    "applications": [
+        ("/v1/applications?limit=500", ADMIN),
+        ("/v1/applications/{application_id}/history", ADMIN),
+        ("/v1/webhooks/subscriptions?limit=500", ADMIN),
+    ],
     "budget": [
         ("/v1/commitments?limit=500", ADMIN),
         (f"/v1/programmes/{PROGRAMME}/budget", {}),
@@ -209,6 +230,7 @@ READS: dict[str, list[tuple[str, dict[str, str]]]] = {
         (f"/v1/programmes/{PROGRAMME}/fixed-rates", {}),
         ("/v1/claims?limit=500", ADMIN),
         ("/v1/corrections?limit=500", ADMIN),
+        ("/v1/webhooks/subscriptions?limit=500", ADMIN),
     ],
 }
 """What each service shows of its state: the same before and after the hostile requests."""
@@ -230,7 +252,10 @@ class World:
             rule_set_id=PROGRAMME,
             version=1,
             report_id="6f1d2c3b-0000-4000-8000-000000000001",  # no such report: its writes are 404 or 422
-            correction_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such correction: 404 or 422
+            entry_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such partner-search entry: likewise
+            subscription_id="6f1d2c3b-0000-4000-8000-000000000003",  # no such subscription: 404 or 422
+            delivery_id=1,
+            correction_id="6f1d2c3b-0000-4000-8000-000000000004",  # no such correction: 404 or 422
             **self.ids,
         )
 

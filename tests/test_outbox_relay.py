@@ -162,3 +162,34 @@ async def test_a_settle_that_raises_is_rolled_back_and_tried_again(store: tuple[
     await relay.drain()
     assert sorted(handler.settled) == ["one", "two"]
     assert {m.state for m in (await listed(db, table)).values()} == {"delivered"}
+
+
+async def test_the_back_off_takes_jitter_off_and_waits_for_a_receivers_retry_after(
+    store: tuple[Database, Any],
+) -> None:
+    db, table = store
+    clock = FixedClock(T0)
+
+    class AskLater(Recorder):
+        async def send(self, message: outbox.Message) -> Any:
+            if message.key == "later":
+                raise outbox.Retry("busy", after=120)
+            raise outbox.Retry("down")
+
+    relay = outbox.Relay(
+        "test",
+        db,
+        table,
+        {"ok": AskLater()},
+        clock,
+        backoff_seconds=10,
+        max_backoff_seconds=600,
+        jitter=0.5,
+        rng=lambda: 1.0,
+    )
+    await record(db, table, ("ok", "now", "app-1"), ("ok", "later", "app-2"))
+    await relay.drain()
+    seen = await listed(db, table)
+    assert seen["now"].available_at == T0 + dt.timedelta(seconds=5)  # 10 s less half of it
+    assert seen["later"].available_at == T0 + dt.timedelta(seconds=120)  # never before Retry-After
+    assert relay._backoff(20, after=10_000) == dt.timedelta(seconds=600)  # both bounded by the longest delay

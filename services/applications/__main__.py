@@ -1,8 +1,9 @@
 """`python -m services.applications migrate | serve | relay | reconcile | check-sums`.
 
 - `relay` delivers what the outbox owes now (the eligibility checks, commitments and releases that are
-  due) and exits: for an operator, or a deployment that runs the relay out of the API processes
-  (`APPLICATIONS_OUTBOX_RELAY=false`). Prints how many messages were tried and how many are still owed.
+  due), then the webhook deliveries that are due, and exits: for an operator, or a deployment that runs
+  the relays out of the API processes (`APPLICATIONS_OUTBOX_RELAY=false`, `…_WEBHOOK_RELAY=false`). Prints
+  how many messages were tried and how many are still owed.
 - `reconcile --programme P [--repair]` compares approved applications with the budget's project
   commitments amount by amount and prints every difference as JSON (exit 1 when one is left);
   `--repair` releases what no application holds (keyed: never twice). `--all` takes every programme
@@ -26,7 +27,7 @@ from fastapi import FastAPI
 
 from services.applications.config import Settings
 from services.applications.main import create_app
-from services.applications.models import outbox
+from services.applications.models import outbox, webhooks
 from services.applications.outbound import reconciliation
 from services.applications.projects.reporting import sums
 from services.applications.projects.reporting.schemas import SumsDifference
@@ -40,8 +41,8 @@ T = TypeVar("T")
 
 
 async def _in_app(settings: Settings, work: Callable[[FastAPI], Awaitable[T]]) -> T:
-    """Run `work` inside the app's lifespan (database, upstream clients), without the background relay."""
-    app = create_app(settings.model_copy(update={"outbox_relay": False}))
+    """Run `work` inside the app's lifespan (database, upstream clients), without the background relays."""
+    app = create_app(settings.model_copy(update={"outbox_relay": False, "webhook_relay": False}))
     async with app.router.lifespan_context(app):
         return await work(app)
 
@@ -50,9 +51,16 @@ def relay(settings: Settings, _args: argparse.Namespace) -> None:
     async def work(app: FastAPI) -> str:
         the_relay: Relay = app.state.relay
         tried = await the_relay.drain()
+        hooks: Relay = app.state.webhook_relay
+        sent = await hooks.drain()
         async with app.state.db.sessionmaker() as session:
             owed, oldest = await backlog(session, outbox)
-        return f"tried {tried} messages; {owed} still owed" + (f" (oldest from {oldest.isoformat()})" if oldest else "")
+            hooks_owed, _ = await backlog(session, webhooks.deliveries)
+        return (
+            f"tried {tried} messages; {owed} still owed"
+            + (f" (oldest from {oldest.isoformat()})" if oldest else "")
+            + f"; tried {sent} webhook deliveries, {hooks_owed} still owed"
+        )
 
     print(asyncio.run(_in_app(settings, work)))
 

@@ -8,15 +8,18 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+from shared.webhooks.settings import WebhookSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, WebhookSettings):
     """`APPLICATIONS_DATABASE_URL`, `APPLICATIONS_PORT`, `APPLICATIONS_CATALOGUE_URL`, `APPLICATIONS_SERVICE_TOKEN`, …"""
 
     model_config = SettingsConfigDict(env_prefix="APPLICATIONS_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/applications.db"
     port: int = 8002
+    public_url: str = Field(default="http://127.0.0.1:8002", max_length=500)
+    """Where integrators reach this service: every event's `source` and the start of its `link`."""
     catalogue_url: str = "http://127.0.0.1:8001"
     eligibility_url: str = "http://127.0.0.1:8003"
     budget_url: str = "http://127.0.0.1:8004"

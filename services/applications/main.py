@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from services.applications import metrics
 from services.applications.config import Settings
-from services.applications.models import outbox
+from services.applications.models import outbox, webhooks
 from services.applications.outbound.deliveries import handlers
 from services.applications.outbound.upstreams import Upstreams
 from services.applications.routes import TAGS, routers
@@ -22,6 +22,8 @@ from shared.clock import Clock
 from shared.http import upstream_client
 from shared.observability import register_collector
 from shared.outbox import Relay, run_relay
+from shared.webhooks.delivery import webhook_client, webhook_relay
+from shared.webhooks.events import Emitter, install
 
 DESCRIPTION = """Applications (ansökningar / søknader) to the programmes' calls, and their workflow:
 
@@ -84,15 +86,22 @@ def create_app(
             budget=budget,
         )
         app.state.relay = relay_of(app, settings)
+        hooks = webhook_client(settings, transports.get("webhooks"))
+        app.state.webhook_relay = webhook_relay(
+            "applications", app.state.db, webhooks, settings, app.state.clock, hooks
+        )
+        install(app.state.db, Emitter(settings.public_url, webhooks, app.state.webhook_relay.wake))
         background = []
         if settings.outbox_relay:
             background.append(await run_relay(app.state.relay))
+        if settings.webhook_relay:
+            background.append(await run_relay(app.state.webhook_relay))
         try:
             yield
         finally:
             for stop in background:
                 await stop()
-            for client in clients.values():
+            for client in [*clients.values(), hooks]:
                 await client.aclose()
 
     app = build_app(
@@ -107,4 +116,5 @@ def create_app(
     )
     register_collector(app, metrics.collect)
     register_collector(app, metrics.collect_outbox)
+    register_collector(app, metrics.collect_webhooks)
     return app

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 
 from services.applications import repository as repo
-from services.applications.models import outbox
+from services.applications.models import outbox, webhooks
 from services.applications.workflow.transitions import Status
 from shared.db import session_scope
 from shared.outbox_admin import observe_backlog
@@ -31,3 +31,8 @@ async def collect(app: FastAPI) -> None:
 async def collect_outbox(app: FastAPI) -> None:
     """The outbox's backlog and the age of its oldest undelivered message (`shared.outbox`)."""
     await observe_backlog("applications", app.state.db, outbox, app.state.clock())
+
+
+async def collect_webhooks(app: FastAPI) -> None:
+    """The webhook deliveries' backlog, oldest age and dead ones, as the outbox's (service `applications-webhooks`)."""
+    await observe_backlog("applications-webhooks", app.state.db, webhooks.deliveries, app.state.clock())

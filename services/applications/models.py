@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from shared.db import Code, UTCDateTime, metadata
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
+from shared.webhooks.tables import webhook_tables
 
 
 class Base(DeclarativeBase):
@@ -215,6 +216,8 @@ class Grant(Base):
 idempotency_keys = idempotency_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 """The messages this service owes the eligibility and budget services (`shared.outbox`)."""
+webhooks = webhook_tables(Base.metadata)
+"""Webhook subscriptions, the deliveries of this service's events and their log (`shared.webhooks`)."""
 
 # The project stage's tables live in their own module (this one stays one idea); importing it here puts them
 # on `Base.metadata`, which the migrations are compared with.

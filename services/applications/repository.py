@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, Select, Text, and_, cast, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -71,16 +71,15 @@ class ListFilters:
     submitted_before: dt.datetime | None = None
 
 
-async def list_applications(
-    session: AsyncSession,
-    *,
+def _list_statement(
     principal: Principal,
     filters: ListFilters,
     limit: int,
     after: tuple[dt.datetime, str] | None,
-) -> list[Application]:
-    """Newest first, keyset on (created_at, id); `limit` rows at most."""
-    stmt = select(Application)
+    columns: list[Any] | None = None,
+) -> Select[Any]:
+    """Newest first, keyset on (created_at, id); `limit` rows at most; the applications, or `columns` of them."""
+    stmt = select(*columns) if columns else select(Application)
     if not principal.is_staff:
         stmt = stmt.where(owned_by(principal))
     if filters.status:
@@ -102,8 +101,34 @@ async def list_applications(
         stmt = stmt.where(
             or_(Application.created_at < created, and_(Application.created_at == created, Application.id < last_id))
         )
-    stmt = stmt.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
-    return list((await session.execute(stmt)).scalars())
+    return stmt.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
+
+
+async def list_applications(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: ListFilters,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+) -> list[Application]:
+    """Newest first, keyset on (created_at, id); `limit` rows at most."""
+    return list((await session.execute(_list_statement(principal, filters, limit, after))).scalars())
+
+
+async def list_applications_as_stored(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: ListFilters,
+    limit: int,
+    after: tuple[dt.datetime, str] | None,
+) -> list[Row[Any]]:
+    """`list_applications` as plain rows (the columns by name, no ORM objects) with each body as its stored
+    JSON text, not parsed (`content_json`): for a list that serves the body as it is."""
+    columns = [c for c in Application.__table__.c if c.name != "content"]
+    columns.append(cast(Application.content, Text).label("content_json"))
+    return list((await session.execute(_list_statement(principal, filters, limit, after, columns))).all())
 
 
 async def next_reference_number(session: AsyncSession, programme: str, year: int) -> int:

@@ -9,15 +9,18 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+from shared.webhooks.settings import WebhookSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, WebhookSettings):
     """`BUDGET_DATABASE_URL`, `BUDGET_HOST`, `BUDGET_PORT`, `BUDGET_CATALOGUE_URL`, …"""
 
     model_config = SettingsConfigDict(env_prefix="BUDGET_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./var/budget.db"
     port: int = 8004
+    public_url: str = Field(default="http://127.0.0.1:8004", max_length=500)
+    """Where integrators reach this service: every event's `source` and the start of its `link`."""
     catalogue_url: str = "http://127.0.0.1:8001"
     """The catalogue service: programme definitions (funds, priorities, shares, allocations, fixed rates)."""
     report_max_age: int = 5

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.budget import metrics, repository
 from services.budget.commitments import references
 from services.budget.config import Settings
+from services.budget.models import webhooks
 from services.budget.routes import TAGS, routers
 from shared.app import build_app
 from shared.clients.catalogue import CatalogueClient
@@ -20,6 +21,10 @@ from shared.clock import Clock
 from shared.data_version import ExpireOnWriteMiddleware, version_row
 from shared.http import upstream_client
 from shared.observability import register_collector
+from shared.outbox import run_relay
+from shared.outbox_admin import observe_backlog
+from shared.webhooks.delivery import webhook_client, webhook_relay
+from shared.webhooks.events import Emitter, install
 
 DESCRIPTION = """
 Funds and their allocation per priority (from the catalogue), an append-only ledger with balances kept
@@ -49,10 +54,17 @@ def create_app(
         app.state.references = references.references(app.state.db, app.state.data_version)
         client = upstream_client(settings, settings.catalogue_url, transports.get("catalogue"))
         app.state.catalogue = CatalogueClient(client)
+        hooks = webhook_client(settings, transports.get("webhooks"))
+        app.state.webhook_relay = webhook_relay("budget", app.state.db, webhooks, settings, app.state.clock, hooks)
+        install(app.state.db, Emitter(settings.public_url, webhooks, app.state.webhook_relay.wake))
+        stop = await run_relay(app.state.webhook_relay) if settings.webhook_relay else None
         try:
             yield
         finally:
+            if stop is not None:
+                await stop()
             await client.aclose()
+            await hooks.aclose()
 
     app = build_app(
         service="budget",
@@ -68,4 +80,7 @@ def create_app(
         middleware=[partial(ExpireOnWriteMiddleware, unversioned_paths={"/v1/commitments"})],
     )
     register_collector(app, metrics.collect)
+    register_collector(
+        app, lambda a: observe_backlog("budget-webhooks", a.state.db, webhooks.deliveries, a.state.clock())
+    )
     return app

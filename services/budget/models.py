@@ -46,6 +46,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import db
 from shared.idempotency import idempotency_table
+from shared.webhooks.tables import webhook_tables
 
 UNALLOCATED = "unallocated"
 """The reserve priority of a fund whose programme gives no shares: not committable until reallocated."""
@@ -375,3 +376,5 @@ class DataVersion(Base):
 
 
 idempotency_keys = idempotency_table(Base.metadata)
+webhooks = webhook_tables(Base.metadata)
+"""Webhook subscriptions, the deliveries of the budget's events and their log (`shared.webhooks`)."""

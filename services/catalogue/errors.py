@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class ProgrammeNotFound(NotFound):
@@ -31,3 +31,17 @@ class InvalidCall(Unprocessable):
     """A call that breaks a rule: reversed window, unknown objective or project type."""
 
     slug, title = "invalid-call", "The call is not valid"
+
+
+class InvalidPartnerEntry(Unprocessable):
+    """A partner-search entry naming a code the programme does not have, or a contact without consent."""
+
+    slug, title = "invalid-partner-entry", "The partner-search entry is not valid"
+
+
+class PartnerEntryNotFound(NotFound):
+    slug, title = "partner-entry-not-found", "No such partner-search entry"
+
+
+class NotEntryAuthor(Forbidden):
+    slug, title = "not-entry-author", "Only the entry's author may do this"

@@ -22,7 +22,8 @@ Reference data of the cross-border grant programmes (Interreg Sverige–Norge 20
 with their funds, priorities with shares and total financing, specific objectives with every text in
 Swedish, Norwegian (and Danish or English), NUTS regions with their validity, project and organisation
 types, and calls with their status. Reads are public and cacheable (`ETag` / `If-None-Match`); calls are
-written by admins. Errors are `application/problem+json` (RFC 9457).
+written by admins. Partner search: organisations publish profiles and project ideas (any token), everyone
+finds them by stem and filters. Errors are `application/problem+json` (RFC 9457).
 """
 
 

@@ -277,9 +277,39 @@ class SearchDocument(Base):
     body_stem: Mapped[str] = mapped_column(Text)
 
 
+class PartnerEntry(Base):
+    """A partner-search entry an organisation published: a profile or a project idea. Not reference data:
+    its writes do not bump the data version, and no kept answer holds it (services/catalogue/partners/)."""
+
+    __tablename__ = "partner_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    """The order of publication (lists page by it, newest first)."""
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    author_sub: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    programme: Mapped[str] = mapped_column(String(100), _programme_fk(), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    organisation_type: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(16))
+    specific_objectives: Mapped[list[str]] = mapped_column(JSON)
+    objectives_key: Mapped[str] = mapped_column(String(400))
+    """The codes as `,1A,2B,` (delimited on both sides) for the objective filter."""
+    seeks: Mapped[dict[str, str]] = mapped_column(JSON)
+    terms: Mapped[str] = mapped_column(Text)
+    """Every word's Snowball stem (each text in its language, the name in each), ` a b c ` for the search."""
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_consented_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime())
+    """When the author consented to show the contact; without consent no contact is stored."""
+    published_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime(), index=True)
+
+
 class DataVersion(Base):
     """The catalogue's data version: one row that database triggers bump on every insert, update and
-    delete of every other catalogue table (idempotency keys aside), whoever writes. Replicas key their
+    delete of every other catalogue table (idempotency keys and partner-search entries aside), whoever writes. Replicas key their
     in-memory answers by it (services/catalogue/response_cache.py). A new table needs the triggers too
     (its migration calls `shared.data_version.create_version_triggers`; tests/test_response_cache.py checks)."""
 
@@ -290,6 +320,10 @@ class DataVersion(Base):
 
 
 idempotency_keys = idempotency_table(Base.metadata)
+
+UNVERSIONED_TABLES = ("idempotency_keys", "data_version", "partner_entries")
+"""Tables whose writes change no reference data: no data-version triggers (the answers kept per data
+version never read them)."""
 
 ENTRY_MODELS: tuple[type[Base], ...] = (
     ExampleProject,

@@ -64,7 +64,7 @@ class Query:
             self.grouping |= {label.strip() for label in clause.group(1).split(",") if label.strip()}
         text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
         for m in re.finditer(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", text):
-            labels = {part.split("=")[0].rstrip("!~").strip() for part in m.group(2).split(",") if part.strip()}
+            labels = {re.split(r"=~|!~|!=|=", part)[0].strip() for part in m.group(2).split(",") if part.strip()}
             self.matchers.setdefault(m.group(1), set()).update(labels)
         text = re.sub(r"\{[^}]*\}", " ", text)
         text = re.sub(r"\[[^\]]*\]", " ", text)
@@ -93,6 +93,7 @@ def test_the_query_check_finds_what_is_wrong() -> None:
     assert Query('sum by (service) (rate(http_requests_total{status=~"5.."}[5m]))').problems(known) == []
     assert Query("rate(http_request_total[5m])").problems(known) == ["unknown metric http_request_total"]
     assert Query('service_ready{fund="ERDF"}').problems(known) == ["service_ready has no label fund"]
+    assert Query('service_ready{service!~".+-webhooks"}').problems(known) == []
     assert Query("sum by (fund) (service_ready)").problems(known) == ["no metric of the query has the label fund"]
 
 

@@ -46,6 +46,12 @@ SETTINGS = {
     "OUTBOX_LEASE_SECONDS": "5",
     "HTTP_TIMEOUT_SECONDS": "3",
     "HTTP_RETRIES": "0",
+    # The webhooks of tests/faults/test_webhooks_kill9.py: its receiver listens on loopback.
+    "WEBHOOK_ALLOWED_DESTINATIONS": '["127.0.0.1"]',
+    "WEBHOOK_BACKOFF_SECONDS": "0.1",
+    "WEBHOOK_MAX_BACKOFF_SECONDS": "1",
+    "WEBHOOK_POLL_SECONDS": "0.2",
+    "WEBHOOK_TIMEOUT_SECONDS": "0.5",
 }
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from services.applications.errors import ExchangeRateMissing
@@ -55,6 +55,8 @@ class Figures:
     """Specific objective → priority."""
     rates: dict[str, Decimal]
     """Currency → units per EUR, as the budget converts."""
+    submitted: dict[str, list[Line]] = field(default_factory=dict, compare=False)
+    """Application id → `lines(app)` of its content as submitted, worked out once per ranking or session."""
 
     def priority(self, app: Application) -> str:
         return self.priorities.get(app.specific_objective, "")
@@ -68,8 +70,13 @@ class Figures:
     def lines(self, app: Application, content: ApplicationContent | None = None) -> list[Line]:
         """What an approval of `app` commits, per fund and currency (its content as submitted, or `content`:
         as a reduced grant gives it)."""
-        content = content or ApplicationContent.model_validate(app.content)
-        return [Line(x.fund, x.amount, self.to_programme(x.amount)) for x in commitment_lines(content)]
+        if content is None and app.id in self.submitted:
+            return self.submitted[app.id]
+        parsed = content or ApplicationContent.model_validate(app.content)
+        lines = [Line(x.fund, x.amount, self.to_programme(x.amount)) for x in commitment_lines(parsed)]
+        if content is None:
+            self.submitted[app.id] = lines
+        return lines
 
     def funds_of(self, priority: str) -> list[str]:
         return sorted(f for f, p in self.available if p == priority)

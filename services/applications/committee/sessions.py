@@ -257,7 +257,9 @@ async def record_session(
         role = require_rights(principal, app, action)
         reason = f"committee session {body.held_on} ({body.minutes_reference}): {d.decision}"
         reason += f"; {d.reason.strip()}" if d.reason and d.reason.strip() else ""
-        transition(session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+        await transition(
+            session, app, action, actor=principal.sub, role=role, at=now, reason=reason, version=app.version
+        )
         if action is Action.APPROVE:
             await owe_commitment(session, app, at=now, wake=wake, content=plan.granted[app.id])
             grants.record(

@@ -6,6 +6,7 @@
   Idempotency-Key, and the application's version (the budget keeps one active commitment per
   application version, whoever asks). Accepted: `commitment_status` active and the id recorded.
   Refused (409, no room): the application goes back to `eligible` with the budget's reason.
+  Accepted also emits `se.interreg.application.committed` (`events.py`), in the same transaction.
 - `budget.release` → `POST /v1/commitments/{id}/release` of all that remains (unpaid); released.
 - `budget.claim` → `POST /v1/claims` (a verified project report's claim on one fund, its business key
   `project-report:<report>:<fund>` as the claim's `key` and Idempotency-Key): the claim id is recorded on
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
 from services.applications.config import Settings
+from services.applications.outbound import events
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
 from services.applications.projects import repository as project_repo
@@ -107,7 +109,7 @@ class Commit:
             move_commitment(app, CommitmentEvent.REFUSE)
             if app.status == Status.APPROVED:
                 facts = ", ".join(f"{k} {v}" for k, v in result.facts.items())
-                transition(
+                await transition(
                     session,
                     app,
                     Action.BUDGET_REFUSED,
@@ -122,6 +124,7 @@ class Commit:
             return "refused"
         app.commitment_id = str(result.id)
         move_commitment(app, CommitmentEvent.ACCEPT)
+        await events.application_event(session, app, events.EventType.COMMITTED, at=self.clock())
         await session.flush()
         return "delivered"
 

@@ -20,6 +20,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as app_repo
+from services.applications.outbound import events
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, load, record, visible
 from services.applications.projects.errors import (
@@ -180,6 +181,7 @@ async def set_contracted(
     )
     contract.status, contract.contracted_at, contract.contracted_by = target, now, principal.sub
     contract.updated_at, contract.revision = now, contract.revision + 1
+    await events.contracted(session, project.id, contract.baseline_version, at=now)
     await session.flush()
     return await project_out(session, project, principal)
 

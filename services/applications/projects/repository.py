@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.applications.models import Application
+from services.applications.models import Application, ApplicationVersion, Grant
 from services.applications.projects.models import (
     ExpenditureLine,
     PartnerControl,
@@ -87,6 +87,36 @@ async def projects(
         stmt = stmt.where(Application.id > after)
     rows = (await session.execute(stmt.order_by(Application.id).limit(limit))).all()
     return [(a, c) for a, c in rows]
+
+
+async def published(
+    session: AsyncSession, *, statuses: Sequence[str], programme: str | None, after: str | None, limit: int
+) -> list[tuple[Application, ProjectContract | None, Grant | None]]:
+    """The open-data feed's rows, by id: applications in `statuses` with their contract and the grant of
+    their current approval (read in the reader's transaction: a committed decision is in it, a reverted one
+    is not)."""
+    stmt = (
+        select(Application, ProjectContract, Grant)
+        .outerjoin(ProjectContract, ProjectContract.application_id == Application.id)
+        .outerjoin(Grant, and_(Grant.application_id == Application.id, Grant.approval == Application.approvals))
+        .where(Application.status.in_(statuses))
+    )
+    if programme is not None:
+        stmt = stmt.where(Application.programme == programme)
+    if after is not None:
+        stmt = stmt.where(Application.id > after)
+    rows = (await session.execute(stmt.order_by(Application.id).limit(limit))).all()
+    return [(a, c, g) for a, c, g in rows]
+
+
+async def current_versions(session: AsyncSession, apps: Sequence[Application]) -> dict[str, ApplicationVersion]:
+    """Each application's latest version (the approved one of an approved application), by application id."""
+    if not apps:
+        return {}
+    stmt = select(ApplicationVersion).where(
+        or_(*(and_(ApplicationVersion.application_id == a.id, ApplicationVersion.number == a.version) for a in apps))
+    )
+    return {v.application_id: v for v in (await session.execute(stmt)).scalars()}
 
 
 async def controlled_by(session: AsyncSession, sub: str) -> list[tuple[str, int]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -16,7 +18,7 @@ from services.applications.config import Settings
 from services.applications.errors import ReportNotFound, VersionNotFound
 from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
-from services.applications.reads.views import application_out, history_entry
+from services.applications.reads.views import application_json, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import load_visible
 from services.applications.workflow.transitions import Status
@@ -121,23 +123,26 @@ def list_filters(
     )
 
 
-def _after_application(app: Application) -> AfterApplication:
+def _after_application(app: Application | Row[Any]) -> AfterApplication:
     return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 
 async def list_page(
     session: AsyncSession, principal: Principal, filters: repo.ListFilters, params: PageParams
-) -> Page[ApplicationOut]:
+) -> bytes:
+    """A page of the list as the JSON of `Page[ApplicationOut]`: each item as `application_out` answers it,
+    written from the stored body's text (`views.application_json`)."""
     after = params.after(AfterApplication)
-    rows = await repo.list_applications(
+    rows = await repo.list_applications_as_stored(
         session,
         principal=principal,
         filters=filters,
         limit=params.limit + 1,
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
-    page = paginate(rows, params, _after_application)
-    return Page[ApplicationOut](items=[application_out(a) for a in page.items], next_cursor=page.next_cursor)
+    cursor = next_cursor(rows, params, _after_application)
+    items = b",".join(application_json(row, row.content_json) for row in rows[: params.limit])
+    return b'{"items":[' + items + b'],"next_cursor":' + json.dumps(cursor).encode() + b"}"
 
 
 CSV_CURRENCIES = ("EUR", "SEK", "NOK")

@@ -8,13 +8,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.applications.models import outbox
+from services.applications.models import outbox, webhooks
+from services.applications.outbound.events import DESCRIPTIONS
 from services.applications.routes import (
     applications,
     assessments,
     committee,
     control,
     controllers,
+    open_data,
     partner_reports,
     project_reports,
     projects,
@@ -25,10 +27,16 @@ from services.applications.routes import (
 )
 from shared import outbox_admin
 from shared.outbox import Wake
+from shared.webhooks import routes as webhook_routes
 
 
 def _wake(request: Request) -> Wake:
     wake: Wake = request.app.state.relay.wake
+    return wake
+
+
+def _wake_webhooks(request: Request) -> Wake:
+    wake: Wake = request.app.state.webhook_relay.wake
     return wake
 
 
@@ -45,7 +53,9 @@ routers: list[APIRouter] = [
     partner_reports.router,
     control.router,
     project_reports.router,
+    open_data.router,
     outbox_admin.outbox_router(outbox, _wake),
+    webhook_routes.webhooks_router(webhooks, DESCRIPTIONS, _wake_webhooks),
 ]
 TAGS: list[dict[str, Any]] = [
     applications.TAG,
@@ -60,5 +70,7 @@ TAGS: list[dict[str, Any]] = [
     partner_reports.TAG,
     control.TAG,
     project_reports.TAG,
+    open_data.TAG,
     outbox_admin.TAG,
+    webhook_routes.TAG,
 ]

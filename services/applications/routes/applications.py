@@ -49,10 +49,10 @@ async def create_application(
 @router.get("/applications", response_model=Page[ApplicationOut], responses=problem_responses(401, 422))
 async def list_applications(
     session: DbSession, principal: CurrentPrincipal, params: Paging, filters: Filters
-) -> Page[ApplicationOut]:
+) -> Response:
     """Applications, newest first (cursor pagination). Applicants see their own (and their
     organisation's); officers and admins see all."""
-    return await queries.list_page(session, principal, filters, params)
+    return Response(await queries.list_page(session, principal, filters, params), media_type="application/json")
 
 
 @router.get(

@@ -50,6 +50,9 @@ def _settings(url: str) -> Settings:
         # The tests deliver the outbox themselves (`helpers.delivered`), so that what is owed can be seen
         # before it is delivered; the background relay runs in the e2e and fault tests (processes).
         outbox_relay=False,
+        # Likewise the webhooks (`app.state.webhook_relay.drain()`); the receivers of the tests listen on loopback.
+        webhook_relay=False,
+        webhook_allowed_destinations=["127.0.0.1"],
     )
 
 

@@ -190,7 +190,9 @@ async def revert(
             decided_at=app.decided_at,
             revertible_until=app.decided_at + period,
         )
-    transition(session, app, Action.REVERT, actor=principal.sub, role=role, at=now, reason=reason, version=app.version)
+    await transition(
+        session, app, Action.REVERT, actor=principal.sub, role=role, at=now, reason=reason, version=app.version
+    )
     await _owe_release(session, app, f"approval reverted: {reason}", at=now, wake=wake)
     app.decided_at, app.reserve_rank = None, None
     await session.flush()

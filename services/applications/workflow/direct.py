@@ -110,7 +110,7 @@ async def approve(
     role = require_rights(principal, app, Action.APPROVE)
     await refuse_if_conflicted(session, principal.sub, [app])
     await take_turns(session, plan.aid)
-    transition(
+    await transition(
         session, app, Action.APPROVE, actor=principal.sub, role=role, at=now, reason=plan.reason, version=app.version
     )
     await owe_commitment(session, app, at=now, wake=wake, content=plan.content)

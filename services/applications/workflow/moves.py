@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.applications import repository as repo
 from services.applications.errors import ApplicationNotFound, ConcurrentChange
 from services.applications.models import Application, StatusChange
+from services.applications.outbound import events
 from services.applications.workflow.access import load_visible, require_rights
 from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
@@ -28,7 +29,7 @@ KeyScope = tuple[str, str | None]
 """(scope, Idempotency-Key) under which `shared.idempotency` records the request's key."""
 
 
-def transition(
+async def transition(
     session: AsyncSession,
     app: Application,
     action: Action,
@@ -39,7 +40,8 @@ def transition(
     reason: str | None = None,
     version: int | None = None,
 ) -> None:
-    """Move `app` by `action` (the table decides, 409 otherwise) and record who, when and why."""
+    """Move `app` by `action` (the table decides, 409 otherwise), record who, when and why, and emit the
+    move's event (`outbound/events.py`) in the same transaction."""
     target = next_status(app.status, action, app.kind)
     repo.add_history(
         session,
@@ -58,6 +60,7 @@ def transition(
     app.status = target.value
     app.revision += 1
     app.updated_at = at
+    await events.moved(session, app, action, at=at)
 
 
 async def move(
@@ -74,7 +77,9 @@ async def move(
     and recorded in the history."""
     app = await load_visible(session, principal, application_id, for_update=True)
     role = require_rights(principal, app, action)
-    transition(session, app, action, actor=principal.sub, role=role, at=at, reason=reason, version=app.version or None)
+    await transition(
+        session, app, action, actor=principal.sub, role=role, at=at, reason=reason, version=app.version or None
+    )
     return app
 
 

@@ -197,7 +197,7 @@ async def submit(
     )
     app.version = version
     reason = (f"answer: {answer.strip()}" if answer and answer.strip() else "completion") if completion else None
-    transition(session, app, Action.SUBMIT, actor=principal.sub, role=role, at=at, reason=reason, version=version)
+    await transition(session, app, Action.SUBMIT, actor=principal.sub, role=role, at=at, reason=reason, version=version)
     app.return_deadline = None
     await repo.enqueue(
         session,
@@ -228,7 +228,7 @@ async def assess(session: AsyncSession, application_id: str, version: int, repor
     stored.report = canonical_json(report.model_dump(mode="json"))
     if app.status == Status.SUBMITTED and app.version == version:
         action = Action.ASSESS_ELIGIBLE if report.eligible else Action.ASSESS_INELIGIBLE
-        transition(
+        await transition(
             session,
             app,
             action,

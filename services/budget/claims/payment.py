@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.budget import events
 from services.budget import models as m
 from services.budget import repository as budget_repo
 from services.budget.claims import corrections
@@ -145,5 +146,6 @@ async def confirm(
     await budget_repo.append_ledger(session, [{**entry, "claim_id": c.id, "correction_id": None}, *set_off])
     c.status, c.confirmed_by, c.confirmed_at, c.paid_programme = "paid", actor, now, pay
     commitment.status = status_of(lines)
+    await events.claim_paid(session, c, Money.of(pay - offset, commitment.currency), at=now)
     await session.flush()
     return claim_view(c, commitment.currency)

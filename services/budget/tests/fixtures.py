@@ -86,7 +86,12 @@ async def budget_app(
     """
     app = create_app(
         Settings(
-            database_url=budget_database_url, environment="test", catalogue_url="http://catalogue", http_retries=0
+            database_url=budget_database_url,
+            environment="test",
+            catalogue_url="http://catalogue",
+            http_retries=0,
+            webhook_relay=False,
+            webhook_allowed_destinations=["127.0.0.1"],
         ),
         clock=FixedClock(NOW),
     )
@@ -100,7 +105,13 @@ async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> A
     """The budget app talking to `catalogue_app` over an ASGI transport, synced through it (`sync_all`,
     what `python -m services.budget sync` does over HTTP)."""
     app = create_app(
-        Settings(database_url=budget_database_url, environment="test", catalogue_url="http://catalogue"),
+        Settings(
+            database_url=budget_database_url,
+            environment="test",
+            catalogue_url="http://catalogue",
+            webhook_relay=False,
+            webhook_allowed_destinations=["127.0.0.1"],
+        ),
         transports={"catalogue": httpx.ASGITransport(catalogue_app)},
         clock=FixedClock(NOW),
     )

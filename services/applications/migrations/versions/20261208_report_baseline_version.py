@@ -2,7 +2,7 @@
 change of the project leaves them as they were); existing reports get their project's current baseline
 
 Revision ID: 20261208_report_baseline_version
-Revises: 20261207_expenditure_sums
+Revises: 20261208_webhooks
 Create Date: 2026-12-08
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_report_baseline_version"
-down_revision: str | None = "20261207_expenditure_sums"
+down_revision: str | None = "20261208_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.applications.outbound import events
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, controls
 from services.applications.projects.errors import (
@@ -136,5 +137,6 @@ async def certify(
         raise FourEyes(say("four-eyes", language, who=report.completed_by))
     move(session, report, ReportAction.CERTIFY, actor=principal.sub, role=role, at=now)
     report.certified_by, report.certified_at = principal.sub, now
+    await events.partner_report(session, report, events.EventType.PARTNER_REPORT_CERTIFIED, at=now)
     await session.flush()
     return await partner_report_out(session, project, report)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications.errors import ConcurrentChange
+from services.applications.outbound import events
 from services.applications.outbound.upstreams import Upstreams
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import Project, controls, load, record, require_owner, visible
@@ -283,6 +284,7 @@ async def submit(
         at=now,
         reason=f"version {report.version}, {len(rows)} lines" + (f"; rates {rates_text}" if rates_text else ""),
     )
+    await events.partner_report(session, report, events.EventType.PARTNER_REPORT_SUBMITTED, at=now)
     await session.flush()
     return await partner_report_out(session, project, report)
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as app_repo
+from services.applications.outbound import events
 from services.applications.outbound.kinds import MessageKind
 from services.applications.projects import repository as repo
 from services.applications.projects.baseline import (
@@ -175,6 +176,8 @@ async def submit_side(
         reason=f"{side} side: {len(ids)} certified partner reports",
     )
     report.status, report.revision = target, report.revision + 1
+    if action == ProjectReportAction.SUBMIT:
+        await events.project_report(session, report, events.EventType.PROJECT_REPORT_SUBMITTED, at=now)
     await session.flush()
     return await project_report_out(session, report)
 
@@ -253,6 +256,7 @@ async def verify(
     )
     report.status, report.verified_by, report.verified_at = target, principal.sub, now
     report.revision += 1
+    await events.project_report(session, report, events.EventType.PROJECT_REPORT_VERIFIED, at=now)
     await session.flush()
     return await project_report_out(session, report)
 

@@ -3,7 +3,7 @@ ledger's `correction` and `recovery` entries naming the correction they settle, 
 sums of both
 
 Revision ID: 20261208_claim_corrections
-Revises: 20261207_payment_claims
+Revises: 20261208_webhooks
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import shared.db
 
 revision: str = "20261208_claim_corrections"
-down_revision: str | None = "20261207_payment_claims"
+down_revision: str | None = "20261208_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
