@@ -21,8 +21,9 @@ rounded once (`shared.money.round_minor`), so a correction of a whole claim take
 paid. Every correction is settled by the one ledger entry naming it (`ledger_entries.correction_id`,
 unique); the reconciler compares the ledger's payments net of corrections with the claims' net of theirs.
 
-Events: when the events issue lands, `correction.recorded` and `correction.settled` are published here, at
-the end of `record` and `settle`, in their transactions.
+Events (`services/budget/events.py`): `se.interreg.correction.recorded` at `record`, and
+`se.interreg.correction.settled` at a set-off's settlement (the payment of its claim) and at a recovery's,
+each in the transaction of its change.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.budget import events
 from services.budget import models as m
 from services.budget import repository as budget_repo
 from services.budget.claims import repository as repo
@@ -159,6 +161,7 @@ async def record(
     if correction.amount_programme <= 0:
         raise _invalid("amount", "the correction is less than a cent in the programme's currency")
     budget_repo.add(session, correction)
+    await events.correction(session, correction, Money.of(correction.amount_programme, commitment.currency), at=now)
     await session.flush()
     return correction_view(correction, commitment.currency)
 
@@ -227,6 +230,7 @@ async def settle_set_offs(
         reason = f"correction {c.id} ({c.typology}, {c.origin}) of claim {c.claim_id} set off on claim {claim.key}"
         out.append(_entry("correction", commitment, c, -c.amount_programme, reason, actor=actor, now=now, month=month))
         c.status, c.settled_by, c.settled_at = "settled", actor, now
+        await events.correction(session, c, Money.of(c.amount_programme, commitment.currency), at=now)
     return total, out
 
 
@@ -304,6 +308,7 @@ async def settle(
     c.status, c.settled_by, c.settled_at = "settled", actor, now
     c.received_on, c.reference = body.received_on, body.reference
     commitment.status = status_of(lines)
+    await events.correction(session, c, Money.of(c.amount_programme, commitment.currency), at=now)
     await session.flush()
     return correction_view(c, commitment.currency)
 

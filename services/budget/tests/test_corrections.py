@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from services.budget.tests.helpers import (
@@ -24,6 +25,7 @@ from services.budget.tests.helpers import (
 )
 from services.budget.tests.test_claims import committed, line, paid, reconciled, remainder, report
 from tests.harness import auth
+from tests.receiver import receiving
 
 PROBLEM = "application/problem+json"
 OTTO = auth("officer", "otto-officer")
@@ -264,3 +266,34 @@ async def test_corrections_are_listed_newest_first_in_pages(budget_client: Async
     r = await budget_client.get("/v1/corrections", params={"status": "open", "commitment_id": c["id"]}, headers=OFFICER)
     assert len(r.json()["items"]) == 3
     assert (await budget_client.get("/v1/corrections")).status_code == 401
+
+
+async def test_corrections_are_sent_as_events_recorded_and_settled(
+    budget_app: FastAPI, budget_client: AsyncClient
+) -> None:
+    with receiving() as receiver:
+        types = [f"se.interreg.correction.{t}" for t in ("recorded", "settled")]
+        body = {"integrator": "ekonomi", "url": receiver.url, "event_types": types}
+        r = await budget_client.post("/v1/webhooks/subscriptions", json=body, headers={**ADMIN, **key()})
+        assert r.status_code == 201, r.text
+        c = await committed(budget_client, ("ERDF", "10000.00", "EUR"))
+        claim = await pay_by_claim(budget_client, c["id"], "ERDF", "6000.00")
+        off = await corrected(budget_client, claim["id"], set_off("100.00"))
+        order = await corrected(budget_client, claim["id"], recovery("200.00"))
+        await pay_by_claim(budget_client, c["id"], "ERDF", "1000.00")  # the set-off is settled on its payment
+        r = await budget_client.post(
+            f"/v1/corrections/{order['id']}/settlement", json={"received_on": "2027-02-01"}, headers={**FIA, **key()}
+        )
+        assert r.status_code == 200, r.text
+        await budget_app.state.webhook_relay.drain()
+        got = [one.event for one in receiver.wait_for(4)]
+    # Each correction's events in order (the order between two corrections is not promised).
+    for made in (off, order):
+        mine = [e for e in got if e["subject"] == f"corrections/{made['id']}"]
+        assert [e["type"].rsplit(".", 1)[1] for e in mine] == ["recorded", "settled"]
+        assert [e["data"]["status"] for e in mine] == ["open", "settled"]
+        assert all("description" not in e["data"] for e in mine)
+    by_subject = {(e["subject"], e["data"]["status"]): e["data"] for e in got}
+    assert by_subject[(f"corrections/{off['id']}", "open")]["amount"] == money("100.00")
+    assert by_subject[(f"corrections/{order['id']}", "open")]["flags"] == ["fraud-suspected"]
+    assert by_subject[(f"corrections/{off['id']}", "settled")]["set_off_claim_id"] is not None
