@@ -90,11 +90,15 @@ def _invalid(field: str, message: str) -> Unprocessable:
     return Unprocessable(message, errors=[FieldError(field=field, message=message)])
 
 
-def in_programme(claim: m.PaymentClaim, amount: Decimal, programme_currency: str) -> Decimal:
-    """A part of a paid claim in the programme's currency, at the claim's own proportion, rounded once."""
+def in_programme(
+    claim: m.PaymentClaim, amount: Decimal, earlier: Sequence[m.Correction], programme_currency: str
+) -> Decimal:
+    """A part of a paid claim in the programme's currency, at the claim's own proportion, rounded once; the
+    part that completes the claim's corrections is what its payment posted less the `earlier` ones, so the
+    corrections of a whole claim take back exactly what it paid, whatever their rounding."""
     paid = claim.paid_programme or Decimal(0)
-    if amount == claim.amount:
-        return paid
+    if sum((c.amount for c in earlier), amount) == claim.amount:
+        return paid - sum((c.amount_programme for c in earlier), Decimal(0))
     return round_minor(amount * paid / claim.amount, programme_currency)
 
 
@@ -130,7 +134,8 @@ async def record(
             state=commitment.status,
             claim_id=str(claim.id),
         )
-    corrected = sum((c.amount for c in await repo.corrections_of_claim(session, claim.id)), Decimal(0))
+    earlier = await repo.corrections_of_claim(session, claim.id)
+    corrected = sum((c.amount for c in earlier), Decimal(0))
     left = claim.amount - corrected
     if body.amount.amount > left:
         raise _invalid(
@@ -147,7 +152,7 @@ async def record(
         fund=claim.fund,
         currency=claim.currency,
         amount=body.amount.amount,
-        amount_programme=in_programme(claim, body.amount.amount, commitment.currency),
+        amount_programme=in_programme(claim, body.amount.amount, earlier, commitment.currency),
         typology=body.typology,
         origin=body.origin,
         flags=sorted(set(body.flags)),

@@ -297,3 +297,23 @@ async def test_corrections_are_sent_as_events_recorded_and_settled(
     assert by_subject[(f"corrections/{off['id']}", "open")]["amount"] == money("100.00")
     assert by_subject[(f"corrections/{order['id']}", "open")]["flags"] == ["fraud-suspected"]
     assert by_subject[(f"corrections/{off['id']}", "settled")]["set_off_claim_id"] is not None
+
+
+async def test_the_corrections_of_a_whole_claim_take_back_exactly_what_it_paid(budget_client: AsyncClient) -> None:
+    c = await committed(budget_client, ("NO-STATE", "100000.00", "NOK"))
+    claim = await pay_by_claim(budget_client, c["id"], "NO-STATE", "1000.00", "NOK")
+    assert claim["paid_programme"] == money("100.00")
+    before = await report(budget_client)
+    parts = [await corrected(budget_client, claim["id"], recovery(v, "NOK")) for v in ("333.33", "333.33", "333.34")]
+    # 33.333 and 33.333 round to 33.33 each; the part that completes the claim takes the rest: 33.34.
+    assert [p["amount_programme"] for p in parts] == [money("33.33"), money("33.33"), money("33.34")]
+    for p in parts:
+        r = await budget_client.post(
+            f"/v1/corrections/{p['id']}/settlement", json={"received_on": "2027-02-01"}, headers={**FIA, **key()}
+        )
+        assert r.status_code == 200, r.text
+    after = await report(budget_client)
+    assert cell(before, "NO-STATE", "1", "paid") - cell(after, "NO-STATE", "1", "paid") == Decimal("100.00")
+    r = await budget_client.post(f"/v1/claims/{claim['id']}/corrections", json=recovery("0.01", "NOK"), headers=OFFICER)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount"
+    await reconciled(budget_client)
