@@ -177,10 +177,34 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
             ("POST", "/v1/commitments/{commitment_id}/release"): Write(
                 SERVICE, {"reason": "Withdrawn", "lines": [{"fund": "ERDF", "amount": eur}]}
             ),
+            ("POST", "/v1/commitments/{commitment_id}/increases"): Write(
+                SERVICE,
+                {
+                    "key": "change:hostile:1",
+                    "application_version": 2,
+                    "reason": "Change 1",
+                    "lines": [{"fund": "ERDF", "amount": eur}],
+                },
+            ),
             ("POST", "/v1/commitments/{commitment_id}/payments"): Write(
                 ADMIN, {"lines": [{"fund": "ERDF", "amount": eur}], "note": "First claim"}
             ),
             ("POST", "/v1/claims"): Write(SERVICE, claim((ids or {}).get("commitment_id", str(uuid.uuid4())))),
+            ("POST", "/v1/claims/{claim_id}/corrections"): Write(
+                ADMIN,
+                {
+                    "amount": {"amount": "10.00", "currency": "EUR"},
+                    "typology": "ineligible-cost",
+                    "origin": "audit",
+                    "flags": ["fraud-suspected"],
+                    "description": "Invoice outside the period",
+                    "effect": "recovery",
+                    "due_date": "2030-03-31",
+                },
+            ),
+            ("POST", "/v1/corrections/{correction_id}/settlement"): Write(
+                ADMIN, {"received_on": "2030-03-14", "reference": "bank statement 42"}
+            ),
             ("PUT", "/v1/programmes/{programme}/fixed-rates/{currency}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("PUT", "/v1/exchange-rates/{currency}/{month}"): Write(ADMIN, {"units_per_eur": "11.2345"}),
             ("POST", "/v1/exchange-rates/import"): Write(
@@ -205,6 +229,7 @@ READS: dict[str, list[tuple[str, dict[str, str]]]] = {
         ("/v1/exchange-rates?limit=500", {}),
         (f"/v1/programmes/{PROGRAMME}/fixed-rates", {}),
         ("/v1/claims?limit=500", ADMIN),
+        ("/v1/corrections?limit=500", ADMIN),
         ("/v1/webhooks/subscriptions?limit=500", ADMIN),
     ],
 }
@@ -230,6 +255,7 @@ class World:
             entry_id="6f1d2c3b-0000-4000-8000-000000000002",  # no such partner-search entry: likewise
             subscription_id="6f1d2c3b-0000-4000-8000-000000000003",  # no such subscription: 404 or 422
             delivery_id=1,
+            correction_id="6f1d2c3b-0000-4000-8000-000000000004",  # no such correction: 404 or 422
             **self.ids,
         )
 

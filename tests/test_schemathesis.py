@@ -94,6 +94,9 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /v1/commitments": POSITIVE,
     "POST /v1/commitments/{commitment_id}/payments": POSITIVE,
     "POST /v1/claims": POSITIVE,
+    "POST /v1/commitments/{commitment_id}/increases": POSITIVE + "; the commitment's funds; a later version than its",
+    "POST /v1/claims/{claim_id}/corrections": POSITIVE
+    + "; the claim's currency, at most what it paid; a due date with, and only with, a recovery",
     "PUT /v1/programmes/{programme}/fixed-rates/{currency}": POSITIVE,
     "PUT /v1/exchange-rates/{currency}/{month}": POSITIVE + "; a rate far from last month's needs confirmation",
     "POST /v1/exchange-rates/import": "the file must hold the Commission's columns and at least one rate",

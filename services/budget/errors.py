@@ -115,3 +115,17 @@ class PaymentsThroughClaims(Conflict):
     """A project's money is paid only through its claims (`POST /v1/claims`); technical assistance pays directly."""
 
     slug, title = "payments-through-claims", "A project's commitment is paid through its payment claims"
+
+
+class CorrectionNotFound(NotFound):
+    slug, title = "correction-not-found", "No such correction"
+
+
+class CorrectionState(Conflict):
+    """The correction (or the claim it corrects) is not in the state the step needs (the body names it: `state`)."""
+
+    slug, title = "correction-state", "The correction is not in the state this step needs"
+
+
+class SamePersonSettles(Forbidden):
+    slug, title = "four-eyes-settlement", "The person who recorded a correction cannot settle it"

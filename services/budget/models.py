@@ -4,11 +4,13 @@
   catalogue defines, copied by `sync` (reference data used to validate requests).
 - `ledger_entries`: the append-only ledger. Every movement of money is a row, never updated or deleted:
   `allocation` (sync), `reallocation` (admin; a pair of rows, minus on the source, plus on the target),
-  `commitment`, `release`, `payment`. `amount` is in the programme's currency; the original amount,
+  `commitment`, `release`, `payment`, and the corrections' `correction` (set off on a later claim's
+  payment) and `recovery` (money that came back), both negative on `paid`. `amount` is in the programme's currency; the original amount,
   currency and rate are kept beside it.
 - `budget_balances`: one row per programme × fund × priority, kept in the same transaction as the
   ledger rows that move it. Columns are running sums of the ledger: `allocated` (allocation +
-  reallocation), `committed` (gross commitments), `released`, `paid`. The report's "committed" is net:
+  reallocation), `committed` (gross commitments), `released`, `paid` (net of corrections), and the
+  corrections of paid claims `corrected` (set off) and `recovered`. The report's "committed" is net:
   `committed - released`; `available = allocated - (committed - released)`. CHECK constraints make a
   negative or over-committed balance impossible to store, whatever the code above does.
 - `commitments` and `commitment_lines`: the commitment documents (one line per fund and currency).
@@ -16,6 +18,8 @@
 - `payment_claims`: a project report's claim on one fund of a project's commitment (submitted,
   authorised, paid); its payment is the one `payment` ledger entry naming it (`ledger_entries.claim_id`,
   unique: a claim is paid once, whatever retries or races).
+- `claim_corrections`: corrections of paid claims, set off against the next claim or recovered; each
+  settled by the one `correction` or `recovery` ledger entry naming it (`ledger_entries.correction_id`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -51,7 +56,7 @@ RATE_LIMIT = Decimal(10) ** (18 - RATE_SCALE)
 """Every rate is below this: the column holds 18 digits, `RATE_SCALE` of them decimals."""
 """Decimal places of a stored exchange rate (units per EUR); InforEuro publishes at most four."""
 
-LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment")
+LEDGER_KINDS = ("allocation", "reallocation", "commitment", "release", "payment", "correction", "recovery")
 
 
 class Base(DeclarativeBase):
@@ -103,6 +108,7 @@ class BudgetBalance(Base):
         CheckConstraint("committed >= 0 AND released >= 0 AND paid >= 0", name="sums_not_negative"),
         CheckConstraint("released + paid <= committed", name="not_over_released_or_paid"),
         CheckConstraint("committed - released <= allocated", name="not_over_committed"),
+        CheckConstraint("corrected >= 0 AND recovered >= 0", name="corrections_not_negative"),
     )
 
     programme: Mapped[str] = mapped_column(ForeignKey("budget_programmes.code"), primary_key=True)
@@ -113,6 +119,11 @@ class BudgetBalance(Base):
     committed: Mapped[Decimal] = mapped_column(db.Amount())
     released: Mapped[Decimal] = mapped_column(db.Amount())
     paid: Mapped[Decimal] = mapped_column(db.Amount())
+    """Net: payments less the corrections set off and the recoveries (`corrected`, `recovered`)."""
+    corrected: Mapped[Decimal] = mapped_column(db.Amount(), default=Decimal(0))
+    """Corrections of paid claims set off against later claims (the ledger's `correction` entries, positive)."""
+    recovered: Mapped[Decimal] = mapped_column(db.Amount(), default=Decimal(0))
+    """Corrections of paid claims whose money came back (the ledger's `recovery` entries, positive)."""
 
     @property
     def committed_net(self) -> Decimal:
@@ -127,7 +138,8 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('allocation', 'reallocation', 'commitment', 'release', 'payment')", name="kind_known"
+            "kind IN ('allocation', 'reallocation', 'commitment', 'release', 'payment', 'correction', 'recovery')",
+            name="kind_known",
         ),
         Index("ix_ledger_entries_programme_fund_priority", "programme", "fund", "priority"),
         Index("ix_ledger_entries_commitment_id", "commitment_id"),
@@ -155,10 +167,14 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
     claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     """The payment claim a `payment` entry pays (unique: one payment per claim); null for every other entry."""
+    correction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    """The correction a `correction` or `recovery` entry settles (unique: settled once); null otherwise."""
 
 
 Index("uq_ledger_entries_claim_id", LedgerEntry.claim_id, unique=True)
 """A claim is paid by one ledger entry at most, whoever confirms it how often (NULLs are distinct)."""
+Index("uq_ledger_entries_correction_id", LedgerEntry.correction_id, unique=True)
+"""A correction is settled by one ledger entry at most (set off on a claim's payment, or recovered)."""
 
 
 class Commitment(Base):
@@ -240,6 +256,7 @@ class PaymentClaim(Base):
     __table_args__ = (
         CheckConstraint("status IN ('submitted', 'authorised', 'paid')", name="status_known"),
         CheckConstraint("amount > 0 AND amount <= asked", name="amount_capped"),
+        CheckConstraint("deducted >= 0 AND deducted < amount", name="deduction_below_amount"),
         Index("ix_payment_claims_commitment_id", "commitment_id"),
         Index("ix_payment_claims_programme_created", "programme", "created_at"),
     )
@@ -268,7 +285,53 @@ class PaymentClaim(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime(), nullable=True)
     paid_programme: Mapped[Decimal | None] = mapped_column(db.Amount(), nullable=True)
-    """The payment posted on the ledger, in the programme's currency."""
+    """The payment posted on the ledger, in the programme's currency (before the corrections set off)."""
+    deducted: Mapped[Decimal] = mapped_column(db.Amount(), default=Decimal(0))
+    """Corrections of earlier paid claims set off against this one, in its currency: it pays `amount − deducted`."""
+
+
+class Correction(Base):
+    """A financial correction of a paid claim (`claims/corrections.py`): an amount of it found ineligible,
+    in the claim's currency (and at the claim's own proportion in the programme's), with its typology,
+    origin and flags, and its effect: `next-claim` (set off against the next claim on the same commitment
+    and fund: `open` → `set-off` when that claim is made → `settled` when it is paid) or `recovery` (a
+    recovery order with a due date: `open` → `settled` when the money comes back, by a second person).
+    Its settlement is the one `correction` or `recovery` ledger entry naming it."""
+
+    __tablename__ = "claim_corrections"
+    __table_args__ = (
+        CheckConstraint("amount > 0 AND amount_programme > 0", name="amount_positive"),
+        CheckConstraint("origin IN ('control', 'audit', 'commission')", name="origin_known"),
+        CheckConstraint("effect IN ('next-claim', 'recovery')", name="effect_known"),
+        CheckConstraint("status IN ('open', 'set-off', 'settled')", name="status_known"),
+        Index("ix_claim_corrections_commitment_id", "commitment_id"),
+        Index("ix_claim_corrections_claim_id", "claim_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    programme: Mapped[str] = mapped_column(String(100))
+    commitment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("commitments.id"))
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_claims.id"))
+    application_id: Mapped[str] = mapped_column(String(100))
+    fund: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(db.Amount())
+    amount_programme: Mapped[Decimal] = mapped_column(db.Amount())
+    typology: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    effect: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    set_off_claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    """The claim it is set off against (effect `next-claim`)."""
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())
+    settled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(db.UTCDateTime(), nullable=True)
+    received_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ExchangeRate(Base):

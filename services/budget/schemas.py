@@ -50,7 +50,9 @@ class BalanceView(BaseModel):
     priority: str
     allocated: Money
     committed: Money = Field(description="Net of releases")
-    paid: Money
+    paid: Money = Field(description="Net of the corrections set off and recovered")
+    corrected: Money = Field(description="Corrections of paid claims set off against later claims")
+    recovered: Money = Field(description="Corrections of paid claims whose money came back")
     available: Money
 
 
@@ -140,7 +142,7 @@ class RatesImport(BaseModel):
 class Difference(BaseModel):
     fund: str
     priority: str
-    column: Literal["allocated", "committed", "released", "paid"]
+    column: Literal["allocated", "committed", "released", "paid", "corrected", "recovered"]
     balance: ExactDecimal
     ledger: ExactDecimal
 

@@ -91,12 +91,32 @@ class ReleaseRequest(BaseModel):
     )
 
 
+class IncreaseRequest(BaseModel):
+    """`POST /v1/commitments/{commitment_id}/increases`: an approved change of a project raises its money
+    (sent by the applications service through its outbox); the commitment then names the new version."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: Annotated[str, Bounded(200, min_length=1)] = Field(
+        description="The increase's business key: asked again, the commitment is answered unchanged",
+        examples=["change:5b0f6f0e-1d7e-4c1b-9a55-0d7f4c8f1a01:3"],
+    )
+    application_version: StrictInt = Field(
+        ge=1, le=1_000_000, description="The new approved version of the application"
+    )
+    reason: Annotated[str, Bounded(2000, min_length=1)]
+    lines: list[CommitmentLineIn] = Field(
+        min_length=1, max_length=20, description="What each fund rises by, in the currency it is committed in"
+    )
+
+
 class BudgetRow(BaseModel):
     fund: str
     priority: str
     allocated: Money
     committed: Money
-    paid: Money
+    paid: Money = Field(description="Net of the corrections of paid claims set off and recovered")
+    corrected: Money | None = Field(default=None, description="Corrections of paid claims set off against later claims")
+    recovered: Money | None = Field(default=None, description="Corrections of paid claims whose money came back")
     available: Money
 
 
@@ -173,4 +193,72 @@ class Claim(BaseModel):
     paid_programme: Money | None = Field(
         default=None, description="The payment posted on the ledger, in the programme's currency"
     )
+    deducted: Money | None = Field(
+        default=None,
+        description="Corrections of earlier paid claims set off against this one (`GET /v1/corrections?claim_id=`), "
+        "in its currency; null when none",
+    )
+    payable: Money | None = Field(
+        default=None,
+        description="What the claim pays the owner: `amount − deducted` (null until a deduction is set off)",
+    )
     created_at: dt.datetime
+
+
+CorrectionOrigin = Literal["control", "audit", "commission"]
+CorrectionEffect = Literal["next-claim", "recovery"]
+CorrectionStatus = Literal["open", "set-off", "settled"]
+CorrectionFlag = Literal["fraud-suspected", "systemic", "irregularity-reported"]
+
+
+class CorrectionRequest(BaseModel):
+    """`POST /v1/claims/{claim_id}/corrections`: an officer's financial correction of a paid claim."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: PositiveMoney = Field(description="The ineligible amount, in the claim's currency")
+    typology: CodeText = Field(
+        description="The error's typology (the controls' and the Commission's codes)", examples=["ineligible-cost"]
+    )
+    origin: CorrectionOrigin = Field(description="Who found it: first-level control, audit, the Commission")
+    flags: list[CorrectionFlag] = Field(default_factory=list, max_length=3)
+    description: Annotated[str, Bounded(2000)] = ""
+    effect: CorrectionEffect = Field(
+        description="`next-claim`: set off against the next claim on the same commitment and fund; `recovery`: "
+        "a recovery order the owner pays back by `due_date`"
+    )
+    due_date: dt.date | None = Field(default=None, description="Required for a recovery, refused otherwise")
+
+
+class SettlementRequest(BaseModel):
+    """`POST /v1/corrections/{correction_id}/settlement`: the recovered money came back."""
+
+    model_config = ConfigDict(extra="forbid")
+    received_on: dt.date
+    reference: Annotated[str, Bounded(200)] | None = Field(default=None, examples=["bank statement 2027-03-14 #42"])
+
+
+class Correction(BaseModel):
+    """A correction of a paid claim and what became of it."""
+
+    id: UUID
+    programme: str
+    commitment_id: UUID
+    claim_id: UUID
+    application_id: str
+    fund: str
+    amount: Money
+    amount_programme: Money = Field(description="At the corrected claim's own proportion, in the programme's currency")
+    typology: str
+    origin: CorrectionOrigin
+    flags: list[str]
+    description: str
+    effect: CorrectionEffect
+    due_date: dt.date | None
+    status: CorrectionStatus
+    set_off_claim_id: UUID | None = Field(description="The claim it is set off against (effect `next-claim`)")
+    recorded_by: str
+    recorded_at: dt.datetime
+    settled_by: str | None
+    settled_at: dt.datetime | None
+    received_on: dt.date | None
+    reference: str | None

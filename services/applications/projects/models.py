@@ -110,6 +110,9 @@ class PartnerReport(Base):
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=0)
     """Number of the latest submission (0 before the first)."""
+    baseline_version: Mapped[int] = mapped_column(Integer)
+    """The project's approved version the report was made under (its budget, partners and dates): a later
+    approved change of the project leaves it as it was."""
     progress: Mapped[str] = mapped_column(Text, default="")
     rates: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Per currency other than EUR (Swedish side): `{"units_per_eur", "month", "source"}` as the budget
@@ -204,6 +207,8 @@ class ProjectReport(Base):
     period: Mapped[int] = mapped_column(Integer)
     final: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20))
+    baseline_version: Mapped[int] = mapped_column(Integer)
+    """The project's approved version the report, and the claims it owes, were made under."""
     progress: Mapped[str] = mapped_column(Text, default="")
     submitted: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """Per side that submitted: `{"by": sub, "at": iso instant}`."""

@@ -72,6 +72,10 @@ async def test_project_report_claims_and_closure(
 
     r = await client.post(f"{PR}/{pr}/verification", headers={**OLGA, **key()})
     assert r.status_code == 200 and r.json()["status"] == "verified", r.text
+    # The reports name the approved version they were made under: the project's baseline.
+    baseline = (await client.get(f"{P}/{aid}", headers=OLGA)).json()["baseline_version"]
+    assert r.json()["baseline_version"] == baseline
+    assert (await client.get(f"/v1/partner-reports/{se}", headers=OLGA)).json()["baseline_version"] == baseline
     claims = {c["fund"]: c for c in r.json()["claims"]}
     # Expected, from the lines: SEK staff 10,000.00 + its 15 % flat rate 1,500.00 + equipment 333.33.
     sek = Decimal("10000.00") + Decimal("1500.00") + Decimal("333.33")
@@ -115,3 +119,4 @@ async def test_project_report_claims_and_closure(
     history = (await client.get(f"{P}/{aid}/history", params={"limit": 500}, headers=OLGA)).json()["items"]
     assert history[-1]["action"] == "close"
     assert any(e["action"] == "verify" and "ERDF" in (e["reason"] or "") for e in history)
+    assert any(e["action"] == "verify" and f"under version {baseline}" in (e["reason"] or "") for e in history)

@@ -2,7 +2,8 @@
 
 The applications service sends one claim per verified project report and fund (`key`). The claim's
 `amount` is what the report asks, capped by what remains to claim on the commitment's line for the fund
-(`room`), in the line's currency. The commitment row is locked while the room is read and the claim
+(`room`), in the line's currency; the open corrections of earlier claims to set off against it are its
+`deducted` (`corrections.take_set_offs`): it pays `amount − deducted`. The commitment row is locked while the room is read and the claim
 written, so two claims on one commitment never take the same money; the key's unique index makes a
 racing request with the same key find the first one's claim.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget import models as m
 from services.budget import repository as budget_repo
+from services.budget.claims import corrections
 from services.budget.claims import repository as repo
 from services.budget.claims.reads import claim_view
 from services.budget.claims.room import room
@@ -141,7 +143,7 @@ async def create_claim(
         fund=body.fund,
         currency=currency,
         asked=body.amount.amount,
-        amount=min(body.amount.amount, free),
+        amount=min(body.amount.amount, free),  # with its set-offs, `take_set_offs` raises it by them
         certified=body.certified.amount,
         certified_currency=body.certified.currency,
         co_financing_rate=body.co_financing_rate,
@@ -155,6 +157,7 @@ async def create_claim(
     try:
         async with session.begin_nested():
             budget_repo.add(session, claim)
+            await corrections.take_set_offs(session, claim, free)
             await session.flush()
     except IntegrityError:
         # The same key claimed concurrently on another commitment (the key's unique index): that one answers.

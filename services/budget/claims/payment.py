@@ -2,7 +2,8 @@
 
 A finance officer authorises a submitted claim; a different one (another `sub`: 403 otherwise) confirms
 it, which posts the one `payment` ledger entry naming the claim against the project's commitment, in the
-same transaction as the claim becomes `paid`. The claim is converted to the programme's currency as
+same transaction as the claim becomes `paid`, and one `correction` entry (negative) per correction of an
+earlier claim set off against it (`corrections.settle_set_offs`): paid rises by `amount − deducted`. The claim is converted to the programme's currency as
 every payment is (the programme's fixed rate, else the month's: `rates.conversion`), and never for more
 than remains on its lines: a claim that empties its line pays exactly the line's programme remainder (no
 cent left or overdrawn by the rounding of earlier claims), any other claim at most what remains beside
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.budget import events
 from services.budget import models as m
 from services.budget import repository as budget_repo
+from services.budget.claims import corrections
 from services.budget.claims import repository as repo
 from services.budget.claims.reads import claim_view
 from services.budget.claims.room import Room, room
@@ -66,16 +68,18 @@ async def authorise(session: AsyncSession, claim_id: uuid.UUID, *, actor: str, n
     return claim_view(c)
 
 
-def _payment(c: m.PaymentClaim, r: Room, converted: Conversion) -> Decimal:
+def _payment(c: m.PaymentClaim, r: Room, converted: Conversion, offset: Decimal) -> Decimal:
     """What confirming `c` pays in the programme's currency, given its room without it (`r`).
 
     Its amount was held for it when it was made (no release, no other claim takes a hold), so the limit
     is the line's programme remainder beside the other claims' holds. A claim that takes all that is
     left of its line at the rate it was committed at (identity or the programme's fixed rate) pays
-    exactly that remainder: the cents the rounding of earlier payments left, or overdrew, are settled."""
-    if r.held == 0 and c.amount >= r.free and converted.source != "monthly":
-        return r.remaining_programme
-    return min(converted.amount, r.remaining_programme - r.held_programme)
+    exactly that remainder: the cents the rounding of earlier payments left, or overdrew, are settled.
+    The corrections set off against it (`offset`, in the programme's currency) give room back first: it
+    pays its amount less them, so the limits are raised by them."""
+    if r.held == 0 and c.amount - c.deducted >= r.free and converted.source != "monthly":
+        return r.remaining_programme + offset
+    return min(converted.amount, r.remaining_programme - r.held_programme + offset)
 
 
 async def confirm(
@@ -100,7 +104,8 @@ async def confirm(
     converted = await to_programme_currency(
         session, commitment.programme, commitment.currency, original, month, "amount.currency"
     )
-    pay = _payment(c, r, converted)
+    offset, set_off = await corrections.settle_set_offs(session, c, commitment, actor=actor, now=now, month=month)
+    pay = _payment(c, r, converted, offset)
     if pay <= 0:
         raise NothingToClaim(
             f"claim {c.id} asks {original} but nothing remains on its line beside the other claims' holds",
@@ -109,14 +114,24 @@ async def confirm(
             asked=original,
             available=Money.of(r.free, c.currency),
         )
-    left = pay
+    if pay - offset <= 0:
+        raise NothingToClaim(
+            f"claim {c.id} pays {pay} {commitment.currency}, no more than the corrections set off against it",
+            commitment=str(commitment.id),
+            fund=c.fund,
+            asked=original,
+            available=Money.of(r.free, c.currency),
+        )
+    left = pay - offset
     for ln in r.lines:
         part = min(ln.remaining, left)
         if part > 0:
             ln.paid += part
             left -= part
     balances = await budget_repo.lock_balances(session, commitment.programme, [(c.fund, commitment.priority)])
-    balances[(c.fund, commitment.priority)].paid += pay
+    balance = balances[(c.fund, commitment.priority)]
+    balance.paid += pay - offset
+    balance.corrected += offset
     entry = ledger_entries.entry(
         kind="payment",
         programme=commitment.programme,
@@ -134,9 +149,9 @@ async def confirm(
         now=now,
         month=month,
     )
-    await budget_repo.append_ledger(session, [{**entry, "claim_id": c.id}])
+    await budget_repo.append_ledger(session, [{**entry, "claim_id": c.id, "correction_id": None}, *set_off])
     c.status, c.confirmed_by, c.confirmed_at, c.paid_programme = "paid", actor, now, pay
     commitment.status = status_of(lines)
-    await events.claim_paid(session, c, Money.of(pay, commitment.currency), at=now)
+    await events.claim_paid(session, c, Money.of(pay - offset, commitment.currency), at=now)
     await session.flush()
     return claim_view(c, commitment.currency)

@@ -50,6 +50,8 @@ def claim_view(c: m.PaymentClaim, programme_currency: str | None = None) -> wire
         confirmed_by=c.confirmed_by,
         confirmed_at=c.confirmed_at,
         paid_programme=paid,
+        deducted=Money.of(c.deducted, cur) if c.deducted else None,
+        payable=Money.of(c.amount - c.deducted, cur) if c.deducted else None,
         created_at=c.created_at,
     )
 

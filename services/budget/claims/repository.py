@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.budget.models import Commitment, LedgerEntry, PaymentClaim
+from services.budget.models import Commitment, Correction, LedgerEntry, PaymentClaim
 
 
 def _is_postgresql(session: AsyncSession) -> bool:
@@ -89,13 +89,14 @@ async def claims(
 
 
 async def project_ledger_paid(session: AsyncSession, programme: str) -> dict[tuple[uuid.UUID, str], Decimal]:
-    """The ledger's payments per (project commitment, fund) of a programme, in the programme's currency."""
+    """The ledger's payments net of the corrections settled (set off or recovered) per (project
+    commitment, fund) of a programme, in the programme's currency."""
     q = (
         select(LedgerEntry.commitment_id, LedgerEntry.fund, func.sum(LedgerEntry.amount))
         .join(Commitment, Commitment.id == LedgerEntry.commitment_id)
         .where(
             LedgerEntry.programme == programme,
-            LedgerEntry.kind == "payment",
+            LedgerEntry.kind.in_(("payment", "correction", "recovery")),
             Commitment.application_version.is_not(None),
         )
         .group_by(LedgerEntry.commitment_id, LedgerEntry.fund)
@@ -110,7 +111,81 @@ async def paid_claims(session: AsyncSession, programme: str) -> dict[tuple[uuid.
         .where(PaymentClaim.programme == programme, PaymentClaim.status == "paid")
         .group_by(PaymentClaim.commitment_id, PaymentClaim.fund)
     )
-    return {(c, f): s or Decimal(0) for c, f, s in (await session.execute(q)).all()}
+    out = {(c, f): s or Decimal(0) for c, f, s in (await session.execute(q)).all()}
+    settled = (
+        select(Correction.commitment_id, Correction.fund, func.sum(Correction.amount_programme))
+        .where(Correction.programme == programme, Correction.status == "settled")
+        .group_by(Correction.commitment_id, Correction.fund)
+    )
+    for c, f, s in (await session.execute(settled)).all():
+        out[(c, f)] = out.get((c, f), Decimal(0)) - (s or Decimal(0))
+    return out
+
+
+async def correction(session: AsyncSession, correction_id: uuid.UUID, *, lock: bool = False) -> Correction | None:
+    q = select(Correction).where(Correction.id == correction_id).execution_options(populate_existing=True)
+    if lock and _is_postgresql(session):
+        q = q.with_for_update()
+    return (await session.scalars(q)).one_or_none()
+
+
+async def corrections_of_claim(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Correction]:
+    q = select(Correction).where(Correction.claim_id == claim_id).execution_options(populate_existing=True)
+    return (await session.scalars(q)).all()
+
+
+async def open_set_offs(
+    session: AsyncSession, commitment_id: uuid.UUID, fund: str, currency: str
+) -> Sequence[Correction]:
+    """The open corrections to set off against the next claim on a commitment's fund, oldest first."""
+    q = (
+        select(Correction)
+        .where(
+            Correction.commitment_id == commitment_id,
+            Correction.fund == fund,
+            Correction.currency == currency,
+            Correction.effect == "next-claim",
+            Correction.status == "open",
+        )
+        .order_by(Correction.recorded_at, Correction.id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(q)).all()
+
+
+async def set_off_against(session: AsyncSession, claim_id: uuid.UUID) -> Sequence[Correction]:
+    """The corrections set off against a claim."""
+    q = (
+        select(Correction)
+        .where(Correction.set_off_claim_id == claim_id)
+        .order_by(Correction.recorded_at, Correction.id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(q)).all()
+
+
+async def corrections(
+    session: AsyncSession,
+    *,
+    commitment_id: uuid.UUID | None,
+    claim_id: uuid.UUID | None,
+    status: str | None,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Correction]:
+    """Newest first; keyset (recorded_at, id), recorded_at in UTC."""
+    q = select(Correction)
+    if commitment_id:
+        q = q.where(Correction.commitment_id == commitment_id)
+    if claim_id:
+        q = q.where(Correction.claim_id == claim_id)
+    if status:
+        q = q.where(Correction.status == status)
+    if after is not None:
+        at, cid = after
+        q = q.where(or_(Correction.recorded_at < at, and_(Correction.recorded_at == at, Correction.id < cid)))
+    q = q.order_by(Correction.recorded_at.desc(), Correction.id.desc()).limit(limit)
+    return (await session.scalars(q)).all()
 
 
 async def claim_payment_count(session: AsyncSession, claim_id: uuid.UUID) -> int:

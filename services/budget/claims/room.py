@@ -10,7 +10,7 @@ What remains to claim, in the line's currency, is
 where "back in the line's currency" is at the line's own proportion `amount / amount_programme` (exact
 when all of it is released), rounded once (`round_minor`); nothing remains once the line's programme
 remainder (`amount_programme − released − paid`) is zero. Unpaid claims (submitted or authorised) hold
-their amount: a release leaves it on the commitment (converted at the same proportion), so a claim that
+their amount less the corrections set off against them (what they will pay): a release leaves it on the commitment (converted at the same proportion), so a claim that
 was authorised before a project closed can still be paid after it.
 """
 
@@ -98,7 +98,7 @@ def room(
             paid += c.amount
             paid_programme += c.paid_programme or Decimal(0)
         elif c.status in UNPAID:
-            held += c.amount
+            held += c.amount - c.deducted  # what it will pay: its set-offs give their room back as it does
     return Room(fund, currency, programme_currency, mine, paid, paid_programme, held)
 
 

@@ -30,6 +30,8 @@ def balance_view(b: m.BudgetBalance) -> s.BalanceView:
         allocated=Money.of(b.allocated, c),
         committed=Money.of(b.committed_net, c),
         paid=Money.of(b.paid, c),
+        corrected=Money.of(b.corrected, c),
+        recovered=Money.of(b.recovered, c),
         available=Money.of(b.available, c),
     )
 

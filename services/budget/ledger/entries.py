@@ -1,7 +1,8 @@
 """The append-only ledger: every movement of money is one entry, built here and only here.
 
 Kinds: `allocation` (sync), `reallocation` (admin; a minus row on the source and a plus row on the
-target), `commitment`, `release`, `payment`. `amount` is signed and in the programme's currency; the
+target), `commitment`, `release`, `payment`, and a paid claim's corrections: `correction` (set off on a
+later claim's payment) and `recovery` (the money came back), both negative on `paid`. `amount` is signed and in the programme's currency; the
 original amount and currency and the rate that converted it are kept beside it. The entry's month is
 the accounting month (Europe/Brussels) of its instant: the month whose rate applied.
 """
@@ -16,16 +17,19 @@ from typing import Literal, TypedDict
 from services.budget.rates.conversion import Conversion
 from shared.money import Money
 
-Kind = Literal["allocation", "reallocation", "commitment", "release", "payment"]
+Kind = Literal["allocation", "reallocation", "commitment", "release", "payment", "correction", "recovery"]
 
-BALANCE_COLUMN: dict[str, str] = {
-    "allocation": "allocated",
-    "reallocation": "allocated",
-    "commitment": "committed",
-    "release": "released",
-    "payment": "paid",
+BALANCE_COLUMNS: dict[str, tuple[tuple[str, int], ...]] = {
+    "allocation": (("allocated", 1),),
+    "reallocation": (("allocated", 1),),
+    "commitment": (("committed", 1),),
+    "release": (("released", 1),),
+    "payment": (("paid", 1),),
+    "correction": (("paid", 1), ("corrected", -1)),
+    "recovery": (("paid", 1), ("recovered", -1)),
 }
-"""The running sum of `budget_balances` that each kind of entry moves."""
+"""The running sums of `budget_balances` that each kind of entry moves, by its signed amount times the
+sign: a correction or recovery (negative) lowers `paid` and raises `corrected` or `recovered` by as much."""
 
 
 class Entry(TypedDict):

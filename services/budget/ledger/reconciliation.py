@@ -20,10 +20,10 @@ from services.budget import models as m
 from services.budget import repository as repo
 from services.budget import schemas as s
 from services.budget.claims import repository as claims_repo
-from services.budget.ledger.entries import BALANCE_COLUMN
+from services.budget.ledger.entries import BALANCE_COLUMNS
 from services.budget.programmes import require_programme
 
-COLUMNS = ("allocated", "committed", "released", "paid")
+COLUMNS = ("allocated", "committed", "released", "paid", "corrected", "recovered")
 
 
 def differences(
@@ -33,7 +33,8 @@ def differences(
     balances. Pure: the arithmetic of `reconcile`, unit-tested on rows made in memory."""
     from_ledger: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(COLUMNS, Decimal(0)))
     for fund, priority, kind, total in ledger_sums:
-        from_ledger[(fund, priority)][BALANCE_COLUMN[kind]] += total
+        for column, sign in BALANCE_COLUMNS[kind]:
+            from_ledger[(fund, priority)][column] += sign * total
     stored = {(b.fund, b.priority): b for b in balances}
     found = []
     keys = sorted(set(from_ledger) | set(stored))

@@ -1,5 +1,5 @@
 """Payment claims on a project's commitment: made by the applications service, authorised by one finance
-officer and confirmed (paid) by another."""
+officer and confirmed (paid) by another; the corrections of paid claims, set off or recovered."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
-from services.budget.claims import creation, payment, reads
+from services.budget.claims import corrections, creation, payment, reads
 from services.budget.routes.dependencies import BudgetService
 from shared.app import DbSession
 from shared.auth import Finance, Principal, require_roles
@@ -152,5 +152,113 @@ async def confirm_claim(
     return await idempotent(
         work=lambda: payment.confirm(
             session, claim_id, actor=principal.sub, now=now, rate_zone=service.settings.rate_zone
+        )
+    )
+
+
+CorrectionId = Annotated[uuid.UUID, Path(description="The correction's id")]
+Officers = Annotated[Principal, Depends(require_roles("officer", "admin"))]
+"""Who records a correction: the secretariat's officers (and admins)."""
+Settlers = Annotated[Principal, Depends(require_roles("finance", "officer", "admin"))]
+"""Who records that a recovery came back: finance, officers, admins (never the correction's recorder)."""
+
+CORRECTION_EXAMPLES = {
+    "set-off": {
+        "summary": "An audit finding on a paid ERDF claim, set off against the next claim",
+        "value": {
+            "amount": {"amount": "12345.67", "currency": "EUR"},
+            "typology": "public-procurement",
+            "origin": "audit",
+            "description": "Direct award above the threshold",
+            "effect": "next-claim",
+        },
+    },
+    "recovery": {
+        "summary": "A Commission finding with fraud suspected, recovered from the owner",
+        "value": {
+            "amount": {"amount": "50000.00", "currency": "NOK"},
+            "typology": "ineligible-cost",
+            "origin": "commission",
+            "flags": ["fraud-suspected"],
+            "effect": "recovery",
+            "due_date": "2027-03-31",
+        },
+    },
+}
+
+
+@router.post(
+    "/claims/{claim_id}/corrections",
+    status_code=201,
+    response_model=wire.Correction,
+    responses={
+        **problem_responses(401, 403, 404, 409, 422),
+        201: {"description": "Recorded; `Location` names the correction"},
+    },
+)
+async def record_correction(
+    idempotent: Idempotency,
+    principal: Officers,
+    claim_id: ClaimId,
+    body: Annotated[wire.CorrectionRequest, Body(openapi_examples=CORRECTION_EXAMPLES)],
+) -> Response:
+    """Record a financial correction of a paid claim (officer): the ineligible amount in the claim's currency,
+    its typology, origin (control, audit, the Commission) and flags, and its effect — `next-claim` (the next
+    claim on the same commitment and fund pays that much less) or `recovery` (a recovery order with its
+    `due_date`, settled when the money comes back). 409 `correction-state` for a claim not paid, or a set-off
+    on a released commitment (no claim follows: order a recovery); 422 naming
+    `amount` beyond what the claim paid beside its other corrections, `amount.currency` other than the
+    claim's, `due_date` missing on a recovery or given on a set-off.
+    """
+    session, now = idempotent.session, idempotent.at
+    return await idempotent(
+        status_code=201,
+        headers=lambda b: {"Location": f"/v1/corrections/{b['id']}"},
+        work=lambda: corrections.record(session, claim_id, body, actor=principal.sub, now=now),
+    )
+
+
+@router.get("/corrections", response_model=Page[wire.Correction], responses=problem_responses(401, 403, 422))
+async def list_corrections(
+    session: DbSession,
+    principal: Readers,
+    page: Paging,
+    commitment_id: Annotated[uuid.UUID | None, Query(description="Only this commitment's corrections")] = None,
+    claim_id: Annotated[uuid.UUID | None, Query(description="Only the corrections of this claim")] = None,
+    status: Annotated[wire.CorrectionStatus | None, Query(description="Only corrections in this state")] = None,
+) -> Page[wire.Correction]:
+    """Corrections of paid claims, newest first (officer, finance or admin): open, set off, settled."""
+    return await corrections.list_corrections(
+        session, page, commitment_id=commitment_id, claim_id=claim_id, status=status
+    )
+
+
+@router.get("/corrections/{correction_id}", response_model=wire.Correction, responses=problem_responses(401, 403, 404))
+async def get_correction(session: DbSession, principal: Readers, correction_id: CorrectionId) -> wire.Correction:
+    """One correction: its figures, effect, the claim it is set off against, who settled it and when."""
+    return await corrections.get(session, correction_id)
+
+
+@router.post(
+    "/corrections/{correction_id}/settlement",
+    response_model=wire.Correction,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def settle_correction(
+    idempotent: Idempotency,
+    principal: Settlers,
+    service: BudgetService,
+    correction_id: CorrectionId,
+    body: wire.SettlementRequest,
+) -> Response:
+    """The money of an open recovery order came back: one `recovery` on the ledger lowers the fund's paid by
+    the correction (in the programme's currency, at its claim's proportion) and gives it back to the
+    commitment (released with it if the commitment is released). Four eyes: another person than the
+    officer who recorded it (403 `four-eyes-settlement`); 409 `correction-state` for a set-off or a settled one.
+    """
+    session, now = idempotent.session, idempotent.at
+    return await idempotent(
+        work=lambda: corrections.settle(
+            session, correction_id, body, actor=principal.sub, now=now, rate_zone=service.settings.rate_zone
         )
     )

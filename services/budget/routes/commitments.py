@@ -1,4 +1,4 @@
-"""Commitments of approved applications, releases and payments (officer or admin)."""
+"""Commitments of approved applications, their increases by approved changes, releases and payments (officer or admin)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 
 from services.budget import schemas as s
-from services.budget.commitments import creation, reads, releases
+from services.budget.commitments import creation, increases, reads, releases
 from services.budget.routes.dependencies import BudgetService, CommitmentId, CommitmentsCaller
 from shared.app import DbSession
 from shared.auth import Staff
@@ -161,6 +161,54 @@ async def release_commitment(
     session, now = idempotent.session, idempotent.at
     return await idempotent(
         work=lambda: releases.release_commitment(
+            session,
+            commitment_id,
+            body,
+            actor=principal.sub,
+            application_services=service.settings.application_services,
+            now=now,
+            rate_zone=service.settings.rate_zone,
+        ),
+    )
+
+
+INCREASE_EXAMPLE = {
+    "key": "change:5b0f6f0e-1d7e-4c1b-9a55-0d7f4c8f1a01:1",
+    "application_version": 3,
+    "reason": "Change 1: a Norwegian partner added",
+    "lines": [{"fund": "NO-STATE", "amount": {"amount": "100000.00", "currency": "NOK"}}],
+}
+
+
+@router.post(
+    "/commitments/{commitment_id}/increases",
+    response_model=wire.Commitment,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def increase_commitment(
+    idempotent: Idempotency,
+    principal: CommitmentsCaller,
+    service: BudgetService,
+    commitment_id: CommitmentId,
+    body: Annotated[
+        wire.IncreaseRequest,
+        Body(openapi_examples={"partner": {"summary": "A new partner's state funding", "value": INCREASE_EXAMPLE}}),
+    ],
+) -> Response:
+    """Raise a project's commitment for an approved change of the project (the applications service only:
+    403 for anyone else), all funds or none.
+
+    Each fund's rise is a new line, converted as a commitment is, and takes room in the fund and the
+    commitment's priority: 409 `insufficient-funds` naming `fund`, `priority`, `asked` and `available`
+    when it lacks room — nothing changes then. The commitment then names the new `application_version`
+    (422 unless later than the one it names; 409 `commitment-exists` when another active commitment
+    names it). Idempotent by `key`: asked again, the commitment is answered unchanged. 409
+    `commitment-released` for a released commitment, `not-a-project-commitment` for the secretariat's own.
+    A decrease is a keyed partial release (`POST …/release` with `lines` and `key`).
+    """
+    session, now = idempotent.session, idempotent.at
+    return await idempotent(
+        work=lambda: increases.increase(
             session,
             commitment_id,
             body,

@@ -193,7 +193,16 @@ async def test_reconcile_agrees_after_every_kind_of_movement(budget_client: Asyn
     assert rec == {**CLEAN, "checked_claims": 1}
 
 
-def _balance(fund: str, priority: str, allocated: str, committed: str = "0", released: str = "0") -> BudgetBalance:
+def _balance(
+    fund: str,
+    priority: str,
+    allocated: str,
+    committed: str = "0",
+    released: str = "0",
+    paid: str = "0",
+    corrected: str = "0",
+    recovered: str = "0",
+) -> BudgetBalance:
     return BudgetBalance(
         programme="p",
         fund=fund,
@@ -202,7 +211,9 @@ def _balance(fund: str, priority: str, allocated: str, committed: str = "0", rel
         allocated=Decimal(allocated),
         committed=Decimal(committed),
         released=Decimal(released),
-        paid=Decimal(0),
+        paid=Decimal(paid),
+        corrected=Decimal(corrected),
+        recovered=Decimal(recovered),
     )
 
 
@@ -232,6 +243,17 @@ def test_reconcile_names_each_balance_that_differs_from_the_ledger() -> None:
         ("ERDF", "allocated", Decimal("2.00"), Decimal("0")),
         ("TA", "allocated", Decimal("0"), Decimal("1.00")),
     ]
+    # A correction set off and a recovery lower paid and raise corrected and recovered by as much.
+    paid = [
+        ("ERDF", "1", "allocation", Decimal("100.00")),
+        ("ERDF", "1", "commitment", Decimal("80.00")),
+        ("ERDF", "1", "payment", Decimal("50.00")),
+        ("ERDF", "1", "correction", Decimal("-5.00")),
+        ("ERDF", "1", "recovery", Decimal("-2.00")),
+    ]
+    assert differences(paid, [_balance("ERDF", "1", "100.00", "80.00", "0", "43.00", "5.00", "2.00")]) == (1, [])
+    _, found = differences(paid, [_balance("ERDF", "1", "100.00", "80.00", "0", "43.00", "5.00", "0")])
+    assert [(d.column, d.balance, d.ledger) for d in found] == [("recovered", Decimal("0"), Decimal("2.00"))]
 
 
 async def test_admin_and_officer_guards(budget_client: AsyncClient) -> None:

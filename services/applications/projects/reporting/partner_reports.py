@@ -153,6 +153,7 @@ async def create(
         side=side or "",
         status=ReportStatus.DRAFT.value,
         version=0,
+        baseline_version=project.contract.baseline_version,
         progress=body.progress,
         created_by=principal.sub,
         created_at=now,
@@ -193,7 +194,7 @@ async def create(
         role=role,
         at=now,
         to_status=report.status,
-        reason=f"partner {body.partner}, period {body.period}"
+        reason=f"partner {body.partner}, period {body.period}, under version {report.baseline_version}"
         + (f", {len(carried)} parked lines carried in" if carried else ""),
     )
     await session.flush()

@@ -117,6 +117,7 @@ async def create(
         period=body.period,
         final=period.final,
         status=ProjectReportStatus.DRAFT.value,
+        baseline_version=project.contract.baseline_version,
         progress=body.progress,
         submitted={},
         created_by=principal.sub,
@@ -133,7 +134,9 @@ async def create(
         role=role,
         at=now,
         to_status=report.status,
-        reason=f"period {body.period}" + (" (final)" if period.final else ""),
+        reason=f"period {body.period}"
+        + (" (final)" if period.final else "")
+        + f", under version {project.contract.baseline_version}",
     )
     await session.flush()
     return await project_report_out(session, report)
@@ -261,7 +264,7 @@ async def verify(
         at=now,
         from_status=report.status,
         to_status=target,
-        reason=f"claims owed: {summary or 'none'}",
+        reason=f"claims owed under version {report.baseline_version}: {summary or 'none'}",
     )
     report.status, report.verified_by, report.verified_at = target, principal.sub, now
     report.revision += 1

@@ -159,6 +159,7 @@ class PartnerReportOut(BaseModel):
     side: str
     status: str
     version: int
+    baseline_version: int = Field(description="The project's approved version the report was made under")
     progress: str
     rates: dict[str, dict[str, str]] | None = Field(
         description="Per currency: the Commission's monthly accounting rate of the submission's month as the budget "
@@ -249,6 +250,9 @@ class ProjectReportOut(BaseModel):
     period: int
     final: bool
     status: str
+    baseline_version: int = Field(
+        description="The project's approved version the report, and the claims it owes, were made under"
+    )
     progress: str
     submitted: dict[str, dict[str, str]]
     partner_reports: list[UUID]
