@@ -193,7 +193,7 @@ CORRECTION_EXAMPLES = {
     response_model=wire.Correction,
     responses={
         **problem_responses(401, 403, 404, 409, 422),
-        201: {"description": "Recorded; `Location` names the correction"},
+        **created("Recorded; `Location` names the correction"),
     },
 )
 async def record_correction(
