@@ -91,8 +91,9 @@ async def test_an_unknown_kind_and_a_raising_handler_delay_no_other_message(stor
     )
 
     await relay.drain()
-    # Every other aggregate's message was delivered in the same drain, batches of two notwithstanding.
-    assert ok.settled == ["first", "second"]
+    # Every other aggregate's message was delivered in the same drain, batches of two notwithstanding;
+    # different aggregates are delivered side by side, so in no particular order between them.
+    assert sorted(ok.settled) == ["first", "second"]
     seen = await listed(db, table)
     assert {k: m.state for k, m in seen.items()} == {
         "unknown": "failing",
@@ -131,7 +132,7 @@ async def test_an_unknown_kind_and_a_raising_handler_delay_no_other_message(stor
             await outbox_admin.replay(session, table, dead["boom"].id, by="admin-1", at=clock())
     assert again.value.state == "failing"
     await relay.drain()
-    assert ok.settled == ["first", "second", "boom", "after-boom"]
+    assert ok.settled[2:] == ["boom", "after-boom"]  # one aggregate's messages: in their order
     after = await listed(db, table)
     assert after["boom"].state == "delivered" and after["boom"].last_error is None
     assert after["after-boom"].state == "delivered" and after["after-boom"].held_back_by is None
