@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
 from shared.db import Database
+from shared.http import tls_context
 from shared.outbox import Message, Relay, Retry, aware
 from shared.webhooks import destinations, signing
 from shared.webhooks.settings import WebhookSettings
@@ -142,7 +143,9 @@ class Sender:
 def webhook_client(settings: WebhookSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The HTTP client of a service's webhooks: the attempt's timeout, no redirect followed (a receiver
     cannot send an attempt on to an address the allow-list would refuse)."""
-    return httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False, transport=transport)
+    return httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds, follow_redirects=False, transport=transport, verify=tls_context()
+    )
 
 
 def webhook_relay(

@@ -38,6 +38,7 @@ from services.catalogue.config import DATA_DIR
 from services.catalogue.datafiles.format import read
 from services.catalogue.datafiles.loader import load_files
 from services.catalogue.tests.fixtures import NOW
+from shared import yaml_files
 
 pytestmark = pytest.mark.usefixtures("backend")
 NAME = "interreg-se-no-2021-2027.yaml"
@@ -66,7 +67,7 @@ OPTIONS: list[dict[str, Any]] = [
 
 
 async def _with_options(catalogue_app: FastAPI, tmp_path: Path) -> None:
-    data = copy.deepcopy(yaml.safe_load((DATA_DIR / NAME).read_text(encoding="utf-8")))
+    data = copy.deepcopy(yaml_files.load((DATA_DIR / NAME).read_text(encoding="utf-8")))
     data["cost_options"] += OPTIONS
     path = tmp_path / NAME
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

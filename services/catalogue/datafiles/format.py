@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from services.catalogue.datafiles.assessment_criteria import CallOptionsIn, CriteriaSetIn, check_assessment
 from services.catalogue.datafiles.cost_options import CostOptionIn, check_cost_options
 from services.catalogue.datafiles.sources import Sourced, unknown_source_keys
+from shared import yaml_files
 from shared.i18n import LocalizedList, LocalizedText
 from shared.money import Currency, Money, to_decimal
 
@@ -373,7 +374,7 @@ def parse(name: str, raw: Any) -> ProgrammeFile:
 def read(path: Path) -> ProgrammeFile:
     """Read and validate one data file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_files.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataFileError(path.name, [("", f"not valid YAML: {exc}")]) from None
     return parse(path.name, raw)

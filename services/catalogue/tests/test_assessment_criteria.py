@@ -15,6 +15,7 @@ import yaml
 from services.catalogue.config import DATA_DIR
 from services.catalogue.datafiles.format import DataFileError, read
 from services.catalogue.tests.test_admin import ADMIN, CALLS, new_call
+from shared import yaml_files
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -57,7 +58,7 @@ async def test_the_programme_serves_its_example_criteria_in_three_languages(
 
 
 def _refusal(tmp_path: Path, change: Any) -> str:
-    data = copy.deepcopy(yaml.safe_load((DATA_DIR / NAME).read_text(encoding="utf-8")))
+    data = copy.deepcopy(yaml_files.load((DATA_DIR / NAME).read_text(encoding="utf-8")))
     change(data)
     path = tmp_path / NAME
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -13,6 +13,7 @@ import yaml
 
 from services.catalogue.config import DATA_DIR
 from services.catalogue.datafiles.format import DataFileError, read
+from shared import yaml_files
 
 INTERREG = "interreg-se-no-2021-2027"
 NAME = f"{INTERREG}.yaml"
@@ -60,7 +61,7 @@ async def test_the_programme_serves_its_flat_rates_with_articles_and_sources(
 
 
 def _with_options(tmp_path: Path, options: list[dict[str, Any]]) -> Path:
-    data = copy.deepcopy(yaml.safe_load((DATA_DIR / NAME).read_text(encoding="utf-8")))
+    data = copy.deepcopy(yaml_files.load((DATA_DIR / NAME).read_text(encoding="utf-8")))
     data["cost_options"] = options
     path = tmp_path / NAME
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -20,6 +20,7 @@ from services.catalogue.config import DATA_DIR, Settings
 from services.catalogue.datafiles.format import DataFileError, DataFilesError, read, read_dir
 from services.catalogue.datafiles.loader import load_dir, load_files
 from services.catalogue.tests.fixtures import NOW
+from shared import yaml_files
 from tests.harness import auth
 
 NAME = "interreg-se-no-2021-2027.yaml"
@@ -39,7 +40,7 @@ TABLES = [
 
 
 def _raw() -> dict[str, Any]:
-    return dict(yaml.safe_load((DATA_DIR / NAME).read_text(encoding="utf-8")))
+    return dict(yaml_files.load((DATA_DIR / NAME).read_text(encoding="utf-8")))
 
 
 def _write(folder: Path, data: dict[str, Any], name: str = NAME) -> Path:
@@ -111,7 +112,7 @@ def test_other_refusals(tmp_path: Path, change: Any, expected: str) -> None:
 
 def test_allocations_must_add_up(tmp_path: Path) -> None:
     name = "nordic-regional-action-plan-2021-2024.yaml"
-    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    data = yaml_files.load((DATA_DIR / name).read_text(encoding="utf-8"))
     data["allocations"][0]["amount"]["amount"] = "12700000.00"
     with pytest.raises(DataFileError) as info:
         read(_write(tmp_path, data, name))

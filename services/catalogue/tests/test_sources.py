@@ -15,6 +15,7 @@ from services.catalogue.config import DATA_DIR
 from services.catalogue.datafiles.format import DataFileError, read, read_dir
 from services.catalogue.datafiles.sources import Sourced, expand
 from services.catalogue.tests.test_admin import ADMIN, new_call
+from shared import yaml_files
 
 INTERREG = "interreg-se-no-2021-2027"
 P = f"/v1/programmes/{INTERREG}"
@@ -171,7 +172,7 @@ NAME = f"{INTERREG}.yaml"
 
 
 def _refusal(tmp_path: Path, change: Any) -> str:
-    data = copy.deepcopy(yaml.safe_load((DATA_DIR / NAME).read_text(encoding="utf-8")))
+    data = copy.deepcopy(yaml_files.load((DATA_DIR / NAME).read_text(encoding="utf-8")))
     change(data)
     path = tmp_path / NAME
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

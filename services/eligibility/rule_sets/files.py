@@ -19,6 +19,7 @@ from services.eligibility import repository as repo
 from services.eligibility.errors import InvalidRuleSetFile
 from services.eligibility.rule_sets.versions import activate, create_version
 from services.eligibility.schemas import LoadedRuleSet, RuleSetCreate
+from shared import yaml_files
 
 SEED_AUTHOR = "load-rules"
 """`created_by` of the versions stored from files."""
@@ -27,7 +28,7 @@ SEED_AUTHOR = "load-rules"
 def read_rule_set_file(path: Path) -> RuleSetCreate:
     """A rule-set file, validated like a `POST /v1/rule-sets` body."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.load(path.read_text(encoding="utf-8"))
         return RuleSetCreate.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise InvalidRuleSetFile(f"{path.name}: {exc}") from exc

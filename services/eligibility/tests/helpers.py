@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import yaml
 
 from services.eligibility.config import DATA_DIR
 from services.eligibility.engine.rules import Context, ReferenceData, Rule, RuleSet
 from services.eligibility.rule_sets.files import read_rule_set_file
+from shared import yaml_files
 from shared.schemas.applications import CheckRequest
 from shared.schemas.catalogue import Call, OrganisationType, Programme, ProjectType, Region
 from shared.schemas.examples import gron_industrivaxt
@@ -50,7 +50,7 @@ def gron(
 
 @lru_cache(maxsize=4)
 def _catalogue_file(programme: str) -> dict[str, Any]:
-    return yaml.safe_load((CATALOGUE_DATA / f"{programme}.yaml").read_text(encoding="utf-8"))
+    return yaml_files.load((CATALOGUE_DATA / f"{programme}.yaml").read_text(encoding="utf-8"))
 
 
 def reference(programme: str = SE_NO, call: Call | str | None = "default") -> ReferenceData:
