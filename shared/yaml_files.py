@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAMLError = yaml.YAMLError
 
 
 def load(text: str) -> Any:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from services.catalogue.datafiles.assessment_criteria import CallOptionsIn, CriteriaSetIn, check_assessment
@@ -375,7 +374,7 @@ def read(path: Path) -> ProgrammeFile:
     """Read and validate one data file."""
     try:
         raw = yaml_files.load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+    except yaml_files.YAMLError as exc:
         raise DataFileError(path.name, [("", f"not valid YAML: {exc}")]) from None
     return parse(path.name, raw)
 
