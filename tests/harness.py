@@ -15,6 +15,9 @@ tests/ out) never needs pytest.
 - Parallel runs (`make test`: pytest-xdist, `-n` workers, `--dist loadgroup`): each worker has its own
   session, so its own throwaway databases (named `test_<service>_gw<N>_<random>`); the tests of one `stack`
   of service processes run in one worker (`pytest_collection_modifyitems` below).
+- `reused_app(key, make, clock)`: each service's app fixture builds its app once per test process (and
+  database, and upstream apps) and runs its lifespan again for every test, so that the routes' models are
+  built once, not once per test; the test's clock and fresh middleware come with it.
 - `auth(role, sub)`: headers with a development bearer token.
 - `wait_until(condition, what)` / `eventually(condition, what)`: poll a condition that another process
   brings about on its own (a service's outbox relay, the database server) until it holds, or fail after
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import os
 import re
@@ -38,10 +42,13 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
+from fastapi import FastAPI
+from limits.aio.storage import Storage
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.auth import issue_token
+from shared.clock import FixedClock
 from shared.db import create_engine, upgrade
 from shared.settings import AuthSettings
 
@@ -128,6 +135,45 @@ def kept(key: Hashable, make: Callable[[], tuple[T, Callable[[], None]]]) -> T:
         _KEPT[key] = value
         _ENDS.append(end)
     return cast("T", _KEPT[key])
+
+
+class ClockOfTheTest(FixedClock):
+    """The clock of an app that several tests use (`reused_app`): it answers, and moves, the clock of the
+    test running (`target`)."""
+
+    def __init__(self) -> None:
+        self.target = FixedClock(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+
+    @property
+    def at(self) -> dt.datetime:
+        return self.target.at
+
+    @at.setter
+    def at(self, value: dt.datetime) -> None:
+        self.target.at = value
+
+
+_APPS: dict[Hashable, tuple[FastAPI, ClockOfTheTest]] = {}
+
+
+async def reused_app(key: Hashable, make: Callable[[FixedClock], FastAPI], clock: FixedClock) -> FastAPI:
+    """The app `make(clock)` builds, built once per test process and `key` (the service, its database, its
+    upstreams) and handed to every test that asks for it again, with `clock` as its clock: an app builds
+    each route's dependencies and response models when it first routes a request, about a third of a
+    short API test. Each test then runs the app's lifespan again (its fixture does), which makes
+    `app.state` anew (database engine, clients, caches, relays); its middleware is built afresh here and
+    the in-memory counts of its write rate limit emptied, so nothing one test did is seen by the next."""
+    if key not in _APPS:
+        own = ClockOfTheTest()
+        _APPS[key] = (make(own), own)
+    app, own = _APPS[key]
+    own.target = clock
+    app.middleware_stack = None
+    for middleware in app.user_middleware:
+        storage = middleware.kwargs.get("storage")
+        if isinstance(storage, Storage):
+            await storage.reset()
+    return app
 
 
 def pytest_sessionfinish() -> None:

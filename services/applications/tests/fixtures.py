@@ -24,7 +24,7 @@ from services.applications.main import create_app
 from services.applications.models import Base
 from services.applications.tests.helpers import NOW
 from shared.clock import FixedClock
-from tests.harness import database_fixture
+from tests.harness import database_fixture, reused_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 UPSTREAMS = ("catalogue", "eligibility", "budget")
@@ -68,7 +68,8 @@ async def _started(url: str, clock: FixedClock, **reachable: FastAPI) -> AsyncIt
     in-process, every other one unreachable."""
     transports: dict[str, httpx.AsyncBaseTransport] = {n: _Unreachable() for n in UPSTREAMS}
     transports.update({n: httpx.ASGITransport(app=a) for n, a in reachable.items()})
-    app = create_app(_settings(url), transports=transports, clock=clock)
+    key = ("applications", url, *sorted((n, id(a)) for n, a in reachable.items()))
+    app = await reused_app(key, lambda own: create_app(_settings(url), transports=transports, clock=own), clock)
     async with LifespanManager(app, startup_timeout=30):
         yield app
 

@@ -26,7 +26,7 @@ from services.budget.sync import Definition, fetch_definitions, sync_all, sync_p
 from shared.clients.catalogue import CatalogueClient
 from shared.clock import FixedClock
 from shared.db import session_scope
-from tests.harness import database_fixture, kept
+from tests.harness import database_fixture, kept, reused_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
@@ -84,16 +84,16 @@ async def budget_app(
 
     It has no live catalogue (`POST /v1/sync` would answer 503); `budget_live_app` has one.
     """
-    app = create_app(
-        Settings(
-            database_url=budget_database_url,
-            environment="test",
-            catalogue_url="http://catalogue",
-            http_retries=0,
-            webhook_relay=False,
-            webhook_allowed_destinations=["127.0.0.1"],
-        ),
-        clock=FixedClock(NOW),
+    settings = Settings(
+        database_url=budget_database_url,
+        environment="test",
+        catalogue_url="http://catalogue",
+        http_retries=0,
+        webhook_relay=False,
+        webhook_allowed_destinations=["127.0.0.1"],
+    )
+    app = await reused_app(
+        ("budget", budget_database_url), lambda clock: create_app(settings, clock=clock), FixedClock(NOW)
     )
     async with LifespanManager(app, startup_timeout=30):
         await sync_definitions(app, budget_catalogue_definitions)
@@ -104,16 +104,17 @@ async def budget_app(
 async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[FastAPI]:
     """The budget app talking to `catalogue_app` over an ASGI transport, synced through it (`sync_all`,
     what `python -m services.budget sync` does over HTTP)."""
-    app = create_app(
-        Settings(
-            database_url=budget_database_url,
-            environment="test",
-            catalogue_url="http://catalogue",
-            webhook_relay=False,
-            webhook_allowed_destinations=["127.0.0.1"],
-        ),
-        transports={"catalogue": httpx.ASGITransport(catalogue_app)},
-        clock=FixedClock(NOW),
+    settings = Settings(
+        database_url=budget_database_url,
+        environment="test",
+        catalogue_url="http://catalogue",
+        webhook_relay=False,
+        webhook_allowed_destinations=["127.0.0.1"],
+    )
+    app = await reused_app(
+        ("budget-live", budget_database_url, id(catalogue_app)),
+        lambda clock: create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=clock),
+        FixedClock(NOW),
     )
     async with LifespanManager(app, startup_timeout=30):
         await sync_all(app.state.db, app.state.catalogue, now=app.state.clock(), rate_zone=app.state.settings.rate_zone)

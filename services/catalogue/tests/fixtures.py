@@ -28,7 +28,7 @@ from services.catalogue.main import create_app
 from services.catalogue.models import Base
 from shared.clock import FixedClock
 from shared.db import Database
-from tests.harness import database_fixture
+from tests.harness import database_fixture, reused_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
@@ -53,7 +53,11 @@ def catalogue_clock() -> FixedClock:
 @pytest.fixture
 async def catalogue_app(catalogue_database_url: str, catalogue_clock: FixedClock) -> AsyncIterator[FastAPI]:
     """The catalogue app on a clean database, lifespan run, all programmes loaded (at `NOW`)."""
-    app = create_app(Settings(database_url=catalogue_database_url), clock=catalogue_clock)
+    app = await reused_app(
+        ("catalogue", catalogue_database_url),
+        lambda clock: create_app(Settings(database_url=catalogue_database_url), clock=clock),
+        catalogue_clock,
+    )
     async with LifespanManager(app, startup_timeout=30):
         await _load(app.state.db)
         yield app

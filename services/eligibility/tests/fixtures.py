@@ -21,7 +21,7 @@ from services.eligibility.config import Settings
 from services.eligibility.main import create_app
 from services.eligibility.models import Base
 from shared.clock import FixedClock
-from tests.harness import database_fixture
+from tests.harness import database_fixture, reused_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 CLOCK_START = dt.datetime(2022, 6, 1, 8, 0, tzinfo=dt.UTC)
@@ -34,8 +34,10 @@ eligibility_migrated_url, eligibility_database_url = database_fixture("eligibili
 async def eligibility_app(eligibility_database_url: str, catalogue_app: FastAPI) -> AsyncIterator[FastAPI]:
     """The eligibility app on a clean database, rule sets seeded, the catalogue wired in-process."""
     settings = Settings(database_url=eligibility_database_url, http_retries=0)
-    app = create_app(
-        settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=FixedClock(CLOCK_START)
+    app = await reused_app(
+        ("eligibility", eligibility_database_url, id(catalogue_app)),
+        lambda clock: create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=clock),
+        FixedClock(CLOCK_START),
     )
     async with LifespanManager(app, startup_timeout=30):
         yield app
