@@ -44,6 +44,7 @@ from typing import Any, TypeVar, cast
 import pytest
 from fastapi import FastAPI
 from limits.aio.storage import Storage
+from pydantic_settings import BaseSettings
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -157,12 +158,16 @@ _APPS: dict[Hashable, tuple[FastAPI, ClockOfTheTest]] = {}
 
 
 async def reused_app(key: Hashable, make: Callable[[FixedClock], FastAPI], clock: FixedClock) -> FastAPI:
-    """The app `make(clock)` builds, built once per test process and `key` (the service, its database, its
-    upstreams) and handed to every test that asks for it again, with `clock` as its clock: an app builds
+    """The app `make(clock)` builds, built once per test process and `key` (the service, its settings, its
+    upstream apps) and handed to every test that asks for it again, with `clock` as its clock: an app builds
     each route's dependencies and response models when it first routes a request, about a third of a
     short API test. Each test then runs the app's lifespan again (its fixture does), which makes
     `app.state` anew (database engine, clients, caches, relays); its middleware is built afresh here and
     the in-memory counts of its write rate limit emptied, so nothing one test did is seen by the next."""
+    # A settings object in the key stands for its values (a test may change the environment they come from).
+    key = (
+        tuple(k.model_dump_json() if isinstance(k, BaseSettings) else k for k in key) if isinstance(key, tuple) else key
+    )
     if key not in _APPS:
         own = ClockOfTheTest()
         _APPS[key] = (make(own), own)

@@ -68,8 +68,9 @@ async def _started(url: str, clock: FixedClock, **reachable: FastAPI) -> AsyncIt
     in-process, every other one unreachable."""
     transports: dict[str, httpx.AsyncBaseTransport] = {n: _Unreachable() for n in UPSTREAMS}
     transports.update({n: httpx.ASGITransport(app=a) for n, a in reachable.items()})
-    key = ("applications", url, *sorted((n, id(a)) for n, a in reachable.items()))
-    app = await reused_app(key, lambda own: create_app(_settings(url), transports=transports, clock=own), clock)
+    settings = _settings(url)
+    key = ("applications", settings, *sorted((n, id(a)) for n, a in reachable.items()))
+    app = await reused_app(key, lambda own: create_app(settings, transports=transports, clock=own), clock)
     async with LifespanManager(app, startup_timeout=30):
         yield app
 

@@ -92,9 +92,7 @@ async def budget_app(
         webhook_relay=False,
         webhook_allowed_destinations=["127.0.0.1"],
     )
-    app = await reused_app(
-        ("budget", budget_database_url), lambda clock: create_app(settings, clock=clock), FixedClock(NOW)
-    )
+    app = await reused_app(("budget", settings), lambda clock: create_app(settings, clock=clock), FixedClock(NOW))
     async with LifespanManager(app, startup_timeout=30):
         await sync_definitions(app, budget_catalogue_definitions)
         yield app
@@ -112,7 +110,7 @@ async def budget_live_app(budget_database_url: str, catalogue_app: FastAPI) -> A
         webhook_allowed_destinations=["127.0.0.1"],
     )
     app = await reused_app(
-        ("budget-live", budget_database_url, id(catalogue_app)),
+        ("budget-live", settings, id(catalogue_app)),
         lambda clock: create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=clock),
         FixedClock(NOW),
     )

@@ -53,11 +53,8 @@ def catalogue_clock() -> FixedClock:
 @pytest.fixture
 async def catalogue_app(catalogue_database_url: str, catalogue_clock: FixedClock) -> AsyncIterator[FastAPI]:
     """The catalogue app on a clean database, lifespan run, all programmes loaded (at `NOW`)."""
-    app = await reused_app(
-        ("catalogue", catalogue_database_url),
-        lambda clock: create_app(Settings(database_url=catalogue_database_url), clock=clock),
-        catalogue_clock,
-    )
+    settings = Settings(database_url=catalogue_database_url)
+    app = await reused_app(("catalogue", settings), lambda clock: create_app(settings, clock=clock), catalogue_clock)
     async with LifespanManager(app, startup_timeout=30):
         await _load(app.state.db)
         yield app

@@ -35,7 +35,7 @@ async def eligibility_app(eligibility_database_url: str, catalogue_app: FastAPI)
     """The eligibility app on a clean database, rule sets seeded, the catalogue wired in-process."""
     settings = Settings(database_url=eligibility_database_url, http_retries=0)
     app = await reused_app(
-        ("eligibility", eligibility_database_url, id(catalogue_app)),
+        ("eligibility", settings, id(catalogue_app)),
         lambda clock: create_app(settings, transports={"catalogue": httpx.ASGITransport(catalogue_app)}, clock=clock),
         FixedClock(CLOCK_START),
     )
