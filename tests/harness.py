@@ -14,7 +14,7 @@ tests/ out) never needs pytest.
   itself (tests/test_migrations.py).
 - Parallel runs (`make test`: pytest-xdist, `-n` workers, `--dist loadgroup`): each worker has its own
   session, so its own throwaway databases (named `test_<service>_gw<N>_<random>`); the tests of one `stack`
-  of service processes run in one worker (`pytest_collection_modifyitems` below).
+  of service processes (tests/e2e, tests/faults) run in one worker (`pytest_xdist_make_scheduler` below).
 - `reused_app(key, make, clock)`: each service's app fixture builds its app once per test process (and
   database, and upstream apps) and runs its lifespan again for every test, so that the routes' models are
   built once, not once per test; the test's clock and fresh middleware come with it.
@@ -292,20 +292,37 @@ def pytest_runtest_teardown() -> None:
             cached.cache_clear()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """In a parallel run (`make test`: pytest-xdist with `--dist loadgroup`), the tests that share one `stack`
-    of service processes (tests/e2e, tests/faults) go to one worker, so that each stack starts once per run
-    and backend, not once in every worker that gets one of its tests. A test's own `xdist_group` mark wins.
-    Runs before xdist's hook, which reads the marks."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or "stack" not in info.name2fixturedefs or item.get_closest_marker("xdist_group"):
-            continue
-        where = re.sub(r"\W+", "-", info.name2fixturedefs["stack"][-1].baseid).strip("-")
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend", "") if callspec is not None else ""
-        item.add_marker(pytest.mark.xdist_group(f"stack-{where}-{backend}"))
+STACK_FOLDERS = ("tests/e2e/", "tests/faults/")
+"""The tests that run against a stack of service processes (tests/e2e/stack.py), one stack per folder, backend
+and test process."""
+
+
+def stack_group(nodeid: str) -> str | None:
+    """The group of a test of `STACK_FOLDERS` (`tests/e2e-sqlite`, `tests/faults-postgresql`, ...) by its node
+    id; None for any other test."""
+    for folder in STACK_FOLDERS:
+        if nodeid.startswith(folder):
+            backend = re.search(r"\[(sqlite|postgresql)\b", nodeid)
+            return folder.rstrip("/") + "-" + (backend[1] if backend else "")
+    return None
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """In a parallel run (`make test`: pytest-xdist with `--dist loadgroup`) the tests of one stack group go to
+    one worker, so that each stack starts once per run and backend, not in every worker that gets one of its
+    tests; every other test is scheduled alone, and the largest groups first. xdist's own `loadgroup` passes
+    its groups by rewriting node ids, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386: the
+    groups are silently ignored, and the first runs on it started every e2e and fault stack twice), so the
+    groups are worked out here from the node ids the scheduler is given."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StackGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return stack_group(nodeid) or nodeid
+
+    return StackGroups(config, log)
 
 
 def auth(role: str, sub: str, org: str | None = None) -> dict[str, str]:
