@@ -139,10 +139,11 @@ async def checked(
             )
             await apply(session, cr, project, at=at)
         else:
+            action = ChangeAction.CHECK_ELIGIBLE if cr.assessment is None else ChangeAction.CHECK_ASSESSED
             _move(
                 session,
                 cr,
-                ChangeAction.CHECK_ELIGIBLE,
+                action,
                 actor="system:eligibility",
                 at=at,
                 reason=f"eligible on version {version} with the change (rule set {report.get('rule_set', {}).get('id')} v{report.get('rule_set', {}).get('version')})",
