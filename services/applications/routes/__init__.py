@@ -13,7 +13,6 @@ from services.applications.outbound.events import DESCRIPTIONS
 from services.applications.routes import (
     applications,
     assessments,
-    change_requests,
     committee,
     control,
     controllers,
@@ -54,7 +53,6 @@ routers: list[APIRouter] = [
     partner_reports.router,
     control.router,
     project_reports.router,
-    change_requests.router,
     open_data.router,
     outbox_admin.outbox_router(outbox, _wake),
     webhook_routes.webhooks_router(webhooks, DESCRIPTIONS, _wake_webhooks),
@@ -72,7 +70,6 @@ TAGS: list[dict[str, Any]] = [
     partner_reports.TAG,
     control.TAG,
     project_reports.TAG,
-    change_requests.TAG,
     open_data.TAG,
     outbox_admin.TAG,
     webhook_routes.TAG,
