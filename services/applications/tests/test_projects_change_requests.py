@@ -304,3 +304,44 @@ async def test_an_increase_without_room_is_refused_with_the_funds_figures(
     assert Decimal(facts["asked"]["amount"]) > Decimal(facts["available"]["amount"])
     assert (await client.get(f"{P}/{aid}", headers=OLGA)).json()["baseline_version"] == first
     assert await commitment(budget_live_client, client, aid) == before
+
+
+async def test_a_decrease_is_released_in_the_programme_currency(
+    applications_client: httpx.AsyncClient,
+    applications_app: FastAPI,
+    catalogue_client: httpx.AsyncClient,
+    budget_live_client: httpx.AsyncClient,
+) -> None:
+    client, app = applications_client, applications_app
+    aid = await contracted(client, app, catalogue_client)
+    before = await commitment(budget_live_client, client, aid)
+    change = await made(
+        client,
+        aid,
+        NILS,
+        {
+            "type": "budget-reallocation",
+            "justification": "The municipality takes a larger share itself.",
+            "diff": {
+                "financing": [
+                    {"partner": 2, "source": "NO-STATE", "amount": nok("1600000.00")},
+                    {"partner": 2, "source": "own-public", "amount": nok("1700000.00")},
+                ]
+            },
+        },
+    )
+    await step(client, change["id"], "submission", NILS)
+    await delivered(app)
+    checked = await read(client, change["id"])
+    assert checked["status"] == "checked" and checked["flexibility"]["within"] is False, checked
+    await step(client, change["id"], "assessment", OLGA, {"recommendation": "approve", "comment": "Less state money."})
+    approved = await step(client, change["id"], "decision", OLGA, {"decision": "approved", "reason": "As assessed."})
+    assert approved["status"] == "approved" and approved["money"]["increase"] == []
+    assert approved["money"]["release"] == [{"fund": "NO-STATE", "amount": nok("50000.00")}]
+    await delivered(app)
+    after = await commitment(budget_live_client, client, aid)
+    line = next(ln for ln in after["lines"] if ln["fund"] == "NO-STATE")
+    released = Decimal(line["released"]["amount"])
+    assert released == (Decimal("50000.00") / Decimal(line["rate"])).quantize(Decimal("0.01"))
+    assert next(ln for ln in before["lines"] if ln["fund"] == "NO-STATE")["released"]["amount"] == "0.00"
+    assert (await read(client, change["id"]))["version"] == approved["version"]

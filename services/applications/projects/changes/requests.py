@@ -40,6 +40,7 @@ from services.applications.projects.errors import (
     InvalidProjectData,
     NotContracted,
     NotOwner,
+    ProjectNotFound,
 )
 from services.applications.projects.states import ProjectStatus
 from services.applications.projects.texts import say
@@ -83,7 +84,7 @@ async def _found(
         raise ChangeRequestNotFound(f"no change request {request_id}")
     try:
         project = await visible(session, principal, cr.application_id, now=now, for_update=True)
-    except Exception:
+    except ProjectNotFound:
         raise ChangeRequestNotFound(f"no change request {request_id}") from None
     return cr, project
 
@@ -305,7 +306,7 @@ async def one(session: AsyncSession, principal: Principal, request_id: str, *, n
         raise ChangeRequestNotFound(f"no change request {request_id}")
     try:
         await visible(session, principal, cr.application_id, now=now)
-    except Exception:
+    except ProjectNotFound:
         raise ChangeRequestNotFound(f"no change request {request_id}") from None
     return change_out(cr)
 
