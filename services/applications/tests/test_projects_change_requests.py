@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from services.applications.tests.helpers import (
     ADMIN,
     ALICE,
-    PROGRAMME,
     OLGA,
+    PROGRAMME,
     assessed,
     create,
     decided,
