@@ -8,6 +8,7 @@ no room for is refused with the budget's figures and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -40,9 +41,12 @@ from services.applications.tests.project_support import (
     two_owner_body,
 )
 from services.budget.tests.helpers import OFFICER
+from tests.receiver import Receiver, receiving
 
 pytestmark = pytest.mark.usefixtures("backend")
 C = "/v1/change-requests"
+T = "se.interreg.change-request."
+STEPS = ["created", "submitted", "checked", "assessed", "approved"]
 
 
 def body(call_id: str) -> dict[str, Any]:
@@ -215,9 +219,14 @@ async def test_notified_reallocation_then_decided_extension_and_partner(
             "justification": "x",
             "diff": {"end_date": (end + dt.timedelta(days=400)).isoformat()},
         },
-        headers={**NILS, **key()},
+        headers={**NILS, **key(), "Accept-Language": "sv"},
     )
     assert conflicting.status_code == 409, conflicting.text
+    assert conflicting.headers["content-type"].startswith("application/problem+json")
+    assert conflicting.headers["content-language"] == "sv"
+    assert conflicting.json()["type"].endswith("/change-request-conflict")
+    assert conflicting.json()["detail"].startswith("ändringsbegäran 2 ")
+    assert conflicting.json()["title"] == "En annan öppen ändringsbegäran ändrar samma del"
     assert conflicting.json()["change_request"] == extension["id"] and conflicting.json()["parts"] == ["dates"]
 
     assert (await step(client, extension["id"], "submission", SVEA))["status"] == "draft"
@@ -306,13 +315,26 @@ async def test_an_increase_without_room_is_refused_with_the_funds_figures(
     assert await commitment(budget_live_client, client, aid) == before
 
 
-async def test_a_decrease_is_released_in_the_programme_currency(
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as r:
+        yield r
+
+
+async def test_a_decrease_is_released_in_the_programme_currency_and_each_step_is_an_event(
     applications_client: httpx.AsyncClient,
     applications_app: FastAPI,
     catalogue_client: httpx.AsyncClient,
     budget_live_client: httpx.AsyncClient,
+    receiver: Receiver,
 ) -> None:
     client, app = applications_client, applications_app
+    r = await client.post(
+        "/v1/webhooks/subscriptions",
+        json={"integrator": "jems-bridge", "url": receiver.url, "event_types": [T + s for s in STEPS]},
+        headers={**ADMIN, **key()},
+    )
+    assert r.status_code == 201, r.text
     aid = await contracted(client, app, catalogue_client)
     before = await commitment(budget_live_client, client, aid)
     change = await made(
@@ -345,3 +367,8 @@ async def test_a_decrease_is_released_in_the_programme_currency(
     assert released == (Decimal("50000.00") / Decimal(line["rate"])).quantize(Decimal("0.01"))
     assert next(ln for ln in before["lines"] if ln["fund"] == "NO-STATE")["released"]["amount"] == "0.00"
     assert (await read(client, change["id"]))["version"] == approved["version"]
+    await app.state.webhook_relay.drain()
+    got = receiver.wait_for(len(STEPS))
+    assert [g.event["type"].removeprefix(T) for g in got] == STEPS
+    assert {g.event["subject"] for g in got} == {f"change-requests/{change['id']}"}
+    assert got[-1].event["data"]["version"] == approved["version"]
