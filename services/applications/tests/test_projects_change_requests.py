@@ -372,3 +372,38 @@ async def test_a_decrease_is_released_in_the_programme_currency_and_each_step_is
     assert [g.event["type"].removeprefix(T) for g in got] == STEPS
     assert {g.event["subject"] for g in got} == {f"change-requests/{change['id']}"}
     assert got[-1].event["data"]["version"] == approved["version"]
+
+
+async def decided_change(client: httpx.AsyncClient, app: FastAPI, cid: str, owner: dict[str, str]) -> dict[str, Any]:
+    """Submitted by its one side's owner, checked, assessed and approved by an officer, the outbox delivered."""
+    await step(client, cid, "submission", owner)
+    await delivered(app)
+    assert (await read(client, cid))["status"] == "checked"
+    await step(client, cid, "assessment", OLGA, {"recommendation": "approve", "comment": "Fine."})
+    await step(client, cid, "decision", OLGA, {"decision": "approved", "reason": "As assessed."})
+    await delivered(app)
+    return await read(client, cid)
+
+
+async def test_a_partner_out_releases_its_state_funding(
+    applications_client: httpx.AsyncClient,
+    applications_app: FastAPI,
+    catalogue_client: httpx.AsyncClient,
+    budget_live_client: httpx.AsyncClient,
+) -> None:
+    client, app = applications_client, applications_app
+    aid = await contracted(client, app, catalogue_client)
+    come = {"type": "partner-change", "justification": "A pilot.", "diff": {"partners_in": [new_partner("100000.00")]}}
+    joined = await decided_change(client, app, (await made(client, aid, NILS, come))["id"], NILS)
+    assert joined["status"] == "approved", joined
+    lead = {"type": "partner-change", "justification": "x", "diff": {"partners_out": [2]}}
+    r = await client.post(f"{P}/{aid}/change-requests", json=lead, headers={**NILS, **key()})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "diff.partners_out.0", r.text
+    go = {"type": "partner-change", "justification": "The pilot is not needed.", "diff": {"partners_out": [3]}}
+    left = await decided_change(client, app, (await made(client, aid, NILS, go))["id"], NILS)
+    assert left["status"] == "approved" and left["version"] == joined["version"] + 1, left
+    assert left["money"]["release"] == [{"fund": "NO-STATE", "amount": nok("100000.00")}]
+    version = (await client.get(f"/v1/applications/{aid}/versions/{left['version']}", headers=OLGA)).json()
+    assert [p["name"] for p in version["content"]["partners"]] == [
+        p["name"] for p in body("00000000-0000-4000-8000-000000000000")["partners"]
+    ]

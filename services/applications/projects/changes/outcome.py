@@ -245,6 +245,8 @@ async def apply(session: AsyncSession, cr: ChangeRequest, project: Project, *, a
     previous = contract.baseline_version
     app.version, app.content = number, cr.result or app.content
     _rebase(contract, cr, number, at)
+    if (cr.diff or {}).get("partners_out"):
+        await repo.renumber_controls(session, app.id, list(cr.diff["partners_out"]))
     cr.version = number
     await _recheck_others(session, cr, project, at=at)
     record(

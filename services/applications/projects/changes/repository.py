@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications.projects.changes.models import ChangeRequest
+from services.applications.projects.models import PartnerControl
 
 
 def add(session: AsyncSession, row: ChangeRequest) -> None:
@@ -27,3 +28,16 @@ async def of_project(session: AsyncSession, application_id: str) -> list[ChangeR
 async def next_number(session: AsyncSession, application_id: str) -> int:
     stmt = select(func.max(ChangeRequest.number)).where(ChangeRequest.application_id == application_id)
     return int((await session.execute(stmt)).scalar() or 0) + 1
+
+
+async def renumber_controls(session: AsyncSession, application_id: str, removed: list[int]) -> None:
+    """The controller assignments after partners `removed` left: theirs gone, later partners' moved up."""
+    rows = list(
+        (await session.execute(select(PartnerControl).where(PartnerControl.application_id == application_id))).scalars()
+    )
+    kept = [
+        (r.partner - sum(1 for n in removed if n < r.partner), r.controller) for r in rows if r.partner not in removed
+    ]
+    await session.execute(delete(PartnerControl).where(PartnerControl.application_id == application_id))
+    await session.flush()
+    session.add_all([PartnerControl(application_id=application_id, partner=n, controller=c) for n, c in kept])
