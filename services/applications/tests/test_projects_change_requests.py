@@ -34,8 +34,10 @@ from services.applications.tests.project_support import (
     NILS,
     SVEA,
     P,
+    certified_report,
     contract_body,
     eur,
+    line,
     nok,
     register_controllers,
     two_owner_body,
@@ -407,3 +409,42 @@ async def test_a_partner_out_releases_its_state_funding(
     assert [p["name"] for p in version["content"]["partners"]] == [
         p["name"] for p in body("00000000-0000-4000-8000-000000000000")["partners"]
     ]
+
+
+async def test_a_report_made_before_a_change_claims_at_its_own_versions_co_financing(
+    applications_client: httpx.AsyncClient,
+    applications_app: FastAPI,
+    catalogue_client: httpx.AsyncClient,
+    budget_live_client: httpx.AsyncClient,
+) -> None:
+    client, app = applications_client, applications_app
+    aid = await contracted(client, app, catalogue_client)
+    se = await certified_report(client, aid, 1, 1, [line("staff", "10000.00", "EUR", 1)])
+    no = await certified_report(client, aid, 2, 1, [line("staff", "20000.00", "NOK", 1)])
+    r = await client.post(f"{P}/{aid}/project-reports", json={"period": 1}, headers={**SVEA, **key()})
+    assert r.status_code == 201, r.text
+    pr = r.json()
+    less = {
+        "type": "budget-reallocation",
+        "justification": "Less state money.",
+        "diff": {
+            "financing": [
+                {"partner": 2, "source": "NO-STATE", "amount": nok("1600000.00")},
+                {"partner": 2, "source": "own-public", "amount": nok("1700000.00")},
+            ]
+        },
+    }
+    changed = await decided_change(client, app, (await made(client, aid, NILS, less))["id"], NILS)
+    assert changed["status"] == "approved" and changed["version"] == pr["baseline_version"] + 1
+    for rid, who in ((se, SVEA), (no, NILS)):
+        r = await client.post(
+            f"/v1/project-reports/{pr['id']}/submit", json={"partner_reports": [rid]}, headers={**who, **key()}
+        )
+        assert r.status_code == 200, r.text
+    r = await client.post(f"/v1/project-reports/{pr['id']}/verification", headers={**OLGA, **key()})
+    assert r.status_code == 200 and r.json()["baseline_version"] == pr["baseline_version"], r.text
+    await delivered(app)
+    claims = {c["fund"]: c for c in (await client.get(f"{P}/{aid}/claims", headers=SVEA)).json()}
+    # 20,000.00 certified with its 15 % office flat rate is 23,000.00; at version 1's 1,650,000 / 3,300,000 that
+    # is 11,500.00 (version 2's 1,600,000 / 3,300,000 would claim 11,151.52)
+    assert claims["NO-STATE"]["amount"] == nok("11500.00")
