@@ -34,6 +34,7 @@ from services.applications.config import Settings
 from services.applications.intake.content import commitment_lines
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, service_bearer
+from services.applications.projects.changes import repository as change_repo
 from services.applications.schemas.applications import Difference, Reconciliation
 from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Status
@@ -47,13 +48,15 @@ Lines = list[tuple[str, str, Decimal]]
 RELEASABLE = {"orphan-commitment", "duplicate-commitment", "unreleased"}
 
 
-def _held(c: Commitment) -> Lines:
+def _held(c: Commitment, less: dict[tuple[str, str], Decimal] | None = None) -> Lines:
     """Per fund and currency, what the commitment was made for: its lines summed (an approved change's
-    increase is a line of its own beside the approval's)."""
+    increase is a line of its own beside the approval's), `less` what approved changes released of it."""
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for ln in c.lines:
         sums[(ln.fund, ln.amount.currency)] += ln.amount.amount
-    return sorted((fund, currency, amount) for (fund, currency), amount in sums.items())
+    for k, amount in (less or {}).items():
+        sums[k] -= amount
+    return sorted((fund, currency, amount) for (fund, currency), amount in sums.items() if amount != 0)
 
 
 def _remaining(c: Commitment) -> Decimal:
@@ -120,8 +123,9 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                             expected=_fmt(expected),
                         )
                     )
+                changed = await change_repo.released(session, app.id)
                 for c in mine[:1]:
-                    if _held(c) != expected:
+                    if _held(c, changed) != expected:
                         differences.append(
                             Difference(
                                 kind="amount-mismatch",
@@ -130,7 +134,7 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                                 commitment_id=str(c.id),
                                 detail="the commitment's lines are not the approved version's programme money",
                                 expected=_fmt(expected),
-                                actual=_fmt(_held(c)),
+                                actual=_fmt(_held(c, changed)),
                             )
                         )
                     if app.commitment_id != str(c.id):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,3 +43,14 @@ async def renumber_controls(session: AsyncSession, application_id: str, removed:
     await session.execute(delete(PartnerControl).where(PartnerControl.application_id == application_id))
     await session.flush()
     session.add_all([PartnerControl(application_id=application_id, partner=n, controller=c) for n, c in kept])
+
+
+async def released(session: AsyncSession, application_id: str) -> dict[tuple[str, str], Decimal]:
+    """Per fund and currency, what the project's applied change requests released (as they asked it)."""
+    out: dict[tuple[str, str], Decimal] = {}
+    for cr in await of_project(session, application_id):
+        if cr.money and cr.money.get("released"):
+            for move in cr.money.get("release", []):
+                k = (move["fund"], move["amount"]["currency"])
+                out[k] = out.get(k, Decimal(0)) + Decimal(move["amount"]["amount"])
+    return out
