@@ -160,6 +160,10 @@ async def seed_applications(app: FastAPI, catalogue: FastAPI, ids: Ids) -> None:
         )
         assert r.status_code == 201, r.text
         ids.project_report = r.json()["id"]
+        change = {"type": "content", "justification": "A clearer summary.", "diff": {"summary": {"en": "Clearer."}}}
+        r = await client.post(f"/v1/projects/{ids.project}/change-requests", json=change, headers={**SVEA, **key()})
+        assert r.status_code == 201, r.text
+        change_request = r.json()["id"]
         r = await client.get("/v1/outbox", params={"limit": 1}, headers=ADMIN)
         assert r.status_code == 200 and r.json()["items"], r.text
         ids.common.update(
@@ -169,4 +173,5 @@ async def seed_applications(app: FastAPI, catalogue: FastAPI, ids: Ids) -> None:
             number="1",
             sub="karl",
             message_id=str(r.json()["items"][0]["id"]),
+            request_id=change_request,
         )

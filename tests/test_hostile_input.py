@@ -256,6 +256,7 @@ class World:
             subscription_id="6f1d2c3b-0000-4000-8000-000000000003",  # no such subscription: 404 or 422
             delivery_id=1,
             correction_id="6f1d2c3b-0000-4000-8000-000000000004",  # no such correction: 404 or 422
+            request_id="6f1d2c3b-0000-4000-8000-000000000005",  # no such change request: 404 or 422
             **self.ids,
         )
 

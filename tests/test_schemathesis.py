@@ -115,6 +115,8 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /v1/partner-reports/{report_id}/lines/import": "the CSV must have the documented header",
     "PUT /v1/partner-reports/{report_id}/lines/{number}/verification": "the certified amount, or the line parked",
     "POST /v1/projects/{application_id}/project-reports": "the reporting period must be the contract's",
+    "POST /v1/projects/{application_id}/change-requests": "only the diff's fields of the request's type, naming the "
+    "approved version's partners and real-cost lines, a later end date; no open request changing a same part",
     "POST /v1/webhooks/subscriptions": "a destination on a public https host or the allowlist; known event types",
     "PATCH /v1/webhooks/subscriptions/{subscription_id}": "a destination on a public https host or the allowlist; "
     "known event types",

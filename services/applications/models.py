@@ -222,3 +222,4 @@ webhooks = webhook_tables(Base.metadata)
 # The project stage's tables live in their own module (this one stays one idea); importing it here puts them
 # on `Base.metadata`, which the migrations are compared with.
 from services.applications.projects import models as _project_models  # noqa: E402,F401
+from services.applications.projects.changes import models as _change_models  # noqa: E402,F401

@@ -24,8 +24,10 @@ from shared.schemas.budget import (
     Claim,
     ClaimRequest,
     Commitment,
+    CommitmentLineIn,
     CommitmentRequest,
     ConversionRate,
+    IncreaseRequest,
     ReleaseRequest,
 )
 
@@ -152,14 +154,52 @@ class BudgetClient:
         except ValidationError:
             raise UpstreamError(f"the budget service answered {path} unreadably", service=SERVICE) from None
 
-    async def release(self, commitment_id: str, *, reason: str, bearer: str, idempotency_key: str) -> None:
-        """Release all that remains of a commitment. One already released (409) or gone (404) counts as done."""
+    async def increase(
+        self, commitment_id: str, request: IncreaseRequest, *, bearer: str, idempotency_key: str
+    ) -> Commitment:
+        """Raise a project's commitment (all funds or none); a refusal (409, no room) is `CommitmentRefused`
+        with the budget's figures."""
+        response = await call(
+            self.client,
+            SERVICE,
+            "POST",
+            f"/v1/commitments/{segment(commitment_id)}/increases",
+            json=request.model_dump(mode="json"),
+            headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
+        )
+        if response.status_code == 409:
+            problem = problem_of(response)
+            raise CommitmentRefused(detail_of(response), {k: problem[k] for k in REFUSAL_FACTS if k in problem})
+        if response.status_code not in (200, 201):
+            raise UpstreamError(
+                f"the budget service answered {response.status_code} to an increase: {detail_of(response)}",
+                service=SERVICE,
+            )
+        try:
+            return Commitment.model_validate(response.json())
+        except (ValueError, ValidationError):
+            raise UpstreamError(
+                "the budget service answered a commitment this service cannot read", service=SERVICE
+            ) from None
+
+    async def release(
+        self,
+        commitment_id: str,
+        *,
+        reason: str,
+        bearer: str,
+        idempotency_key: str,
+        lines: list[CommitmentLineIn] | None = None,
+        key: str | None = None,
+    ) -> None:
+        """Release all that remains of a commitment, or `lines` of it (keyed by `key`). One already released
+        (409) or gone (404) counts as done."""
         response = await call(
             self.client,
             SERVICE,
             "POST",
             f"/v1/commitments/{segment(commitment_id)}/release",
-            json=ReleaseRequest(reason=reason).model_dump(mode="json", exclude_none=True),
+            json=ReleaseRequest(reason=reason, lines=lines, key=key).model_dump(mode="json", exclude_none=True),
             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
         )
         if response.status_code in (200, 201, 404, 409):

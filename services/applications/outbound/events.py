@@ -9,6 +9,7 @@ service's API — never a name, an e-mail, a bank account or any other personal 
 | `se.interreg.project.contracted` | the project is contracted | `projects/<id>` |
 | `se.interreg.partner-report.submitted`, `….certified` | a partner report is submitted, certified | `partner-reports/<id>` |
 | `se.interreg.project-report.submitted`, `….verified` | both sides submitted, the secretariat verified | `project-reports/<id>` |
+| `se.interreg.change-request.<step>` | a change request is created, submitted, checked, found ineligible, assessed, decided, approved (a new approved version), notified, refused by the budget, rejected, withdrawn | `change-requests/<id>` |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shared.webhooks.events import emit, emitter_of
 
 if TYPE_CHECKING:
     from services.applications.models import Application
+    from services.applications.projects.changes.models import ChangeRequest
     from services.applications.projects.models import PartnerReport, ProjectReport
 
 P = "se.interreg."
@@ -50,6 +52,17 @@ class EventType(StrEnum):
     PARTNER_REPORT_CERTIFIED = P + "partner-report.certified"
     PROJECT_REPORT_SUBMITTED = P + "project-report.submitted"
     PROJECT_REPORT_VERIFIED = P + "project-report.verified"
+    CHANGE_CREATED = P + "change-request.created"
+    CHANGE_SUBMITTED = P + "change-request.submitted"
+    CHANGE_CHECKED = P + "change-request.checked"
+    CHANGE_INELIGIBLE = P + "change-request.ineligible"
+    CHANGE_ASSESSED = P + "change-request.assessed"
+    CHANGE_DECIDED = P + "change-request.decided"
+    CHANGE_APPROVED = P + "change-request.approved"
+    CHANGE_NOTIFIED = P + "change-request.notified"
+    CHANGE_REFUSED = P + "change-request.budget-refused"
+    CHANGE_REJECTED = P + "change-request.rejected"
+    CHANGE_WITHDRAWN = P + "change-request.withdrawn"
 
 
 E = EventType
@@ -83,6 +96,17 @@ DESCRIPTIONS: dict[str, str] = {
     E.PARTNER_REPORT_CERTIFIED: "a partner report's control was certified",
     E.PROJECT_REPORT_SUBMITTED: "a project report was submitted by both sides",
     E.PROJECT_REPORT_VERIFIED: "a project report was verified: the budget is owed its claims",
+    E.CHANGE_CREATED: "a project owner made a change request (data: type, parts, base version)",
+    E.CHANGE_SUBMITTED: "every touched side's owner submitted the change request: its check is owed",
+    E.CHANGE_CHECKED: "the eligibility rules passed on the change request's resulting version",
+    E.CHANGE_INELIGIBLE: "the eligibility rules failed on the change request's resulting version",
+    E.CHANGE_ASSESSED: "the secretariat assessed the change request",
+    E.CHANGE_DECIDED: "an officer or the committee approved the change request: the budget is asked what rises",
+    E.CHANGE_APPROVED: "the change request is applied: the project's new approved version (data: version)",
+    E.CHANGE_NOTIFIED: "a change within the programme's flexibility was notified and applied (data: version)",
+    E.CHANGE_REFUSED: "the budget refused the change request's increase (no room): back to assessed",
+    E.CHANGE_REJECTED: "the change request was rejected",
+    E.CHANGE_WITHDRAWN: "the change request was withdrawn",
 }
 """Every type with what it means (`GET /v1/webhooks/event-types`)."""
 
@@ -141,3 +165,37 @@ async def project_report(session: AsyncSession, report: ProjectReport, type: Eve
         "link": link,
     }
     await emit(session, type=type, subject=f"project-reports/{report.id}", data=data, at=at)
+
+
+CHANGE_EVENTS: dict[str, EventType] = {
+    "draft": E.CHANGE_CREATED,
+    "submitted": E.CHANGE_SUBMITTED,
+    "checked": E.CHANGE_CHECKED,
+    "ineligible": E.CHANGE_INELIGIBLE,
+    "assessed": E.CHANGE_ASSESSED,
+    "approving": E.CHANGE_DECIDED,
+    "approved": E.CHANGE_APPROVED,
+    "notified": E.CHANGE_NOTIFIED,
+    "rejected": E.CHANGE_REJECTED,
+    "withdrawn": E.CHANGE_WITHDRAWN,
+}
+"""The event of each status a change request reaches (a side's submission, still a draft, is none)."""
+
+
+async def change_request(
+    session: AsyncSession, cr: ChangeRequest, *, at: dt.datetime, type: EventType | None = None
+) -> None:
+    link = emitter_of(session).link(f"/v1/change-requests/{cr.id}")
+    data = {
+        "id": cr.id,
+        "project_id": cr.application_id,
+        "number": cr.number,
+        "type": cr.type,
+        "status": cr.status,
+        "parts": cr.parts,
+        "base_version": cr.base_version,
+        "version": cr.version,
+        "link": link,
+    }
+    chosen = type or CHANGE_EVENTS[cr.status]
+    await emit(session, type=chosen, subject=f"change-requests/{cr.id}", data=data, at=at)

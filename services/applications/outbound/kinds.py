@@ -16,3 +16,11 @@ class MessageKind(StrEnum):
     CLAIM = "budget.claim"
     """A verified project report owes the budget its claim on one fund (`POST /v1/claims`), business key
     `project-report:<report>:<fund>`."""
+    CHANGE_CHECK = "eligibility.check-change"
+    """A submitted change request owes the eligibility check of its resulting version (`POST /v1/checks`)."""
+    INCREASE = "budget.increase"
+    """An approved change request owes the rise of the project's commitment
+    (`POST /v1/commitments/{id}/increases`), business key `change:<request>`."""
+    RELEASE_LINES = "budget.release-lines"
+    """An applied change request owes the release of what fell (`POST …/release` with `lines`), key
+    `change:<request>:release`."""

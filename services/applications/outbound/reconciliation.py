@@ -5,7 +5,9 @@ For each application of the programme that holds, or owes, project money:
 
 - `missing-commitment` — approved with its commitment delivered (`active`), yet the budget has no active
   commitment for its version.
-- `amount-mismatch` — the active commitment's lines are not the approved version's programme money.
+- `amount-mismatch` — the active commitment's lines (summed per fund and currency) are not the approved
+  version's programme money. A project's commitment is the one its application names, whichever version it
+  names (an approved change that raised nothing makes a version the budget never hears of).
 - `commitment-id-mismatch` — the application names another commitment than the budget's active one.
 - `orphan-commitment` — an active commitment for an application that is not approved (rejected, never
   approved, another version, unknown) and owes no release.
@@ -32,6 +34,7 @@ from services.applications.config import Settings
 from services.applications.intake.content import commitment_lines
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, service_bearer
+from services.applications.projects.changes import repository as change_repo
 from services.applications.schemas.applications import Difference, Reconciliation
 from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Status
@@ -45,8 +48,15 @@ Lines = list[tuple[str, str, Decimal]]
 RELEASABLE = {"orphan-commitment", "duplicate-commitment", "unreleased"}
 
 
-def _held(c: Commitment) -> Lines:
-    return sorted((ln.fund, ln.amount.currency, ln.amount.amount) for ln in c.lines)
+def _held(c: Commitment, less: dict[tuple[str, str], Decimal] | None = None) -> Lines:
+    """Per fund and currency, what the commitment was made for: its lines summed (an approved change's
+    increase is a line of its own beside the approval's), `less` what approved changes released of it."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for ln in c.lines:
+        sums[(ln.fund, ln.amount.currency)] += ln.amount.amount
+    for k, amount in (less or {}).items():
+        sums[k] -= amount
+    return sorted((fund, currency, amount) for (fund, currency), amount in sums.items() if amount != 0)
 
 
 def _remaining(c: Commitment) -> Decimal:
@@ -93,7 +103,14 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
             if owed.get(app.id):
                 pending[app.id] = owed[app.id]
             held = active.get(app.id, [])
-            mine = [c for c in held if app.status == Status.APPROVED and c.application_version == app.version]
+            # A project's commitment names the version it was made or last raised for; an approved change that
+            # raised nothing made a later version the commitment does not name, and the application names it.
+            mine = [
+                c
+                for c in held
+                if app.status == Status.APPROVED
+                and (c.application_version == app.version or str(c.id) == app.commitment_id)
+            ]
             if app.status == Status.APPROVED and app.commitment_status == CommitmentStatus.ACTIVE:
                 expected = await _expected(session, app.id, app.version)
                 if not mine:
@@ -106,8 +123,9 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                             expected=_fmt(expected),
                         )
                     )
+                changed = await change_repo.released(session, app.id)
                 for c in mine[:1]:
-                    if _held(c) != expected:
+                    if _held(c, changed) != expected:
                         differences.append(
                             Difference(
                                 kind="amount-mismatch",
@@ -116,7 +134,7 @@ async def reconcile(db: Database, up: Upstreams, settings: Settings, programme: 
                                 commitment_id=str(c.id),
                                 detail="the commitment's lines are not the approved version's programme money",
                                 expected=_fmt(expected),
-                                actual=_fmt(_held(c)),
+                                actual=_fmt(_held(c, changed)),
                             )
                         )
                     if app.commitment_id != str(c.id):

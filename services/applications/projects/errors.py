@@ -97,3 +97,34 @@ class FourEyes(Forbidden):
 
 class NotController(Forbidden):
     slug, title = "not-the-controller", "Only the partner's assigned controller may do this"
+
+
+class ChangeRequestNotFound(NotFound):
+    slug, title = "change-request-not-found", "No such change request"
+    titles: ClassVar[dict[str, str]] = {"sv": "Ändringsbegäran finns inte", "nb": "Endringsanmodningen finnes ikke"}
+
+
+class ChangeConflict(Conflict):
+    """Another open change request of the project changes the same part (it is named), or is being approved."""
+
+    slug, title = "change-request-conflict", "Another open change request changes the same part"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "En annan öppen ändringsbegäran ändrar samma del",
+        "nb": "En annen åpen endringsanmodning endrer samme del",
+    }
+
+
+class ChangeStale(Conflict):
+    slug, title = "change-request-stale", "The project's approved version changed since the check"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Projektets beviljade version har ändrats sedan kontrollen",
+        "nb": "Prosjektets innvilgede versjon er endret siden kontrollen",
+    }
+
+
+class NotContracted(Conflict):
+    slug, title = "project-not-contracted", "Only a contracted project is changed by change requests"
+    titles: ClassVar[dict[str, str]] = {
+        "sv": "Endast ett avtalat projekt ändras genom ändringsbegäran",
+        "nb": "Bare et kontraktsfestet prosjekt endres gjennom endringsanmodninger",
+    }

@@ -69,6 +69,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "nb": "attesten utstedes av en annen person enn den som avsluttet kontrollen ({who})",
         "en": "the certificate is issued by another person than the one who completed the control ({who})",
     },
+    "change-conflict": {
+        "sv": "ändringsbegäran {number} ({id}) är öppen och ändrar samma del: {parts}",
+        "nb": "endringsanmodning {number} ({id}) er åpen og endrer samme del: {parts}",
+        "en": "change request {number} ({id}) is open and changes the same part: {parts}",
+    },
+    "change-approving": {
+        "sv": "ändringsbegäran {number} ({id}) väntar på budgetens svar; besluta efter den",
+        "nb": "endringsanmodning {number} ({id}) venter på budsjettets svar; vedta etter den",
+        "en": "change request {number} ({id}) awaits the budget's answer; decide after it",
+    },
+    "change-stale": {
+        "sv": "ändringsbegäran kontrollerades mot version {checked}; projektets beviljade version är nu {current}: dra tillbaka den och gör en ny",
+        "nb": "endringsanmodningen ble kontrollert mot versjon {checked}; prosjektets innvilgede versjon er nå {current}: trekk den tilbake og lag en ny",
+        "en": "the change request was checked against version {checked}; the project's approved version is now {current}: withdraw it and make a new one",
+    },
+    "not-contracted": {
+        "sv": "projektet är {status}: endast ett avtalat projekt ändras",
+        "nb": "prosjektet er {status}: bare et kontraktsfestet prosjekt endres",
+        "en": "the project is {status}: only a contracted project is changed",
+    },
+    "change-side-not-touched": {
+        "sv": "ändringsbegäran rör inte {side}-sidan (rör: {sides})",
+        "nb": "endringsanmodningen berører ikke {side}-siden (berører: {sides})",
+        "en": "the change request does not touch the {side} side (touches: {sides})",
+    },
 }
 
 

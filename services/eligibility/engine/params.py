@@ -154,6 +154,14 @@ class FinancingBalancesParams(Params):
     pass
 
 
+class ChangeFlexibilityParams(Params):
+    reallocation_share: Share = Field(
+        description="A contracted project may move at most this share of a side's approved budget between the "
+        "categories of its partners without a decision: such a change is notified, not decided",
+        examples=["0.10"],
+    )
+
+
 # --------------------------------------------------------------------------- state aid
 
 

@@ -34,6 +34,7 @@ from services.eligibility.engine.checks.money import (
     check_own_financing,
 )
 from services.eligibility.engine.checks.project import (
+    check_change_flexibility,
     check_eligible_organisation,
     check_partnership,
     check_programme_area,
@@ -53,6 +54,7 @@ from services.eligibility.engine.context import (
 from services.eligibility.engine.params import (
     AidPerProjectCapParams,
     CallOpenParams,
+    ChangeFlexibilityParams,
     CoFinancingParams,
     DeMinimisParams,
     EligibleOrganisationParams,
@@ -233,6 +235,13 @@ REGISTRY: dict[str, CheckKind] = {
             FinancingBalancesParams,
             frozenset(),
             check_financing_balances,
+        ),
+        CheckKind(
+            "change-flexibility",
+            "The share of a side's approved budget a contracted project may reallocate without a decision (reported)",
+            ChangeFlexibilityParams,
+            frozenset(),
+            check_change_flexibility,
         ),
         CheckKind(
             "de-minimis",

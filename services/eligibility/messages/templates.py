@@ -312,6 +312,11 @@ MESSAGES: dict[str, T] = {
         "en": "The cross-border added value",
     },
     # financing-balances
+    "flexibility.share": {
+        "sv": "Ett avtalat projekt får flytta upp till andelen {share} av en sidas beviljade budget mellan kostnadsslag utan beslut (anmäls).",
+        "nb": "Et kontraktsfestet prosjekt kan flytte inntil andelen {share} av en sides innvilgede budsjett mellom kostnadskategorier uten vedtak (meldes).",
+        "en": "A contracted project may move up to the share {share} of a side's approved budget between cost categories without a decision (notified).",
+    },
     "balance.ok": {
         "sv": "Varje partners finansiering går exakt jämnt ut med dess budget.",
         "nb": "Hver partners finansiering går nøyaktig opp med budsjettet.",

@@ -95,7 +95,7 @@ async def test_gron_industrivaxt_eligible_and_at_66_percent_not(
     assert report["eligible"] is True, [r for r in report["results"] if not r["passed"]]
     assert report["rule_set"] == {"id": SE_NO, "version": 1}
     assert report["as_of"] == "2022-06-01"
-    assert len(report["results"]) == 17 and all(r["passed"] for r in report["results"])
+    assert len(report["results"]) == 18 and all(r["passed"] for r in report["results"])
 
     r = await eligibility_client.post(
         "/v1/checks",
@@ -244,7 +244,7 @@ async def test_new_threshold_is_a_new_version_and_old_reports_reproduce(
     latest = (await eligibility_client.get(f"/v1/rule-sets/{SE_NO}")).json()
     assert latest["version"] == 2
     v1 = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}", params={"version": 1})
-    assert v1.json()["version"] == 1 and len(v1.json()["rules"]) == 17
+    assert v1.json()["version"] == 1 and len(v1.json()["rules"]) == 18
     same = await eligibility_client.get(f"/v1/rule-sets/{SE_NO}/versions/1")
     assert same.json() == v1.json()
     cached = await eligibility_client.get(

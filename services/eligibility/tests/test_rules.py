@@ -44,6 +44,7 @@ def test_gron_industrivaxt_is_eligible() -> None:
         "call-open",
         "specific-objective-open",
         "financing-balances",
+        "change-flexibility",
         "de-minimis-2023-2831",
         "de-minimis-1407-2013",
         "gber-20a-cap",
@@ -423,3 +424,10 @@ def test_registry_covers_the_contract_codes() -> None:
         "financing-balances",
     } <= codes
     assert {r.kind for r in seeded_rule_set().rules} <= set(REGISTRY)
+
+
+def test_change_flexibility_reports_the_programmes_share_and_always_passes() -> None:
+    """Not a condition of the application: the share a contracted project may reallocate without a decision
+    (ours: 10 %), which the applications service reads from the report of a change's resulting version."""
+    result = next(r for r in run(gron()).results if r.rule == "change-flexibility")
+    assert result.passed and result.severity == "warning" and result.facts == {"reallocation_share": "0.10"}

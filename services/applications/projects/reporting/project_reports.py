@@ -29,6 +29,7 @@ from services.applications.projects.baseline import (
     CLAIM_CURRENCY,
     FUND_OF_SIDE,
     Project,
+    baseline_content,
     record,
     require_owner,
     visible,
@@ -195,7 +196,11 @@ async def submit_side(
 
 
 async def claims_owed(session: AsyncSession, project: Project, report: ProjectReport) -> list[dict[str, object]]:
-    """The claims of a verified project report, per fund (those with certified expenditure)."""
+    """The claims of a verified project report, per fund (those with certified expenditure), at the
+    co-financing of the approved version the report was made under (a later approved change leaves it)."""
+    if report.baseline_version != project.contract.baseline_version:
+        content = await baseline_content(session, project.app, report.baseline_version)
+        project = Project(app=project.app, contract=project.contract, content=content)
     certified: dict[str, Decimal] = {fund: Decimal(0) for fund in FUND_OF_SIDE.values()}
     for r in await repo.included(session, report.id):
         totals = currency_totals(

@@ -17,6 +17,7 @@ from services.eligibility.engine.context import (
 )
 from services.eligibility.engine.figures import Country, Msg, Text, const_msg
 from services.eligibility.engine.params import (
+    ChangeFlexibilityParams,
     EligibleOrganisationParams,
     PartnershipParams,
     ProgrammeAreaParams,
@@ -296,3 +297,11 @@ def check_required_texts(params: RequiredTextsParams, ctx: Context) -> Outcome:
         params, "ok", lambda: Msg("texts.ok", {"fields": [Msg(f"texts.name.{n}") for n in params.min_length]})
     )
     return Outcome(True, [given], facts)
+
+
+def check_change_flexibility(params: ChangeFlexibilityParams, ctx: Context) -> Outcome:
+    """Not a condition of the application: the programme's flexibility for changes of a contracted project,
+    reported so that the applications service reads it from the report of the changed version (a
+    reallocation within it is notified, not decided)."""
+    share = str(params.reallocation_share)
+    return Outcome(True, [Msg("flexibility.share", {"share": share})], {"reallocation_share": share})
