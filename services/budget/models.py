@@ -277,6 +277,7 @@ class PaymentClaim(Base):
     project_report_id: Mapped[str] = mapped_column(String(100))
     period: Mapped[int] = mapped_column(Integer)
     final: Mapped[bool] = mapped_column(Boolean)
+    application_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(db.UTCDateTime())

@@ -161,6 +161,13 @@ class ClaimRequest(BaseModel):
     project_report_id: Annotated[str, Bounded(100, min_length=1)]
     period: StrictInt = Field(ge=1, le=1000)
     final: bool = False
+    application_version: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="The project's approved version the report was made under (its co-financing is this "
+        "version's); null from a sender that names none",
+    )
 
 
 ClaimStatus = Literal["submitted", "authorised", "paid"]
@@ -185,6 +192,9 @@ class Claim(BaseModel):
     project_report_id: str
     period: int
     final: bool
+    application_version: int | None = Field(
+        default=None, description="The project's approved version the report was made under"
+    )
     status: ClaimStatus
     authorised_by: str | None = None
     authorised_at: dt.datetime | None = None

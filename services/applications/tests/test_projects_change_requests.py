@@ -449,3 +449,5 @@ async def test_a_report_made_before_a_change_claims_at_its_own_versions_co_finan
     # 20,000.00 certified with its 15 % office flat rate is 23,000.00; at version 1's 1,650,000 / 3,300,000 that
     # is 11,500.00 (version 2's 1,600,000 / 3,300,000 would claim 11,151.52)
     assert claims["NO-STATE"]["amount"] == nok("11500.00")
+    # and each claim names that version, as the report does
+    assert {c["application_version"] for c in claims.values()} == {pr["baseline_version"]}

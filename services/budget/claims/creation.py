@@ -58,6 +58,7 @@ def _same_figures(c: m.PaymentClaim, body: wire.ClaimRequest) -> bool:
         and c.project_report_id == body.project_report_id
         and c.period == body.period
         and c.final == body.final
+        and c.application_version == body.application_version
     )
 
 
@@ -150,6 +151,7 @@ async def create_claim(
         project_report_id=body.project_report_id,
         period=body.period,
         final=body.final,
+        application_version=body.application_version,
         status="submitted",
         created_by=actor,
         created_at=now,

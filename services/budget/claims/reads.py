@@ -44,6 +44,7 @@ def claim_view(c: m.PaymentClaim, programme_currency: str | None = None) -> wire
         project_report_id=c.project_report_id,
         period=c.period,
         final=c.final,
+        application_version=c.application_version,
         status=c.status,  # the CHECK constraint keeps it a ClaimStatus
         authorised_by=c.authorised_by,
         authorised_at=c.authorised_at,

@@ -228,6 +228,7 @@ async def claims_owed(session: AsyncSession, project: Project, report: ProjectRe
                 "project_report_id": report.id,
                 "period": report.period,
                 "final": report.final,
+                "application_version": report.baseline_version,
             }
         )
     return out
