@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared.clients._answers import detail_of, problem_of, segment
 from shared.http import call
@@ -32,6 +32,7 @@ from shared.schemas.budget import (
 )
 
 SERVICE = "budget"
+M = TypeVar("M", bound=BaseModel)
 REFUSAL_FACTS = ("fund", "priority", "asked", "available")
 """The fields of the budget's refusal problem that say what was short."""
 
@@ -64,6 +65,27 @@ class RateMissing:
     detail: str
 
 
+def _refusal(response: httpx.Response) -> CommitmentRefused:
+    """The budget's 409 on a commitment or an increase: its detail and the facts it gave."""
+    problem = problem_of(response)
+    return CommitmentRefused(detail_of(response), {k: problem[k] for k in REFUSAL_FACTS if k in problem})
+
+
+def _made(response: httpx.Response, model: type[M], *, answered: str, unreadable: str) -> M:
+    """The created (201) or existing (200) resource of a keyed write; any other answer, or one that does not
+    parse as `model`, an `UpstreamError` (503 naming the budget)."""
+    if response.status_code not in (200, 201):
+        raise UpstreamError(
+            f"the budget service answered {response.status_code}{answered}: {detail_of(response)}", service=SERVICE
+        )
+    try:
+        return model.model_validate(response.json())
+    except (ValueError, ValidationError):
+        raise UpstreamError(
+            f"the budget service answered {unreadable} this service cannot read", service=SERVICE
+        ) from None
+
+
 class BudgetClient:
     """Typed commitments and releases of the budget service, with the caller's bearer token."""
 
@@ -81,18 +103,8 @@ class BudgetClient:
             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
         )
         if response.status_code == 409:
-            problem = problem_of(response)
-            raise CommitmentRefused(detail_of(response), {k: problem[k] for k in REFUSAL_FACTS if k in problem})
-        if response.status_code not in (200, 201):
-            raise UpstreamError(
-                f"the budget service answered {response.status_code}: {detail_of(response)}", service=SERVICE
-            )
-        try:
-            return Commitment.model_validate(response.json())
-        except (ValueError, ValidationError):
-            raise UpstreamError(
-                "the budget service answered a commitment this service cannot read", service=SERVICE
-            ) from None
+            raise _refusal(response)
+        return _made(response, Commitment, answered="", unreadable="a commitment")
 
     async def commitments(self, programme: str, *, bearer: str) -> list[Commitment]:
         """Every commitment of a programme (all pages), newest first."""
@@ -168,19 +180,8 @@ class BudgetClient:
             headers={"Authorization": f"Bearer {bearer}", "Idempotency-Key": idempotency_key},
         )
         if response.status_code == 409:
-            problem = problem_of(response)
-            raise CommitmentRefused(detail_of(response), {k: problem[k] for k in REFUSAL_FACTS if k in problem})
-        if response.status_code not in (200, 201):
-            raise UpstreamError(
-                f"the budget service answered {response.status_code} to an increase: {detail_of(response)}",
-                service=SERVICE,
-            )
-        try:
-            return Commitment.model_validate(response.json())
-        except (ValueError, ValidationError):
-            raise UpstreamError(
-                "the budget service answered a commitment this service cannot read", service=SERVICE
-            ) from None
+            raise _refusal(response)
+        return _made(response, Commitment, answered=" to an increase", unreadable="a commitment")
 
     async def release(
         self,
@@ -222,17 +223,7 @@ class BudgetClient:
         )
         if response.status_code == 409:
             raise ClaimConflict(detail_of(response))
-        if response.status_code not in (200, 201):
-            raise UpstreamError(
-                f"the budget service answered {response.status_code} to a claim: {detail_of(response)}",
-                service=SERVICE,
-            )
-        try:
-            return Claim.model_validate(response.json())
-        except (ValueError, ValidationError):
-            raise UpstreamError(
-                "the budget service answered a claim this service cannot read", service=SERVICE
-            ) from None
+        return _made(response, Claim, answered=" to a claim", unreadable="a claim")
 
     async def claims(self, commitment_id: str, *, bearer: str) -> list[Claim]:
         """Every claim on a commitment (all pages, `GET /v1/claims?commitment_id=`)."""

@@ -41,15 +41,18 @@ SYSTEM = "system:applications"
 FLEXIBILITY_RULE = "change-flexibility"
 
 
-def _move(
+def move(
     session: AsyncSession,
     cr: ChangeRequest,
     action: ChangeAction,
     *,
     actor: str,
     at: dt.datetime,
+    role: str = "system",
     reason: str | None = None,
 ) -> None:
+    """`cr` moved by `action` through its table, the step in the project's history (a person's role, or
+    `system` for what the outbox's answers do)."""
     target = change_next(cr.status, action)
     record(
         session,
@@ -57,7 +60,7 @@ def _move(
         f"change-request:{cr.id}",
         action.value,
         actor=actor,
-        role="system",
+        role=role,
         at=at,
         from_status=cr.status,
         to_status=target.value,
@@ -116,7 +119,7 @@ async def checked(
     cr.result = result.model_dump(mode="json") if result is not None else None
     if result is None or not report.get("eligible"):
         failed = [r["rule"] for r in report.get("results", []) if not r.get("passed") and r.get("severity") == "error"]
-        _move(
+        move(
             session,
             cr,
             ChangeAction.CHECK_INELIGIBLE,
@@ -129,7 +132,7 @@ async def checked(
         cr.flexibility = changes.flexibility(cr.type, diff, project.content, result, _share(report))
         approving = any(o.status == ChangeStatus.APPROVING for o in await repo.of_project(session, cr.application_id))
         if cr.flexibility is not None and cr.flexibility["within"] and not approving:
-            _move(
+            move(
                 session,
                 cr,
                 ChangeAction.NOTIFY,
@@ -140,7 +143,7 @@ async def checked(
             await apply(session, cr, project, at=at)
         else:
             action = ChangeAction.CHECK_ELIGIBLE if cr.assessment is None else ChangeAction.CHECK_ASSESSED
-            _move(
+            move(
                 session,
                 cr,
                 action,
@@ -187,7 +190,7 @@ async def owe_money(
             wake=wake,
         )
         return
-    _move(session, cr, ChangeAction.APPLY, actor=SYSTEM, at=at, reason="nothing rises: applied")
+    move(session, cr, ChangeAction.APPLY, actor=SYSTEM, at=at, reason="nothing rises: applied")
     await apply(session, cr, project, at=at)
     await owe_release(session, cr, project.app, at=at, wake=wake)
 
@@ -269,7 +272,7 @@ async def _recheck_others(session: AsyncSession, cr: ChangeRequest, project: Pro
     parts, so they still apply; their result is made anew)."""
     for other in await repo.of_project(session, cr.application_id):
         if other.id != cr.id and other.status in (ChangeStatus.CHECKED, ChangeStatus.INELIGIBLE, ChangeStatus.ASSESSED):
-            _move(
+            move(
                 session,
                 other,
                 ChangeAction.RECHECK,
@@ -303,7 +306,7 @@ async def increased(
         detail, facts = refusal
         cr.money = {**cr.money, "state": "refused", "detail": detail, "facts": facts}
         figures = ", ".join(f"{k} {v}" for k, v in facts.items())
-        _move(
+        move(
             session,
             cr,
             ChangeAction.BUDGET_REFUSED,
@@ -318,7 +321,7 @@ async def increased(
     project = Project(
         app=app, contract=contract, content=await baseline_content(session, app, contract.baseline_version)
     )
-    _move(session, cr, ChangeAction.APPLY, actor="system:budget", at=at, reason="the budget raised the commitment")
+    move(session, cr, ChangeAction.APPLY, actor="system:budget", at=at, reason="the budget raised the commitment")
     await apply(session, cr, project, at=at)
     await owe_release(session, cr, app, at=at, wake=None)
     await session.flush()

@@ -89,33 +89,6 @@ async def _found(
     return cr, project
 
 
-def _move(
-    session: AsyncSession,
-    cr: ChangeRequest,
-    action: ChangeAction,
-    *,
-    actor: str,
-    role: str,
-    at: dt.datetime,
-    reason: str | None = None,
-) -> None:
-    target = change_next(cr.status, action)
-    record(
-        session,
-        cr.application_id,
-        f"change-request:{cr.id}",
-        action.value,
-        actor=actor,
-        role=role,
-        at=at,
-        from_status=cr.status,
-        to_status=target.value,
-        reason=reason,
-    )
-    cr.status, cr.updated_at = target.value, at
-    cr.revision += 1
-
-
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -200,7 +173,7 @@ async def submit(
     change_next(cr.status, A.SUBMIT_SIDE)
     cr.submitted = {**cr.submitted, **{s: {"by": principal.sub, "at": now.isoformat()} for s in sorted(acting)}}
     if set(cr.submitted) >= set(cr.sides):
-        _move(
+        outcome.move(
             session,
             cr,
             A.SUBMIT,
@@ -211,7 +184,7 @@ async def submit(
         )
         await outcome.owe_check(session, cr, project, at=now, wake=wake)
     else:
-        _move(
+        outcome.move(
             session,
             cr,
             A.SUBMIT_SIDE,
@@ -231,7 +204,7 @@ async def assess(
 ) -> ChangeRequestOut:
     role = _officer(principal)
     cr, _ = await _found(session, principal, request_id, now=now)
-    _move(
+    outcome.move(
         session,
         cr,
         A.ASSESS,
@@ -261,7 +234,7 @@ async def decide(
     cr, project = await _found(session, principal, request_id, now=now)
     cr.decision = {"by": principal.sub, "at": now.isoformat(), **body.model_dump(mode="json")}
     if body.decision == "rejected":
-        _move(session, cr, A.REJECT, actor=principal.sub, role=role, at=now, reason=body.reason)
+        outcome.move(session, cr, A.REJECT, actor=principal.sub, role=role, at=now, reason=body.reason)
         await session.flush()
         await events.change_request(session, cr, at=now)
         return change_out(cr)
@@ -275,7 +248,7 @@ async def decide(
         raise ChangeStale(
             say("change-stale", language, checked=cr.checked_version, current=project.contract.baseline_version)
         )
-    _move(session, cr, A.APPROVE, actor=principal.sub, role=role, at=now, reason=body.reason)
+    outcome.move(session, cr, A.APPROVE, actor=principal.sub, role=role, at=now, reason=body.reason)
     base = await baseline_content(session, project.app, project.contract.baseline_version)
     await outcome.owe_money(session, cr, project, base, at=now, wake=wake)
     await session.flush()
@@ -294,7 +267,9 @@ async def withdraw(
 ) -> ChangeRequestOut:
     cr, project = await _found(session, principal, request_id, now=now)
     role, _ = _owner_role(project, principal, cr.sides, language)
-    _move(session, cr, A.WITHDRAW, actor=principal.sub, role=role, at=now, reason=(body.reason if body else None))
+    outcome.move(
+        session, cr, A.WITHDRAW, actor=principal.sub, role=role, at=now, reason=(body.reason if body else None)
+    )
     await session.flush()
     await events.change_request(session, cr, at=now)
     return change_out(cr)
