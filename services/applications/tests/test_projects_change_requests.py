@@ -43,6 +43,8 @@ from services.applications.tests.project_support import (
     two_owner_body,
 )
 from services.budget.tests.helpers import OFFICER
+from shared.clock import FixedClock
+from shared.problems import UpstreamError
 from tests.receiver import Receiver, receiving
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -451,3 +453,52 @@ async def test_a_report_made_before_a_change_claims_at_its_own_versions_co_finan
     assert claims["NO-STATE"]["amount"] == nok("11500.00")
     # and each claim names that version, as the report does
     assert {c["application_version"] for c in claims.values()} == {pr["baseline_version"]}
+
+
+async def test_the_budgets_answer_to_an_increase_lost_twice_raises_it_once(
+    applications_client: httpx.AsyncClient,
+    applications_app: FastAPI,
+    applications_clock: FixedClock,
+    catalogue_client: httpx.AsyncClient,
+    budget_live_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two services between their two steps: the budget raises the commitment and its answer never comes
+    back (as when the applications service is killed after sending), then the budget is unreachable. The
+    relay asks again under the same key until an answer arrives: raised once, and the services agree."""
+    client, app = applications_client, applications_app
+    aid = await contracted(client, app, catalogue_client)
+    before = await commitment(budget_live_client, client, aid)
+    change = await made(
+        client,
+        aid,
+        NILS,
+        {"type": "partner-change", "justification": "A pilot.", "diff": {"partners_in": [new_partner("100000.00")]}},
+    )
+    await step(client, change["id"], "submission", NILS)
+    await delivered(app)
+    await step(client, change["id"], "assessment", OLGA, {"recommendation": "approve", "comment": "Fine."})
+    decision = {"decision": "approved", "reason": "As assessed."}
+    assert (await step(client, change["id"], "decision", OLGA, decision))["status"] == "approving"
+
+    budget = app.state.upstreams.budget
+    real = type(budget).increase
+    failures = ["answer lost", "unreachable"]
+
+    async def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if failures and failures[0] == "answer lost":
+            await real(self, *args, **kwargs)  # the budget does the work; its answer is lost
+        if failures:
+            raise UpstreamError(f"the budget: {failures.pop(0)}", service="budget")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(budget), "increase", flaky)
+    for _ in range(3):
+        await delivered(app)
+        applications_clock.advance(dt.timedelta(minutes=10))  # past the relay's back-off
+    assert failures == []
+    approved = await read(client, change["id"])
+    assert approved["status"] == "approved" and approved["money"]["state"] == "accepted", approved
+    after = await commitment(budget_live_client, client, aid)
+    assert held(after, "NO-STATE", "NOK") - held(before, "NO-STATE", "NOK") == Decimal("100000.00")
+    await consistent(client)
