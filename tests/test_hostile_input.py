@@ -126,6 +126,16 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
         },
         "applications": {
             ("POST", "/v1/applications"): Write(ALICE, gron()),
+            ("POST", "/v1/projects/{application_id}/change-requests"): Write(
+                ALICE,
+                {"type": "content", "justification": "A clearer summary.", "diff": {"summary": {"en": "Clearer."}}},
+            ),
+            ("POST", "/v1/change-requests/{request_id}/assessment"): Write(
+                OLGA, {"recommendation": "approve", "comment": "Within the project's aims."}
+            ),
+            ("POST", "/v1/change-requests/{request_id}/decision"): Write(
+                OLGA, {"decision": "approved", "reason": "As assessed.", "committee_reference": "ÖK 2025-03-14 §7"}
+            ),
             ("POST", "/v1/partner-reports/{report_id}/lines"): Write(
                 ALICE,
                 {
