@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, and_, cast, func, or_, select, update
+from sqlalchemy import Row, Select, Text, and_, cast, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -134,19 +134,24 @@ async def list_applications_as_stored(
 async def next_reference_number(session: AsyncSession, programme: str, year: int) -> int:
     """Take the next number of (programme, year) inside the caller's transaction.
 
-    The counter row is created if missing (INSERT … ON CONFLICT DO NOTHING), then locked (SELECT … FOR
-    UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) and incremented. A
-    transaction that rolls back gives its number back, so numbers are gap-free and never reused.
+    One statement: the counter row is created at 1 or incremented (INSERT … ON CONFLICT DO UPDATE …
+    RETURNING), which locks it until the caller commits (SQLite's BEGIN IMMEDIATE already serialises
+    writers). Concurrent first submissions of a programme wait on that row, so it is taken in one round
+    trip, not three. A transaction that rolls back gives its number back, so numbers are gap-free and
+    never reused.
     """
     dialect = session.get_bind().dialect.name
     insert_fn: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert_fn(ReferenceCounter).values(programme=programme, year=year, last_value=0).on_conflict_do_nothing()
+    taken = (
+        insert_fn(ReferenceCounter)
+        .values(programme=programme, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[ReferenceCounter.programme, ReferenceCounter.year],
+            set_={"last_value": ReferenceCounter.last_value + 1},
+        )
+        .returning(ReferenceCounter.last_value)
     )
-    where = (ReferenceCounter.programme == programme, ReferenceCounter.year == year)
-    current = (await session.execute(select(ReferenceCounter.last_value).where(*where).with_for_update())).scalar_one()
-    await session.execute(update(ReferenceCounter).where(*where).values(last_value=current + 1))
-    return int(current) + 1
+    return int((await session.execute(taken)).scalar_one())
 
 
 def add_version(session: AsyncSession, version: ApplicationVersion) -> None:
