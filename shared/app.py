@@ -141,20 +141,7 @@ def build_app(
     for router in routers:
         app.include_router(router)
     document_common_answers(app, settings)
-    _prepare_routing(app)
     return app
-
-
-def _prepare_routing(app: FastAPI) -> None:
-    """Build the routing tables now rather than in the first request.
-
-    FastAPI builds each included router's effective routes (dependencies, body fields) when a request
-    is first matched against it: 0.4 s of CPU in the applications service, paid by whoever sent the first
-    request after a start (docs/performance.md). Matching a path no route has walks every router once.
-    """
-    scope: dict[str, Any] = {"type": "http", "path": "/\x00", "root_path": "", "method": "GET", "headers": []}
-    for route in app.router.routes:
-        route.matches(scope)
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
