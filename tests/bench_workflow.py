@@ -6,7 +6,8 @@
   (all N from the first answer to the last report), against the rate of `POST /v1/checks` the same stack
   answers in the same run (target ≥ 0.5×).
 - **The committee's ranking** of a call with 50 and with 500 assessed applications (BENCH_RANKING_SMALL,
-  BENCH_RANKING_LARGE), loaded with wrk: the large costs at most 12× the small.
+  BENCH_RANKING_LARGE), loaded with wrk at 2 connections (a committee's screens): the large costs at
+  most 12× the small.
 
 `python -m tests.bench_workflow` runs it alone; tests/bench.py runs it after the other paths
 (BENCH_WORKFLOW=0 skips it there).
@@ -34,6 +35,11 @@ from tests.harness import auth
 APPLICANTS = int(os.environ.get("BENCH_APPLICANTS", "32"))
 RANKING_SMALL = int(os.environ.get("BENCH_RANKING_SMALL", "50"))
 RANKING_LARGE = int(os.environ.get("BENCH_RANKING_LARGE", "500"))
+RANKING_CONNECTIONS = 2
+"""A committee's few screens: at 32 connections one answer of 500 (about half a second) waits behind 31
+others and wrk's time-out ends it, so the figure would be queueing, not what a ranking costs."""
+POLL = float(os.environ.get("BENCH_POLL_SECONDS", "0.05"))
+"""How often an applicant's screen asks for the report; at 5 ms, 32 screens took most of the service's CPU."""
 SECRETARY = auth("officer", "bench-secretary")
 ASSESSORS = ("bench-assessor-a", "bench-assessor-b")
 
@@ -55,7 +61,7 @@ async def _eligible(c: httpx.AsyncClient, apps: str, aid: str, who: dict[str, st
         if r.status_code == 200:
             return time.monotonic()
         assert r.status_code == 404, r.text
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(POLL)
 
 
 async def submission_to_eligible(stack: Stack, call_id: str) -> dict[str, float]:
@@ -145,7 +151,7 @@ def workflow() -> tuple[list[Any], list[str]]:
                 findings.append(f"ranking of {size}: one answer in {one.elapsed.total_seconds() * 1000:.0f} ms")
                 script = lua_get(path, SECRETARY)
                 ranked[size] = compare(
-                    Row(f"committee ranking, {size} applications"),
+                    Row(f"committee ranking, {size} applications", connections=RANKING_CONNECTIONS),
                     (stack.url("applications"), script),
                     None,
                     pids["applications"],
@@ -154,8 +160,12 @@ def workflow() -> tuple[list[Any], list[str]]:
                 rows.append(ranked[size])
             small, large = (Row._mean(ranked[s].service, "rps") for s in (RANKING_SMALL, RANKING_LARGE))
             cost = small / max(large, 1e-9)
+            cpu = Row._mean(ranked[RANKING_LARGE].service, "cpu_us") / max(
+                Row._mean(ranked[RANKING_SMALL].service, "cpu_us"), 1e-9
+            )
             findings.append(
-                f"ranking: {RANKING_LARGE} applications cost {cost:.1f}× {RANKING_SMALL} (target ≤ 12×) "
+                f"ranking at {RANKING_CONNECTIONS} connections: {RANKING_LARGE} applications cost {cost:.1f}× "
+                f"{RANKING_SMALL} in answers/s (the applications service's CPU an answer: {cpu:.1f}×; target ≤ 12×) "
                 f"{'ok' if cost <= 12 else 'MISSED'}"
             )
         finally:

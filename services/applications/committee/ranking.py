@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -95,13 +94,6 @@ class Figures:
         ]
 
 
-def _currencies(apps: Iterable[Application]) -> set[str]:
-    out: set[str] = set()
-    for app in apps:
-        out |= {x.amount.currency for x in commitment_lines(ApplicationContent.model_validate(app.content))}
-    return out
-
-
 async def read_figures(
     up: Upstreams, programme: str, apps: list[Application], owing: list[Application], *, now: dt.datetime
 ) -> Figures:
@@ -109,8 +101,10 @@ async def read_figures(
     available money less what `owing` (approvals whose commitment is not delivered yet) will take."""
     report = await up.budget.report(programme)
     objectives = await up.catalogue.specific_objectives(programme)
+    # Each content validated once, here: its lines name the currencies to convert and are kept for `lines`.
+    asked = {app.id: commitment_lines(ApplicationContent.model_validate(app.content)) for app in [*apps, *owing]}
     rates: dict[str, Decimal] = {}
-    for currency in sorted(_currencies([*apps, *owing]) | {report.currency}):
+    for currency in sorted({x.amount.currency for lines in asked.values() for x in lines} | {report.currency}):
         rate = await up.budget.conversion_rate(programme, currency, now)
         if isinstance(rate, RateMissing):
             raise ExchangeRateMissing(
@@ -127,6 +121,8 @@ async def read_figures(
         priorities={o.code: o.priority for o in objectives},
         rates=rates,
     )
+    for app_id, lines in asked.items():
+        figures.submitted[app_id] = [Line(x.fund, x.amount, figures.to_programme(x.amount)) for x in lines]
     for app in owing:
         for line in figures.lines(app):
             key = (line.fund, figures.priority(app))

@@ -20,8 +20,8 @@ from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
 from services.applications.reads.views import application_etag, application_json, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
-from services.applications.workflow.access import load_visible
-from services.applications.workflow.transitions import Status
+from services.applications.workflow.access import allowed_for, load_visible, owns
+from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.csv_export import to_csv
 from shared.money import decimal_str
@@ -125,7 +125,7 @@ def list_filters(
     )
 
 
-def _after_application(app: Application | Row[Any]) -> AfterApplication:
+def _after_application(app: Application | repo.Listed | Row[Any]) -> AfterApplication:
     return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 
@@ -143,7 +143,16 @@ async def list_page(
         after=(after.created_at.astimezone(dt.UTC), str(after.id)) if after else None,
     )
     cursor = next_cursor(rows, params, _after_application)
-    items = b",".join(application_json(row, row.content_json, principal) for row in rows[: params.limit])
+    # The caller's moves depend on the status, the kind and whether the caller owns it: once for each.
+    moves: dict[tuple[str, str, bool], list[Action]] = {}
+
+    def allowed(row: repo.Listed) -> list[Action]:
+        key = (row.status, row.kind, owns(principal, row))
+        if key not in moves:
+            moves[key] = allowed_for(principal, row)
+        return moves[key]
+
+    items = b",".join(application_json(row, row.content_json, principal, allowed(row)) for row in rows[: params.limit])
     return b'{"items":[' + items + b'],"next_cursor":' + json.dumps(cursor).encode() + b"}"
 
 

@@ -8,9 +8,10 @@ import orjson
 from sqlalchemy import Row
 
 from services.applications.models import Application, StatusChange
+from services.applications.repository import Listed
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import allowed_for
-from services.applications.workflow.transitions import Status
+from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.etags import etag_of
 
@@ -21,11 +22,13 @@ def application_etag(app: Application) -> str:
     return etag_of(app.revision, app.commitment_status)
 
 
-def workflow_fields(app: Application | Row[Any], principal: Principal) -> dict[str, Any]:
+def workflow_fields(
+    app: Application | Listed | Row[Any], principal: Principal, allowed: list[Action] | None = None
+) -> dict[str, Any]:
     """The workflow state an application carries besides its content (as JSON values: ids and datetimes
     as their Python objects, which both pydantic and orjson write in the same form), with the moves the
     caller may make next (`allowed_for`: the workflow's moves from the status that the caller's roles and
-    ownership allow; never the service's own)."""
+    ownership allow; never the service's own; `allowed`: those, already worked out by the caller)."""
     return {
         "id": app.id,
         "reference": app.reference,
@@ -35,7 +38,7 @@ def workflow_fields(app: Application | Row[Any], principal: Principal) -> dict[s
         "organisation": app.owner_org,
         "commitment_id": app.commitment_id,
         "commitment_status": app.commitment_status,
-        "allowed_actions": allowed_for(principal, app),
+        "allowed_actions": allowed_for(principal, app) if allowed is None else allowed,
         "created_at": app.created_at,
         "updated_at": app.updated_at,
         "submitted_at": app.submitted_at,
@@ -54,11 +57,13 @@ def application_out(app: Application, principal: Principal) -> ApplicationOut:
     return ApplicationOut.model_validate({**app.content, **workflow_fields(app, principal)})
 
 
-def application_json(app: Application | Row[Any], content: str, principal: Principal) -> bytes:
+def application_json(
+    app: Application | Listed | Row[Any], content: str, principal: Principal, allowed: list[Action] | None = None
+) -> bytes:
     """The same application as `application_out` gives, written straight from the stored body's text: the
     body was validated and stored in its wire form (`model_dump(mode="json")`) when it was saved, so a
     list serves it as it is (like a frozen version) instead of validating every row of every page again."""
-    head = orjson.dumps(workflow_fields(app, principal), option=orjson.OPT_UTC_Z)
+    head = orjson.dumps(workflow_fields(app, principal, allowed), option=orjson.OPT_UTC_Z)
     body = content.strip().encode()
     if body == b"{}":
         return head

@@ -8,7 +8,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.applications.committee import sessions
 from services.applications.routes.dependencies import (
@@ -49,14 +49,16 @@ CallId = Annotated[
 
 
 @router.get("/committee/ranking", response_model=RankingOut, responses=problem_responses(401, 403, 404, 409, 422, 503))
-async def get_ranking(db: Db, up: Up, principal: Staff, call_id: CallId, now: Now) -> RankingOut:
+async def get_ranking(db: Db, up: Up, principal: Staff, call_id: CallId, now: Now) -> Response:
     """The call's assessed applications (eligible, assessment complete) ranked for the committee: those
     meeting the quality thresholds first, by consolidated score (compared exactly), then by first
     submission. Each line gives the score, the ERDF and Norwegian money asked (as asked and in the
     programme's currency, converted as the budget converts), whether it fits, and what would remain per fund
     of its priority if the list were approved in that order. The figures are the budget's available money
     now, less what approvals still owe it; 503 when the budget or catalogue cannot answer."""
-    return await sessions.ranking(db, up, str(call_id), now=now, viewer=principal.sub)
+    ranked = await sessions.ranking(db, up, str(call_id), now=now, viewer=principal.sub)
+    # Written once from the model just built (a returned model is dumped and validated again by FastAPI).
+    return Response(ranked.model_dump_json(), media_type="application/json")
 
 
 def _location(body: dict[str, Any]) -> dict[str, str]:
