@@ -18,6 +18,7 @@ from services.applications.config import Settings
 from services.applications.errors import ReportNotFound, VersionNotFound
 from services.applications.intake.content import REQUESTED_FUNDS, totals
 from services.applications.models import Application
+from services.applications.reads.listing import Listed, stored_page
 from services.applications.reads.views import application_etag, application_json, application_out, history_entry
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import allowed_for, load_visible, owns
@@ -125,7 +126,7 @@ def list_filters(
     )
 
 
-def _after_application(app: Application | repo.Listed | Row[Any]) -> AfterApplication:
+def _after_application(app: Application | Listed | Row[Any]) -> AfterApplication:
     return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 
@@ -135,7 +136,7 @@ async def list_page(
     """A page of the list as the JSON of `Page[ApplicationOut]`: each item as `application_out` answers it,
     written from the stored body's text (`views.application_json`)."""
     after = params.after(AfterApplication)
-    rows = await repo.list_applications_as_stored(
+    rows = await stored_page(
         session,
         principal=principal,
         filters=filters,
@@ -146,7 +147,7 @@ async def list_page(
     # The caller's moves depend on the status, the kind and whether the caller owns it: once for each.
     moves: dict[tuple[str, str, bool], list[Action]] = {}
 
-    def allowed(row: repo.Listed) -> list[Action]:
+    def allowed(row: Listed) -> list[Action]:
         key = (row.status, row.kind, owns(principal, row))
         if key not in moves:
             moves[key] = allowed_for(principal, row)

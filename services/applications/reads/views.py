@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import Row
 
 from services.applications.models import Application, StatusChange
-from services.applications.repository import Listed
+from services.applications.reads.listing import Listed
 from services.applications.schemas.applications import ApplicationOut, HistoryEntry
 from services.applications.workflow.access import allowed_for
 from services.applications.workflow.transitions import Action, Status
