@@ -158,6 +158,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
                     "comment": "no boarding pass",
                 },
             ),
+            ("PUT", "/v1/projects/{application_id}/controllers/{partner}"): Write(OLGA, {"controller": "nora"}),
             ("PUT", "/v1/applications/{application_id}"): Write(ALICE, gron()),
             ("POST", "/v1/applications/{application_id}/decision"): Write(
                 OLGA, {"decision": "rejected", "reason": "Not secured"}
@@ -258,6 +259,7 @@ class World:
             month="2024-05",
             call_id=FIRST_CALL_2022,
             number=1,
+            partner=1,
             message_id=1,
             rule_set_id=PROGRAMME,
             version=1,

@@ -110,6 +110,8 @@ BUSINESS_RULES: dict[str, str] = {
     + "; periods within the project, controllers known; "
     + IF_MATCH,
     "PATCH /v1/partner-reports/{report_id}": IF_MATCH,
+    "PUT /v1/projects/{application_id}/controllers/{partner}": "a partner of the approved version, a controller "
+    "registered for its country; " + IF_MATCH,
     "POST /v1/projects/{application_id}/partner-reports": "the partner and the reporting period must be the contract's",
     "POST /v1/partner-reports/{report_id}/lines": "a real-cost line has an amount; a cost option's line has none",
     "POST /v1/partner-reports/{report_id}/lines/import": "the CSV must have the documented header",

@@ -31,7 +31,7 @@ from services.applications.projects.errors import (
     NotApproved,
 )
 from services.applications.projects.models import PartnerControl, ReportingPeriod
-from services.applications.projects.schemas import ContractRequest, ProjectOut
+from services.applications.projects.schemas import ContractRequest, ControllerAssignmentIn, ProjectOut
 from services.applications.projects.states import ProjectAction, ProjectReportStatus, project_next
 from services.applications.projects.texts import say
 from services.applications.projects.views import project_etag, project_out
@@ -71,28 +71,9 @@ async def put_contract(
     project_next(contract.status, ProjectAction.CONTRACT)
     errors: list[FieldError] = []
     for i, assignment in enumerate(body.controllers):
-        partner = project.partner(assignment.partner)
-        field = f"controllers.{i}"
-        if partner is None:
-            errors.append(
-                FieldError(field=f"{field}.partner", message=f"the baseline has no partner {assignment.partner}")
-            )
-            continue
-        registered = await repo.controller(session, project.app.programme, assignment.controller)
-        if registered is None:
-            errors.append(
-                FieldError(
-                    field=f"{field}.controller", message=f"no controller {assignment.controller!r} in the programme"
-                )
-            )
-        elif registered.country != partner.country:
-            errors.append(
-                FieldError(
-                    field=f"{field}.controller",
-                    message=f"{assignment.controller} controls the {registered.country} side; partner "
-                    f"{assignment.partner} ({partner.name}) is in {partner.country}",
-                )
-            )
+        errors += await _assignment_errors(
+            session, project, assignment.partner, assignment.controller, f"controllers.{i}."
+        )
     leads = project.leads()
     for side in body.owners:
         if side not in leads:
@@ -126,6 +107,66 @@ async def put_contract(
         to_status=contract.status,
         reason=f"contract data recorded: {len(body.periods)} reporting periods, owners {', '.join(sorted(body.owners)) or 'none'}, "
         f"{len(body.controllers)} controller assignments",
+    )
+    await session.flush()
+    return await project_out(session, project, principal), project_etag(project)
+
+
+async def _assignment_errors(
+    session: AsyncSession, project: Project, number: int, controller: str, prefix: str
+) -> list[FieldError]:
+    """What is wrong with `controller` controlling partner `number` of the approved version: no such partner,
+    a controller the programme has not registered, or one of the other country."""
+    partner = project.partner(number)
+    if partner is None:
+        return [FieldError(field=f"{prefix}partner", message=f"the approved version has no partner {number}")]
+    registered = await repo.controller(session, project.app.programme, controller)
+    if registered is None:
+        return [FieldError(field=f"{prefix}controller", message=f"no controller {controller!r} in the programme")]
+    if registered.country != partner.country:
+        message = (
+            f"{controller} controls the {registered.country} side; partner {number} ({partner.name}) is in "
+            f"{partner.country}"
+        )
+        return [FieldError(field=f"{prefix}controller", message=message)]
+    return []
+
+
+async def assign_controller(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    number: int,
+    body: ControllerAssignmentIn,
+    *,
+    now: dt.datetime,
+    if_match: str | None,
+) -> tuple[ProjectOut, str]:
+    """An officer assigns (or replaces) the controller of one partner while the project is contracting or
+    contracted: a partner a change request added, or a controller who changes. A report in control passes to
+    the new controller (control is by the current assignment); its certificate still needs a second person."""
+    role = _officer(principal)
+    project = await load(session, application_id, now=now, for_update=True)
+    require_match(if_match, project_etag(project))
+    contract = project.contract
+    project_next(contract.status, ProjectAction.ASSIGN_CONTROLLER)
+    errors = await _assignment_errors(session, project, number, body.controller, "")
+    if errors:
+        raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    before = (await repo.assignments(session, project.id)).get(number)
+    await repo.assign(session, project.id, number, body.controller)
+    contract.updated_at, contract.revision = now, contract.revision + 1
+    record(
+        session,
+        project.id,
+        "project",
+        ProjectAction.ASSIGN_CONTROLLER,
+        actor=principal.sub,
+        role=role,
+        at=now,
+        from_status=contract.status,
+        to_status=contract.status,
+        reason=f"partner {number}: controller {body.controller}" + (f" (was {before})" if before else ""),
     )
     await session.flush()
     return await project_out(session, project, principal), project_etag(project)

@@ -50,6 +50,15 @@ async def assignments(session: AsyncSession, application_id: str) -> dict[int, s
     return {int(p): c for p, c in (await session.execute(stmt)).all()}
 
 
+async def assign(session: AsyncSession, application_id: str, partner: int, controller: str) -> None:
+    """Partner `partner`'s controller set to `controller` (its earlier one replaced)."""
+    await session.execute(
+        delete(PartnerControl).where(PartnerControl.application_id == application_id, PartnerControl.partner == partner)
+    )
+    await session.flush()
+    session.add(PartnerControl(application_id=application_id, partner=partner, controller=controller))
+
+
 async def replace_contract_rows(
     session: AsyncSession, application_id: str, periods: list[ReportingPeriod], controls: list[PartnerControl]
 ) -> None:

@@ -107,6 +107,15 @@ class Assignment(BaseModel):
     controller: Text200 = Field(description="The controller's subject (registered in the programme)")
 
 
+class ControllerAssignmentIn(BaseModel):
+    """`PUT /v1/projects/{id}/controllers/{partner}`: the controller of one partner of the approved version."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"controller": "revisor-hedmark"}]})
+    controller: Text200 = Field(
+        description="The controller's subject (registered in the programme for the partner's country)"
+    )
+
+
 class ContractRequest(BaseModel):
     """`PUT /v1/projects/{id}/contract`: the contract data as it stands (replacing what was recorded). It may
     be incomplete; `POST …/contracting` names what is missing."""

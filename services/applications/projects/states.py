@@ -4,6 +4,7 @@
 Project (the contract of an approved application):
 
     contracting ──contract (officer: PUT …/contract)──▶ contracting ──contracting──▶ contracted ──close──▶ closed
+    contracting | contracted ──assign-controller (officer: PUT …/controllers/{partner})──▶ the same
 
 Partner report (Jems' states, with reopening as one explicit action):
 
@@ -45,6 +46,7 @@ class ProjectAction(StrEnum):
     CONTRACT = "contract"
     CONTRACTING = "contracting"
     CLOSE = "close"
+    ASSIGN_CONTROLLER = "assign-controller"
 
 
 class ReportStatus(StrEnum):
@@ -84,6 +86,8 @@ PROJECT: dict[tuple[ProjectStatus, ProjectAction], ProjectStatus] = {
     (PS.CONTRACTING, PA.CONTRACT): PS.CONTRACTING,
     (PS.CONTRACTING, PA.CONTRACTING): PS.CONTRACTED,
     (PS.CONTRACTED, PA.CLOSE): PS.CLOSED,
+    (PS.CONTRACTING, PA.ASSIGN_CONTROLLER): PS.CONTRACTING,
+    (PS.CONTRACTED, PA.ASSIGN_CONTROLLER): PS.CONTRACTED,
 }
 
 RS, RA = ReportStatus, ReportAction

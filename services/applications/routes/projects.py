@@ -23,6 +23,7 @@ from services.applications.projects.changes.schemas import (
 from services.applications.projects.schemas import (
     ClosureRequest,
     ContractRequest,
+    ControllerAssignmentIn,
     ProjectEventOut,
     ProjectOut,
     ProjectSummary,
@@ -109,6 +110,32 @@ async def put_project_contract(
     with its `ETag` (428 without, 412 naming the current one when another officer wrote it since)."""
     out, etag = await contracting.put_contract(
         session, principal, str(application_id), body, now=now, if_match=if_match
+    )
+    return tagged(response, etag, out)
+
+
+@router.put(
+    "/projects/{application_id}/controllers/{partner}",
+    response_model=ProjectOut,
+    responses={**problem_responses(401, 403, 404, 409, 422), **conditional()},
+)
+async def put_project_controller(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    application_id: ApplicationId,
+    partner: Annotated[int, Path(ge=1, le=100, description="The partner's number in the approved version, from 1")],
+    body: Annotated[ControllerAssignmentIn, Body()],
+    now: Now,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProjectOut:
+    """An officer assigns the controller of one partner, or replaces it, while the project is contracting or
+    contracted: a partner a change request added gets its controller this way. 422 for a partner the
+    approved version does not have, or a controller not registered for the partner's country; 409 on a
+    closed project. A report in control passes to the new controller. Made on the project's current state:
+    `If-Match` with its `ETag` (428 without, 412 when stale)."""
+    out, etag = await contracting.assign_controller(
+        session, principal, str(application_id), partner, body, now=now, if_match=if_match
     )
     return tagged(response, etag, out)
 

@@ -270,6 +270,12 @@ async def test_notified_reallocation_then_decided_extension_and_partner(
     content = version["content"]
     assert content["end_date"] == (end + dt.timedelta(days=183)).isoformat() and len(content["partners"]) == 3
     assert {b["category"]: b["amount"]["amount"] for b in content["partners"][0]["budget"]}["staff"] == "450000.00"
+    # the partner the change added has no controller until an officer assigns one, on the contracted project
+    assert [p["controller"] for p in project["partners"]] == ["karl", "nora", None]
+    r = await client.put(
+        f"{P}/{aid}/controllers/3", json={"controller": "nora"}, headers=await editing(client, f"{P}/{aid}", OLGA)
+    )
+    assert r.status_code == 200 and [p["controller"] for p in r.json()["partners"]] == ["karl", "nora", "nora"], r.text
     # the report made before the changes still names the version it was made under
     assert (await client.get(f"/v1/partner-reports/{report['id']}", headers=SVEA)).json()["baseline_version"] == first
     history = (await client.get(f"{P}/{aid}/history", headers=OLGA, params={"limit": 500})).json()["items"]

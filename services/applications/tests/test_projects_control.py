@@ -12,22 +12,25 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.applications.tests.helpers import OLGA, key
+from services.applications.tests.helpers import ADMIN, OLGA, PROGRAMME, key
 from services.applications.tests.project_support import (
     KARL,
     KERSTIN,
+    NILS,
     NORA,
     SVEA,
     P,
     R,
     contracted_project,
     line,
+    nok,
     report_with_lines,
     set_rate,
     submitted,
     verified,
 )
 from shared.money import convert, round_minor
+from tests.harness import auth
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -164,3 +167,72 @@ async def test_reopening_a_submitted_report_gives_it_back_to_its_owner(
     ).status_code == 201
     again = await submitted(client, rid, NILS)
     assert again["version"] == 2
+
+
+async def test_a_controller_assigned_after_contracting_takes_over_the_partners_control(
+    applications_client: httpx.AsyncClient,
+    applications_app: FastAPI,
+    catalogue_client: httpx.AsyncClient,
+    budget_live_client: httpx.AsyncClient,
+) -> None:
+    """The Norwegian partner's controller changes while its report is in control: an officer assigns the new
+    one on the contracted project (If-Match), the report passes to her and the earlier one sees it no more;
+    a wrong partner, a controller of the other country, no If-Match or an owner's request change nothing."""
+    client = applications_client
+    aid = await contracted_project(client, applications_app, catalogue_client)
+    await set_rate(budget_live_client, "NOK", "2025-03", "11.5")
+    r = await client.post(
+        f"/v1/programmes/{PROGRAMME}/controllers",
+        json={"sub": "nina", "name": "Revisjon Hedmark AS", "country": "NO"},
+        headers={**ADMIN, **key()},
+    )
+    assert r.status_code == 201, r.text
+    nina = auth("controller", "nina")
+    rid = await report_with_lines(
+        client, aid, 2, 1, [line("staff", "8000.00", "NOK", 1), line("staff", "900.00", "NOK", 2)]
+    )
+    await submitted(client, rid, NILS)
+    assert (await client.post(f"{R}/{rid}/control", headers={**NORA, **key()})).status_code == 200
+    await verified(client, rid, 1, {"certified": nok("8000.00")}, NORA)
+
+    url = f"{P}/{aid}/controllers/2"
+    before = await client.get(f"{P}/{aid}", headers=OLGA)
+    etag = before.headers["etag"]
+    refused = [
+        (await client.put(url, json={"controller": "nina"}, headers=OLGA), 428, None),
+        (await client.put(url, json={"controller": "karl"}, headers={**OLGA, "If-Match": etag}), 422, "controller"),
+        (
+            await client.put(
+                f"{P}/{aid}/controllers/9", json={"controller": "nina"}, headers={**OLGA, "If-Match": etag}
+            ),
+            422,
+            "partner",
+        ),
+        (await client.put(url, json={"controller": "nina"}, headers={**NILS, "If-Match": etag}), 403, None),
+    ]
+    for answer, status, field in refused:
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        if field:
+            assert [e["field"] for e in answer.json()["errors"]] == [field], answer.text
+    unchanged = await client.get(f"{P}/{aid}", headers=OLGA)
+    assert unchanged.headers["etag"] == etag and unchanged.json()["partners"][1]["controller"] == "nora"
+
+    r = await client.put(url, json={"controller": "nina"}, headers={**OLGA, "If-Match": etag})
+    assert r.status_code == 200 and [p["controller"] for p in r.json()["partners"]] == ["karl", "nina"], r.text
+    assert r.headers["etag"] != etag
+    stale = await client.put(url, json={"controller": "nora"}, headers={**OLGA, "If-Match": etag})
+    assert stale.status_code == 412, stale.text
+
+    # Nora sees the report no more; Nina finishes the control where Nora left it.
+    assert (await client.get(f"{R}/{rid}", headers=NORA)).status_code == 404
+    r = await client.put(f"{R}/{rid}/lines/2/verification", json={"certified": nok("900.00")}, headers=NORA)
+    assert r.status_code == 404, r.text
+    assert (await client.get(f"{R}/{rid}", headers=nina)).json()["status"] == "in-control"
+    await verified(client, rid, 2, {"certified": nok("900.00")}, nina)
+    r = await client.post(f"{R}/{rid}/control/completion", headers={**nina, **key()})
+    assert r.status_code == 200 and r.json()["status"] == "control-completed", r.text
+
+    history = (await client.get(f"{P}/{aid}/history", params={"limit": 500}, headers=OLGA)).json()["items"]
+    assigned = [h for h in history if h["action"] == "assign-controller"]
+    assert [(h["actor"], h["reason"]) for h in assigned] == [("olga", "partner 2: controller nina (was nora)")]

@@ -19,6 +19,8 @@ PROJECT_DOCUMENTED = {
     ("contracting", "contract"): "contracting",
     ("contracting", "contracting"): "contracted",
     ("contracted", "close"): "closed",
+    ("contracting", "assign-controller"): "contracting",
+    ("contracted", "assign-controller"): "contracted",
 }
 REPORT_DOCUMENTED = {
     ("draft", "edit"): "draft",
