@@ -266,6 +266,10 @@ async def test_notified_reallocation_then_decided_extension_and_partner(
 
     project = (await client.get(f"{P}/{aid}", headers=OLGA)).json()
     assert project["baseline_version"] == first + 3
+    # the final reporting period ended with the project: it moves with the extension, its deadline too
+    final = project["periods"][-1]
+    assert project["end_date"] == final["end"] == (end + dt.timedelta(days=183)).isoformat(), project
+    assert final["deadline"] == (end + dt.timedelta(days=183 + 60)).isoformat()
     version = (await client.get(f"/v1/applications/{aid}/versions/{first + 3}", headers=OLGA)).json()
     content = version["content"]
     assert content["end_date"] == (end + dt.timedelta(days=183)).isoformat() and len(content["partners"]) == 3

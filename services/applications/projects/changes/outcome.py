@@ -247,7 +247,7 @@ async def apply(session: AsyncSession, cr: ChangeRequest, project: Project, *, a
     )
     previous = contract.baseline_version
     app.version, app.content = number, cr.result or app.content
-    _rebase(contract, cr, number, at)
+    await _rebase(session, contract, cr, number, at)
     if (cr.diff or {}).get("partners_out"):
         await repo.renumber_controls(session, app.id, list(cr.diff["partners_out"]))
     cr.version = number
@@ -283,11 +283,19 @@ async def _recheck_others(session: AsyncSession, cr: ChangeRequest, project: Pro
             await owe_check(session, other, project, at=at, wake=None)
 
 
-def _rebase(contract: ProjectContract, cr: ChangeRequest, number: int, at: dt.datetime) -> None:
+async def _rebase(
+    session: AsyncSession, contract: ProjectContract, cr: ChangeRequest, number: int, at: dt.datetime
+) -> None:
+    """The contract follows the new approved version: its baseline and, for a new end date, its end and the
+    final reporting period that ended with the project (its end moved there, its deadline by as many days)."""
     contract.baseline_version = number
     end = (cr.diff or {}).get("end_date")
     if end is not None and contract.end_date is not None:
-        contract.end_date = dt.date.fromisoformat(end)
+        old, new = contract.end_date, dt.date.fromisoformat(end)
+        contract.end_date = new
+        for period in await project_repo.periods(session, contract.application_id):
+            if period.final and period.end == old:
+                period.end, period.deadline = new, period.deadline + (new - old)
     contract.updated_at, contract.revision = at, contract.revision + 1
 
 
