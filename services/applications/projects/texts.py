@@ -9,6 +9,46 @@ from typing import Any
 from shared.i18n import negotiate
 
 TEXTS: dict[str, dict[str, str]] = {
+    "diff-not-part": {
+        "sv": "hör inte till en ändring av typen {type} (tillåtet: {allowed})",
+        "nb": "hører ikke til en endring av typen {type} (tillatt: {allowed})",
+        "en": "not part of a {type} change (allowed: {allowed})",
+    },
+    "diff-empty": {
+        "sv": "en ändring av typen {type} ändrar minst ett av {allowed}",
+        "nb": "en endring av typen {type} endrer minst ett av {allowed}",
+        "en": "a {type} change changes at least one of {allowed}",
+    },
+    "diff-partner-count": {
+        "sv": "den godkända versionen har {count} partner",
+        "nb": "den godkjente versjonen har {count} partnere",
+        "en": "the approved version has {count} partners",
+    },
+    "diff-cost-option": {
+        "sv": "raden för ett förenklat kostnadsalternativ beräknas; den anges inte",
+        "nb": "linjen for et forenklet kostnadsalternativ beregnes; den angis ikke",
+        "en": "a cost option's line is computed, not set",
+    },
+    "diff-end-date": {
+        "sv": "en förlängning slutar efter {date}",
+        "nb": "en forlengelse slutter etter {date}",
+        "en": "an extension ends after {date}",
+    },
+    "diff-lead-stays": {
+        "sv": "en projektägare (lead partner) står kvar",
+        "nb": "en prosjekteier (lead partner) blir værende",
+        "en": "a project owner (lead) stays",
+    },
+    "diff-has-reports": {
+        "sv": "partnern, eller en partner efter den, har rapporter",
+        "nb": "partneren, eller en partner etter den, har rapporter",
+        "en": "the partner, or one after it, has reports",
+    },
+    "diff-new-lead": {
+        "sv": "en ny partner är inte projektägare",
+        "nb": "en ny partner er ikke prosjekteier",
+        "en": "a new partner is not a project owner",
+    },
     "missing-decision_date": {"sv": "beslutsdatum", "nb": "vedtaksdato", "en": "decision date"},
     "missing-contract_date": {"sv": "avtalsdatum", "nb": "kontraktsdato", "en": "contract date"},
     "missing-start_date": {"sv": "projektets startdatum", "nb": "prosjektets startdato", "en": "project start date"},

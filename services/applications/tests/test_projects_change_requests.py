@@ -213,9 +213,12 @@ async def test_notified_reallocation_then_decided_extension_and_partner(
     conflicting = await client.post(
         f"{P}/{aid}/change-requests",
         json={"type": "time-extension", "justification": "x", "diff": {"end_date": end.isoformat()}},
-        headers={**NILS, **key()},
+        headers={**NILS, **key(), "Accept-Language": "sv"},
     )
     assert conflicting.status_code == 422, conflicting.text  # not after the approved end date
+    assert conflicting.json()["errors"] == [
+        {"field": "diff.end_date", "message": f"en förlängning slutar efter {end.isoformat()}"}
+    ]
     conflicting = await client.post(
         f"{P}/{aid}/change-requests",
         json={
@@ -412,8 +415,10 @@ async def test_a_partner_out_releases_its_state_funding(
     joined = await decided_change(client, app, (await made(client, aid, NILS, come))["id"], NILS)
     assert joined["status"] == "approved", joined
     lead = {"type": "partner-change", "justification": "x", "diff": {"partners_out": [2]}}
-    r = await client.post(f"{P}/{aid}/change-requests", json=lead, headers={**NILS, **key()})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "diff.partners_out.0", r.text
+    r = await client.post(f"{P}/{aid}/change-requests", json=lead, headers={**NILS, **key(), "Accept-Language": "nb"})
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "diff.partners_out.0", "message": "en prosjekteier (lead partner) blir værende"}
+    ], r.text
     go = {"type": "partner-change", "justification": "The pilot is not needed.", "diff": {"partners_out": [3]}}
     left = await decided_change(client, app, (await made(client, aid, NILS, go))["id"], NILS)
     assert left["status"] == "approved" and left["version"] == joined["version"] + 1, left

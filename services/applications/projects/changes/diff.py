@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.applications.intake.content import commitment_lines
+from services.applications.projects.texts import say
 from shared.money import Money, NonNegativeMoney
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent, CostCategory, FinancingSource, Partner, ProjectDate
@@ -72,53 +73,43 @@ def given(diff: ChangeDiff) -> set[str]:
     return {name for name in ChangeDiff.model_fields if getattr(diff, name) is not None}
 
 
-def problems(type: str, diff: ChangeDiff, base: ApplicationContent, reported: set[int]) -> list[FieldError]:
-    """What is wrong with the diff against the approved content (`reported`: partners with a report)."""
+def problems(
+    type: str, diff: ChangeDiff, base: ApplicationContent, reported: set[int], language: str = "en"
+) -> list[FieldError]:
+    """What is wrong with the diff against the approved content (`reported`: partners with a report), each
+    message in `language` (sv, nb, en)."""
+    allowed = ", ".join(sorted(FIELDS[type]))
+
+    def error(field: str, key: str, **values: object) -> FieldError:
+        return FieldError(field=field, message=say(key, language, **values))
+
     errors = [
-        FieldError(
-            field=f"diff.{name}", message=f"not part of a {type} change (allowed: {', '.join(sorted(FIELDS[type]))})"
-        )
+        error(f"diff.{name}", "diff-not-part", type=type, allowed=allowed)
         for name in sorted(given(diff) - FIELDS[type])
     ]
     if not given(diff) & FIELDS[type]:
-        errors.append(
-            FieldError(
-                field="diff", message=f"a {type} change changes at least one of {', '.join(sorted(FIELDS[type]))}"
-            )
-        )
+        errors.append(error("diff", "diff-empty", type=type, allowed=allowed))
     count = len(base.partners)
     for i, line in enumerate(diff.budget or []):
         if line.partner > count:
-            errors.append(
-                FieldError(field=f"diff.budget.{i}.partner", message=f"the approved version has {count} partners")
-            )
+            errors.append(error(f"diff.budget.{i}.partner", "diff-partner-count", count=count))
         elif any(b.category == line.category and b.cost_option for b in base.partners[line.partner - 1].budget):
-            errors.append(
-                FieldError(field=f"diff.budget.{i}.category", message="a cost option's line is computed, not set")
-            )
+            errors.append(error(f"diff.budget.{i}.category", "diff-cost-option"))
     for i, fin in enumerate(diff.financing or []):
         if fin.partner > count:
-            errors.append(
-                FieldError(field=f"diff.financing.{i}.partner", message=f"the approved version has {count} partners")
-            )
+            errors.append(error(f"diff.financing.{i}.partner", "diff-partner-count", count=count))
     if diff.end_date is not None and diff.end_date <= base.end_date:
-        errors.append(FieldError(field="diff.end_date", message=f"an extension ends after {base.end_date.isoformat()}"))
+        errors.append(error("diff.end_date", "diff-end-date", date=base.end_date.isoformat()))
     for i, number in enumerate(diff.partners_out or []):
         if number > count:
-            errors.append(
-                FieldError(field=f"diff.partners_out.{i}", message=f"the approved version has {count} partners")
-            )
+            errors.append(error(f"diff.partners_out.{i}", "diff-partner-count", count=count))
         elif base.partners[number - 1].role == "lead":
-            errors.append(FieldError(field=f"diff.partners_out.{i}", message="a project owner (lead) stays"))
+            errors.append(error(f"diff.partners_out.{i}", "diff-lead-stays"))
         elif any(n >= number for n in reported):
-            errors.append(
-                FieldError(field=f"diff.partners_out.{i}", message="the partner, or one after it, has reports")
-            )
+            errors.append(error(f"diff.partners_out.{i}", "diff-has-reports"))
     for i, partner in enumerate(diff.partners_in or []):
         if partner.role == "lead":
-            errors.append(
-                FieldError(field=f"diff.partners_in.{i}.role", message="a new partner is not a project owner")
-            )
+            errors.append(error(f"diff.partners_in.{i}.role", "diff-new-lead"))
     return errors
 
 

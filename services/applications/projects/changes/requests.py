@@ -103,7 +103,7 @@ async def create(
         raise NotContracted(say("not-contracted", language, status=project.contract.status))
     base = project.content
     reported = {r.partner for r in await project_repo.partner_reports(session, project.id)}
-    errors = changes.problems(body.type, body.diff, base, reported)
+    errors = changes.problems(body.type, body.diff, base, reported, language)
     if errors:
         raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     sides = changes.sides(body.diff, base)
