@@ -71,9 +71,8 @@ async def put_contract(
     project_next(contract.status, ProjectAction.CONTRACT)
     errors: list[FieldError] = []
     for i, assignment in enumerate(body.controllers):
-        errors += await _assignment_errors(
-            session, project, assignment.partner, assignment.controller, f"controllers.{i}."
-        )
+        fields = (f"controllers.{i}.partner", f"controllers.{i}.controller")
+        errors += await _assignment_errors(session, project, assignment.partner, assignment.controller, fields)
     leads = project.leads()
     for side in body.owners:
         if side not in leads:
@@ -113,22 +112,24 @@ async def put_contract(
 
 
 async def _assignment_errors(
-    session: AsyncSession, project: Project, number: int, controller: str, prefix: str
+    session: AsyncSession, project: Project, number: int, controller: str, fields: tuple[str, str]
 ) -> list[FieldError]:
     """What is wrong with `controller` controlling partner `number` of the approved version: no such partner,
-    a controller the programme has not registered, or one of the other country."""
+    a controller the programme has not registered, or one of the other country (`fields`: where the partner
+    and the controller were given)."""
+    partner_field, controller_field = fields
     partner = project.partner(number)
     if partner is None:
-        return [FieldError(field=f"{prefix}partner", message=f"the approved version has no partner {number}")]
+        return [FieldError(field=partner_field, message=f"the approved version has no partner {number}")]
     registered = await repo.controller(session, project.app.programme, controller)
     if registered is None:
-        return [FieldError(field=f"{prefix}controller", message=f"no controller {controller!r} in the programme")]
+        return [FieldError(field=controller_field, message=f"no controller {controller!r} in the programme")]
     if registered.country != partner.country:
         message = (
             f"{controller} controls the {registered.country} side; partner {number} ({partner.name}) is in "
             f"{partner.country}"
         )
-        return [FieldError(field=f"{prefix}controller", message=message)]
+        return [FieldError(field=controller_field, message=message)]
     return []
 
 
@@ -150,7 +151,7 @@ async def assign_controller(
     require_match(if_match, project_etag(project))
     contract = project.contract
     project_next(contract.status, ProjectAction.ASSIGN_CONTROLLER)
-    errors = await _assignment_errors(session, project, number, body.controller, "")
+    errors = await _assignment_errors(session, project, number, body.controller, ("path.partner", "controller"))
     if errors:
         raise InvalidProjectData("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     before = (await repo.assignments(session, project.id)).get(number)

@@ -206,7 +206,7 @@ async def test_a_controller_assigned_after_contracting_takes_over_the_partners_c
                 f"{P}/{aid}/controllers/9", json={"controller": "nina"}, headers={**OLGA, "If-Match": etag}
             ),
             422,
-            "partner",
+            "path.partner",
         ),
         (await client.put(url, json={"controller": "nina"}, headers={**NILS, "If-Match": etag}), 403, None),
     ]
