@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -126,7 +124,7 @@ def list_filters(
     )
 
 
-def _after_application(app: Application | Listed | Row[Any]) -> AfterApplication:
+def _after_application(app: Application | Listed) -> AfterApplication:
     return AfterApplication(created_at=app.created_at, id=UUID(app.id))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
 from services.applications.models import Application, StatusChange
 from services.applications.reads.listing import Listed
@@ -23,7 +22,7 @@ def application_etag(app: Application) -> str:
 
 
 def workflow_fields(
-    app: Application | Listed | Row[Any], principal: Principal, allowed: list[Action] | None = None
+    app: Application | Listed, principal: Principal, allowed: list[Action] | None = None
 ) -> dict[str, Any]:
     """The workflow state an application carries besides its content (as JSON values: ids and datetimes
     as their Python objects, which both pydantic and orjson write in the same form), with the moves the
@@ -58,7 +57,7 @@ def application_out(app: Application, principal: Principal) -> ApplicationOut:
 
 
 def application_json(
-    app: Application | Listed | Row[Any], content: str, principal: Principal, allowed: list[Action] | None = None
+    app: Application | Listed, content: str, principal: Principal, allowed: list[Action] | None = None
 ) -> bytes:
     """The same application as `application_out` gives, written straight from the stored body's text: the
     body was validated and stored in its wire form (`model_dump(mode="json")`) when it was saved, so a

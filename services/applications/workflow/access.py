@@ -4,9 +4,6 @@ admin performs a move; admins may do what applicants and officers do. Anyone els
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -18,7 +15,7 @@ from shared.auth import Principal
 from shared.problems import Forbidden
 
 
-def owns(principal: Principal, app: Application | Listed | Row[Any]) -> bool:
+def owns(principal: Principal, app: Application | Listed) -> bool:
     if app.owner_sub == principal.sub:
         return True
     return bool(principal.organisation and app.owner_org and principal.organisation == app.owner_org)
@@ -28,7 +25,7 @@ def can_see(principal: Principal, app: Application) -> bool:
     return principal.is_staff or owns(principal, app)
 
 
-def role_for(principal: Principal, app: Application | Listed | Row[Any], action: Action) -> str | None:
+def role_for(principal: Principal, app: Application | Listed, action: Action) -> str | None:
     """The role in which the caller may perform `action` on an application they can see (the one rule of
     `WHO`: the endpoints' 403 and each caller's `allowed_actions` both read it), or None."""
     who: Actor = WHO[action]
@@ -83,7 +80,7 @@ def require_rights(principal: Principal, app: Application, action: Action) -> st
     return role
 
 
-def allowed_for(principal: Principal, app: Application | Listed | Row[Any]) -> list[Action]:
+def allowed_for(principal: Principal, app: Application | Listed) -> list[Action]:
     """What the caller may do next: the moves the workflow allows from the status that `role_for` lets
     this caller make (what a frontend shows as buttons)."""
     return [a for a in allowed_actions(Status(app.status), app.kind) if role_for(principal, app, a) is not None]

@@ -74,7 +74,7 @@ def given(diff: ChangeDiff) -> set[str]:
 
 
 def problems(
-    type: str, diff: ChangeDiff, base: ApplicationContent, reported: set[int], language: str = "en"
+    type: str, diff: ChangeDiff, base: ApplicationContent, reported: set[int], language: str
 ) -> list[FieldError]:
     """What is wrong with the diff against the approved content (`reported`: partners with a report), each
     message in `language` (sv, nb, en)."""
