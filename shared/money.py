@@ -58,7 +58,8 @@ MAX_DIGITS = 32
 DECIMAL_JSON_SCHEMA: dict[str, Any] = {
     "type": "string",
     "format": "decimal",
-    "pattern": f"^{DECIMAL_PATTERN.pattern}$",
+    # `DECIMAL_PATTERN` with at most MAX_PLACES places that are not trailing zeros, as `to_decimal` accepts.
+    "pattern": f"^-?[0-9]+(?:\\.[0-9]{{1,{MAX_PLACES}}}0*)?$",
     "maxLength": MAX_DIGITS + 2,
 }
 """What the OpenAPI documents say of a decimal on the wire, in requests and answers alike (the magnitude

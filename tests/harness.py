@@ -307,10 +307,17 @@ def stack_group(nodeid: str) -> str | None:
     return None
 
 
+def replay_group(nodeid: str) -> str | None:
+    """The group of a schemathesis test (`schemathesis-applications-admin`): its two backends run in one worker,
+    where the second sends the cases the first drew (tests/test_schemathesis.py); None for any other test."""
+    found = re.fullmatch(r"tests/test_schemathesis\.py::test_schemathesis\[(?:sqlite|postgresql)-(.+)\]", nodeid)
+    return f"schemathesis-{found[1]}" if found else None
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """In a parallel run (`make test`: pytest-xdist with `--dist loadgroup`) the tests of one stack group go to
     one worker, so that each stack starts once per run and backend, not in every worker that gets one of its
-    tests; every other test is scheduled alone, and the largest groups first. xdist's own `loadgroup` passes
+    tests, and so do a schemathesis test's two backends (`replay_group`); every other test is scheduled alone, and the largest groups first. xdist's own `loadgroup` passes
     its groups by rewriting node ids, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386: the
     groups are silently ignored, and the first runs on it started every e2e and fault stack twice), so the
     groups are worked out here from the node ids the scheduler is given."""
@@ -320,7 +327,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class StackGroups(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return stack_group(nodeid) or nodeid
+            return stack_group(nodeid) or replay_group(nodeid) or nodeid
 
     return StackGroups(config, log)
 

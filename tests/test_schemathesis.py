@@ -3,17 +3,21 @@ no server error, status codes, content types and bodies as documented, invalid d
 accepted. The services run on a real database of the test run's backend, the catalogue with its data,
 the budget synced, and each upstream is the real app of that service.
 
-Bounded in time: a few examples per operation (`MAX_EXAMPLES`), a fixed seed (the same cases every run,
-so a failure is reproducible; set `SCHEMATHESIS_SEED` to explore others).
+Bounded in time: a few examples per operation (`PRINCIPALS`), a fixed seed (the same cases every run,
+so a failure is reproducible; set `SCHEMATHESIS_SEED` to explore others). The seed draws the same cases on
+both backends, so drawing them is done once: the first backend's run records every case hypothesis draws
+(`RECORDED`), the other backend's run in the same test process sends those cases again, in the same order,
+to its own services (tests/harness.py schedules both into one worker). Drawing is most of the time here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -23,6 +27,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core import NOT_SET
 from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -82,6 +87,7 @@ reached with the world's real ids (an answer other than 404) in the admin's run.
 CODES = "its codes must be the catalogue's (programme, specific objectives, project types, criteria)"
 POSITIVE = "an amount or rate must be greater than zero (the schema's decimal pattern allows zero and negatives)"
 DATES = "its dates must lie between 1900-01-01 and 2199-12-31 and in order (JSON Schema has no date range)"
+MINOR = "an amount has at most its currency's minor units of places (2 for EUR; a rule across two fields)"
 IF_MATCH = "a write of what two people edit names the state it was made on: If-Match with the current ETag (428, 412)"
 BUSINESS_RULES: dict[str, str] = {
     "POST /v1/programmes/{programme}/calls": CODES,
@@ -93,6 +99,7 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /v1/programmes/{programme}/reallocations": POSITIVE,
     "POST /v1/commitments": POSITIVE,
     "POST /v1/commitments/{commitment_id}/payments": POSITIVE,
+    "POST /v1/commitments/{commitment_id}/release": MINOR,
     "POST /v1/claims": POSITIVE,
     "POST /v1/commitments/{commitment_id}/increases": POSITIVE + "; the commitment's funds; a later version than its",
     "POST /v1/claims/{claim_id}/corrections": POSITIVE
@@ -103,6 +110,7 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /v1/applications": CODES + "; dates in order; one currency per partner",
     "PUT /v1/applications/{application_id}": CODES + "; dates in order; one currency per partner; " + IF_MATCH,
     "POST /v1/applications/{application_id}/terminate": "a termination needs a reason",
+    "POST /v1/applications/{application_id}/decision": "a rejection needs a reason",
     "POST /v1/applications/{application_id}/return": "the deadline of a completion is in the future",
     "POST /v1/applications/{application_id}/assessments/declaration": "a conflict names the partners it concerns",
     "POST /v1/committee/sessions": "a reserve rank with, and only with, a reserve decision; a known call",
@@ -251,13 +259,82 @@ class Run:
     reached: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _runner(operation: Any, mode: schemathesis.GenerationMode, run: Run, examples: int) -> Callable[[], None]:
-    """A hypothesis test sending `operation`'s generated cases of `mode` with every check; a positive case's
-    path parameters are the world's real ids."""
+@dataclass(frozen=True)
+class Drawn:
+    """One case as hypothesis drew it (before the run puts the world's ids in), to be sent again."""
 
+    method: str
+    path_parameters: dict[str, Any]
+    headers: Any
+    cookies: dict[str, Any]
+    query: dict[str, Any]
+    body: Any
+    media_type: str | None
+    multipart_content_types: dict[str, str] | None
+    _meta: Any
+    _auth: Any
+    _has_explicit_auth: bool
+    """Whether the configured token is the case's (schemathesis's auth checks then probe without it)."""
+
+    @classmethod
+    def of(cls, case: schemathesis.Case) -> Drawn:
+        return cls(**_copied({f.name: getattr(case, f.name) for f in fields(cls)}))
+
+    def case(self, operation: Any) -> schemathesis.Case:
+        """The same case for `operation` (the same operation of the other backend's app)."""
+        again = Drawn(**_copied({f.name: getattr(self, f.name) for f in fields(self)}))
+        made: schemathesis.Case = operation.Case(
+            method=again.method,
+            path_parameters=again.path_parameters,
+            headers=again.headers,
+            cookies=again.cookies,
+            query=again.query,
+            body=again.body,
+            media_type=again.media_type,
+            multipart_content_types=again.multipart_content_types,
+            _meta=again._meta,
+        )
+        made._auth, made._has_explicit_auth = again._auth, again._has_explicit_auth
+        return made
+
+
+def _copied(parts: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy, but for the absent body (`NOT_SET`, which schemathesis tells by identity)."""
+    return {k: v if v is NOT_SET else copy.deepcopy(v) for k, v in parts.items()}
+
+
+RECORDED: dict[tuple[str, str, str, str], list[Drawn]] = {}
+"""The cases drawn in this test process per (service, principal, operation, generation mode)."""
+
+
+def _sender(operation: Any, mode: schemathesis.GenerationMode, run: Run) -> Callable[[schemathesis.Case], None]:
+    """Sends one case of `operation` with every check; a positive case's path parameters are the world's real
+    ids."""
     # Every other operation must accept every schema-valid request (`positive_data_acceptance`).
     excluded = [positive_data_acceptance] if operation.label in BUSINESS_RULES else []
     real = {k: v for k, v in run.ids.for_operation(operation.path).items() if k in (case_params(operation))}
+    positive = mode is schemathesis.GenerationMode.POSITIVE
+
+    def send(case: schemathesis.Case) -> None:
+        run.cases += 1
+        if positive and case.query:
+            # A cursor is a token the API mints (`next_cursor`); one made up is invalid by definition.
+            case.query.pop("cursor", None)
+        if positive and real:
+            case.path_parameters = {**(case.path_parameters or {}), **real}
+        response = case.call()
+        if positive and real:
+            run.reached.setdefault(operation.label, []).append(response.status_code)
+        case.validate_response(response, excluded_checks=excluded)
+
+    return send
+
+
+def _runner(
+    operation: Any, mode: schemathesis.GenerationMode, run: Run, examples: int, drawn: list[Drawn]
+) -> Callable[[], None]:
+    """A hypothesis test sending `operation`'s generated cases of `mode` (`_sender`), each recorded in `drawn`."""
+    send = _sender(operation, mode, run)
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -269,19 +346,17 @@ def _runner(operation: Any, mode: schemathesis.GenerationMode, run: Run, example
         suppress_health_check=list(HealthCheck),
     )
     def check(case: schemathesis.Case) -> None:
-        run.cases += 1
-        positive = mode is schemathesis.GenerationMode.POSITIVE
-        if positive and case.query:
-            # A cursor is a token the API mints (`next_cursor`); one made up is invalid by definition.
-            case.query.pop("cursor", None)
-        if positive and real:
-            case.path_parameters = {**(case.path_parameters or {}), **real}
-        response = case.call()
-        if positive and real:
-            run.reached.setdefault(operation.label, []).append(response.status_code)
-        case.validate_response(response, excluded_checks=excluded)
+        drawn.append(Drawn.of(case))
+        send(case)
 
     return check  # type: ignore[no-any-return]
+
+
+def _replay(operation: Any, mode: schemathesis.GenerationMode, run: Run, drawn: list[Drawn]) -> None:
+    """The cases another backend's run drew, sent in the same order (`_sender`); the first failure raises."""
+    send = _sender(operation, mode, run)
+    for one in drawn:
+        send(one.case(operation))
 
 
 def case_params(operation: Any) -> set[str]:
@@ -304,8 +379,12 @@ def run_schemathesis(app: FastAPI, service: str, ids: Ids, principal: str) -> Ru
                 # Only path parameters: a schema-invalid one cannot travel in a URL (hypothesis would spend
                 # seconds failing to find one); their refusals are covered by tests/test_limits.py.
                 continue
+            key = (service, principal, operation.label, mode.value)
             try:
-                _runner(operation, mode, run, examples)()
+                if key in RECORDED:
+                    _replay(operation, mode, run, RECORDED[key])
+                else:
+                    _runner(operation, mode, run, examples, RECORDED.setdefault(key, []))()
             except Unsatisfiable:  # no negative case exists (an operation without parameters)
                 continue
             except (Exception, BaseExceptionGroup) as exc:  # a FailureGroup naming every failed check
