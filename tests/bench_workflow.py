@@ -2,9 +2,12 @@
 
 - **Submission to eligible**: N applicants (BENCH_APPLICANTS, default 32) submit at once; for each, the
   time from the submit's answer to its eligibility report being readable (`GET …/eligibility` 200), p50
-  and p99 (target p99 ≤ 1 s), and the submissions per second the outbox relay turns into reports
-  (all N from the first answer to the last report), against the rate of `POST /v1/checks` the same stack
-  answers in the same run (target ≥ 0.5×).
+  and p99 (target p99 ≤ 1 s).
+- **The relay's rate**: BENCH_RELAY_BACKLOG (default 500) submissions are answered while the applications
+  service runs without its relay (`APPLICATIONS_OUTBOX_RELAY=false`, as a deployment with the relay out of
+  the API processes), then `python -m services.applications relay` turns the backlog into reports: the
+  submissions per second of its drain (the time it prints), against the rate of `POST /v1/checks` the
+  same stack answers in the same run (target ≥ 0.5×). Every report is then readable.
 - **The committee's ranking** of a call with 50 and with 500 assessed applications (BENCH_RANKING_SMALL,
   BENCH_RANKING_LARGE), loaded with wrk at 2 connections (a committee's screens): the large costs at
   most 12× the small.
@@ -18,7 +21,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -35,6 +41,7 @@ from tests.harness import auth
 APPLICANTS = int(os.environ.get("BENCH_APPLICANTS", "32"))
 RANKING_SMALL = int(os.environ.get("BENCH_RANKING_SMALL", "50"))
 RANKING_LARGE = int(os.environ.get("BENCH_RANKING_LARGE", "500"))
+BACKLOG = int(os.environ.get("BENCH_RELAY_BACKLOG", "500"))
 RANKING_CONNECTIONS = 2
 """A committee's few screens: at 32 connections one answer of 500 (about half a second) waits behind 31
 others and wrk's time-out ends it, so the figure would be queueing, not what a ranking costs."""
@@ -85,8 +92,53 @@ async def submission_to_eligible(stack: Stack, call_id: str) -> dict[str, float]
     return {
         "p50": statistics.median(waits),
         "p99": waits[min(len(waits) - 1, round(0.99 * (len(waits) - 1)))],
-        "relay_per_second": len(times) / max(last - first, 1e-9),
+        "all_per_second": len(times) / max(last - first, 1e-9),
     }
+
+
+async def _submitted(stack: Stack, call_id: str, size: int) -> list[tuple[str, dict[str, str]]]:
+    """`size` applications drafted and submitted (16 at a time); each id with its applicant."""
+    apps = f"{stack.url('applications')}/v1/applications"
+    sem = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(timeout=120) as c:
+
+        async def one(n: int) -> tuple[str, dict[str, str]]:
+            who = auth("applicant", f"bench-backlog-{n}")
+            async with sem:
+                aid = await _draft(c, apps, call_id, who, n)
+                r = await c.post(f"{apps}/{aid}/submit", headers={**who, **_key()})
+                assert r.status_code == 200, r.text
+            return aid, who
+
+        return await asyncio.gather(*(one(n) for n in range(size)))
+
+
+def relay_rate(stack: Stack, call_id: str) -> float:
+    """The relay's drain of a backlog of BACKLOG submissions, in submissions per second (the module
+    docstring); the applications service runs with its own relay again afterwards."""
+    stack.kill("applications")
+    stack.env["APPLICATIONS_OUTBOX_RELAY"] = "false"
+    stack.restart("applications")
+    try:
+        owed = asyncio.run(_submitted(stack, call_id, BACKLOG))
+        done = subprocess.run(
+            [sys.executable, "-m", "services.applications", "relay"],
+            env=stack.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        ).stdout
+        found = re.search(r"tried (\d+) messages in ([0-9.]+) s; 0 still owed", done)
+        assert found and int(found[1]) == BACKLOG, done
+        for aid, who in owed:
+            r = httpx.get(f"{stack.url('applications')}/v1/applications/{aid}/eligibility", headers=who)
+            assert r.status_code == 200, r.text
+        return BACKLOG / float(found[2])
+    finally:
+        stack.kill("applications")
+        del stack.env["APPLICATIONS_OUTBOX_RELAY"]
+        stack.restart("applications")
 
 
 async def assessed_call(stack: Stack, size: int) -> str:
@@ -133,14 +185,16 @@ def workflow() -> tuple[list[Any], list[str]]:
             check_body = {**gron_industrivaxt(call_id), "as_of": dt.date.today().isoformat()}
             check = run_wrk(stack.url("eligibility"), lua_post("/v1/checks", check_body))
             got = asyncio.run(submission_to_eligible(stack, call_id))
-            ratio = got["relay_per_second"] / max(check.rps, 1e-9)
             findings.append(
                 f"submission to eligible, {APPLICANTS} applicants at once: p50 {got['p50'] * 1000:.0f} ms, "
-                f"p99 {got['p99'] * 1000:.0f} ms (target ≤ 1000 ms) {'ok' if got['p99'] <= 1 else 'MISSED'}"
+                f"p99 {got['p99'] * 1000:.0f} ms (target ≤ 1000 ms) {'ok' if got['p99'] <= 1 else 'MISSED'}; "
+                f"all {APPLICANTS} from the first answer to the last report at {got['all_per_second']:.0f}/s"
             )
+            drained = relay_rate(stack, call_id)
+            ratio = drained / max(check.rps, 1e-9)
             findings.append(
-                f"the relay: {got['relay_per_second']:.0f} submissions/s to eligible against {check.rps:.0f} "
-                f"checks/s, {ratio:.2f}× (target ≥ 0.5×) {'ok' if ratio >= 0.5 else 'MISSED'}"
+                f"the relay: a backlog of {BACKLOG} submissions drained at {drained:.0f}/s to reports, against "
+                f"{check.rps:.0f} checks/s, {ratio:.2f}× (target ≥ 0.5×) {'ok' if ratio >= 0.5 else 'MISSED'}"
             )
             ranked: dict[int, Row] = {}
             for size in (RANKING_SMALL, RANKING_LARGE):

@@ -3,7 +3,7 @@
 - `relay` delivers what the outbox owes now (the eligibility checks, commitments and releases that are
   due), then the webhook deliveries that are due, and exits: for an operator, or a deployment that runs
   the relays out of the API processes (`APPLICATIONS_OUTBOX_RELAY=false`, `…_WEBHOOK_RELAY=false`). Prints
-  how many messages were tried and how many are still owed.
+  how many messages were tried, in how many seconds, and how many are still owed.
 - `reconcile --programme P [--repair]` compares approved applications with the budget's project
   commitments amount by amount and prints every difference as JSON (exit 1 when one is left);
   `--repair` releases what no application holds (keyed: never twice). `--all` takes every programme
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -50,14 +51,16 @@ async def _in_app(settings: Settings, work: Callable[[FastAPI], Awaitable[T]]) -
 def relay(settings: Settings, _args: argparse.Namespace) -> None:
     async def work(app: FastAPI) -> str:
         the_relay: Relay = app.state.relay
+        started = time.perf_counter()
         tried = await the_relay.drain()
+        took = time.perf_counter() - started
         hooks: Relay = app.state.webhook_relay
         sent = await hooks.drain()
         async with app.state.db.sessionmaker() as session:
             owed, oldest = await backlog(session, outbox)
             hooks_owed, _ = await backlog(session, webhooks.deliveries)
         return (
-            f"tried {tried} messages; {owed} still owed"
+            f"tried {tried} messages in {took:.3f} s; {owed} still owed"
             + (f" (oldest from {oldest.isoformat()})" if oldest else "")
             + f"; tried {sent} webhook deliveries, {hooks_owed} still owed"
         )
