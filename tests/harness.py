@@ -41,6 +41,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from limits.aio.storage import Storage
@@ -51,7 +52,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.auth import issue_token
 from shared.clock import FixedClock
 from shared.db import create_engine, upgrade
+from shared.http import tls_context
 from shared.settings import AuthSettings
+
+WEB = httpx.Client(verify=tls_context())
+"""The HTTP client of the tests that drive service processes (tests/e2e, tests/faults): one TLS context and
+keep-alive connections for the whole test process. `httpx.get(...)` and its kin build a client, and with it a
+TLS context, for every request: 16 ms of CPU each (the CA bundle is loaded again), which was most of the
+fault suite's own CPU. A killed service's connections are closed by the kernel, so the next request after a
+restart opens a new one."""
 
 T = TypeVar("T")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.stack import free_port
-from tests.harness import wait_until
+from tests.harness import WEB, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def _serve(tmp_path: Path, **settings: str) -> Iterator[str]:
 
     def ready() -> bool:  # polls the real process until it answers
         try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            return WEB.get(f"{url}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -59,7 +59,7 @@ def _writes(url: str) -> list[int]:
     """Three anonymous writes, each claiming another client address."""
     path = f"{url}/v1/programmes/interreg-se-no-2021-2027/calls"
     return [
-        httpx.post(path, json={}, headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
+        WEB.post(path, json={}, headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10).status_code
         for i in range(1, 4)
     ]
 

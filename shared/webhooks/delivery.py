@@ -169,7 +169,7 @@ def webhook_relay(
         max_backoff_seconds=settings.webhook_max_backoff_seconds,
         max_attempts=settings.webhook_max_attempts,
         poll_seconds=settings.webhook_poll_seconds,
-        lease_seconds=settings.webhook_timeout_seconds * 2 + 10,  # a batch is sent at once: resolve, then POST
+        lease_seconds=settings.webhook_lease,  # a batch is sent at once: resolve, then POST
         batch=BATCH,
         jitter=settings.webhook_jitter,
     )

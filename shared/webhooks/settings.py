@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
 
 
 class WebhookSettings(BaseModel):
@@ -26,3 +28,21 @@ class WebhookSettings(BaseModel):
     webhook_jitter: float = Field(default=0.1, ge=0, le=1, description="Share of each delay taken off at random")
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="How long one attempt waits for an answer")
     webhook_poll_seconds: float = Field(default=1.0, gt=0, description="Idle polling of the deliveries")
+    webhook_lease_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="How long deliveries a relay claimed are its own: those of a relay that died are tried again "
+        "after this; more than twice the timeout (an attempt resolves the host, then posts). Default: twice the "
+        "timeout plus 10 s",
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        if self.webhook_lease_seconds is not None and self.webhook_lease_seconds <= 2 * self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must be more than twice webhook_timeout_seconds")
+        return self
+
+    @property
+    def webhook_lease(self) -> float:
+        """The lease of a claimed batch of deliveries, in seconds (`webhook_lease_seconds` or its default)."""
+        return self.webhook_lease_seconds or self.webhook_timeout_seconds * 2 + 10

@@ -9,17 +9,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import httpx
-
 from services.applications.tests.helpers import scores
-from tests.harness import auth
+from tests.harness import WEB, auth
 
 ASSESSORS = ("e2e-assessor-a", "e2e-assessor-b")
 SECRETARY = auth("officer", "e2e-secretary")
 
 
 def _post(url: str, body: dict[str, Any], who: dict[str, str], expect: int = 200) -> dict[str, Any]:
-    r = httpx.post(url, json=body, headers={**who, "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
+    r = WEB.post(url, json=body, headers={**who, "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
     assert r.status_code == expect, r.text
     answer: dict[str, Any] = r.json()
     return answer

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from tests.harness import _admin, _with_database, auth, postgres_admin_url, worker
+from tests.harness import WEB, _admin, _with_database, auth, postgres_admin_url, worker
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_PROGRAMME = "interreg-se-no-2021-2027"
@@ -61,7 +61,7 @@ class Stack:
             "specific_objectives": ["1B"],
             "project_types": ["main-project"],
         }
-        r = httpx.post(
+        r = WEB.post(
             f"{self.url('catalogue')}/v1/programmes/{STACK_PROGRAMME}/calls",
             json=call,
             headers=auth("admin", "stack-admin"),
@@ -79,14 +79,25 @@ class Stack:
         return _with_database(postgres_admin_url(), name)
 
     def _run(self, service: str, *args: str) -> None:
-        subprocess.run(
-            [sys.executable, "-m", f"services.{service}", *args],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=300,
-        )
+        self._run_all([(service, *args)])
+
+    def _run_all(self, commands: list[tuple[str, ...]]) -> None:
+        """Run each `(service, *args)` command at once, as separate processes; all must succeed."""
+        procs = [
+            (
+                command,
+                subprocess.Popen(
+                    [sys.executable, "-m", f"services.{command[0]}", *command[1:]],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                ),
+            )
+            for command in commands
+        ]
+        failed = [command for command, proc in procs if proc.wait(300) != 0]
+        if failed:
+            raise RuntimeError(f"failed: {failed}")
 
     def _serve(self, service: str) -> None:
         log = open(self.workdir / f"{service}.log", "ab")
@@ -118,7 +129,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url(service) + "/readyz", timeout=1).status_code == 200:
+                if WEB.get(self.url(service) + "/readyz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -144,8 +155,7 @@ class Stack:
             for upstream in ("catalogue", "eligibility", "budget"):
                 env[f"{s.upper()}_{upstream.upper()}_URL"] = f"http://127.0.0.1:{self.ports[upstream]}"
         self.env = env
-        for s in SERVICES:
-            self._run(s, "migrate")
+        self._run_all([(s, "migrate") for s in SERVICES])  # each its own database: at once
         self._run("catalogue", "load-data")
         self._serve("catalogue")
         self._wait("catalogue")
@@ -174,7 +184,7 @@ def settled(
     """GET `url` until `done(body)` holds (what a client does while the outbox delivers); the last body."""
     deadline = time.monotonic() + timeout
     while True:
-        body: dict[str, Any] = httpx.get(url, headers=headers, timeout=10).json()
+        body: dict[str, Any] = WEB.get(url, headers=headers, timeout=10).json()
         if done(body) or time.monotonic() > deadline:
             return body
         time.sleep(0.05)

@@ -21,13 +21,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from tests.e2e import committee
 from tests.e2e.stack import STACK_PROGRAMME as PROGRAMME
 from tests.e2e.stack import Stack, settled
-from tests.harness import auth
+from tests.harness import WEB, auth
 
 pytestmark = pytest.mark.e2e
 
@@ -179,7 +178,7 @@ class Api:
         self, method: str, path: str, who: dict[str, str], expect: int = 200, base: str | None = None, **kwargs: Any
     ) -> Any:
         headers = {**who, **(key() if method != "GET" else {}), **kwargs.pop("headers", {})}
-        r = httpx.request(method, f"{base or self.apps}{path}", headers=headers, timeout=60, **kwargs)
+        r = WEB.request(method, f"{base or self.apps}{path}", headers=headers, timeout=60, **kwargs)
         assert r.status_code == expect, f"{method} {path}: {r.status_code} {r.text}"
         return r.json() if r.content else None
 
@@ -314,10 +313,10 @@ def test_contract_report_control_claim_pay_close(stack: Stack) -> None:
             json={"sub": sub, "name": f"Controller {sub}", "country": country},
         )
     contract = contract_body(app["start_date"], "e2e-karl", "e2e-nora")
-    etag = httpx.get(f"{api.apps}/v1/projects/{aid}", headers=OFFICER, timeout=60).headers["etag"]
+    etag = WEB.get(f"{api.apps}/v1/projects/{aid}", headers=OFFICER, timeout=60).headers["etag"]
     api.call("PUT", f"/v1/projects/{aid}/contract", OFFICER, json=contract, headers={"If-Match": etag})
     assert api.call("POST", f"/v1/projects/{aid}/contracting", OFFICER)["status"] == "contracted"
-    listing = httpx.get(f"{api.apps}/v1/projects.csv", headers=OFFICER).text
+    listing = WEB.get(f"{api.apps}/v1/projects.csv", headers=OFFICER).text
     assert aid in listing and "SE4550000000058398257466" not in listing and "86011117947" not in listing
 
     # Each owner's partner report: 30 lines, imported as CSV on the Swedish side, entered on the Norwegian.

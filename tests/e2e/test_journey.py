@@ -6,13 +6,12 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from shared.schemas.examples import gron_industrivaxt as example
 from tests.e2e import committee
 from tests.e2e.stack import Stack, settled
-from tests.harness import auth
+from tests.harness import WEB, auth
 
 pytestmark = pytest.mark.e2e
 PROGRAMME = "interreg-se-no-2021-2027"
@@ -25,7 +24,7 @@ def gron_industrivaxt(call_id: str) -> dict:
 
 
 def available(stack: Stack, fund: str, priority: str) -> Decimal:
-    body = httpx.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget").json()
+    body = WEB.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget").json()
     row = next(r for r in body["rows"] if r["fund"] == fund and r["priority"] == priority)
     return Decimal(row["available"]["amount"])
 
@@ -38,17 +37,17 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     assert call["status"] == "open"
 
     apps = stack.url("applications") + "/v1/applications"
-    r = httpx.post(apps, json=gron_industrivaxt(call_id), headers=anna)
+    r = WEB.post(apps, json=gron_industrivaxt(call_id), headers=anna)
     assert r.status_code == 201, r.text
     app_id = r.json()["id"]
 
-    r = httpx.post(f"{apps}/{app_id}/pre-check", headers={**anna, "Accept-Language": "sv"}, timeout=30)
+    r = WEB.post(f"{apps}/{app_id}/pre-check", headers={**anna, "Accept-Language": "sv"}, timeout=30)
     assert r.status_code == 200 and r.json()["eligible"] is True, r.text
 
     erdf_before, no_before = available(stack, "ERDF", "1"), available(stack, "NO-STATE", "1")
     key = str(uuid.uuid4())
-    r1 = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
-    r2 = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
+    r1 = WEB.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
+    r2 = WEB.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": key}, timeout=30)
     assert r1.status_code in (200, 201) and r1.json() == r2.json(), r1.text
     assert r1.json()["reference"].startswith(f"SE-NO-{dt.date.today().year}-")
 
@@ -57,7 +56,7 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     assert app["status"] == "eligible", app
 
     # Interreg Sverige–Norge approves in its committee's session: a direct decision is refused, pointing there.
-    r = httpx.post(
+    r = WEB.post(
         f"{apps}/{app_id}/decision",
         json={"decision": "approved", "reason": "Strong partnership"},
         headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
@@ -73,22 +72,22 @@ def test_from_call_to_committed_budget(stack: Stack) -> None:
     assert erdf_before - available(stack, "ERDF", "1") == Decimal("390000.00")
     assert no_before - available(stack, "NO-STATE", "1") == Decimal("150000.00")
 
-    r = httpx.get(f"{apps}/{app_id}/history", headers=anna)
+    r = WEB.get(f"{apps}/{app_id}/history", headers=anna)
     statuses = [e.get("to_status") or e.get("to") for e in r.json()["items"]]
     assert statuses[-3:] == ["submitted", "eligible", "approved"], statuses
 
-    r = httpx.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=admin)
+    r = WEB.get(f"{stack.url('budget')}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=admin)
     assert r.status_code == 200 and r.json()["consistent"] is True, r.text
 
 
 def test_every_service_is_observable(stack: Stack) -> None:
     for service in ("catalogue", "applications", "eligibility", "budget"):
         base = stack.url(service)
-        assert httpx.get(base + "/healthz").status_code == 200
-        assert httpx.get(base + "/readyz").status_code == 200
-        metrics = httpx.get(base + "/metrics")
+        assert WEB.get(base + "/healthz").status_code == 200
+        assert WEB.get(base + "/readyz").status_code == 200
+        metrics = WEB.get(base + "/metrics")
         assert metrics.status_code == 200 and "http_requests_total" in metrics.text
-        spec = httpx.get(base + "/openapi.json").json()
+        spec = WEB.get(base + "/openapi.json").json()
         assert spec["openapi"].startswith("3.1")
-        docs = httpx.get(base + "/docs").text
+        docs = WEB.get(base + "/docs").text
         assert "cdn.jsdelivr" not in docs and "unpkg.com" not in docs

@@ -7,21 +7,20 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e import committee
 from tests.e2e.stack import Stack
 from tests.e2e.test_journey import PROGRAMME, gron_industrivaxt
-from tests.harness import auth, wait_until
+from tests.harness import WEB, auth, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 def scrape(stack: Stack, service: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     """(sample name, labels) → value, as Prometheus would read the service's /metrics."""
-    r = httpx.get(stack.url(service) + "/metrics", timeout=30)
+    r = WEB.get(stack.url(service) + "/metrics", timeout=30)
     assert r.status_code == 200
     return {
         (s.name, frozenset(s.labels.items())): s.value
@@ -47,15 +46,15 @@ def test_the_business_metrics_follow_an_application_to_its_committed_budget(stac
     allocated, committed, available = (budget(stack, f, "ERDF", "1") for f in ("allocated", "committed", "available"))
 
     apps = stack.url("applications") + "/v1/applications"
-    r = httpx.post(apps, json=gron_industrivaxt(call["id"]), headers=anna)
+    r = WEB.post(apps, json=gron_industrivaxt(call["id"]), headers=anna)
     assert r.status_code == 201, r.text
     app_id = r.json()["id"]
     assert applications(stack, "draft") == before["draft"] + 1
 
-    r = httpx.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
+    r = WEB.post(f"{apps}/{app_id}/submit", headers={**anna, "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
     assert r.status_code in (200, 201), r.text
     # Polled: the applications service's outbox relay (in its own process) has the submission assessed.
-    wait_until(lambda: httpx.get(f"{apps}/{app_id}", headers=anna).json()["status"] == "eligible", "assessed eligible")
+    wait_until(lambda: WEB.get(f"{apps}/{app_id}", headers=anna).json()["status"] == "eligible", "assessed eligible")
     assert applications(stack, "draft") == before["draft"]
     assert applications(stack, "eligible") == before["eligible"] + 1
 

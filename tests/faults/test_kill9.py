@@ -30,7 +30,7 @@ import pytest
 from shared.schemas.examples import gron_industrivaxt
 from tests.e2e import committee
 from tests.e2e.stack import Stack
-from tests.harness import auth, kept, wait_until
+from tests.harness import WEB, auth, kept, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -52,6 +52,7 @@ SETTINGS = {
     "WEBHOOK_MAX_BACKOFF_SECONDS": "1",
     "WEBHOOK_POLL_SECONDS": "0.2",
     "WEBHOOK_TIMEOUT_SECONDS": "0.5",
+    "WEBHOOK_LEASE_SECONDS": "2",  # the deliveries a killed service had claimed are tried again 2 s later
 }
 
 
@@ -109,7 +110,7 @@ def apps_url(stack: Stack) -> str:
 
 
 def get_app(stack: Stack, app_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{apps_url(stack)}/{app_id}", headers=ADMIN, timeout=10).json()
+    body: dict[str, Any] = WEB.get(f"{apps_url(stack)}/{app_id}", headers=ADMIN, timeout=10).json()
     return body
 
 
@@ -118,7 +119,7 @@ def drafts(stack: Stack, call_id: str, n: int, first: int) -> dict[str, dict[str
     out = {}
     for i in range(first, first + n):
         body, asks = application(call_id, i)
-        r = httpx.post(apps_url(stack), json=body, headers=ANNA, timeout=30)
+        r = WEB.post(apps_url(stack), json=body, headers=ANNA, timeout=30)
         assert r.status_code == 201, r.text
         out[r.json()["id"]] = asks
     return out
@@ -127,7 +128,7 @@ def drafts(stack: Stack, call_id: str, n: int, first: int) -> dict[str, dict[str
 def eligible(stack: Stack, call_id: str, n: int, first: int) -> dict[str, dict[str, Decimal]]:
     made = drafts(stack, call_id, n, first)
     for app_id in made:
-        r = httpx.post(f"{apps_url(stack)}/{app_id}/submit", headers={**ANNA, "Idempotency-Key": str(uuid.uuid4())})
+        r = WEB.post(f"{apps_url(stack)}/{app_id}/submit", headers={**ANNA, "Idempotency-Key": str(uuid.uuid4())})
         assert r.status_code == 200, r.text
     wait_for("the submissions' assessments", lambda: all(get_app(stack, a)["status"] == "eligible" for a in made))
     return made
@@ -164,7 +165,7 @@ def send(request: Request) -> int | None:
     """The status of the answer to `request`, or None when no answer came (connection cut, timeout)."""
     method, url, headers, body = request
     try:
-        return httpx.request(method, url, headers=headers, json=body, timeout=15).status_code
+        return WEB.request(method, url, headers=headers, json=body, timeout=15).status_code
     except httpx.HTTPError:
         return None
 
@@ -220,7 +221,7 @@ def project_commitments(stack: Stack) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     params: dict[str, Any] = {"programme": PROGRAMME, "limit": 500}
     while True:
-        page = httpx.get(f"{stack.url('budget')}/v1/commitments", params=params, headers=ADMIN, timeout=30).json()
+        page = WEB.get(f"{stack.url('budget')}/v1/commitments", params=params, headers=ADMIN, timeout=30).json()
         out += [c for c in page["items"] if c["application_version"] is not None]
         if not page["next_cursor"]:
             return out
@@ -239,7 +240,7 @@ def assert_money_agrees(stack: Stack, apps: dict[str, dict[str, Decimal]], appro
             active.setdefault(c["application_id"], []).append(c)
     for app_id in apps:
         app = get_app(stack, app_id)
-        history = httpx.get(f"{apps_url(stack)}/{app_id}/history", headers=ADMIN).json()["items"]
+        history = WEB.get(f"{apps_url(stack)}/{app_id}/history", headers=ADMIN).json()["items"]
         decided = [e for e in history if e["to_status"] == "approved"]
         if app_id in approved:
             assert app["status"] == "approved" and len(decided) == 1, (app_id, app["status"], len(decided))
@@ -252,7 +253,7 @@ def assert_money_agrees(stack: Stack, apps: dict[str, dict[str, Decimal]], appro
             assert app_id not in active, (app_id, app["status"])
     strays = set(active) - approved - {a for a in active if get_app(stack, a)["status"] == "approved"}
     assert not strays, strays
-    r = httpx.get(f"{stack.url('applications')}/v1/reconciliation", params={"programme": PROGRAMME}, headers=ADMIN)
+    r = WEB.get(f"{stack.url('applications')}/v1/reconciliation", params={"programme": PROGRAMME}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["consistent"] is True, r.text
 
 
@@ -288,7 +289,7 @@ def test_the_applications_service_killed_during_50_approvals(stack: Stack) -> No
     for request, status in zip(requests, results, strict=True):
         if status == 200:
             method, url, headers, body = request
-            replay = httpx.request(method, url, headers=headers, json=body, timeout=15)
+            replay = WEB.request(method, url, headers=headers, json=body, timeout=15)
             assert replay.status_code == 200 and replay.headers.get("idempotent-replayed") == "true"
     assert_money_agrees(stack, apps, approved=set(apps))
 
@@ -318,11 +319,11 @@ def test_the_eligibility_service_stopped_during_20_submissions(stack: Stack) -> 
     stack.restart("eligibility")
     wait_for("every assessment", lambda: all(get_app(stack, a)["status"] == "eligible" for a in made))
     for app_id in made:
-        versions = httpx.get(f"{apps_url(stack)}/{app_id}/versions", headers=ANNA).json()["items"]
-        history = httpx.get(f"{apps_url(stack)}/{app_id}/history", headers=ANNA).json()["items"]
+        versions = WEB.get(f"{apps_url(stack)}/{app_id}/versions", headers=ANNA).json()["items"]
+        history = WEB.get(f"{apps_url(stack)}/{app_id}/history", headers=ANNA).json()["items"]
         assert [v["number"] for v in versions] == [1]
         assert [e["to_status"] for e in history] == ["draft", "submitted", "eligible"]
-        report = httpx.get(f"{apps_url(stack)}/{app_id}/eligibility", headers=ANNA)
+        report = WEB.get(f"{apps_url(stack)}/{app_id}/eligibility", headers=ANNA)
         assert report.status_code == 200 and report.json()["eligible"] is True
     # Then approve them all and check the money, with every service up.
     requests = approvals(stack, made, call_id)
@@ -334,14 +335,14 @@ def test_one_request_id_is_in_the_logs_of_all_four_services_for_a_submission(sta
     call_id = open_call(stack)
     (app_id,) = drafts(stack, call_id, 1, first=300)
     request_id = f"fault-{uuid.uuid4().hex}"
-    r = httpx.post(
+    r = WEB.post(
         f"{apps_url(stack)}/{app_id}/submit",
         headers={**ANNA, "Idempotency-Key": str(uuid.uuid4()), "X-Request-ID": request_id},
     )
     assert r.status_code == 200 and r.headers["x-request-id"] == request_id
     wait_for("the assessment", lambda: get_app(stack, app_id)["status"] == "eligible")
     committee.reserve(apps_url(stack), [app_id], call_id)  # the committee's reserve project, approved alone
-    r = httpx.post(
+    r = WEB.post(
         f"{apps_url(stack)}/{app_id}/decision",
         json={"decision": "approved"},
         headers={**OFFICERS[0], "Idempotency-Key": str(uuid.uuid4()), "X-Request-ID": request_id},
@@ -364,9 +365,9 @@ def test_the_budget_killed_during_20_payment_confirmations(stack: Stack) -> None
     assert set(burst(approvals(stack, apps, call_id), fault_after=10**6, fault=lambda: None)) == {200}
     assert_money_agrees(stack, apps, approved=set(apps))
     commitments = [
-        httpx.get(f"{budget}/v1/commitments/{get_app(stack, a)['commitment_id']}", headers=ADMIN).json() for a in apps
+        WEB.get(f"{budget}/v1/commitments/{get_app(stack, a)['commitment_id']}", headers=ADMIN).json() for a in apps
     ]
-    before = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
+    before = WEB.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
     claims = []
     for i in range(20):
         c = commitments[i % 4]
@@ -382,9 +383,9 @@ def test_the_budget_killed_during_20_payment_confirmations(stack: Stack) -> None
             "project_report_id": "r",
             "period": 1,
         }
-        r = httpx.post(f"{budget}/v1/claims", json=body, headers=service, timeout=15)
+        r = WEB.post(f"{budget}/v1/claims", json=body, headers=service, timeout=15)
         assert r.status_code == 201, r.text
-        r = httpx.post(f"{budget}/v1/claims/{r.json()['id']}/authorisation", headers=fia, timeout=15)
+        r = WEB.post(f"{budget}/v1/claims/{r.json()['id']}/authorisation", headers=fia, timeout=15)
         assert r.status_code == 200, r.text
         claims.append(r.json())
     requests: list[Request] = [
@@ -397,20 +398,20 @@ def test_the_budget_killed_during_20_payment_confirmations(stack: Stack) -> None
     assert set(retry_unanswered(requests, results)) == {200}
     paid: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for (method, url, headers, _), cl in zip(requests, claims, strict=True):
-        replay = httpx.request(method, url, headers=headers, timeout=15)  # the answer, replayed
+        replay = WEB.request(method, url, headers=headers, timeout=15)  # the answer, replayed
         assert replay.status_code == 200 and replay.json()["status"] == "paid", replay.text
-        again = httpx.request(method, url, headers=frank, timeout=15)  # a confirmation anew: paid once already
+        again = WEB.request(method, url, headers=frank, timeout=15)  # a confirmation anew: paid once already
         assert again.status_code == 409 and again.json()["state"] == "paid", again.text
         paid[(cl["commitment_id"], cl["fund"])] += Decimal(replay.json()["paid_programme"]["amount"])
     for c in commitments:
-        now = httpx.get(f"{budget}/v1/commitments/{c['id']}", headers=ADMIN).json()
+        now = WEB.get(f"{budget}/v1/commitments/{c['id']}", headers=ADMIN).json()
         for was, ln in zip(c["lines"], now["lines"], strict=True):
             rise = Decimal(ln["paid"]["amount"]) - Decimal(was["paid"]["amount"])
             assert rise == paid[(c["id"], ln["fund"])], (c["id"], ln["fund"], rise)
-    after = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
+    after = WEB.get(f"{budget}/v1/programmes/{PROGRAMME}/budget").json()
     rise = sum((Decimal(r["paid"]["amount"]) for r in after["rows"]), Decimal(0)) - sum(
         (Decimal(r["paid"]["amount"]) for r in before["rows"]), Decimal(0)
     )
     assert rise == sum(paid.values())
-    rec = httpx.get(f"{budget}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=ADMIN, timeout=30).json()
+    rec = WEB.get(f"{budget}/v1/programmes/{PROGRAMME}/budget/reconcile", headers=ADMIN, timeout=30).json()
     assert rec["consistent"] is True and rec["claim_differences"] == [] and rec["checked_claims"] >= 8, rec

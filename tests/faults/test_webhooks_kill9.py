@@ -12,13 +12,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from shared.webhooks import signing
 from tests.e2e.stack import Stack
 from tests.faults.test_kill9 import ADMIN, ANNA, Request, apps_url, burst, drafts, open_call, retry_unanswered, wait_for
 from tests.faults.test_kill9 import stack as stack  # the suite's one stack of processes (a fixture)
+from tests.harness import WEB
 from tests.receiver import Receiver, receiving
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
@@ -36,7 +36,7 @@ def test_the_applications_service_killed_during_30_submissions_loses_no_event(
     receiver: Receiver,
 ) -> None:
     body = {"integrator": "fault-receiver", "url": receiver.url, "event_types": [T + "submitted", T + "eligible"]}
-    r = httpx.post(
+    r = WEB.post(
         f"{stack.url('applications')}/v1/webhooks/subscriptions",
         json=body,
         headers={**ADMIN, "Idempotency-Key": str(uuid.uuid4())},
