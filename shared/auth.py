@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -72,7 +73,7 @@ class TokenVerifier:
         # The key set is cached for an hour; a token naming a kid not in it fetches the set again (a
         # rotation), at most once per cooldown. No per-kid cache: it would keep a retired key valid.
         self._jwks = (
-            jwt.PyJWKClient(
+            _KeySet(
                 settings.jwks_url,
                 lifespan=3600,
                 timeout=settings.jwks_timeout_seconds,
@@ -81,35 +82,84 @@ class TokenVerifier:
             if settings.jwks_url
             else None
         )
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, token: str) -> Principal:
+        """The caller `token` names, or a 401. A token verified before (the same string) is not verified
+        again within `VERIFIED_SECONDS` while the key set is the one it was verified with; its times are
+        checked on every use."""
+        now = self.clock().timestamp()
+        generation = self._jwks.generation if self._jwks is not None else 0
+        known = self._verified.get(token)
         try:
-            if self._jwks is not None:
-                signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-                key = signing_key.key
-                algorithms = [a for a in self.settings.algorithms if not a.startswith("HS")]
-            else:
-                key = self.settings.secret
-                algorithms = ["HS256"]
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=algorithms,
-                audience=self.audience,
-                issuer=self.settings.issuer,
-                options={
-                    "require": ["sub", "exp", "aud"],
-                    "verify_aud": True,
-                    # PyJWT would check these against the system time: checked below against the clock.
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                },
-            )
-            check_times(claims, self.clock().timestamp(), self.settings.leeway_seconds)
+            if known is not None and known.generation == generation and time.monotonic() < known.until:
+                check_times(known.claims, now, self.settings.leeway_seconds)
+                return known.principal
+            claims = await self._decode(token)
+            check_times(claims, now, self.settings.leeway_seconds)
         except jwt.PyJWTError as exc:
             raise invalid_token(str(exc)) from None
-        return principal_of(claims)
+        principal = principal_of(claims)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        generation = self._jwks.generation if self._jwks is not None else 0  # after a fetch the decode made
+        self._verified[token] = _Verified(claims, principal, generation, time.monotonic() + VERIFIED_SECONDS)
+        return principal
+
+    async def _decode(self, token: str) -> dict[str, Any]:
+        """The claims of `token` once its signature, audience and issuer are verified (its times are not)."""
+        if self._jwks is not None:
+            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            key = signing_key.key
+            algorithms = [a for a in self.settings.algorithms if not a.startswith("HS")]
+        else:
+            key = self.settings.secret
+            algorithms = ["HS256"]
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            audience=self.audience,
+            issuer=self.settings.issuer,
+            options={
+                "require": ["sub", "exp", "aud"],
+                "verify_aud": True,
+                # PyJWT would check these against the system time: checked against the clock instead.
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
+        )
+        return claims
+
+
+VERIFIED_SECONDS = 300.0
+"""How long a verified token is not verified again (`TokenVerifier.verify`); its times are checked always."""
+VERIFIED_TOKENS = 10_000
+"""How many verified tokens a process remembers (the oldest is forgotten first)."""
+
+
+@dataclass(frozen=True)
+class _Verified:
+    claims: dict[str, Any]
+    principal: Principal
+    generation: int
+    """The key set's `_KeySet.generation` it was verified with (0 with the shared secret)."""
+    until: float
+    """`time.monotonic()` after which it is verified again."""
+
+
+class _KeySet(jwt.PyJWKClient):
+    """PyJWT's JWKS client, counting the key sets it fetched: a fetch (a rotation's new kid, or the hour's
+    end) makes every token verified with the earlier set be verified again, so a retired key is refused
+    as soon as the set without it arrives."""
+
+    generation = 0
+
+    def fetch_data(self) -> Any:
+        data = super().fetch_data()
+        self.generation += 1
+        return data
 
 
 def check_times(claims: dict[str, Any], now: float, leeway: float) -> None:

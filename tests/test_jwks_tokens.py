@@ -137,12 +137,16 @@ async def test_a_token_signed_with_a_published_key_is_accepted(
 
 async def test_a_rotated_key_is_fetched_and_a_retired_one_refused(client: httpx.AsyncClient, keys: KeySet) -> None:
     patch = "/v1/calls/" + str(uuid.uuid4())
-    assert (await client.patch(patch, json={}, headers=bearer(keys.token("rsa-1")))).status_code == 404
+    old = keys.token("rsa-1")
+    assert (await client.patch(patch, json={}, headers=bearer(old))).status_code == 404
+    assert (await client.patch(patch, json={}, headers=bearer(old))).status_code == 404  # verified before: kept
     keys.add_rsa("rsa-2")
     keys.published = ["rsa-2", "ec-1"]  # the provider rotates: rsa-1 retired, rsa-2 new
     assert (await client.patch(patch, json={}, headers=bearer(keys.token("rsa-2")))).status_code == 404
-    retired = await client.patch(patch, json={}, headers=bearer(keys.token("rsa-1")))
+    # The very token accepted before: the new key set makes it be verified again, and refused.
+    retired = await client.patch(patch, json={}, headers=bearer(old))
     assert retired.status_code == 401, retired.text
+    assert (await client.patch(patch, json={}, headers=bearer(keys.token("rsa-1")))).status_code == 401
 
 
 def _bad_tokens(keys: KeySet) -> dict[str, str | None]:
