@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -28,7 +27,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.clock import Clock, system_clock
+from shared.clock import Clock, Monotonic, monotonic, system_clock
 from shared.problems import Forbidden, Unauthorized
 from shared.settings import AuthSettings
 
@@ -66,10 +65,13 @@ class TokenVerifier:
     time (`system_clock`), also in an app run at a `FixedClock`'s business instant, since tokens are
     issued at the real time; a test passes a `FixedClock` and moves it through a token's lifetime."""
 
-    def __init__(self, settings: AuthSettings, *, audience: str, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, settings: AuthSettings, *, audience: str, clock: Clock = system_clock, now: Monotonic = monotonic
+    ) -> None:
         self.settings = settings
         self.audience = audience
         self.clock = clock
+        self.now = now
         # The key set is cached for an hour; a token naming a kid not in it fetches the set again (a
         # rotation), at most once per cooldown. No per-kid cache: it would keep a retired key valid.
         self._jwks = (
@@ -88,22 +90,22 @@ class TokenVerifier:
         """The caller `token` names, or a 401. A token verified before (the same string) is not verified
         again within `VERIFIED_SECONDS` while the key set is the one it was verified with; its times are
         checked on every use."""
-        now = self.clock().timestamp()
+        at = self.clock().timestamp()
         generation = self._jwks.generation if self._jwks is not None else 0
         known = self._verified.get(token)
         try:
-            if known is not None and known.generation == generation and time.monotonic() < known.until:
-                check_times(known.claims, now, self.settings.leeway_seconds)
+            if known is not None and known.generation == generation and self.now() < known.until:
+                check_times(known.claims, at, self.settings.leeway_seconds)
                 return known.principal
             claims = await self._decode(token)
-            check_times(claims, now, self.settings.leeway_seconds)
+            check_times(claims, at, self.settings.leeway_seconds)
         except jwt.PyJWTError as exc:
             raise invalid_token(str(exc)) from None
         principal = principal_of(claims)
         if len(self._verified) >= VERIFIED_TOKENS:
             del self._verified[next(iter(self._verified))]  # the oldest
         generation = self._jwks.generation if self._jwks is not None else 0  # after a fetch the decode made
-        self._verified[token] = _Verified(claims, principal, generation, time.monotonic() + VERIFIED_SECONDS)
+        self._verified[token] = _Verified(claims, principal, generation, self.now() + VERIFIED_SECONDS)
         return principal
 
     async def _decode(self, token: str) -> dict[str, Any]:
@@ -146,7 +148,7 @@ class _Verified:
     generation: int
     """The key set's `_KeySet.generation` it was verified with (0 with the shared secret)."""
     until: float
-    """`time.monotonic()` after which it is verified again."""
+    """The verifier's monotonic reading (`now`) after which it is verified again."""
 
 
 class _KeySet(jwt.PyJWKClient):
