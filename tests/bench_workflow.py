@@ -61,6 +61,11 @@ async def _draft(c: httpx.AsyncClient, apps: str, call_id: str, who: dict[str, s
     return str(r.json()["id"])
 
 
+async def _submit(c: httpx.AsyncClient, apps: str, aid: str, who: dict[str, str]) -> None:
+    r = await c.post(f"{apps}/{aid}/submit", headers={**who, **_key()})
+    assert r.status_code == 200, r.text
+
+
 async def _eligible(c: httpx.AsyncClient, apps: str, aid: str, who: dict[str, str]) -> float:
     """Poll the report until it is readable; the instant it was (monotonic)."""
     while True:
@@ -81,8 +86,7 @@ async def submission_to_eligible(stack: Stack, call_id: str) -> dict[str, float]
         drafts = await asyncio.gather(*(_draft(c, apps, call_id, who, i) for i, who in enumerate(people)))
 
         async def one(aid: str, who: dict[str, str]) -> tuple[float, float]:
-            r = await c.post(f"{apps}/{aid}/submit", headers={**who, **_key()})
-            assert r.status_code == 200, r.text
+            await _submit(c, apps, aid, who)
             answered = time.monotonic()
             return answered, await _eligible(c, apps, aid, who)
 
@@ -106,8 +110,7 @@ async def _submitted(stack: Stack, call_id: str, size: int) -> list[tuple[str, d
             who = auth("applicant", f"bench-backlog-{n}")
             async with sem:
                 aid = await _draft(c, apps, call_id, who, n)
-                r = await c.post(f"{apps}/{aid}/submit", headers={**who, **_key()})
-                assert r.status_code == 200, r.text
+                await _submit(c, apps, aid, who)
             return aid, who
 
         return await asyncio.gather(*(one(n) for n in range(size)))
@@ -131,9 +134,10 @@ def relay_rate(stack: Stack, call_id: str) -> float:
         ).stdout
         found = re.search(r"tried (\d+) messages in ([0-9.]+) s; 0 still owed", done)
         assert found and int(found[1]) == BACKLOG, done
-        for aid, who in owed:
-            r = httpx.get(f"{stack.url('applications')}/v1/applications/{aid}/eligibility", headers=who)
-            assert r.status_code == 200, r.text
+        with httpx.Client() as c:  # one client: each `httpx.get` would build a TLS context of its own
+            for aid, who in owed:
+                r = c.get(f"{stack.url('applications')}/v1/applications/{aid}/eligibility", headers=who)
+                assert r.status_code == 200, r.text
         return BACKLOG / float(found[2])
     finally:
         stack.kill("applications")
@@ -156,7 +160,7 @@ async def assessed_call(stack: Stack, size: int) -> str:
         async def one(n: int) -> None:
             async with sem:
                 aid = await _draft(c, apps, call_id, who, n)
-                await post(f"{apps}/{aid}/submit", None, who)
+                await _submit(c, apps, aid, who)
                 await _eligible(c, apps, aid, who)
                 await post(f"{apps}/{aid}/assessors", {"assessors": list(ASSESSORS)}, SECRETARY)
                 for sub in ASSESSORS:
