@@ -1,7 +1,7 @@
 """Transactional outbox: the messages a service owes other services, recorded in the same transaction
 as the state change that owes them, and delivered by a relay until they are settled.
 
-    request transaction:  state change + `enqueue(...)`          (one commit: both or neither)
+    request transaction:  state change + `outbox_records.enqueue(...)`   (one commit: both or neither)
     relay, later:         claim → `send` (remote, no lock held) → `settle` (local effect + done, one commit)
 
 - **Business key.** Every message has a unique `key` (e.g. `budget.commit:<application>:v2`); enqueuing a
@@ -24,6 +24,13 @@ as the state change that owes them, and delivered by a relay until they are sett
 - **Dead letters.** After `max_attempts` failed attempts a message is `dead`: not claimed until an admin
   replays it (`shared.outbox_admin`: listed with its last error, counted, replayed with fresh attempts);
   it still holds back its aggregate's later messages, which name it (`held_back_by`).
+- **Batches.** A kind whose handler is `Batched` is sent as one call for all its messages of a batch
+  (`send_many`: the eligibility checks of a burst of submissions in one request) and settled in one
+  transaction (`settle_many`); when that transaction fails, each message is settled alone, so one bad
+  message fails only itself. Other kinds, and a batch's lone message (so that it stays in its request's
+  trace), are sent at once, at most `concurrency` at a time.
+- **Rounds at once.** `workers` rounds of claim → send → settle run at once, so one round's call waits
+  while another settles (a claim never takes what another holds, nor a message behind it).
 - **Wake-up.** A commit that enqueued something wakes the relay at once (`after_commit`); otherwise it
   polls every `poll_seconds`.
 """
@@ -37,37 +44,19 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    event,
-    exists,
-    select,
-    update,
-)
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from shared.clock import Clock
-from shared.db import Database, UTCDateTime
-from shared.observability import current_request_id, current_traceparent, request_context
+from shared.db import Database
+from shared.observability import request_context
 from shared.problems import ProblemError
 
-OUTBOX_TABLE = "outbox"
 log = structlog.get_logger("outbox")
 
 DELIVERIES = Counter("outbox_deliveries_total", "Outbox messages settled", ["service", "kind", "outcome"])
@@ -75,69 +64,6 @@ FAILURES = Counter("outbox_failures_total", "Outbox delivery attempts that faile
 DEAD = Counter(
     "outbox_dead_letters_total", "Outbox messages that became dead after their last attempt", ["service", "kind"]
 )
-
-
-def _columns(name: str = OUTBOX_TABLE) -> list[Any]:
-    """The table as its first migration created it (kept as it was: that migration calls this)."""
-    return [
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
-        Column("kind", String(40), nullable=False),
-        Column("key", String(200), nullable=False),
-        Column("aggregate", String(100), nullable=False),
-        Column("payload", JSON, nullable=False),
-        Column("request_id", String(128), nullable=True),
-        Column("traceparent", String(128), nullable=True),
-        Column("created_at", UTCDateTime(), nullable=False),
-        Column("available_at", UTCDateTime(), nullable=False),
-        Column("claimed_until", UTCDateTime(), nullable=True),
-        Column("attempts", Integer, nullable=False),
-        Column("last_error", Text, nullable=True),
-        Column("delivered_at", UTCDateTime(), nullable=True),
-        Column("outcome", String(20), nullable=True),
-        PrimaryKeyConstraint("id", name=f"pk_{name}"),
-        UniqueConstraint("key", name=f"uq_{name}_key"),
-        Index(f"ix_{name}_pending", "delivered_at", "aggregate", "id"),
-    ]
-
-
-def _dead_letter_columns() -> list[Any]:  # added by the dead-letter migration (`add_dead_letter_columns`)
-    return [Column(n, UTCDateTime(), nullable=True) for n in ("dead_at", "replayed_at")] + [
-        Column("replayed_by", String(200), nullable=True)
-    ]
-
-
-def outbox_columns(name: str) -> list[Any]:
-    """Every column of an outbox-shaped table `name` as it stands now (a new table's migration: webhooks)."""
-    return [*_columns(name), *_dead_letter_columns()]
-
-
-def outbox_table(md: MetaData, name: str = OUTBOX_TABLE) -> Table:
-    """The service's outbox, in the service's metadata (`models.py`)."""
-    return Table(name, md, *outbox_columns(name))
-
-
-def add_dead_letter_columns(op: Any) -> None:
-    """The migration step that adds `dead_at`, `replayed_at` and `replayed_by` (`op` is `alembic.op`)."""
-    with op.batch_alter_table(OUTBOX_TABLE) as batch:
-        [batch.add_column(column) for column in _dead_letter_columns()]
-
-
-def drop_dead_letter_columns(op: Any) -> None:
-    with op.batch_alter_table(OUTBOX_TABLE) as batch:
-        [batch.drop_column(column.name) for column in _dead_letter_columns()]
-
-
-def create_outbox_table(op: Any) -> None:
-    """The migration step that creates the table from this one definition (`op` is `alembic.op`)."""
-    op.create_table(OUTBOX_TABLE, *_columns())
-
-
-def drop_outbox_table(op: Any) -> None:
-    op.drop_table(OUTBOX_TABLE)
-
-
-Wake = Callable[[], None]
-"""What a request calls (after its commit) to have the relay look for work at once."""
 
 
 @dataclass(frozen=True)
@@ -173,39 +99,16 @@ class Handler(Protocol):
         """The answer's local effect, in the transaction that marks the message done; the outcome recorded."""
 
 
-async def enqueue(
-    session: AsyncSession,
-    table: Table,
-    *,
-    kind: str,
-    key: str,
-    aggregate: str,
-    payload: dict[str, Any],
-    at: dt.datetime,
-    wake: Wake | None = None,
-) -> bool:
-    """Record a message in the caller's transaction (False: its key is already recorded, nothing added).
-    `wake` is called once the transaction commits."""
-    found = (await session.execute(select(table.c.id).where(table.c.key == key))).first()
-    if found is not None:
-        return False
-    request_id, traceparent = current_request_id(), current_traceparent()
-    await session.execute(
-        table.insert().values(
-            kind=kind,
-            key=key,
-            aggregate=aggregate,
-            payload=payload,
-            request_id=request_id,
-            traceparent=traceparent,
-            created_at=at,
-            available_at=at,
-            attempts=0,
-        )
-    )
-    if wake is not None:
-        event.listen(session.sync_session, "after_commit", lambda _s: wake(), once=True)
-    return True
+@runtime_checkable
+class Batched(Handler, Protocol):
+    """A handler that sends and settles the messages of its kind in a batch together."""
+
+    async def send_many(self, messages: list[Message]) -> list[Any]:
+        """Per message, in order: its answer, or the exception its `send` alone would have raised (that
+        message fails, the others go on). Raising fails every message of the batch with that exception."""
+
+    async def settle_many(self, session: AsyncSession, sent: list[tuple[Message, Any]]) -> list[str]:
+        """Every answer's local effect, in the one transaction that marks them done; their outcomes, in order."""
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -225,6 +128,8 @@ class Relay:
         clock: Clock,
         *,
         batch: int = 20,
+        concurrency: int = 20,
+        workers: int = 1,
         lease_seconds: float = 60.0,
         backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 300.0,
@@ -235,6 +140,8 @@ class Relay:
     ) -> None:
         self.service, self.db, self.table, self.handlers, self.clock = service, db, table, handlers, clock
         self.batch = batch
+        self._sending = asyncio.Semaphore(concurrency)
+        self.workers = workers
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
@@ -258,18 +165,25 @@ class Relay:
     async def _claim(self) -> list[Message]:
         t = self.table
         now = self.clock()
-        earlier = aliased(t)
+        pending = aliased(t)
+        # One message per aggregate at a time, oldest first (a dead one holds back the later ones): a message
+        # is due when it is the oldest undelivered one of its aggregate, a lookup in the pending index per
+        # message. (An anti-join, "no earlier undelivered message", is the same set, but PostgreSQL plans it
+        # from the table's statistics, which a burst outruns, as a nested loop over the whole backlog per
+        # message: 330 ms a claim for a backlog of 1,000, against 4 ms for this.)
+        oldest = (
+            select(func.min(pending.c.id))
+            .where(pending.c.delivered_at.is_(None), pending.c.aggregate == t.c.aggregate)
+            .scalar_subquery()
+        )
         due = (
             select(t.c.id)
             .where(
+                t.c.id == oldest,
                 t.c.delivered_at.is_(None),
                 t.c.dead_at.is_(None),
                 t.c.available_at <= now,
                 (t.c.claimed_until.is_(None)) | (t.c.claimed_until < now),
-                # one message per aggregate at a time, oldest first (a dead one holds back the later ones)
-                ~exists().where(
-                    and_(earlier.c.aggregate == t.c.aggregate, earlier.c.delivered_at.is_(None), earlier.c.id < t.c.id)
-                ),
             )
             .order_by(t.c.id)
             .limit(self.batch)
@@ -288,39 +202,96 @@ class Relay:
     async def _deliver(self, message: Message) -> bool:
         """One attempt, as part of the request (and trace) that recorded the message; True when settled."""
         with request_context(message.request_id, message.traceparent, service=self.service):
-            return await self._attempt(message)
+            async with self._sending:
+                handler = self.handlers.get(message.kind)
+                try:
+                    if handler is None:
+                        raise Retry(f"no handler for messages of kind {message.kind!r}")
+                    result = await handler.send(message)
+                except Exception as exc:  # whatever the handler raises fails this message only, never the batch
+                    await self._failed(message, exc)
+                    return False
+            return await self._settle(handler, message, result)
 
-    async def _attempt(self, message: Message) -> bool:
-        t = self.table
-        handler = self.handlers.get(message.kind)
-        try:
-            if handler is None:
-                raise Retry(f"no handler for messages of kind {message.kind!r}")
-            result = await handler.send(message)
-        except Exception as exc:  # whatever the handler raises fails this message only, never the batch
-            await self._failed(message, exc)
-            return False
+    async def _settle(self, handler: Handler, message: Message, result: Any) -> bool:
         try:
             async with self.db.sessionmaker.begin() as session:
-                row = (
-                    await session.execute(select(t.c.delivered_at).where(t.c.id == message.id).with_for_update())
-                ).one_or_none()
-                if row is None or row.delivered_at is not None:
+                if not await self._unsettled(session, [message]):
                     return True  # settled by another relay meanwhile
                 outcome = await handler.settle(session, message, result)
-                await session.execute(
-                    update(t)
-                    .where(t.c.id == message.id)
-                    .values(delivered_at=self.clock(), outcome=outcome, claimed_until=None, last_error=None)
-                )
+                await self._done(session, [message], [outcome])
         except Exception as exc:  # the local effect failed and was rolled back: try the message again later
             await self._failed(message, exc)
             return False
+        self._settled(message, outcome)
+        return True
+
+    async def _deliver_many(self, handler: Batched, messages: list[Message]) -> None:
+        """A batch of one kind: sent in one call, settled in one transaction (the module docstring). The call
+        is a request of its own (its id, `batch`, is in each message's settled line): it cannot be part of
+        each message's request and trace, as a message sent alone is."""
+        with request_context(service=self.service) as batch:
+            try:
+                answers = await handler.send_many(messages)
+            except Exception as exc:  # the call failed: every message of it, each retried after its back-off
+                answers = [exc] * len(messages)
+        sent = []
+        for message, answer in zip(messages, answers, strict=True):
+            if isinstance(answer, Exception):
+                with request_context(message.request_id, message.traceparent, service=self.service):
+                    await self._failed(message, answer)
+            else:
+                sent.append((message, answer))
+        if not sent:
+            return
+        try:
+            async with self.db.sessionmaker.begin() as session:
+                unsettled = await self._unsettled(session, [message for message, _ in sent])
+                sent = [(message, answer) for message, answer in sent if message.id in unsettled]
+                outcomes = await handler.settle_many(session, sent) if sent else []
+                await self._done(session, [message for message, _ in sent], outcomes)
+        except Exception:  # one message's effect failed the transaction (rolled back): each settled alone
+            log.warning("outbox batch settle failed; settling its messages one by one", exc_info=True)
+            for message, answer in sent:
+                with request_context(message.request_id, message.traceparent, service=self.service):
+                    await self._settle(handler, message, answer)
+            return
+        for (message, _), outcome in zip(sent, outcomes, strict=True):
+            with request_context(message.request_id, message.traceparent, service=self.service):
+                self._settled(message, outcome, batch=batch)
+
+    async def _unsettled(self, session: AsyncSession, messages: list[Message]) -> set[int]:
+        """The ids of `messages` still undelivered, locked until the transaction ends."""
+        t = self.table
+        ids = [message.id for message in messages]
+        query = select(t.c.id).where(t.c.id.in_(ids), t.c.delivered_at.is_(None)).with_for_update()
+        return set((await session.execute(query)).scalars())
+
+    async def _done(self, session: AsyncSession, messages: list[Message], outcomes: list[str]) -> None:
+        """Mark `messages` delivered with their outcomes (one statement per distinct outcome)."""
+        t = self.table
+        by_outcome: dict[str, list[int]] = {}
+        for message, outcome in zip(messages, outcomes, strict=True):
+            by_outcome.setdefault(outcome, []).append(message.id)
+        now = self.clock()
+        for outcome, ids in by_outcome.items():
+            await session.execute(
+                update(t)
+                .where(t.c.id.in_(ids))
+                .values(delivered_at=now, outcome=outcome, claimed_until=None, last_error=None)
+            )
+
+    def _settled(self, message: Message, outcome: str, batch: str | None = None) -> None:
+        """Count and log a settled message (`batch`: the request id of the batch it was sent in)."""
         DELIVERIES.labels(self.service, message.kind, outcome).inc()
         log.info(
-            "outbox message settled", kind=message.kind, key=message.key, outcome=outcome, attempts=message.attempts
+            "outbox message settled",
+            kind=message.kind,
+            key=message.key,
+            outcome=outcome,
+            attempts=message.attempts,
+            **({"batch": batch} if batch else {}),
         )
-        return True
 
     async def _failed(self, message: Message, exc: Exception) -> None:
         """Record a failed attempt: retried after its back-off, or dead after `max_attempts`."""
@@ -351,23 +322,46 @@ class Relay:
 
     async def deliver_due(self) -> int:
         """Claim one batch and try each message once, all at once (a batch holds one message per
-        aggregate, so nothing that must wait for another is sent beside it); the number claimed."""
+        aggregate, so nothing that must wait for another is sent beside it): the messages of a `Batched`
+        kind together, the others each alone; the number claimed."""
         messages = await self._claim()
-        await asyncio.gather(*(self._deliver(message) for message in messages))
+        batches: dict[str, list[Message]] = {}
+        alone: list[Message] = []
+        for message in messages:
+            (batches.setdefault(message.kind, []) if self._batched(message.kind) else alone).append(message)
+        alone += [batch[0] for batch in batches.values() if len(batch) == 1]  # alone: in its request's trace
+        batches = {kind: batch for kind, batch in batches.items() if len(batch) > 1}
+        await asyncio.gather(
+            *(self._deliver(message) for message in alone),
+            *(self._deliver_many(self.handlers[kind], batch) for kind, batch in batches.items()),  # type: ignore[arg-type]
+        )
         return len(messages)
 
+    def _batched(self, kind: str) -> bool:
+        return isinstance(self.handlers.get(kind), Batched)
+
     async def drain(self, *, rounds: int = 1000) -> int:
-        """Deliver until nothing is due now (messages waiting for a back-off are left); the number tried."""
+        """Deliver until nothing is due now (messages waiting for a back-off are left); the number tried.
+        `workers` rounds run at once, each until its claim finds nothing."""
         total = 0
-        for _ in range(rounds):
-            claimed = await self.deliver_due()
-            if claimed == 0:
-                break
-            total += claimed
+
+        async def worker() -> None:
+            nonlocal total
+            for _ in range(rounds):
+                claimed = await self.deliver_due()
+                if claimed == 0:
+                    break
+                total += claimed
+
+        await asyncio.gather(*(worker() for _ in range(self.workers)))
         return total
 
     async def run(self) -> None:
-        """The background loop: deliver, then wait for a wake-up or the poll interval."""
+        """The background loop of `workers` rounds at once: deliver, then wait for a wake-up or the poll
+        interval."""
+        await asyncio.gather(*(self._loop() for _ in range(self.workers)))
+
+    async def _loop(self) -> None:
         while True:
             try:
                 busy = await self.deliver_due()

@@ -30,7 +30,8 @@ from shared.auth import Admin
 from shared.db import Database
 from shared.idempotency import Idempotency
 from shared.observability import OUTBOX_BACKLOG, OUTBOX_DEAD, OUTBOX_OLDEST_AGE
-from shared.outbox import Wake, aware
+from shared.outbox import aware
+from shared.outbox_records import Wake
 from shared.pagination import Keyset, Page, Paging, paginate
 from shared.problems import Conflict, NotFound, problem_responses
 from shared.text import Bounded

@@ -116,6 +116,7 @@ def writes(ids: dict[str, str] | None = None) -> dict[str, dict[tuple[str, str],
         },
         "eligibility": {
             ("POST", "/v1/checks"): Write({}, {**gron(), "as_of": "2022-05-01"}, public=True),
+            ("POST", "/v1/checks/batch"): Write({}, {"items": [{**gron(), "as_of": "2022-05-01"}]}, public=True),
             ("POST", "/v1/rule-sets"): Write(
                 ADMIN,
                 {"programme": PROGRAMME, "name": {"en": "Rules"}, "rules": copy.deepcopy(SE_NO_RULES_EXAMPLE)},

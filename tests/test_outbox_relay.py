@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import outbox, outbox_admin
+from shared import outbox, outbox_admin, outbox_records
 from shared.clock import FixedClock
 from shared.db import Database
 from tests.harness import fresh_database
@@ -51,7 +51,7 @@ def url(backend: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 async def store(url: str) -> AsyncIterator[tuple[Database, Any]]:
     md = MetaData()
-    table = outbox.outbox_table(md)
+    table = outbox_records.outbox_table(md)
     db = Database(url)
     async with db.engine.begin() as conn:
         await conn.run_sync(md.create_all)
@@ -64,7 +64,9 @@ async def store(url: str) -> AsyncIterator[tuple[Database, Any]]:
 async def record(db: Database, table: Any, *messages: tuple[str, str, str]) -> None:
     async with db.sessionmaker.begin() as session:
         for kind, key, aggregate in messages:
-            assert await outbox.enqueue(session, table, kind=kind, key=key, aggregate=aggregate, payload={}, at=T0)
+            assert await outbox_records.enqueue(
+                session, table, kind=kind, key=key, aggregate=aggregate, payload={}, at=T0
+            )
 
 
 async def listed(
@@ -194,3 +196,71 @@ async def test_the_back_off_takes_jitter_off_and_waits_for_a_receivers_retry_aft
     assert seen["now"].available_at == T0 + dt.timedelta(seconds=5)  # 10 s less half of it
     assert seen["later"].available_at == T0 + dt.timedelta(seconds=120)  # never before Retry-After
     assert relay._backoff(20, after=10_000) == dt.timedelta(seconds=600)  # both bounded by the longest delay
+
+
+class BatchRecorder(Recorder):
+    """A `Batched` handler: each batch is one `send_many` call; `fail` fails a message in the batch's answer,
+    `unsettled` makes its settle raise (in the batch's transaction and alone)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+        self.unsettled: set[str] = set()
+
+    async def send_many(self, messages: list[outbox.Message]) -> list[Any]:
+        self.calls.append([m.key for m in messages])
+        return [ValueError(f"cannot read {m.key}") if m.key in self.fail else m.key for m in messages]
+
+    async def settle(self, session: AsyncSession, message: outbox.Message, result: Any) -> str:
+        if message.key in self.unsettled:
+            raise RuntimeError(f"cannot store {message.key}")
+        return await super().settle(session, message, result)
+
+    async def settle_many(self, session: AsyncSession, sent: list[tuple[outbox.Message, Any]]) -> list[str]:
+        return [await self.settle(session, message, result) for message, result in sent]
+
+
+async def test_a_batch_is_sent_once_and_its_bad_messages_fail_alone(store: tuple[Database, Any]) -> None:
+    db, table = store
+    batched = BatchRecorder()
+    batched.fail, batched.unsettled = {"unreadable"}, {"unstorable"}
+    relay = outbox.Relay("test", db, table, {"many": batched}, FixedClock(T0), batch=10, workers=2)
+    assert isinstance(batched, outbox.Batched)
+    keys = ["a", "unreadable", "b", "unstorable", "c"]
+    await record(db, table, *(("many", key, f"app-{key}") for key in keys))
+
+    assert await relay.drain() == 5
+    # One call for the five (the second worker found nothing to claim: the first held them all).
+    assert batched.calls == [keys]
+    # The unstorable one failed the batch's transaction after "a" and "b" (rolled back with it): every
+    # message was then settled alone, each in its own transaction.
+    assert batched.settled == ["a", "b", "a", "b", "c"]
+    states = {k: (m.state, m.last_error) for k, m in (await listed(db, table)).items()}
+    assert states == {
+        "a": ("delivered", None),
+        "b": ("delivered", None),
+        "c": ("delivered", None),
+        "unreadable": ("failing", "ValueError: cannot read unreadable"),
+        "unstorable": ("failing", "RuntimeError: cannot store unstorable"),
+    }
+
+
+async def test_rounds_at_once_keep_each_aggregates_order(store: tuple[Database, Any]) -> None:
+    db, table = store
+    ok, batched = Recorder(), BatchRecorder()
+    relay = outbox.Relay("test", db, table, {"one": ok, "many": batched}, FixedClock(T0), batch=2, workers=3)
+    await record(
+        db,
+        table,
+        *(
+            (kind, f"{kind}-{aggregate}-{n}", f"app-{aggregate}")
+            for n in range(4)
+            for aggregate in "xy"
+            for kind in ("one", "many")
+        ),
+    )
+    assert await relay.drain() == 16
+    for kind, handler in (("one", ok), ("many", batched)):
+        for aggregate in "xy":
+            mine = [key for key in handler.settled if key.startswith(f"{kind}-{aggregate}-")]
+            assert mine == [f"{kind}-{aggregate}-{n}" for n in range(4)]

@@ -94,6 +94,7 @@ BUSINESS_RULES: dict[str, str] = {
     "PATCH /v1/calls/{call_id}": CODES,
     "POST /v1/partner-search/entries": CODES + "; a region of the entry's country; a contact only with consent",
     "POST /v1/checks": "the programme must have eligibility rules (the catalogue's programmes)",
+    "POST /v1/checks/batch": "each application's " + DATES,
     "POST /v1/rule-sets": "each rule names a known check kind with its parameters, for the programme's funds",
     "POST /v1/rule-sets/{rule_set_id}/versions/{version}/activation": DATES + "; an activation is now or later",
     "POST /v1/programmes/{programme}/reallocations": POSITIVE,

@@ -52,6 +52,8 @@ def relay_of(app: FastAPI, settings: Settings) -> Relay:
         outbox,
         handlers(app.state.db, app.state.upstreams, settings, clock),
         clock,
+        batch=settings.outbox_batch,
+        workers=settings.outbox_workers,
         lease_seconds=settings.outbox_lease_seconds,
         backoff_seconds=settings.outbox_backoff_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,

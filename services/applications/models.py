@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import Code, UTCDateTime, metadata
 from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from shared.outbox_records import outbox_table
 from shared.webhooks.tables import webhook_tables
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,7 +27,7 @@ from services.applications.models import (
 )
 from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Status
-from shared import outbox as messages
+from shared import outbox_records as messages
 from shared.auth import Principal
 
 
@@ -145,6 +145,21 @@ def add_version(session: AsyncSession, version: ApplicationVersion) -> None:
 
 async def get_version(session: AsyncSession, application_id: str, number: int) -> ApplicationVersion | None:
     return await session.get(ApplicationVersion, (application_id, number))
+
+
+async def versions_of(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], ApplicationVersion]:
+    """The versions of `keys` ((application, number)) that exist, by key."""
+    stmt = select(ApplicationVersion).where(
+        tuple_(ApplicationVersion.application_id, ApplicationVersion.number).in_(keys)
+    )
+    return {(v.application_id, v.number): v for v in (await session.execute(stmt)).scalars()}
+
+
+async def documents_of(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The stored JSON text of the versions of `keys` that exist, by key (nothing else of them is read)."""
+    v = ApplicationVersion
+    stmt = select(v.application_id, v.number, v.document).where(tuple_(v.application_id, v.number).in_(keys))
+    return {(row.application_id, row.number): row.document for row in (await session.execute(stmt))}
 
 
 async def list_versions(

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
-from shared.outbox import Wake, enqueue
+from shared.outbox_records import Wake, enqueue
 from shared.webhooks.tables import KIND, WebhookTables
 
 SPECVERSION = "1.0"
 TYPE_PREFIX = "se.interreg."
 SESSION_KEY = "webhook_emitter"
+SUBSCRIPTIONS_KEY = "webhook_subscriptions"
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,7 @@ async def emit(
     event. `data` is thin: ids, status and a `link` (`Emitter.link`), never personal data."""
     emitter = emitter_of(session)
     event = cloud_event(emitter, type=type, subject=subject, data=data, at=at)
-    subs = emitter.tables.subscriptions
-    rows = (await session.execute(select(subs.c.id, subs.c.event_types).where(subs.c.active.is_(True)))).all()
-    for row in rows:
+    for row in await _active(session, emitter):
         if wants(list(row.event_types), type):
             await enqueue(
                 session,
@@ -88,3 +87,17 @@ async def emit(
                 wake=emitter.wake,
             )
     return event
+
+
+async def _active(session: AsyncSession, emitter: Emitter) -> list[Any]:
+    """The active subscriptions (id, event types), read once per transaction: the events of a batch (the
+    relay settles a burst of submissions in one transaction) share one read."""
+    transaction = session.get_transaction()
+    kept = session.info.get(SUBSCRIPTIONS_KEY)
+    if kept is not None and kept[0] is transaction:
+        rows: list[Any] = kept[1]
+        return rows
+    subs = emitter.tables.subscriptions
+    rows = list((await session.execute(select(subs.c.id, subs.c.event_types).where(subs.c.active.is_(True)))).all())
+    session.info[SUBSCRIPTIONS_KEY] = (transaction, rows)
+    return rows

@@ -24,8 +24,8 @@ from shared.auth import Admin
 from shared.clock import Now
 from shared.idempotency import Idempotency
 from shared.openapi import created
-from shared.outbox import Wake
 from shared.outbox_admin import MAX_ID, MessageState
+from shared.outbox_records import Wake
 from shared.pagination import Keyset, Page, Paging, paginate, paginate_sequence
 from shared.problems import problem_responses
 from shared.text import Bounded

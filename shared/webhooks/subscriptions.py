@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.outbox import Wake, aware
+from shared.outbox import aware
 from shared.outbox_admin import MessageState, state_filter, state_of
+from shared.outbox_records import Wake
 from shared.problems import FieldError, NotFound, Unprocessable
 from shared.webhooks import destinations, signing
 from shared.webhooks.delivery import valid_secrets

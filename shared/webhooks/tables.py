@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UTCDateTime
-from shared.outbox import outbox_columns
+from shared.outbox_records import outbox_columns
 
 SUBSCRIPTIONS, DELIVERIES, ATTEMPTS = "webhook_subscriptions", "webhook_deliveries", "webhook_attempts"
 KIND = "webhook"

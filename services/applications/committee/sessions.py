@@ -68,7 +68,7 @@ from services.applications.workflow.transitions import Action, Status, next_stat
 from shared.auth import Principal
 from shared.db import Database
 from shared.money import decimal_str
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 

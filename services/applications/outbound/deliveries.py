@@ -1,7 +1,9 @@
 """What the relay does with each message the applications service owes (`shared.outbox`):
 
-- `eligibility.assess` → `POST /v1/checks` (the version's content at the instant of its submission);
-  the report is stored with the version and moves the application (`submission.assess`).
+- `eligibility.assess` → `POST /v1/checks/batch` (each version's content at the instant of its submission,
+  the batch's in one request, as stored); each report is stored with its version and moves its application
+  (`submission.assessed`), the batch's in one transaction. A batch the service refuses as a whole is sent
+  one check at a time (`POST /v1/checks`), so the one it refuses fails alone.
 - `budget.commit` → `POST /v1/commitments` with this service's own token, the message's business key as
   Idempotency-Key, and the application's version (the budget keeps one active commitment per
   application version, whoever asks). Accepted: `commitment_status` active and the id recorded.
@@ -27,12 +29,14 @@ admin can cure such as a missing exchange rate) is retried with back-off by the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -49,13 +53,15 @@ from services.applications.projects.changes import outcome
 from services.applications.projects.changes import repository as change_repo
 from services.applications.workflow.commitment import CommitmentEvent, move_commitment
 from services.applications.workflow.moves import transition
-from services.applications.workflow.submission import assess, local_date
+from services.applications.workflow.submission import assess, assessed, local_date
 from services.applications.workflow.transitions import Action, Status
 from shared.clients.budget import ClaimConflict, CommitmentRefused
 from shared.clock import Clock
 from shared.db import Database
 from shared.money import Money, convert, round_minor
+from shared.observability import request_context
 from shared.outbox import Handler, Message, Retry
+from shared.problems import UpstreamRefused
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.budget import (
     Claim,
@@ -65,7 +71,7 @@ from shared.schemas.budget import (
     CommitmentRequest,
     IncreaseRequest,
 )
-from shared.schemas.eligibility import Report
+from shared.schemas.eligibility import CHECK_BATCH_MAX, Report
 
 SYSTEM_BUDGET = "system:budget"
 
@@ -93,6 +99,51 @@ class Assess:
     async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
         p = message.payload
         return await assess(session, p["application_id"], p["version"], result, at=self.clock())
+
+    async def send_many(self, messages: list[Message]) -> list[Any]:
+        keys = [_version_key(message) for message in messages]
+        async with self.db.sessionmaker() as session:
+            documents = await repo.documents_of(session, keys)
+        answers: list[Any] = [None] * len(messages)
+        asked: dict[str | None, list[tuple[int, dict[str, Any]]]] = {}  # per Accept-Language
+        for i, (message, key) in enumerate(zip(messages, keys, strict=True)):
+            document = documents.get(key)
+            if document is None:
+                answers[i] = Retry(f"version {key[1]} of {key[0]} is not stored")
+                continue
+            p = message.payload
+            body = {**orjson.loads(document)["content"], "at": p["at"], "as_of": p["as_of"]}
+            asked.setdefault(p.get("accept_language"), []).append((i, body))
+        for language, pending in asked.items():
+            for start in range(0, len(pending), CHECK_BATCH_MAX):
+                chunk = pending[start : start + CHECK_BATCH_MAX]
+                reports: list[Any]
+                try:
+                    reports = await self.up.eligibility.check_many([b for _, b in chunk], accept_language=language)
+                except UpstreamRefused:  # one of them is refused: each alone, so that only it fails
+                    reports = await asyncio.gather(*(self.send(messages[i]) for i, _ in chunk), return_exceptions=True)
+                    for report in reports:
+                        if isinstance(report, BaseException) and not isinstance(report, Exception):
+                            raise report from None  # a cancellation is not an answer
+                for (i, _), report in zip(chunk, reports, strict=True):
+                    answers[i] = report
+        return answers
+
+    async def settle_many(self, session: AsyncSession, sent: list[tuple[Message, Any]]) -> list[str]:
+        keys = [_version_key(message) for message, _ in sent]
+        apps = {app.id: app for app in await repo.get_many(session, [key[0] for key in keys], for_update=True)}
+        versions = await repo.versions_of(session, keys)
+        at = self.clock()
+        outcomes = []
+        for (message, report), key in zip(sent, keys, strict=True):
+            with request_context(message.request_id, message.traceparent):
+                outcomes.append(await assessed(session, apps.get(key[0]), versions.get(key), report, at=at))
+        await session.flush()
+        return outcomes
+
+
+def _version_key(message: Message) -> tuple[str, int]:
+    return message.payload["application_id"], int(message.payload["version"])
 
 
 @dataclass

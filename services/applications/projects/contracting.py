@@ -41,7 +41,7 @@ from services.applications.workflow.commitment import CommitmentStatus
 from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.etags import require_match
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import FieldError, Forbidden
 
 

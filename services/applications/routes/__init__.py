@@ -26,7 +26,7 @@ from services.applications.routes import (
     workflow,
 )
 from shared import outbox_admin
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.webhooks import routes as webhook_routes
 
 

@@ -20,7 +20,8 @@ from services.applications.workflow.transitions import Status
 from shared.auth import Principal, require_roles
 from shared.db import Database
 from shared.idempotency import Idempotent
-from shared.outbox import Relay, Wake
+from shared.outbox import Relay
+from shared.outbox_records import Wake
 from shared.problems import problem_responses
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.examples import with_cost_options_and_state_aid

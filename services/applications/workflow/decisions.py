@@ -46,7 +46,7 @@ from services.applications.workflow.commitment import CommitmentEvent, may, move
 from services.applications.workflow.moves import move, transition
 from services.applications.workflow.transitions import Action, next_status
 from shared.auth import Principal
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 

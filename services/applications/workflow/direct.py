@@ -39,7 +39,7 @@ from services.applications.workflow.moves import KeyScope, locked, planned, snap
 from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.db import Database
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.schemas.applications import ApplicationContent
 
 

@@ -28,7 +28,7 @@ from services.applications.config import Settings
 from services.applications.errors import CallNotOpen, DeadlinePassed, InvalidApplication
 from services.applications.intake import steps
 from services.applications.intake.content import canonical_json
-from services.applications.models import ApplicationVersion
+from services.applications.models import Application, ApplicationVersion
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, reference_prefix
 from services.applications.reads.views import application_out
@@ -38,7 +38,7 @@ from services.applications.workflow.moves import KeyScope, locked, planned, snap
 from services.applications.workflow.transitions import Action, Status
 from shared.auth import Principal
 from shared.db import Database
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import FieldError
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.catalogue import Call
@@ -219,14 +219,29 @@ async def submit(
 
 
 async def assess(session: AsyncSession, application_id: str, version: int, report: Report, *, at: dt.datetime) -> str:
-    """Store the report delivered for `version` and move a still-submitted application to eligible or
-    ineligible as it says; a report for an application withdrawn meanwhile is stored and moves nothing."""
+    """Store the report delivered for `version` (`assessed`), the application and version read here."""
     app = await repo.get(session, application_id, for_update=True)
     stored = await repo.get_version(session, application_id, version)
+    outcome = await assessed(session, app, stored, report, at=at)
+    await session.flush()
+    return outcome
+
+
+async def assessed(
+    session: AsyncSession,
+    app: Application | None,
+    stored: ApplicationVersion | None,
+    report: Report,
+    *,
+    at: dt.datetime,
+) -> str:
+    """Store the report delivered for the version `stored` of `app` (locked by the caller) and move a
+    still-submitted application to eligible or ineligible as it says; a report for an application
+    withdrawn meanwhile is stored and moves nothing. Nothing is flushed: the caller's transaction does."""
     if app is None or stored is None:
         return "gone"
     stored.report = canonical_json(report.model_dump(mode="json"))
-    if app.status == Status.SUBMITTED and app.version == version:
+    if app.status == Status.SUBMITTED and app.version == stored.number:
         action = Action.ASSESS_ELIGIBLE if report.eligible else Action.ASSESS_INELIGIBLE
         await transition(
             session,
@@ -236,7 +251,6 @@ async def assess(session: AsyncSession, application_id: str, version: int, repor
             role="system",
             at=at,
             reason=assessment_reason(report),
-            version=version,
+            version=stored.number,
         )
-    await session.flush()
     return "delivered"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from services.budget.events import DESCRIPTIONS
 from services.budget.models import webhooks
 from services.budget.routes import allocations, claims, commitments, exchange_rates, reports
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.webhooks import routes as webhook_routes
 
 

@@ -128,3 +128,39 @@ async def test_bodies_read_differently_by_parsers_get_the_routes_answer(
         )
         assert (fast.status_code, fast.content) == (route.status_code, route.content), content[:80]
         assert fast.status_code in (200, 422), fast.text
+
+
+async def test_a_batch_answers_each_application_as_its_check_alone(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    bodies = [
+        gron(call_id=call_id),
+        {**gron(call_id=call_id), "programme": "no-such-programme"},
+        gron(call_id=call_id, erdf="396000.00"),
+    ]
+    headers = {"Accept-Language": "sv"}
+    alone = [await eligibility_client.post("/v1/checks", json=body, headers=headers) for body in bodies]
+    assert [r.status_code for r in alone] == [200, 422, 200]
+    batch = await eligibility_client.post("/v1/checks/batch", json={"items": bodies}, headers=headers)
+    assert batch.status_code == 200, batch.text
+    assert batch.headers["content-language"] == "sv"
+    items = batch.json()["items"]
+    assert [item["status"] for item in items] == [200, 422, 200]
+    assert [items[0]["report"], items[2]["report"]] == [alone[0].json(), alone[2].json()]
+    assert [items[0]["report"]["eligible"], items[2]["report"]["eligible"]] == [True, False]
+    problem = items[1]["problem"]
+    assert (problem["status"], problem["detail"]) == (422, alone[1].json()["detail"])
+    assert "no-such-programme" in problem["detail"]
+
+
+async def test_a_batch_that_does_not_validate_is_refused_whole(
+    eligibility_client: httpx.AsyncClient, call_id: str
+) -> None:
+    for body in (
+        {"items": []},
+        {"items": [gron(call_id=call_id), {"programme": SE_NO}]},
+        {"items": [gron(call_id=call_id)] * 201},
+    ):
+        r = await eligibility_client.post("/v1/checks/batch", json=body)
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from shared.outbox import create_outbox_table, drop_outbox_table
+from shared.outbox_records import create_outbox_table, drop_outbox_table
 
 revision: str = "20261130_outbox"
 down_revision: str | None = "20250101_applications"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared.outbox import add_dead_letter_columns, drop_dead_letter_columns
+from shared.outbox_records import add_dead_letter_columns, drop_dead_letter_columns
 
 revision: str = "20261206_outbox_dead_letters"
 down_revision: str | None = "20261203_assessment_committee"

@@ -34,7 +34,7 @@ from services.applications.projects.changes import repository as repo
 from services.applications.projects.changes.models import ChangeRequest
 from services.applications.projects.changes.states import ChangeAction, ChangeStatus, change_next
 from services.applications.projects.models import ProjectContract
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.schemas.applications import ApplicationContent
 
 SYSTEM = "system:applications"

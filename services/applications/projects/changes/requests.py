@@ -45,7 +45,7 @@ from services.applications.projects.errors import (
 from services.applications.projects.states import ProjectStatus
 from services.applications.projects.texts import say
 from shared.auth import Principal
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import Forbidden
 
 A = ChangeAction

@@ -57,7 +57,7 @@ from services.applications.projects.states import (
 from services.applications.projects.views import project_report_out
 from shared.auth import Principal
 from shared.money import decimal_str, round_minor
-from shared.outbox import Wake
+from shared.outbox_records import Wake
 from shared.problems import FieldError, Forbidden
 
 RATE_PLACES = Decimal("0.0000000001")
