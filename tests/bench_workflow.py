@@ -3,7 +3,7 @@
 - **Submission to eligible**: N applicants (BENCH_APPLICANTS, default 32) submit at once; for each, the
   time from the submit's answer to its eligibility report being readable (`GET …/eligibility` 200), p50
   and p99 (target p99 ≤ 1 s).
-- **The relay's rate**: BENCH_RELAY_BACKLOG (default 500) submissions are answered while the applications
+- **The relay's rate**: BENCH_RELAY_BACKLOG (default 1000) submissions are answered while the applications
   service runs without its relay (`APPLICATIONS_OUTBOX_RELAY=false`, as a deployment with the relay out of
   the API processes), then `python -m services.applications relay` turns the backlog into reports: the
   submissions per second of its drain (the time it prints), against the rate of `POST /v1/checks` the
@@ -41,7 +41,7 @@ from tests.harness import auth
 APPLICANTS = int(os.environ.get("BENCH_APPLICANTS", "32"))
 RANKING_SMALL = int(os.environ.get("BENCH_RANKING_SMALL", "50"))
 RANKING_LARGE = int(os.environ.get("BENCH_RANKING_LARGE", "500"))
-BACKLOG = int(os.environ.get("BENCH_RELAY_BACKLOG", "500"))
+BACKLOG = int(os.environ.get("BENCH_RELAY_BACKLOG", "1000"))
 RANKING_CONNECTIONS = 2
 """A committee's few screens: at 32 connections one answer of 500 (about half a second) waits behind 31
 others and wrk's time-out ends it, so the figure would be queueing, not what a ranking costs."""

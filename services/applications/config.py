@@ -38,7 +38,7 @@ class Settings(ServiceSettings, WebhookSettings):
     outbox_batch: int = Field(default=200, ge=1, le=1000)
     """Messages a relay claims at once: the eligibility checks among them are sent in one request (up to 200),
     the others at most 20 at a time."""
-    outbox_workers: int = Field(default=2, ge=1, le=16)
+    outbox_workers: int = Field(default=3, ge=1, le=16)
     """Relay rounds at once in a process: one sends while another settles."""
     outbox_max_attempts: int = Field(default=100, ge=1, le=10_000)
     """Failed attempts after which a message is dead: no more tries until an admin replays it

@@ -8,8 +8,7 @@ report is an `UpstreamError` (503 naming the eligibility service), so a submissi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import httpx
 import orjson
@@ -79,20 +78,18 @@ class EligibilityClient:
                 "the eligibility service answered a report this service cannot read", service=SERVICE
             ) from None
 
-    async def check_many(
-        self, items: Sequence[Mapping[str, Any]], *, accept_language: str | None
-    ) -> list[Report | ProblemError]:
-        """The reports of several check requests (each a `POST /v1/checks` body as JSON data, e.g. the content
+    async def check_many(self, items: Sequence[bytes], *, accept_language: str | None) -> list[Report | ProblemError]:
+        """The reports of several check requests (each a `POST /v1/checks` body as JSON text, e.g. the content
         stored at a submission with its `at` and `as_of`) in one `POST /v1/checks/batch`: per item, in order,
         its report or the error its single check would raise (`UpstreamRefused`, `UpstreamError`). A batch the
-        service refuses as a whole (a body that does not validate) raises `UpstreamRefused`: each request may
-        then be sent alone, to learn which one it was; a batch it cannot answer raises `UpstreamError`."""
+        service refuses as a whole (a body that does not validate, or too large: 413) raises `UpstreamRefused`:
+        each request may then be sent alone, to learn which one it was; one it cannot answer, `UpstreamError`."""
         headers = {"Content-Type": "application/json"}
         if accept_language:
             headers["Accept-Language"] = accept_language
-        body = orjson.dumps({"items": list(items)})
+        body = b'{"items":[' + b",".join(items) + b"]}"
         response = await call(self.client, SERVICE, "POST", "/v1/checks/batch", content=body, headers=headers)
-        if response.status_code in REFUSED:
+        if response.status_code in (*REFUSED, 413):
             raise UpstreamRefused(
                 f"the eligibility service refused the batch ({response.status_code}): {detail_of(response)}",
                 service=SERVICE,

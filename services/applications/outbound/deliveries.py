@@ -1,9 +1,7 @@
 """What the relay does with each message the applications service owes (`shared.outbox`):
 
-- `eligibility.assess` → `POST /v1/checks/batch` (each version's content at the instant of its submission,
-  the batch's in one request, as stored); each report is stored with its version and moves its application
-  (`submission.assessed`), the batch's in one transaction. A batch the service refuses as a whole is sent
-  one check at a time (`POST /v1/checks`), so the one it refuses fails alone.
+- `eligibility.assess` → `POST /v1/checks/batch`, a relay's batch in one request and one transaction
+  (`assessing.py`); the report is stored with the version and moves the application.
 - `budget.commit` → `POST /v1/commitments` with this service's own token, the message's business key as
   Idempotency-Key, and the application's version (the budget keeps one active commitment per
   application version, whoever asks). Accepted: `commitment_status` active and the id recorded.
@@ -29,14 +27,10 @@ admin can cure such as a missing exchange rate) is retried with back-off by the 
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.applications import repository as repo
@@ -44,6 +38,7 @@ from services.applications.config import Settings
 from services.applications.errors import InvalidApplication
 from services.applications.intake.costs import priced
 from services.applications.outbound import events
+from services.applications.outbound.assessing import Assess
 from services.applications.outbound.kinds import MessageKind
 from services.applications.outbound.upstreams import Upstreams, priority_of, service_bearer
 from services.applications.projects import repository as project_repo
@@ -53,15 +48,13 @@ from services.applications.projects.changes import outcome
 from services.applications.projects.changes import repository as change_repo
 from services.applications.workflow.commitment import CommitmentEvent, move_commitment
 from services.applications.workflow.moves import transition
-from services.applications.workflow.submission import assess, assessed, local_date
+from services.applications.workflow.submission import local_date
 from services.applications.workflow.transitions import Action, Status
 from shared.clients.budget import ClaimConflict, CommitmentRefused
 from shared.clock import Clock
 from shared.db import Database
 from shared.money import Money, convert, round_minor
-from shared.observability import request_context
 from shared.outbox import Handler, Message, Retry
-from shared.problems import UpstreamRefused
 from shared.schemas.applications import ApplicationContent
 from shared.schemas.budget import (
     Claim,
@@ -71,79 +64,8 @@ from shared.schemas.budget import (
     CommitmentRequest,
     IncreaseRequest,
 )
-from shared.schemas.eligibility import CHECK_BATCH_MAX, Report
 
 SYSTEM_BUDGET = "system:budget"
-
-
-@dataclass
-class Assess:
-    db: Database
-    up: Upstreams
-    clock: Clock
-
-    async def send(self, message: Message) -> Report:
-        p = message.payload
-        async with self.db.sessionmaker() as session:
-            version = await repo.get_version(session, p["application_id"], p["version"])
-        if version is None:
-            raise Retry(f"version {p['version']} of {p['application_id']} is not stored")
-        content = ApplicationContent.model_validate(json.loads(version.document)["content"])
-        return await self.up.eligibility.check(
-            content,
-            at=dt.datetime.fromisoformat(p["at"]),
-            as_of=dt.date.fromisoformat(p["as_of"]),
-            accept_language=p.get("accept_language"),
-        )
-
-    async def settle(self, session: AsyncSession, message: Message, result: Any) -> str:
-        p = message.payload
-        return await assess(session, p["application_id"], p["version"], result, at=self.clock())
-
-    async def send_many(self, messages: list[Message]) -> list[Any]:
-        keys = [_version_key(message) for message in messages]
-        async with self.db.sessionmaker() as session:
-            documents = await repo.documents_of(session, keys)
-        answers: list[Any] = [None] * len(messages)
-        asked: dict[str | None, list[tuple[int, dict[str, Any]]]] = {}  # per Accept-Language
-        for i, (message, key) in enumerate(zip(messages, keys, strict=True)):
-            document = documents.get(key)
-            if document is None:
-                answers[i] = Retry(f"version {key[1]} of {key[0]} is not stored")
-                continue
-            p = message.payload
-            body = {**orjson.loads(document)["content"], "at": p["at"], "as_of": p["as_of"]}
-            asked.setdefault(p.get("accept_language"), []).append((i, body))
-        for language, pending in asked.items():
-            for start in range(0, len(pending), CHECK_BATCH_MAX):
-                chunk = pending[start : start + CHECK_BATCH_MAX]
-                reports: list[Any]
-                try:
-                    reports = await self.up.eligibility.check_many([b for _, b in chunk], accept_language=language)
-                except UpstreamRefused:  # one of them is refused: each alone, so that only it fails
-                    reports = await asyncio.gather(*(self.send(messages[i]) for i, _ in chunk), return_exceptions=True)
-                    for report in reports:
-                        if isinstance(report, BaseException) and not isinstance(report, Exception):
-                            raise report from None  # a cancellation is not an answer
-                for (i, _), report in zip(chunk, reports, strict=True):
-                    answers[i] = report
-        return answers
-
-    async def settle_many(self, session: AsyncSession, sent: list[tuple[Message, Any]]) -> list[str]:
-        keys = [_version_key(message) for message, _ in sent]
-        apps = {app.id: app for app in await repo.get_many(session, [key[0] for key in keys], for_update=True)}
-        versions = await repo.versions_of(session, keys)
-        at = self.clock()
-        outcomes = []
-        for (message, report), key in zip(sent, keys, strict=True):
-            with request_context(message.request_id, message.traceparent):
-                outcomes.append(await assessed(session, apps.get(key[0]), versions.get(key), report, at=at))
-        await session.flush()
-        return outcomes
-
-
-def _version_key(message: Message) -> tuple[str, int]:
-    return message.payload["application_id"], int(message.payload["version"])
 
 
 @dataclass

@@ -4,7 +4,7 @@
 reference prefix) before any lock; nothing is stored when it cannot answer (503). `submit` then freezes
 version n+1, gives the reference at the first submission, moves the application to `submitted` and
 records in the same transaction the check it owes the eligibility service (the outbox). The relay
-delivers it (`deliveries.Assess`): the report, made for the instant of the submission, is stored with
+delivers it (`assessing.Assess`): the report, made for the instant of the submission, is stored with
 the version and moves the application to `eligible` or `ineligible`. An eligibility service that is
 down delays the assessment; it never loses or refuses a submission.
 

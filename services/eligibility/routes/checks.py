@@ -44,7 +44,7 @@ class CheckFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["path"] != CHECKS_PATH
+            or scope["path"] not in (CHECKS_PATH, BATCH_PATH)
             or scope["method"] != "POST"
             or scope["query_string"]
         ):
@@ -67,19 +67,23 @@ class CheckFastPath:
             return
         raw, more = await _body(receive)
         replay = _replaying(raw, receive, more)
-        application = None
+        batch = scope["path"] == BATCH_PATH
+        application: CheckRequest | CheckBatch | None = None
         if more is None and raw:
             try:
-                application = CheckRequest.model_validate_json(raw)
+                application = (CheckBatch if batch else CheckRequest).model_validate_json(raw)
             except ValueError:  # not JSON, or not valid: the route answers it, with FastAPI's own errors
                 pass
         if application is None:
             await self.app(scope, replay, send)
             return
-        scope["route"] = _CHECK_ROUTE  # the template the access line and the metrics name
+        scope["route"] = _BATCH_ROUTE if batch else _CHECK_ROUTE  # the template the access line and metrics name
         accept_language = language.decode("latin-1") if language is not None else None
         try:
-            content, chosen = await answer(fastapi_app, application, accept_language)
+            if isinstance(application, CheckBatch):
+                content, chosen = await answer_batch(fastapi_app, application, accept_language)
+            else:
+                content, chosen = await answer(fastapi_app, application, accept_language)
         except Exception as exc:
             handler = _handler_for(fastapi_app, exc)
             if handler is None:
@@ -174,6 +178,7 @@ async def answer(
 
 router = APIRouter(prefix="/v1", tags=["checks"])
 CHECKS_PATH = "/v1/checks"
+BATCH_PATH = "/v1/checks/batch"
 
 
 @router.post(
@@ -229,7 +234,7 @@ _CHECK_ROUTE = next(route for route in router.routes if isinstance(route, APIRou
 
 
 @router.post(
-    "/checks/batch",
+    BATCH_PATH.removeprefix("/v1"),
     response_model=CheckBatchReport,
     summary="Check several applications at once",
     responses={
@@ -256,19 +261,24 @@ async def check_applications(
     unknown programme 422, the catalogue unreachable 503), so one application never fails the others. A body
     that does not validate is a 422 for the whole batch, as for a single check. The applications service's
     outbox relay sends its owed checks this way: one request for up to 200 submissions."""
+    content, language = await answer_batch(request.app, batch, accept_language)
+    return Response(content=content, media_type="application/json", headers=report_headers(language))
+
+
+async def answer_batch(app: Any, batch: CheckBatch, accept_language: str | None) -> tuple[bytes, str]:
+    """The answer to `batch` as the JSON the endpoint answers, and its language."""
     parts: list[bytes] = []
     language = negotiate(accept_language)
     for application in batch.items:
         try:
-            content, _ = await answer(request.app, application, accept_language)
+            content, _ = await answer(app, application, accept_language)
         except ProblemError as exc:
             said = exc.body(CHECKS_PATH, exc.language(language))
             problem = {name: said.get(name) for name in CheckProblem.model_fields}  # every field, null if none
             parts.append(orjson.dumps({"status": exc.status, "report": None, "problem": problem}))
         else:
             parts.append(b'{"status":200,"report":' + content + b',"problem":null}')
-    return Response(
-        content=b'{"items":[' + b",".join(parts) + b"]}",
-        media_type="application/json",
-        headers=report_headers(language),
-    )
+    return b'{"items":[' + b",".join(parts) + b"]}", language
+
+
+_BATCH_ROUTE = next(route for route in router.routes if isinstance(route, APIRoute) and route.path == BATCH_PATH)

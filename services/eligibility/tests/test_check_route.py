@@ -148,6 +148,11 @@ async def test_a_batch_answers_each_application_as_its_check_alone(
     assert [item["status"] for item in items] == [200, 422, 200]
     assert [items[0]["report"], items[2]["report"]] == [alone[0].json(), alone[2].json()]
     assert [items[0]["report"]["eligible"], items[2]["report"]["eligible"]] == [True, False]
+    # The route (a token: not the fast path) answers the very same bytes.
+    routed = await eligibility_client.post(
+        "/v1/checks/batch", json={"items": bodies}, headers={**headers, "Authorization": "Basic abc"}
+    )
+    assert (routed.status_code, routed.content) == (200, batch.content)
     problem = items[1]["problem"]
     assert (problem["status"], problem["detail"]) == (422, alone[1].json()["detail"])
     assert "no-such-programme" in problem["detail"]
