@@ -325,20 +325,20 @@ class Relay:
         aggregate, so nothing that must wait for another is sent beside it): the messages of a `Batched`
         kind together, the others each alone; the number claimed."""
         messages = await self._claim()
-        batches: dict[str, list[Message]] = {}
+        batches: dict[str, tuple[Batched, list[Message]]] = {}
         alone: list[Message] = []
         for message in messages:
-            (batches.setdefault(message.kind, []) if self._batched(message.kind) else alone).append(message)
-        alone += [batch[0] for batch in batches.values() if len(batch) == 1]  # alone: in its request's trace
-        batches = {kind: batch for kind, batch in batches.items() if len(batch) > 1}
+            handler = self.handlers.get(message.kind)
+            if isinstance(handler, Batched):
+                batches.setdefault(message.kind, (handler, []))[1].append(message)
+            else:
+                alone.append(message)
+        alone += [batch[0] for _, batch in batches.values() if len(batch) == 1]  # alone: in its request's trace
         await asyncio.gather(
             *(self._deliver(message) for message in alone),
-            *(self._deliver_many(self.handlers[kind], batch) for kind, batch in batches.items()),  # type: ignore[arg-type]
+            *(self._deliver_many(handler, batch) for handler, batch in batches.values() if len(batch) > 1),
         )
         return len(messages)
-
-    def _batched(self, kind: str) -> bool:
-        return isinstance(self.handlers.get(kind), Batched)
 
     async def drain(self, *, rounds: int = 1000) -> int:
         """Deliver until nothing is due now (messages waiting for a back-off are left); the number tried.
