@@ -56,7 +56,11 @@ def receiving() -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-request (a service killed): nothing was delivered
+                self.close_connection = True
+                return
             with receiver.changed:
                 status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
